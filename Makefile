@@ -1,0 +1,27 @@
+# The two commands of the README, and what they need.
+#   make run    install everything, start Beacon with demo data
+#   make test   install everything, run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed-$(shell cat requirements/base.txt requirements/dev.txt | cksum | cut -d' ' -f1)
+
+.PHONY: install run test services-down
+
+install: $(STAMP)
+
+$(STAMP): requirements/base.txt requirements/dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit("Beacon needs Python 3.10 or newer; found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+run: install
+	$(VENV)/bin/python -m web.devstack run
+
+test: install
+	$(VENV)/bin/python -m pytest
+
+services-down:
+	$(VENV)/bin/python -m web.devstack down

@@ -1,0 +1,49 @@
+"""gunicorn configuration of the realtime process (gunicorn -c gunicorn.conf.py realtime.wsgi).
+
+The web process has its own, web/gunicorn_web.py. Every value can be set from
+the environment; defaults suit one machine.
+"""
+
+import os
+
+wsgi_app = "realtime.wsgi:application"
+bind = [f"{os.environ.get('REALTIME_HOST', '127.0.0.1')}:{os.environ.get('REALTIME_PORT', '8002')}"]
+worker_class = "gevent"
+workers = int(os.environ.get("REALTIME_WORKERS", "1"))
+# Held polls per worker. A process may hold 20,000 open files here; keep
+# headroom for its Redis, PostgreSQL and log descriptors.
+worker_connections = int(os.environ.get("REALTIME_WORKER_CONNECTIONS", "19000"))
+# A held poll is an open request, not a stuck worker: the gevent worker's
+# heartbeat keeps ticking while greenlets wait, so the usual timeout applies.
+timeout = 30
+# On a restart, held polls get this long to be answered before the worker is killed.
+graceful_timeout = int(os.environ.get("REALTIME_GRACEFUL_TIMEOUT", "10"))
+# Clients re-poll at once after an answer, so a short keep-alive is enough to
+# reuse the connection; a long one would keep a stopping worker waiting.
+keepalive = 5
+accesslog = os.environ.get("REALTIME_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+proc_name = "beacon-realtime"
+
+
+def post_worker_init(worker):
+    """On SIGTERM, answer every held poll at once before gunicorn's own handling.
+
+    gunicorn then waits for open requests (up to graceful_timeout); with the
+    polls answered there are none, and the worker exits within a second.
+    """
+    import signal
+
+    import gevent
+
+    drain = getattr(worker.wsgi, "drain", None)
+    if drain is None:
+        return
+    gunicorn_handler = signal.getsignal(signal.SIGTERM)
+
+    def on_sigterm(signum, frame):
+        gevent.spawn(drain)
+        gunicorn_handler(signum, frame)
+
+    signal.signal(signal.SIGTERM, on_sigterm)

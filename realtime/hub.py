@@ -1,0 +1,98 @@
+"""Held polls wait here; one Redis subscription per process wakes them.
+
+The subscriber greenlet listens on every user's channel through one pattern
+subscription on one connection, whatever the number of held polls, and sets
+the events of that user's waiters. A waiter is registered before its poll
+reads the backlog and cleared before each re-read, so a publish that lands
+between the read and the wait still wakes it.
+"""
+
+import logging
+from collections import defaultdict
+
+import gevent
+import gevent.event
+import redis
+
+from realtime.channels import ALL_USERS_PATTERN, user_id_of
+
+log = logging.getLogger(__name__)
+
+# Retry a lost Redis subscription quickly at first, then no faster than this:
+# held polls still answer at their hold timeout meanwhile.
+RESUBSCRIBE_MAX_DELAY_SECONDS = 5.0
+
+
+class Hub:
+    def __init__(self, redis_url: str):
+        self._redis_url = redis_url
+        self._waiters: dict[int, set[gevent.event.Event]] = defaultdict(set)
+        self._listener: gevent.Greenlet | None = None
+        self.subscribed = gevent.event.Event()
+
+    def start(self) -> None:
+        if self._listener is None:
+            self._listener = gevent.spawn(self._listen_forever)
+
+    def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.kill(block=False)
+            self._listener = None
+
+    def register(self, user_id: int) -> gevent.event.Event:
+        waiter = gevent.event.Event()
+        self._waiters[user_id].add(waiter)
+        return waiter
+
+    def unregister(self, user_id: int, waiter: gevent.event.Event) -> None:
+        waiters = self._waiters.get(user_id)
+        if waiters is not None:
+            waiters.discard(waiter)
+            if not waiters:
+                del self._waiters[user_id]
+
+    def held(self) -> int:
+        return sum(len(w) for w in self._waiters.values())
+
+    def wake(self, user_id: int) -> None:
+        for waiter in self._waiters.get(user_id, ()):
+            waiter.set()
+
+    def wake_all(self) -> None:
+        for waiters in self._waiters.values():
+            for waiter in waiters:
+                waiter.set()
+
+    def _listen_forever(self) -> None:
+        delay = 0.1
+        while True:
+            try:
+                self._listen_once()
+            except Exception:
+                log.warning("realtime subscription to Redis lost; retrying in %.1fs", delay, exc_info=True)
+            self.subscribed.clear()
+            gevent.sleep(delay)
+            delay = min(delay * 2, RESUBSCRIBE_MAX_DELAY_SECONDS)
+
+    def _listen_once(self) -> None:
+        client = redis.Redis.from_url(self._redis_url, socket_connect_timeout=5, health_check_interval=30)
+        pubsub = client.pubsub()
+        try:
+            pubsub.psubscribe(ALL_USERS_PATTERN)
+            while True:
+                message = pubsub.get_message(timeout=30)
+                if message is None:
+                    pubsub.ping()
+                    continue
+                if message["type"] == "psubscribe":
+                    self.subscribed.set()
+                    # Anything published while unsubscribed was missed: every
+                    # held poll re-reads its backlog.
+                    self.wake_all()
+                elif message["type"] == "pmessage":
+                    user_id = user_id_of(message["channel"])
+                    if user_id is not None:
+                        self.wake(user_id)
+        finally:
+            pubsub.close()
+            client.close()

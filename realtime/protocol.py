@@ -1,0 +1,44 @@
+"""Parsing a poll request: pure functions, tested without a server."""
+
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+
+class BadRequest(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class PollRequest:
+    cursor: int | None
+    hold_seconds: float
+
+
+def parse_poll(query_string: str, *, hold_seconds: float) -> PollRequest:
+    """``hold_seconds`` is the server's hold with its jitter already drawn;
+    a client's ``timeout`` may ask for less, never for more."""
+    params = parse_qs(query_string, keep_blank_values=True)
+    cursor = _one(params, "cursor")
+    if cursor is not None:
+        if not cursor.isdigit() or len(cursor) > 18:
+            raise BadRequest("cursor must be a non-negative integer, as returned by the last answer")
+        cursor = int(cursor)
+    timeout = _one(params, "timeout")
+    if timeout is not None:
+        try:
+            asked = float(timeout)
+        except ValueError:
+            raise BadRequest("timeout must be a number of seconds") from None
+        if not 0 <= asked <= 3600:
+            raise BadRequest("timeout must be between 0 and 3600 seconds")
+        hold_seconds = min(asked, hold_seconds)
+    return PollRequest(cursor=cursor, hold_seconds=hold_seconds)
+
+
+def _one(params: dict, name: str) -> str | None:
+    values = params.get(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise BadRequest(f"{name} is given more than once")
+    return values[0]

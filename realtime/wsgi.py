@@ -1,0 +1,46 @@
+"""The realtime process's WSGI entry point (gunicorn -k gevent; see gunicorn.conf.py).
+
+Django is set up for its settings, models' table names and session decoding
+only: no URLconf, middleware or view is loaded.
+"""
+
+import os
+
+from psycogreen.gevent import patch_psycopg
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.dev")
+# Before any connection exists: psycopg2 would otherwise block the whole
+# process on every query.
+patch_psycopg()
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+
+from realtime.app import RealtimeApp  # noqa: E402
+from realtime.auth import SessionAuthenticator  # noqa: E402
+from realtime.db import ConnectionPool, connect_kwargs  # noqa: E402
+from realtime.hub import Hub  # noqa: E402
+from realtime.store import EventStore  # noqa: E402
+from web.notifications.models import StreamEvent, UserStream  # noqa: E402
+
+
+def build_application() -> RealtimeApp:
+    pool = ConnectionPool(connect_kwargs(settings.DATABASES["default"]), size=settings.REALTIME_DB_POOL_SIZE)
+    return RealtimeApp(
+        authenticator=SessionAuthenticator(pool, cache_seconds=settings.REALTIME_SESSION_CACHE_SECONDS),
+        store=EventStore(
+            pool,
+            stream_table=UserStream._meta.db_table,
+            event_table=StreamEvent._meta.db_table,
+            limit=settings.REALTIME_EVENTS_PER_ANSWER,
+        ),
+        hub=Hub(settings.REDIS_URL),
+        hold_seconds=settings.REALTIME_HOLD_SECONDS,
+        hold_jitter_seconds=settings.REALTIME_HOLD_JITTER_SECONDS,
+    )
+
+
+application = build_application()

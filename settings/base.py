@@ -1,0 +1,175 @@
+"""Settings shared by every environment.
+
+Order of layers: ``base`` (this file) holds every setting with its default and
+reads the environment; ``dev``, ``test`` and ``production`` import it and change
+only what differs, and ``production`` refuses to start with unsafe values.
+``DJANGO_SETTINGS_MODULE`` picks the layer (``manage.py`` defaults to ``dev``).
+
+Every variable Beacon reads, with its default:
+
+  SECRET_KEY                 signing key; dev default is public, production refuses it
+  DEBUG                      false (dev: true)
+  ALLOWED_HOSTS              comma list; "127.0.0.1,localhost"
+  CSRF_TRUSTED_ORIGINS       comma list of scheme://host[:port]; empty
+  DATABASE_URL               postgres://postgres@127.0.0.1:5432/beacon
+  DATABASE_CONN_MAX_AGE      seconds a web/worker DB connection is kept; 60
+  REDIS_URL                  redis://127.0.0.1:6379/0  (pub/sub, recent history, cache)
+  CELERY_BROKER_URL          REDIS_URL
+  CELERY_RESULT_BACKEND      REDIS_URL
+  KAFKA_BOOTSTRAP_SERVERS    127.0.0.1:9092 (comma list)
+  KAFKA_TOPIC_PREFIX         "beacon." — topics are <prefix>notifications.owner|group|watching|dead-letter
+  KAFKA_CONSUMER_GROUP       beacon-notifications
+  KAFKA_SESSION_TIMEOUT_MS   10000 (the local Tansu broker wants 2000; the dev stack sets it)
+  KAFKA_HEARTBEAT_INTERVAL_MS 3000 (Tansu: 500)
+  OUTBOX_RELAY_INTERVAL_SECONDS  how often beat re-sends events Kafka did not take; 5
+  REALTIME_HOLD_SECONDS      how long a poll is held with nothing new; 25
+  REALTIME_HOLD_JITTER_SECONDS  up to this much is added at random; 5
+  REALTIME_EVENTS_PER_ANSWER most events in one poll answer; 200
+  REALTIME_DB_POOL_SIZE      PostgreSQL connections per realtime process; 4
+  REALTIME_SESSION_CACHE_SECONDS  how long the realtime process trusts a session lookup; 30
+  SITE_URL                   absolute address used in links sent by mail; http://127.0.0.1:8000
+  EMAIL_BACKEND              django.core.mail.backends.smtp.EmailBackend (dev: console)
+  EMAIL_HOST / EMAIL_PORT    localhost / 25
+  EMAIL_HOST_USER / EMAIL_HOST_PASSWORD  empty
+  EMAIL_USE_TLS              false
+  DEFAULT_FROM_EMAIL         beacon@localhost
+  LOG_LEVEL                  INFO
+"""
+
+from pathlib import Path
+
+import dj_database_url
+
+from settings import defaults
+from settings.env import env_bool, env_float, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Public on purpose: it marks a development install. settings.production
+# refuses to start with it.
+DEV_SECRET_KEY = "dev-only-insecure-key-0f6c1d6e-beacon"
+
+SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
+DEBUG = env_bool("DEBUG", False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "web.accounts",
+    "web.groups",
+    "web.graphs",
+    "web.notifications",
+    "web.outbox",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "web.urls"
+WSGI_APPLICATION = "web.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "web" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "web.notifications.context_processors.realtime_state",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = env_str("DATABASE_URL", defaults.DATABASE_URL)
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0), conn_health_checks=True
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Sessions live in PostgreSQL: the realtime process reads them itself
+# (realtime/auth.py), so a change of backend must change it too.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+REDIS_URL = env_str("REDIS_URL", defaults.REDIS_URL)
+
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL)
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# A task is acknowledged only once it has run, so a worker killed mid-task
+# leaves it in the queue for another worker; the tasks are idempotent.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+KAFKA_BOOTSTRAP_SERVERS = env_list("KAFKA_BOOTSTRAP_SERVERS", [defaults.KAFKA_BOOTSTRAP_SERVERS])
+KAFKA_TOPIC_PREFIX = env_str("KAFKA_TOPIC_PREFIX", "beacon.")
+KAFKA_CONSUMER_GROUP = env_str("KAFKA_CONSUMER_GROUP", "beacon-notifications")
+KAFKA_SESSION_TIMEOUT_MS = env_int("KAFKA_SESSION_TIMEOUT_MS", 10000, minimum=1)
+KAFKA_HEARTBEAT_INTERVAL_MS = env_int("KAFKA_HEARTBEAT_INTERVAL_MS", 3000, minimum=1)
+
+OUTBOX_RELAY_INTERVAL_SECONDS = env_float("OUTBOX_RELAY_INTERVAL_SECONDS", 5.0)
+CELERY_BEAT_SCHEDULE = {
+    # The safety net for events whose immediate send failed (Kafka or the
+    # Celery broker down at commit time): they wait in the outbox until this
+    # sweep finds Kafka again.
+    "relay-outbox": {"task": "tasks.outbox.relay_outbox", "schedule": OUTBOX_RELAY_INTERVAL_SECONDS},
+}
+
+REALTIME_HOLD_SECONDS = env_float("REALTIME_HOLD_SECONDS", 25.0)
+REALTIME_HOLD_JITTER_SECONDS = env_float("REALTIME_HOLD_JITTER_SECONDS", 5.0)
+REALTIME_EVENTS_PER_ANSWER = env_int("REALTIME_EVENTS_PER_ANSWER", 200, minimum=1)
+REALTIME_DB_POOL_SIZE = env_int("REALTIME_DB_POOL_SIZE", 4, minimum=1)
+REALTIME_SESSION_CACHE_SECONDS = env_float("REALTIME_SESSION_CACHE_SECONDS", 30.0)
+
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "beacon@localhost")
+
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"kafka": {"level": "WARNING"}},
+}

@@ -1,0 +1,141 @@
+"""The Kafka consumer: ``python -m tasks.consumer``.
+
+Reads the three notification topics in one consumer group and hands each
+event to Celery. Offsets are committed only after every record of a poll was
+handed on (or dead-lettered), so a crash re-reads rather than loses; the
+delivery task is idempotent. A record that is not a valid event goes to the
+dead-letter topic with the reason in its headers, and the consumer carries on.
+"""
+
+import logging
+import signal
+import threading
+
+from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata
+
+log = logging.getLogger("tasks.consumer")
+
+# Waiting between attempts to hand an event to a Celery broker that is down:
+# grows to this cap, and the record is never skipped.
+HANDOFF_RETRY_MAX_SECONDS = 30.0
+POLL_TIMEOUT_MS = 500
+
+
+class EventConsumer:
+    def __init__(self, *, consumer, hand_off, dead_letter, topic_kinds: dict[str, str], stop: threading.Event):
+        self._consumer = consumer
+        self._hand_off = hand_off
+        self._dead_letter = dead_letter
+        self._topic_kinds = topic_kinds
+        self._stop = stop
+
+    def run(self) -> None:
+        delay = 0.5
+        while not self._stop.is_set():
+            batch = self._consumer.poll(timeout_ms=POLL_TIMEOUT_MS)
+            if not batch:
+                continue
+            done = {}
+            try:
+                for partition, records in batch.items():
+                    for record in records:
+                        self._handle(record)
+                        done[partition] = OffsetAndMetadata(record.offset + 1, None, -1)
+            except Exception:
+                # Rewind every partition to its first unhandled record, keep
+                # what was handled, and try again: nothing is skipped.
+                log.warning("handling a record failed; retrying in %.1fs", delay, exc_info=True)
+                for partition, records in batch.items():
+                    handled = done.get(partition)
+                    self._consumer.seek(partition, handled.offset if handled else records[0].offset)
+                if done:
+                    self._consumer.commit(done)
+                self._stop.wait(delay)
+                delay = min(delay * 2, HANDOFF_RETRY_MAX_SECONDS)
+                continue
+            delay = 0.5
+            self._consumer.commit(done)
+
+    def _handle(self, record) -> None:
+        from web.notifications.events import InvalidEvent, NotificationEvent
+
+        try:
+            event = NotificationEvent.from_json(record.value)
+            expected = self._topic_kinds.get(record.topic)
+            if event.kind != expected:
+                raise InvalidEvent(f"a {event.kind!r} event on the {expected!r} topic")
+        except InvalidEvent as exc:
+            self._send_to_dead_letter(record, str(exc))
+            return
+        delay = 0.5
+        while True:
+            try:
+                self._hand_off(event)
+                return
+            except Exception:
+                if self._stop.is_set():
+                    # Not committed: the next consumer to own this partition re-reads it.
+                    raise
+                log.warning("could not hand event %s to Celery; retrying in %.1fs", event.id, delay, exc_info=True)
+                self._stop.wait(delay)
+                delay = min(delay * 2, HANDOFF_RETRY_MAX_SECONDS)
+
+    def _send_to_dead_letter(self, record, reason: str) -> None:
+        log.warning("dead-lettering %s[%d]@%d: %s", record.topic, record.partition, record.offset, reason)
+        headers = list(record.headers or []) + [
+            ("beacon-error", reason.encode()),
+            ("beacon-source-topic", record.topic.encode()),
+            ("beacon-source-partition", str(record.partition).encode()),
+            ("beacon-source-offset", str(record.offset).encode()),
+        ]
+        self._dead_letter(record.key, record.value, headers)
+
+
+def main() -> None:
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.dev")
+    import django
+
+    django.setup()
+
+    from django.conf import settings
+
+    from tasks import kafka_clients as kafka
+    from tasks.notifications import deliver_event
+    from web.notifications.events import KINDS, dead_letter_topic, topic_for
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    topic_kinds = {topic_for(kind): kind for kind in KINDS}
+    dead_letters = dead_letter_topic()
+    consumer = None
+    while consumer is None and not stop.is_set():
+        try:
+            kafka.ensure_topics([*topic_kinds, dead_letters])
+            consumer = kafka.new_consumer(list(topic_kinds))
+        except KafkaError:
+            log.warning("Kafka at %s not reachable yet; retrying", settings.KAFKA_BOOTSTRAP_SERVERS, exc_info=True)
+            stop.wait(2)
+    if consumer is None:
+        return
+    log.info("consuming %s as group %s", ", ".join(topic_kinds), settings.KAFKA_CONSUMER_GROUP)
+    try:
+        EventConsumer(
+            consumer=consumer,
+            hand_off=lambda event: deliver_event.delay(event.to_dict()),
+            dead_letter=lambda key, value, headers: kafka.send_raw(dead_letters, key, value, headers),
+            topic_kinds=topic_kinds,
+            stop=stop,
+        ).run()
+    finally:
+        consumer.close()
+        kafka.discard_producer()
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    main()

@@ -1,0 +1,122 @@
+"""Kafka clients, made from settings with the options Beacon relies on.
+
+kafka-python's idempotent producer cannot recover once its broker restarts
+(it keeps a producer id the broker forgot), so Beacon's producers are plain
+``acks=all`` producers; consumers dedupe by event id instead. A producer that
+fails is closed and made anew on next use.
+"""
+
+import json
+import logging
+import threading
+from collections.abc import Sequence
+
+from django.conf import settings
+from kafka import ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+log = logging.getLogger(__name__)
+
+# How long a send may wait for the broker before the batch counts as failed
+# and stays in the outbox for the next relay.
+SEND_TIMEOUT_SECONDS = 10
+
+_producer: KafkaProducer | None = None
+_producer_lock = threading.Lock()
+
+
+def _new_producer() -> KafkaProducer:
+    return KafkaProducer(
+        bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS,
+        acks="all",
+        enable_idempotence=False,
+        retries=3,
+        max_block_ms=SEND_TIMEOUT_SECONDS * 1000,
+        request_timeout_ms=SEND_TIMEOUT_SECONDS * 1000,
+        client_id="beacon-producer",
+    )
+
+
+def producer() -> KafkaProducer:
+    global _producer
+    with _producer_lock:
+        if _producer is None:
+            _producer = _new_producer()
+        return _producer
+
+
+def discard_producer() -> None:
+    global _producer
+    with _producer_lock:
+        if _producer is not None:
+            _producer.close(timeout=1)
+            _producer = None
+
+
+def send_batch(records: Sequence[tuple[str, str, dict]]) -> None:
+    """Send (topic, key, JSON value) records; return once Kafka acknowledged all."""
+    try:
+        client = producer()
+        futures = [
+            client.send(topic, key=key.encode(), value=json.dumps(value, separators=(",", ":")).encode())
+            for topic, key, value in records
+        ]
+        client.flush(timeout=SEND_TIMEOUT_SECONDS)
+        for future in futures:
+            future.get(timeout=SEND_TIMEOUT_SECONDS)
+    except Exception:
+        discard_producer()
+        raise
+
+
+def send_raw(topic: str, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]) -> None:
+    try:
+        future = producer().send(topic, key=key, value=value, headers=headers)
+        future.get(timeout=SEND_TIMEOUT_SECONDS)
+    except Exception:
+        discard_producer()
+        raise
+
+
+def ensure_topics(names: Sequence[str], *, partitions: int = 1) -> None:
+    """Create missing topics. A real cluster usually has them already."""
+    admin = KafkaAdminClient(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS, client_id="beacon-admin",
+                             request_timeout_ms=SEND_TIMEOUT_SECONDS * 1000)
+    try:
+        missing = set(names) - set(admin.list_topics())
+        for name in sorted(missing):
+            try:
+                admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1)])
+                log.info("created Kafka topic %s", name)
+            except TopicAlreadyExistsError:
+                pass
+    finally:
+        admin.close()
+
+
+class _LogAssignments(ConsumerRebalanceListener):
+    def on_partitions_revoked(self, revoked):
+        log.info("partitions revoked: %s", _names(revoked))
+
+    def on_partitions_assigned(self, assigned):
+        log.info("partitions assigned: %s", _names(assigned))
+
+
+def _names(partitions) -> str:
+    return ", ".join(sorted(f"{p.topic}[{p.partition}]" for p in partitions)) or "none"
+
+
+def new_consumer(topics: Sequence[str]) -> KafkaConsumer:
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS,
+        group_id=settings.KAFKA_CONSUMER_GROUP,
+        client_id="beacon-consumer",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        session_timeout_ms=settings.KAFKA_SESSION_TIMEOUT_MS,
+        heartbeat_interval_ms=settings.KAFKA_HEARTBEAT_INTERVAL_MS,
+        max_poll_records=100,
+    )
+    consumer.subscribe(topics=list(topics), listener=_LogAssignments())
+    return consumer

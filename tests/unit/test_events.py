@@ -1,0 +1,70 @@
+"""The event format: what the consumer accepts, and what it dead-letters and why."""
+
+import json
+
+import pytest
+
+from web.notifications.events import InvalidEvent, NotificationEvent
+
+VALID = {
+    "v": 1,
+    "id": "0b9f9f52-4a4e-4d36-9b84-2f8e4c7e1a11",
+    "action_id": "5d1e2c3b-7a8f-4f60-8b1e-9a0c2d3e4f50",
+    "kind": "group",
+    "verb": "shared",
+    "actor_id": 7,
+    "actor_name": "bob",
+    "target_type": "graph",
+    "target_id": 12,
+    "target_name": "Kinase map",
+    "group_id": 3,
+    "group_name": "Lab",
+    "link": "/graphs/12/",
+    "occurred_at": "2026-11-25T10:00:00+00:00",
+}
+
+
+def test_an_event_survives_the_trip_through_json():
+    event = NotificationEvent.from_dict(VALID)
+    assert NotificationEvent.from_json(event.to_json()) == event
+    assert event.kafka_key == "graph:12"
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"v": 2}, "unknown event version 2"),
+        ({"kind": "gossip"}, "unknown kind 'gossip'"),
+        ({"target_type": "table"}, "unknown target type 'table'"),
+        ({"actor_id": "7"}, "field 'actor_id' has the wrong type"),
+        ({"actor_id": True}, "field 'actor_id' has the wrong type"),
+        ({"id": "not-a-uuid"}, "field 'id' is not a UUID"),
+        ({"group_id": None}, "a group event needs group_id"),
+        ({"occurred_at": "yesterday"}, "occurred_at is not an ISO 8601 time"),
+    ],
+)
+def test_a_malformed_event_is_refused_with_its_fault_named(change, reason):
+    with pytest.raises(InvalidEvent) as refused:
+        NotificationEvent.from_dict({**VALID, **change})
+    assert str(refused.value) == reason
+
+
+def test_a_missing_field_is_named():
+    data = dict(VALID)
+    del data["target_name"]
+    with pytest.raises(InvalidEvent, match="missing field 'target_name'"):
+        NotificationEvent.from_dict(data)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (None, "record has no value"),
+        (b"{not json", "value is not JSON"),
+        (b"\xff\xfe", "value is not JSON"),
+        (json.dumps([1, 2]).encode(), "event is not a JSON object"),
+    ],
+)
+def test_a_record_that_is_not_an_event_is_refused(raw, reason):
+    with pytest.raises(InvalidEvent, match=reason):
+        NotificationEvent.from_json(raw)

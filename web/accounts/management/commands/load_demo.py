@@ -1,0 +1,11 @@
+from django.core.management.base import BaseCommand
+
+from web.accounts.demo import load_demo
+
+
+class Command(BaseCommand):
+    help = "Load Beacon's demo users, group and graphs (safe to run again)."
+
+    def handle(self, *args, **options):
+        for login in load_demo():
+            self.stdout.write(f"demo login: {login}")

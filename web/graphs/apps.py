@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GraphsConfig(AppConfig):
+    name = "web.graphs"
+    label = "graphs"

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from web.graphs import views
+
+app_name = "graphs"
+urlpatterns = [
+    path("new/", views.create, name="create"),
+    path("<int:graph_id>/", views.detail, name="detail"),
+]

@@ -1,0 +1,92 @@
+from django.conf import settings
+from django.db import models
+
+from web.notifications.text import describe
+
+
+class Kind(models.TextChoices):
+    OWNER = "owner"
+    GROUP = "group"
+    WATCHING = "watching"
+
+
+class Notification(models.Model):
+    """What one user is told about one action.
+
+    One row per (user, action): an action that concerns a person for several
+    reasons still tells them once. The actor and target names are copied so
+    the text still reads right after the actor or target is gone.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    event_id = models.UUIDField()
+    action_id = models.UUIDField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    verb = models.CharField(max_length=32)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor_name = models.CharField(max_length=150)
+    target_type = models.CharField(max_length=16)
+    target_id = models.BigIntegerField()
+    target_name = models.CharField(max_length=200)
+    group_id = models.BigIntegerField(null=True, blank=True)
+    group_name = models.CharField(max_length=100, blank=True)
+    link = models.CharField(max_length=300, blank=True)
+    reasons = models.JSONField(default=list)
+    created = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    mailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "action_id"], name="one_notification_per_action")]
+        indexes = [models.Index(fields=["user", "-id"], name="notification_user_newest")]
+
+    @property
+    def text(self) -> str:
+        return describe(
+            kind=self.kind,
+            verb=self.verb,
+            actor_name=self.actor_name,
+            target_type=self.target_type,
+            target_name=self.target_name,
+            group_name=self.group_name,
+        )
+
+    def as_event_payload(self) -> dict:
+        """The notification as the browser renders it (plain text; the client escapes)."""
+        return {
+            "id": self.pk,
+            "kind": self.kind,
+            "verb": self.verb,
+            "actor": self.actor_name,
+            "target": {"type": self.target_type, "id": self.target_id, "name": self.target_name},
+            "text": self.text,
+            "link": self.link,
+            "created": self.created.isoformat(),
+            "read_at": self.read_at.isoformat() if self.read_at else None,
+        }
+
+
+class UserStream(models.Model):
+    """A user's place in their own event sequence, and their unread count.
+
+    ``last_seq`` only grows. Every change the user must see (a new
+    notification, a change of read state) takes the next number in the same
+    transaction as the change, which is what makes a cursor exact.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    last_seq = models.BigIntegerField(default=0)
+    unread = models.IntegerField(default=0)
+
+
+class StreamEvent(models.Model):
+    """One numbered event in a user's sequence, as the realtime endpoint serves it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seq = models.BigIntegerField()
+    type = models.CharField(max_length=40)
+    payload = models.JSONField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "seq"], name="stream_seq_once")]

@@ -1,0 +1,12 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from web.graphs import views as graph_views
+
+urlpatterns = [
+    path("", graph_views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("graphs/", include("web.graphs.urls")),
+    path("notifications/", include("web.notifications.urls")),
+]
