@@ -1,0 +1,91 @@
+"""``python -m web.devstack run``: all of Beacon, with demo data, in one command.
+
+Makes the services available (web.devstack.stack), migrates, loads the demo
+data, then runs every Procfile process under honcho on free ports, and prints
+where to go once the site answers. Ctrl-C stops the processes, then the
+servers this command started; ``--keep-services`` leaves those running for
+the next run to reuse.
+"""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from . import kafka, ports
+from .stack import ensure_stack, stop_stack
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEMO_LOGINS = ("alice", "bob", "carol")
+# Honcho's processes start in a couple of seconds; past this something is wrong.
+SITE_READY_TIMEOUT_SECONDS = 60
+
+
+def run(var_dir: Path, configured: dict[str, str], *, keep_services: bool) -> int:
+    endpoints = ensure_stack(var_dir, **configured, log=_say)
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "settings.dev")
+    env.update(
+        DATABASE_URL=endpoints["postgres"].url,
+        REDIS_URL=endpoints["redis"].url,
+        KAFKA_BOOTSTRAP_SERVERS=endpoints["kafka"].url,
+        PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),
+        PYTHONUNBUFFERED="1",
+    )
+    if endpoints["kafka"].owned:
+        env.update(kafka.CLIENT_SETTINGS)
+    site_port = ports.choose_port("site", [int(env.get("BEACON_PORT", "8000"))], _say)
+    env.update(
+        BEACON_PORT=str(site_port),
+        WEB_PORT=str(ports.choose_port("web", [int(env.get("WEB_PORT", "8001"))], _say)),
+        REALTIME_PORT=str(ports.choose_port("realtime", [int(env.get("REALTIME_PORT", "8002"))], _say)),
+    )
+    site = f"http://127.0.0.1:{site_port}"
+    env.setdefault("SITE_URL", site)
+    (REPO_ROOT / "var").mkdir(exist_ok=True)
+    try:
+        manage = [sys.executable, str(REPO_ROOT / "manage.py")]
+        subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=REPO_ROOT, env=env, check=True)
+        subprocess.run([*manage, "load_demo"], cwd=REPO_ROOT, env=env, check=True)
+        honcho = subprocess.Popen([sys.executable, "-m", "honcho", "start", "-f", "Procfile"], cwd=REPO_ROOT, env=env)
+        threading.Thread(target=_announce_when_ready, args=(site, honcho), daemon=True).start()
+        try:
+            return honcho.wait()
+        except KeyboardInterrupt:
+            # The terminal sent SIGINT to honcho too; let it stop its processes.
+            return honcho.wait()
+    finally:
+        if not keep_services:
+            stop_stack(var_dir, log=_say)
+
+
+def _announce_when_ready(site: str, honcho: subprocess.Popen) -> None:
+    deadline = time.monotonic() + SITE_READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline and honcho.poll() is None:
+        try:
+            with urllib.request.urlopen(site + "/accounts/login/", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        if honcho.poll() is None:
+            _say(f"Beacon did not answer at {site} within {SITE_READY_TIMEOUT_SECONDS} s; see the log above.")
+        return
+    logins = "\n".join(f"      {name:<6} password: {name}" for name in DEMO_LOGINS)
+    _say(
+        "\n"
+        "  ┌────────────────────────────────────────────────────────────\n"
+        f"  │ Beacon is running at {site}/\n"
+        "  │ Demo log-ins (alice and bob share the group “Systems Biology Lab”):\n"
+        + "\n".join("  │" + line[5:] for line in logins.splitlines()) + "\n"
+        "  │ Ctrl-C stops everything.\n"
+        "  └────────────────────────────────────────────────────────────\n"
+    )
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
