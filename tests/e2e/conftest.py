@@ -1,0 +1,72 @@
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from tests.support.browser import Browser
+from tests.support.stack import ProcfileStack, free_port
+from tests.support.waiting import wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+STACK_PROCESSES = ["router", "web", "realtime", "consumer", "worker"]
+
+
+@dataclass
+class RunningBeacon:
+    base_url: str
+    processes: ProcfileStack
+
+    def browser(self) -> Browser:
+        return Browser(self.base_url)
+
+
+@pytest.fixture(scope="session")
+def beacon(django_db_setup, django_db_blocker):
+    """Router, web, realtime, consumer and Celery worker, from the Procfile, on the test database."""
+    from django.conf import settings
+
+    test_database = settings.DATABASES["default"]["NAME"]
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    ports = {name: free_port() for name in ("BEACON_PORT", "WEB_PORT", "REALTIME_PORT")}
+    env = {
+        **os.environ,
+        **{name: str(port) for name, port in ports.items()},
+        "DATABASE_URL": urlunsplit(parts._replace(path="/" + test_database)),
+        "SITE_URL": f"http://127.0.0.1:{ports['BEACON_PORT']}",
+        "LOG_LEVEL": "INFO",
+        "PYTHONUNBUFFERED": "1",
+    }
+    processes = ProcfileStack(STACK_PROCESSES, env, ROOT / "var" / "test-logs")
+    processes.start()
+    try:
+        base_url = f"http://127.0.0.1:{ports['BEACON_PORT']}"
+        browser = Browser(base_url)
+        wait_for(lambda: _answers(browser, "/accounts/login/"), timeout=60, message="web through the router")
+        wait_for(lambda: _answers(browser, "/realtime/healthz"), timeout=60, message="realtime through the router")
+        processes.wait_for_log("worker", "ready.")
+        processes.wait_for_log("consumer", "partitions assigned")
+        yield RunningBeacon(base_url, processes)
+    finally:
+        processes.stop()
+
+
+@pytest.fixture
+def live_db(beacon, django_db_blocker):
+    """Database access whose writes commit at once, for Beacon's processes to see.
+
+    Nothing is rolled back or flushed afterwards: a flush would race the
+    worker still delivering a test's last events. Every test makes users of
+    its own (make_user), so what earlier tests left does not concern it.
+    """
+    with django_db_blocker.unblock():
+        yield
+
+
+def _answers(browser: Browser, path: str) -> bool:
+    try:
+        return browser.get(path, timeout=2).status == 200
+    except OSError:
+        return False
+

@@ -1,0 +1,56 @@
+"""Beacon's own processes, started from the Procfile for tests that cross them."""
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from honcho.environ import parse_procfile
+
+from tests.support.waiting import wait_for
+from web.devstack.ports import any_free_port as free_port  # noqa: F401  (tests import it from here)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class ProcfileStack:
+    """Runs the named Procfile entries exactly as honcho would (``sh -c`` per line)."""
+
+    def __init__(self, names: list[str], env: dict, log_dir: Path):
+        procfile = parse_procfile((ROOT / "Procfile").read_text())
+        self.commands = {name: procfile.processes[name] for name in names}
+        self.env = {**env, "PATH": os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")}
+        self.log_dir = log_dir
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    def start(self) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for name, command in self.commands.items():
+            log = open(self.log_dir / f"{name}.log", "wb")
+            self.procs[name] = subprocess.Popen(
+                ["sh", "-c", f"exec {command}"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def log(self, name: str) -> str:
+        return (self.log_dir / f"{name}.log").read_text(errors="replace")
+
+    def wait_for_log(self, name: str, text: str, timeout: float = 60) -> None:
+        def seen():
+            if self.procs[name].poll() is not None:
+                raise AssertionError(f"{name} exited with {self.procs[name].returncode}:\n{self.log(name)[-3000:]}")
+            return text in self.log(name)
+
+        wait_for(seen, timeout=timeout, message=f"{name} logging {text!r}")
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for name, proc in self.procs.items():
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
