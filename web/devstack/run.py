@@ -7,7 +7,9 @@ servers this command started; ``--keep-services`` leaves those running for
 the next run to reuse.
 """
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -15,7 +17,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from . import kafka, ports
+from . import kafka, ports, procs
 from .stack import ensure_stack, stop_stack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -24,9 +26,17 @@ DEMO_LOGINS = ("alice", "bob", "carol")
 SITE_READY_TIMEOUT_SECONDS = 60
 
 
+# Every process of a run carries this in its environment, naming the run's
+# var dir, so the next run can find the processes of one that was killed.
+RUN_MARKER = "BEACON_RUN_VAR_DIR"
+
+
 def run(var_dir: Path, configured: dict[str, str], *, keep_services: bool) -> int:
+    var_dir = var_dir.resolve()
+    _stop_leftovers(var_dir)
     endpoints = ensure_stack(var_dir, **configured, log=_say)
     env = dict(os.environ)
+    env[RUN_MARKER] = str(var_dir)
     env.setdefault("DJANGO_SETTINGS_MODULE", "settings.dev")
     env.update(
         DATABASE_URL=endpoints["postgres"].url,
@@ -60,6 +70,34 @@ def run(var_dir: Path, configured: dict[str, str], *, keep_services: bool) -> in
     finally:
         if not keep_services:
             stop_stack(var_dir, log=_say)
+
+
+def _stop_leftovers(var_dir: Path) -> None:
+    """Stop the Procfile processes of an earlier run on this var dir that was killed.
+
+    Killing ``make run`` outright leaves honcho's children running, holding
+    ports and consuming Kafka; they are found by their marker, never by name.
+    """
+    marker = f"{RUN_MARKER}={var_dir}".encode()
+    leftovers = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if marker in environ:
+            leftovers.append(int(entry.name))
+    if not leftovers:
+        return
+    _say(f"stopping {len(leftovers)} processes left running by an earlier run that was killed")
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in leftovers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+        if procs.wait_until(lambda: not any(procs.is_alive(pid) for pid in leftovers), timeout=10):
+            return
 
 
 def _announce_when_ready(site: str, honcho: subprocess.Popen) -> None:
