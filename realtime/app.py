@@ -1,10 +1,12 @@
-"""The realtime WSGI application: long-poll answers from a user's event stream.
+"""The realtime WSGI application: a user's event stream, by long-poll or Server-Sent Events.
 
 Pure WSGI, run by gunicorn's gevent worker: no Django request, middleware or
 view per poll. Routes:
 
   GET /realtime/poll?cursor=N[&timeout=S]  events after N, held until one arrives
-  GET /realtime/healthz                    liveness, and how many polls are held
+      (the same URL with ``Accept: text/event-stream`` streams them instead)
+  GET /realtime/healthz                    liveness, and how many requests are held
+  GET /realtime/metrics                    Prometheus text format, for operators
   GET /realtime/client.js                  the browser client
 """
 
@@ -14,31 +16,41 @@ import random
 import time
 from pathlib import Path
 
-from realtime.protocol import BadRequest, parse_poll
+from realtime.protocol import BadRequest, parse_poll, parse_stream_start
 
 log = logging.getLogger(__name__)
 
 # Waiting for the process's first Redis subscription. A poll that arrives
 # before it would miss a publish; past this it is answered empty instead.
 SUBSCRIBE_WAIT_SECONDS = 5.0
+# How soon a client refused for holding too many polls should try again.
+TOO_MANY_POLLS_RETRY_AFTER_SECONDS = 5
+# What an EventSource waits before reconnecting after the stream ends.
+SSE_RETRY_MILLISECONDS = 2000
 
 CLIENT_JS = Path(__file__).with_name("static") / "client.js"
+REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
+           429: "Too Many Requests"}
 
 
 class RealtimeApp:
-    def __init__(self, *, authenticator, store, hub, hold_seconds: float, hold_jitter_seconds: float):
+    def __init__(self, *, authenticator, store, hub, metrics, hold_seconds: float, hold_jitter_seconds: float,
+                 max_polls_per_user: int, sse_heartbeat_seconds: float):
         self._auth = authenticator
         self._store = store
         self._hub = hub
+        self._metrics = metrics
         self._hold_seconds = hold_seconds
         self._hold_jitter_seconds = hold_jitter_seconds
+        self._max_polls_per_user = max_polls_per_user
+        self._sse_heartbeat_seconds = sse_heartbeat_seconds
         self._client_js = CLIENT_JS.read_bytes()
         self._draining = False
 
     def drain(self) -> None:
-        """Answer every held poll now, and every new one at once: the process is stopping.
+        """Answer every held request now, and every new one at once: the process is stopping.
 
-        Clients re-poll with the cursor they got and reach another process;
+        Clients come back with the cursor they got and reach another process;
         nothing is lost because the cursor, not this process, holds their place.
         """
         self._draining = True
@@ -46,14 +58,17 @@ class RealtimeApp:
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        method = environ.get("REQUEST_METHOD", "GET")
+        if environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD"):
+            return self._refuse(start_response, 405, "method_not_allowed", "realtime routes answer GET only",
+                                [("Allow", "GET")])
         if path == "/realtime/poll":
-            if method != "GET":
-                return _json(start_response, 405, {"error": "method_not_allowed", "detail": "poll with GET"},
-                             [("Allow", "GET")])
             return self._poll(environ, start_response)
         if path == "/realtime/healthz":
-            return _json(start_response, 200, {"ok": True, "held_polls": self._hub.held()})
+            return _json(start_response, 200, {"ok": not self._draining, "held_polls": self._hub.held()})
+        if path == "/realtime/metrics":
+            body, content_type = self._metrics.exposition()
+            start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+            return [body]
         if path == "/realtime/client.js":
             start_response("200 OK", [("Content-Type", "text/javascript; charset=utf-8"),
                                       ("Cache-Control", "public, max-age=300"),
@@ -62,44 +77,117 @@ class RealtimeApp:
         return _json(start_response, 404, {"error": "not_found", "detail": f"no realtime route {path}"})
 
     def _poll(self, environ, start_response):
-        hold = self._hold_seconds + random.uniform(0, self._hold_jitter_seconds)
+        streaming = "text/event-stream" in environ.get("HTTP_ACCEPT", "")
         try:
-            request = parse_poll(environ.get("QUERY_STRING", ""), hold_seconds=hold)
+            if streaming:
+                cursor = parse_stream_start(environ.get("QUERY_STRING", ""), environ.get("HTTP_LAST_EVENT_ID"))
+            else:
+                hold = self._hold_seconds + random.uniform(0, self._hold_jitter_seconds)
+                request = parse_poll(environ.get("QUERY_STRING", ""), hold_seconds=hold)
         except BadRequest as exc:
-            return _json(start_response, 400, {"error": "bad_request", "detail": str(exc)})
+            return self._refuse(start_response, 400, "bad_request", str(exc))
         user_id = self._auth.user_id(environ)
         if user_id is None:
-            return _json(start_response, 401, {"error": "unauthenticated", "detail": "log in to receive notifications"})
+            return self._refuse(start_response, 401, "unauthenticated", "log in to receive notifications")
+        if streaming:
+            return self._stream(start_response, user_id, cursor)
         if request.cursor is None:
             return _json(start_response, 200, self._store.read_after(user_id, None).as_answer())
-        return _json(start_response, 200, self._hold(user_id, request.cursor, request.hold_seconds).as_answer())
+        if self._hub.held_by(user_id) >= self._max_polls_per_user:
+            return self._too_many(start_response)
+        batch, outcome = self._hold(user_id, request.cursor, request.hold_seconds)
+        self._metrics.answers.labels(outcome).inc()
+        return _json(start_response, 200, batch.as_answer())
 
     def _hold(self, user_id: int, cursor: int, hold_seconds: float):
         deadline = time.monotonic() + hold_seconds
-        self._hub.start()
-        self._hub.subscribed.wait(min(SUBSCRIBE_WAIT_SECONDS, hold_seconds))
-        waiter = self._hub.register(user_id)
+        waiter = self._hub.register(user_id)  # before the first read: see realtime/hub.py
         try:
+            self._await_subscription(hold_seconds)
             while True:
+                woken_at = waiter.woken_at
                 waiter.clear()
                 batch = self._store.read_after(user_id, cursor)
-                if batch.events or batch.reset or self._draining:
-                    return batch
+                if batch.reset:
+                    return batch, "reset"
+                if batch.events:
+                    if woken_at is not None:
+                        self._metrics.wakeup_to_answer.observe(time.monotonic() - woken_at)
+                    return batch, "events"
                 remaining = deadline - time.monotonic()
+                if self._draining:
+                    return batch, "draining"
                 if remaining <= 0:
-                    return batch
+                    return batch, "timeout"
                 waiter.wait(remaining)
         finally:
-            self._hub.unregister(user_id, waiter)
+            self._hub.unregister(waiter)
+
+    def _stream(self, start_response, user_id: int, cursor: int | None):
+        if self._hub.held_by(user_id) >= self._max_polls_per_user:
+            return self._too_many(start_response)
+        waiter = self._hub.register(user_id)
+        start_response("200 OK", [
+            ("Content-Type", "text/event-stream; charset=utf-8"),
+            ("Cache-Control", "no-store"),
+            ("X-Accel-Buffering", "no"),  # proxies that buffer would hold events back
+        ])
+        return self._stream_events(waiter, user_id, cursor)
+
+    def _stream_events(self, waiter, user_id: int, cursor: int | None):
+        """Events as they come; ``id:`` is the cursor, so a reconnect resumes exactly (Last-Event-ID)."""
+        try:
+            yield f"retry: {SSE_RETRY_MILLISECONDS}\n\n".encode()
+            self._await_subscription(SUBSCRIBE_WAIT_SECONDS)
+            if cursor is None:
+                batch = self._store.read_after(user_id, None)
+                cursor = batch.cursor
+                yield _sse("state", {"cursor": batch.cursor, "unread": batch.unread}, event_id=batch.cursor)
+            while not self._draining:
+                woken_at = waiter.woken_at
+                waiter.clear()
+                batch = self._store.read_after(user_id, cursor)
+                if batch.reset:
+                    yield _sse("reset", batch.as_answer(), event_id=batch.cursor)
+                    return
+                if batch.events:
+                    if woken_at is not None:
+                        self._metrics.wakeup_to_answer.observe(time.monotonic() - woken_at)
+                    yield b"".join(_sse(e["type"], e, event_id=e["seq"]) for e in batch.events)
+                    cursor = batch.cursor
+                    continue
+                if not waiter.wait(self._sse_heartbeat_seconds):
+                    # A comment line: keeps proxies from cutting an idle stream.
+                    yield b": keep-alive\n\n"
+        finally:
+            self._hub.unregister(waiter)
+
+    def _await_subscription(self, at_most: float) -> None:
+        self._hub.start()
+        self._hub.subscribed.wait(min(SUBSCRIBE_WAIT_SECONDS, at_most))
+
+    def _too_many(self, start_response):
+        return self._refuse(
+            start_response, 429, "too_many_polls",
+            f"at most {self._max_polls_per_user} polls per user at once; close some tabs or wait",
+            [("Retry-After", str(TOO_MANY_POLLS_RETRY_AFTER_SECONDS))],
+        )
+
+    def _refuse(self, start_response, status: int, error: str, detail: str, extra_headers=()):
+        self._metrics.refused.labels(str(status)).inc()
+        return _json(start_response, status, {"error": error, "detail": detail}, extra_headers)
 
 
 def _json(start_response, status: int, body: dict, extra_headers=()):
     payload = json.dumps(body, separators=(",", ":")).encode()
-    reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed"}[status]
-    start_response(f"{status} {reason}", [
+    start_response(f"{status} {REASONS[status]}", [
         ("Content-Type", "application/json"),
         ("Cache-Control", "no-store"),
         ("Content-Length", str(len(payload))),
         *extra_headers,
     ])
     return [payload]
+
+
+def _sse(event_type: str, data: dict, *, event_id: int) -> bytes:
+    return f"id: {event_id}\nevent: {event_type}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()

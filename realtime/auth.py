@@ -1,9 +1,10 @@
-"""Who is asking: the Django session, checked without Django's request stack.
+"""Who is asking: an API token or the Django session, checked without Django's request stack.
 
-Reads the session row and the user's password hash itself, then asks Django's
-own user model for the session hash, so a password change or log-out ends
-realtime access exactly as it ends page access (after at most the cache
-lifetime). Only the database session backend is read (settings.SESSION_ENGINE).
+``Authorization: Token <key>`` is looked up in the API's token table. A
+session is read from its row, then Django's own user model computes the
+session hash from the password, so a password change or log-out ends realtime
+access exactly as it ends page access (after at most the cache lifetime).
+Only the database session backend is read (settings.SESSION_ENGINE).
 """
 
 import time
@@ -13,9 +14,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
 from django.http.cookie import parse_cookie
 from django.utils.crypto import constant_time_compare
+from rest_framework.authtoken.models import Token
 
 # A bound on memory, not a tuning knob: past it the cache starts afresh.
-SESSION_CACHE_MAX_ENTRIES = 100_000
+CACHE_MAX_ENTRIES = 100_000
 
 
 class SessionAuthenticator:
@@ -28,22 +30,43 @@ class SessionAuthenticator:
         self._user_model = user_model
         self._user_table = user_model._meta.db_table
         self._session_table = SessionStore.get_model_class()._meta.db_table
+        self._token_table = Token._meta.db_table
 
     def user_id(self, environ) -> int | None:
+        header = environ.get("HTTP_AUTHORIZATION")
+        if header:
+            scheme, _, key = header.partition(" ")
+            key = key.strip()
+            if scheme.lower() != "token" or not key:
+                return None
+            return self._cached("token:" + key, lambda: self._token_user(key))
         session_key = _cookie(environ, settings.SESSION_COOKIE_NAME)
         if not session_key:
             return None
+        return self._cached("session:" + session_key, lambda: self._session_user(session_key))
+
+    def _cached(self, cache_key: str, lookup) -> int | None:
         now = self._clock()
-        cached = self._cache.get(session_key)
+        cached = self._cache.get(cache_key)
         if cached is not None and cached[1] > now:
             return cached[0]
-        user_id = self._lookup(session_key)
-        if len(self._cache) >= SESSION_CACHE_MAX_ENTRIES:
+        user_id = lookup()
+        if len(self._cache) >= CACHE_MAX_ENTRIES:
             self._cache.clear()
-        self._cache[session_key] = (user_id, now + self._cache_seconds)
+        self._cache[cache_key] = (user_id, now + self._cache_seconds)
         return user_id
 
-    def _lookup(self, session_key: str) -> int | None:
+    def _token_user(self, key: str) -> int | None:
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.execute(
+                f"SELECT u.id FROM {self._token_table} t JOIN {self._user_table} u ON u.id = t.user_id"
+                " WHERE t.key = %s AND u.is_active",
+                [key],
+            )
+            row = cur.fetchone()
+        return row[0] if row else None
+
+    def _session_user(self, session_key: str) -> int | None:
         with self._pool.connection() as conn, conn.cursor() as cur:
             cur.execute(
                 f"SELECT session_data FROM {self._session_table} WHERE session_key = %s AND expire_date > now()",

@@ -2,12 +2,13 @@
 
 The subscriber greenlet listens on every user's channel through one pattern
 subscription on one connection, whatever the number of held polls, and sets
-the events of that user's waiters. A waiter is registered before its poll
-reads the backlog and cleared before each re-read, so a publish that lands
-between the read and the wait still wakes it.
+the waiters of that user. A waiter is registered before its poll reads the
+backlog and cleared before each re-read, so a publish that lands between the
+read and the wait still wakes it.
 """
 
 import logging
+import time
 from collections import defaultdict
 
 import gevent
@@ -23,10 +24,34 @@ log = logging.getLogger(__name__)
 RESUBSCRIBE_MAX_DELAY_SECONDS = 5.0
 
 
+class Waiter:
+    """One held request of one user; ``woken_at`` says when its wake-up came."""
+
+    __slots__ = ("user_id", "_event", "woken_at")
+
+    def __init__(self, user_id: int):
+        self.user_id = user_id
+        self._event = gevent.event.Event()
+        self.woken_at: float | None = None
+
+    def wake(self, now: float) -> None:
+        if self.woken_at is None:
+            self.woken_at = now
+        self._event.set()
+
+    def clear(self) -> None:
+        self._event.clear()
+        self.woken_at = None
+
+    def wait(self, timeout: float) -> bool:
+        return self._event.wait(timeout)
+
+
 class Hub:
     def __init__(self, redis_url: str):
         self._redis_url = redis_url
-        self._waiters: dict[int, set[gevent.event.Event]] = defaultdict(set)
+        self._waiters: dict[int, set[Waiter]] = defaultdict(set)
+        self._held = 0
         self._listener: gevent.Greenlet | None = None
         self.subscribed = gevent.event.Event()
 
@@ -39,29 +64,39 @@ class Hub:
             self._listener.kill(block=False)
             self._listener = None
 
-    def register(self, user_id: int) -> gevent.event.Event:
-        waiter = gevent.event.Event()
+    def register(self, user_id: int) -> Waiter:
+        waiter = Waiter(user_id)
         self._waiters[user_id].add(waiter)
+        self._held += 1
         return waiter
 
-    def unregister(self, user_id: int, waiter: gevent.event.Event) -> None:
-        waiters = self._waiters.get(user_id)
-        if waiters is not None:
+    def unregister(self, waiter: Waiter) -> None:
+        waiters = self._waiters.get(waiter.user_id)
+        if waiters is not None and waiter in waiters:
             waiters.discard(waiter)
+            self._held -= 1
             if not waiters:
-                del self._waiters[user_id]
+                del self._waiters[waiter.user_id]
 
     def held(self) -> int:
-        return sum(len(w) for w in self._waiters.values())
+        return self._held
+
+    def held_by(self, user_id: int) -> int:
+        waiters = self._waiters.get(user_id)
+        return len(waiters) if waiters else 0
 
     def wake(self, user_id: int) -> None:
-        for waiter in self._waiters.get(user_id, ()):
-            waiter.set()
+        waiters = self._waiters.get(user_id)
+        if waiters:
+            now = time.monotonic()
+            for waiter in waiters:
+                waiter.wake(now)
 
     def wake_all(self) -> None:
+        now = time.monotonic()
         for waiters in self._waiters.values():
             for waiter in waiters:
-                waiter.set()
+                waiter.wake(now)
 
     def _listen_forever(self) -> None:
         delay = 0.1
@@ -69,6 +104,8 @@ class Hub:
             try:
                 self._listen_once()
             except Exception:
+                if self.subscribed.is_set():
+                    delay = 0.1  # it had been working: retry at once
                 log.warning("realtime subscription to Redis lost; retrying in %.1fs", delay, exc_info=True)
             self.subscribed.clear()
             gevent.sleep(delay)

@@ -18,11 +18,7 @@ def parse_poll(query_string: str, *, hold_seconds: float) -> PollRequest:
     """``hold_seconds`` is the server's hold with its jitter already drawn;
     a client's ``timeout`` may ask for less, never for more."""
     params = parse_qs(query_string, keep_blank_values=True)
-    cursor = _one(params, "cursor")
-    if cursor is not None:
-        if not cursor.isdigit() or len(cursor) > 18:
-            raise BadRequest("cursor must be a non-negative integer, as returned by the last answer")
-        cursor = int(cursor)
+    cursor = _cursor(_one(params, "cursor"), "cursor")
     timeout = _one(params, "timeout")
     if timeout is not None:
         try:
@@ -33,6 +29,22 @@ def parse_poll(query_string: str, *, hold_seconds: float) -> PollRequest:
             raise BadRequest("timeout must be between 0 and 3600 seconds")
         hold_seconds = min(asked, hold_seconds)
     return PollRequest(cursor=cursor, hold_seconds=hold_seconds)
+
+
+def parse_stream_start(query_string: str, last_event_id: str | None) -> int | None:
+    """Where an event stream starts: the Last-Event-ID an EventSource resends on
+    reconnecting, else ``?cursor=``, else now."""
+    if last_event_id is not None and last_event_id.strip():
+        return _cursor(last_event_id.strip(), "Last-Event-ID")
+    return _cursor(_one(parse_qs(query_string, keep_blank_values=True), "cursor"), "cursor")
+
+
+def _cursor(raw: str | None, name: str) -> int | None:
+    if raw is None:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise BadRequest(f"{name} must be a non-negative integer, as returned by the last answer")
+    return int(raw)
 
 
 def _one(params: dict, name: str) -> str | None:

@@ -1,13 +1,79 @@
-"""The one way anything wakes held polls: after the events are committed."""
+"""The one way anything reaches held polls: after the events are committed.
 
+:func:`publish_events` keeps each user's recent events in Redis, for fast
+answers, and PUBLISHes the user's newest sequence number as a wake-up. The
+delivery pipeline calls it after commit, and so does the benchmark, so the
+figures measured are the ones users get.
+"""
+
+import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from realtime.channels import user_channel
 
+# A client up to this many events behind is answered from Redis; further
+# behind, from PostgreSQL (the truth, kept for the retention period).
+RECENT_EVENTS_KEPT = 100
+# Recent events of a user who has gone quiet leave Redis after this long.
+RECENT_EVENTS_TTL_SECONDS = 24 * 3600
+# The cached (seq, unread) of a user expires this soon after their last
+# event. Should a cache write ever be lost, readers fall back to PostgreSQL
+# after at most this long instead of trusting a stale number.
+STATE_TTL_SECONDS = 60
 
-def publish_wakeups(redis_client, wakeups: Iterable[tuple[int, int]]) -> None:
-    """PUBLISH each (user_id, seq) on the user's channel, in one round trip."""
+# One user's entry, atomically: add the event, trim the history, advance the
+# state only forwards (two deliveries may land out of order), wake the polls.
+_APPEND_LUA = """
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[4]) + 1))
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+local current = tonumber(redis.call('HGET', KEYS[2], 'seq') or '0')
+if tonumber(ARGV[1]) > current then
+  redis.call('HSET', KEYS[2], 'seq', ARGV[1], 'unread', ARGV[2])
+end
+redis.call('EXPIRE', KEYS[2], ARGV[6])
+redis.call('PUBLISH', KEYS[3], ARGV[1])
+return 1
+"""
+
+
+@dataclass(frozen=True)
+class StreamEntry:
+    """One numbered event of one user: ``event`` is exactly what a poll answers with."""
+
+    user_id: int
+    seq: int
+    unread: int
+    event: dict
+
+
+def events_key(user_id: int) -> str:
+    # The hash tag keeps a user's keys in one Redis Cluster slot.
+    return f"beacon:{{u{user_id}}}:events"
+
+
+def state_key(user_id: int) -> str:
+    return f"beacon:{{u{user_id}}}:state"
+
+
+def publish_events(redis_client, entries: Iterable[StreamEntry]) -> None:
+    """Cache and announce committed events, all in one round trip."""
+    append = _append_script(redis_client)
     pipe = redis_client.pipeline(transaction=False)
-    for user_id, seq in wakeups:
-        pipe.publish(user_channel(user_id), str(seq))
+    for entry in entries:
+        append(
+            keys=[events_key(entry.user_id), state_key(entry.user_id), user_channel(entry.user_id)],
+            args=[entry.seq, entry.unread, json.dumps(entry.event, separators=(",", ":")),
+                  RECENT_EVENTS_KEPT, RECENT_EVENTS_TTL_SECONDS, STATE_TTL_SECONDS],
+            client=pipe,
+        )
     pipe.execute()
+
+
+def _append_script(redis_client):
+    script = getattr(redis_client, "_beacon_append", None)
+    if script is None:
+        script = redis_client.register_script(_APPEND_LUA)
+        redis_client._beacon_append = script
+    return script

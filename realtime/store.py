@@ -1,6 +1,11 @@
 """Reading a user's events after a cursor, from PostgreSQL (the truth)."""
 
+import logging
 from dataclasses import dataclass, field
+
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -17,8 +22,11 @@ class Batch:
 
 
 class EventStore:
-    def __init__(self, pool, *, stream_table: str, event_table: str, limit: int):
+    """Redis first when it can answer exactly (``recent``), PostgreSQL otherwise."""
+
+    def __init__(self, pool, *, stream_table: str, event_table: str, limit: int, recent=None):
         self._pool = pool
+        self._recent = recent
         self._limit = limit
         self._stream_sql = f"SELECT last_seq, unread FROM {stream_table} WHERE user_id = %s"
         self._events_sql = (
@@ -27,7 +35,19 @@ class EventStore:
         )
 
     def read_after(self, user_id: int, cursor: int | None) -> Batch:
-        """The events after ``cursor``; ``cursor=None`` asks only where the user is.
+        """The events after ``cursor``; ``cursor=None`` asks only where the user is."""
+        if self._recent is not None:
+            try:
+                batch = self._recent.read(user_id, cursor)
+            except RedisError:
+                log.warning("recent events unavailable in Redis; reading PostgreSQL", exc_info=True)
+                batch = None
+            if batch is not None:
+                return batch
+        return self.read_from_database(user_id, cursor)
+
+    def read_from_database(self, user_id: int, cursor: int | None) -> Batch:
+        """The same read from PostgreSQL, the truth.
 
         The stream row is read first: every event numbered up to its
         ``last_seq`` was committed with it, so the events read next are all

@@ -17,18 +17,28 @@ import django  # noqa: E402
 
 django.setup()
 
+import redis  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from realtime.app import RealtimeApp  # noqa: E402
 from realtime.auth import SessionAuthenticator  # noqa: E402
 from realtime.db import ConnectionPool, connect_kwargs  # noqa: E402
 from realtime.hub import Hub  # noqa: E402
+from realtime.metrics import RealtimeMetrics  # noqa: E402
+from realtime.recent import RecentEvents  # noqa: E402
 from realtime.store import EventStore  # noqa: E402
 from web.notifications.models import StreamEvent, UserStream  # noqa: E402
+
+# Redis connections the held requests share; a greenlet waits its turn beyond this.
+REDIS_POOL_SIZE = 50
 
 
 def build_application() -> RealtimeApp:
     pool = ConnectionPool(connect_kwargs(settings.DATABASES["default"]), size=settings.REALTIME_DB_POOL_SIZE)
+    redis_client = redis.Redis(connection_pool=redis.BlockingConnectionPool.from_url(
+        settings.REDIS_URL, max_connections=REDIS_POOL_SIZE, timeout=10, socket_timeout=5, socket_connect_timeout=5,
+    ))
+    hub = Hub(settings.REDIS_URL)
     return RealtimeApp(
         authenticator=SessionAuthenticator(pool, cache_seconds=settings.REALTIME_SESSION_CACHE_SECONDS),
         store=EventStore(
@@ -36,10 +46,14 @@ def build_application() -> RealtimeApp:
             stream_table=UserStream._meta.db_table,
             event_table=StreamEvent._meta.db_table,
             limit=settings.REALTIME_EVENTS_PER_ANSWER,
+            recent=RecentEvents(redis_client, limit=settings.REALTIME_EVENTS_PER_ANSWER),
         ),
-        hub=Hub(settings.REDIS_URL),
+        hub=hub,
+        metrics=RealtimeMetrics(hub),
         hold_seconds=settings.REALTIME_HOLD_SECONDS,
         hold_jitter_seconds=settings.REALTIME_HOLD_JITTER_SECONDS,
+        max_polls_per_user=settings.REALTIME_MAX_POLLS_PER_USER,
+        sse_heartbeat_seconds=settings.REALTIME_SSE_HEARTBEAT_SECONDS,
     )
 
 

@@ -26,7 +26,10 @@ Every variable Beacon reads, with its default:
   REALTIME_HOLD_JITTER_SECONDS  up to this much is added at random; 5
   REALTIME_EVENTS_PER_ANSWER most events in one poll answer; 200
   REALTIME_DB_POOL_SIZE      PostgreSQL connections per realtime process; 4
-  REALTIME_SESSION_CACHE_SECONDS  how long the realtime process trusts a session lookup; 30
+  REALTIME_SESSION_CACHE_SECONDS  how long the realtime process trusts a session or token lookup; 30
+  REALTIME_MAX_POLLS_PER_USER  polls one user may hold at once in one process (429 beyond); 20
+  REALTIME_SSE_HEARTBEAT_SECONDS  comment line sent on an idle event stream; 15
+  REALTIME_RETENTION_DAYS    how long events are kept for catching up; older cursors get "reset"; 30
   SITE_URL                   absolute address used in links sent by mail; http://127.0.0.1:8000
   EMAIL_BACKEND              django.core.mail.backends.smtp.EmailBackend (dev: console)
   EMAIL_HOST / EMAIL_PORT    localhost / 25
@@ -59,6 +62,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "rest_framework",
+    "rest_framework.authtoken",
     "web.accounts",
     "web.groups",
     "web.graphs",
@@ -147,6 +152,7 @@ CELERY_BEAT_SCHEDULE = {
     # Celery broker down at commit time): they wait in the outbox until this
     # sweep finds Kafka again.
     "relay-outbox": {"task": "tasks.outbox.relay_outbox", "schedule": OUTBOX_RELAY_INTERVAL_SECONDS},
+    "prune-stream-events": {"task": "tasks.realtime.prune_stream_events", "schedule": 3600.0},
 }
 
 REALTIME_HOLD_SECONDS = env_float("REALTIME_HOLD_SECONDS", 25.0)
@@ -154,6 +160,9 @@ REALTIME_HOLD_JITTER_SECONDS = env_float("REALTIME_HOLD_JITTER_SECONDS", 5.0)
 REALTIME_EVENTS_PER_ANSWER = env_int("REALTIME_EVENTS_PER_ANSWER", 200, minimum=1)
 REALTIME_DB_POOL_SIZE = env_int("REALTIME_DB_POOL_SIZE", 4, minimum=1)
 REALTIME_SESSION_CACHE_SECONDS = env_float("REALTIME_SESSION_CACHE_SECONDS", 30.0)
+REALTIME_MAX_POLLS_PER_USER = env_int("REALTIME_MAX_POLLS_PER_USER", 20, minimum=1)
+REALTIME_SSE_HEARTBEAT_SECONDS = env_float("REALTIME_SSE_HEARTBEAT_SECONDS", 15.0)
+REALTIME_RETENTION_DAYS = env_int("REALTIME_RETENTION_DAYS", 30, minimum=1)
 
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -1,109 +1,174 @@
-// Beacon's realtime client: long-polls /realtime/poll from the cursor the
-// page was rendered at, and applies what arrives to the header count, the
-// notification list and a pop-down toast. Plain JavaScript, no build step.
+// Beacon's realtime client. One tab per browser polls /realtime/poll (the
+// leader, chosen with the Web Locks API, or a localStorage heartbeat where
+// that is missing) and shares each answer with the other tabs (a
+// BroadcastChannel, or localStorage events). Every tab applies the events to
+// its header count, its notification list and a pop-down toast, starting from
+// the cursor its page was rendered at. Plain JavaScript, no build step.
 (function () {
   "use strict";
 
   // Reconnect backoff after an error: 1 s doubling to 60 s, with jitter so a
   // restarted server is not hit by every browser in the same instant.
-  var BACKOFF_MIN_MS = 1000;
-  var BACKOFF_MAX_MS = 60000;
+  var BACKOFF_MIN_MS = 1000, BACKOFF_MAX_MS = 60000;
   // Longer than the server's hold (25 s + up to 5 s jitter): a poll that
   // outlives this was cut somewhere on the way.
   var REQUEST_TIMEOUT_MS = 45000;
   var TOAST_MS = 6000;
+  // Fallback election: the leader refreshes its claim this often, and a claim
+  // this old is taken over, so a closed leader is replaced within seconds.
+  var HEARTBEAT_MS = 1000, CLAIM_EXPIRES_MS = 3500;
 
-  var body = document.body;
-  var url = body.getAttribute("data-realtime-url");
+  var body = document.body, url = body.getAttribute("data-realtime-url");
   if (!url) return;
   var cursor = parseInt(body.getAttribute("data-realtime-cursor"), 10) || 0;
-  var backoff = 0;
+  var scope = "beacon-realtime-" + body.getAttribute("data-realtime-user");
+  var me = Math.random().toString(36).slice(2), backoff = 0, leading = false;
+  var channel = window.BroadcastChannel ? new BroadcastChannel(scope) : null;
+
+  function $(id) { return document.getElementById(id); }
 
   function setUnread(count) {
-    var badge = document.getElementById("unread-count");
-    if (!badge) return;
-    badge.textContent = String(count);
-    badge.setAttribute("data-count", String(count));
+    var badge = $("unread-count");
+    if (badge) { badge.textContent = count; badge.setAttribute("data-count", count); }
   }
 
-  // Text goes in through textContent only: notification text is never HTML.
-  function link(n) {
-    var a = document.createElement("a");
-    a.href = n.link || "#";
-    a.textContent = n.text;
-    return a;
+  // Notification text goes in through textContent only: it is never HTML.
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text) e.textContent = text;
+    return e;
   }
 
-  function addToList(n) {
-    var list = document.getElementById("notification-list");
-    if (!list || list.querySelector('[data-id="' + n.id + '"]')) return;
-    var empty = document.getElementById("notification-empty");
-    if (empty) empty.remove();
-    var li = document.createElement("li");
-    li.className = "notification" + (n.read_at ? "" : " unread");
-    li.setAttribute("data-id", String(n.id));
-    li.appendChild(link(n));
-    var meta = document.createElement("span");
-    meta.className = "muted";
-    meta.textContent = " " + n.kind + " · just now";
-    li.appendChild(meta);
-    list.insertBefore(li, list.firstChild);
+  function link(n) { var a = el("a", "", n.text); a.href = n.link || "#"; return a; }
+
+  function markForm(n, verb) {
+    var token = document.querySelector("input[name=csrfmiddlewaretoken]");
+    var form = el("form", "mark mark-" + verb), input = el("input"), button = el("button", "", "Mark " + verb);
+    form.method = "post";
+    form.action = "/notifications/" + n.id + "/" + verb + "/";
+    input.type = "hidden"; input.name = "csrfmiddlewaretoken"; input.value = token ? token.value : "";
+    form.appendChild(input); form.appendChild(button);
+    return form;
   }
 
-  function toast(n) {
-    var box = document.getElementById("toasts");
-    if (!box) return;
-    var div = document.createElement("div");
-    div.className = "toast";
-    div.appendChild(link(n));
-    box.appendChild(div);
-    setTimeout(function () { div.remove(); }, TOAST_MS);
+  function item(id) {
+    var list = $("notification-list");
+    return list && list.querySelector('[data-id="' + id + '"]');
   }
 
-  function apply(answer) {
-    if (answer.reset) {
-      // The server cannot replay what we missed: start again from a fresh page.
-      window.location.reload();
-      return false;
+  function added(n) {
+    var list = $("notification-list"), toasts = $("toasts");
+    if (list && !item(n.id)) {
+      var empty = $("notification-empty"), li = el("li", "notification unread");
+      if (empty) empty.remove();
+      li.setAttribute("data-id", n.id);
+      li.appendChild(link(n));
+      li.appendChild(el("span", "muted", " " + n.kind + " · just now"));
+      li.appendChild(markForm(n, "read"));
+      li.appendChild(markForm(n, "unread"));
+      list.insertBefore(li, list.firstChild);
     }
-    (answer.events || []).forEach(function (event) {
-      if (event.type === "notification.created") {
-        addToList(event.notification);
-        toast(event.notification);
-      }
-    });
-    cursor = answer.cursor;
-    setUnread(answer.unread);
+    if (toasts) {
+      var toast = el("div", "toast");
+      toast.appendChild(link(n));
+      toasts.appendChild(toast);
+      setTimeout(function () { toast.remove(); }, TOAST_MS);
+    }
+  }
+
+  function setRead(id, read) {
+    var li = item(id);
+    if (li) li.classList.toggle("unread", !read);
+  }
+
+  var handlers = {
+    "notification.created": function (e) { added(e.notification); },
+    "notification.read": function (e) { setRead(e.id, true); },
+    "notification.unread": function (e) { setRead(e.id, false); },
+    "notifications.read_all": function (e) { e.ids.forEach(function (id) { setRead(id, true); }); }
+  };
+
+  // Applies an answer from our poll or another tab's; false when the page
+  // must reload (the server could not replay what this page missed).
+  function apply(answer) {
+    if (answer.reset) { location.reload(); return false; }
+    var events = (answer.events || []).filter(function (e) { return e.seq > cursor; });
+    if (events.length && events[0].seq !== cursor + 1) { catchUp(); return true; }
+    events.forEach(function (e) { if (handlers[e.type]) handlers[e.type](e); });
+    if (answer.cursor >= cursor) { cursor = answer.cursor; setUnread(answer.unread); }
     return true;
   }
 
-  function retryLater() {
-    backoff = backoff ? Math.min(backoff * 2, BACKOFF_MAX_MS) : BACKOFF_MIN_MS;
-    setTimeout(poll, backoff / 2 + Math.random() * backoff / 2);
+  function request(timeout) {
+    var ctl = window.AbortController ? new AbortController() : null;
+    var timer = ctl && setTimeout(function () { ctl.abort(); }, REQUEST_TIMEOUT_MS);
+    return fetch(url + "?cursor=" + cursor + (timeout === 0 ? "&timeout=0" : ""), {
+      credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" },
+      signal: ctl ? ctl.signal : undefined
+    }).then(function (response) {
+      clearTimeout(timer);
+      if (response.status === 401) return null; // logged out: stop
+      if (!response.ok) throw new Error("poll answered " + response.status);
+      return response.json();
+    }, function (error) { clearTimeout(timer); throw error; });
+  }
+
+  // A follower that missed answers (it opened after them) fetches its gap once.
+  function catchUp() {
+    request(0).then(function (answer) { if (answer) apply(answer); }, function () {});
+  }
+
+  function share(answer) {
+    if (channel) channel.postMessage(answer);
+    else try { localStorage.setItem(scope + "-answer", JSON.stringify({ from: me, answer: answer })); } catch (e) {}
   }
 
   function poll() {
-    var controller = typeof AbortController === "function" ? new AbortController() : null;
-    var timer = controller && setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
-    fetch(url + "?cursor=" + encodeURIComponent(cursor), {
-      credentials: "same-origin",
-      cache: "no-store",
-      headers: { Accept: "application/json" },
-      signal: controller ? controller.signal : undefined
-    }).then(function (response) {
-      if (response.status === 401) return null; // logged out: stop polling
-      if (!response.ok) throw new Error("poll answered " + response.status);
-      return response.json();
-    }).then(function (answer) {
-      clearTimeout(timer);
-      if (answer === null) return;
+    request().then(function (answer) {
+      if (!answer) return;
       backoff = 0;
+      share(answer);
       if (apply(answer)) poll();
     }).catch(function () {
-      clearTimeout(timer);
-      retryLater();
+      backoff = backoff ? Math.min(backoff * 2, BACKOFF_MAX_MS) : BACKOFF_MIN_MS;
+      setTimeout(poll, backoff / 2 + Math.random() * backoff / 2);
     });
   }
 
-  poll();
+  function lead() {
+    if (leading) return;
+    leading = true;
+    poll();
+  }
+
+  if (channel) channel.onmessage = function (message) { apply(message.data); };
+  window.addEventListener("storage", function (event) {
+    if (event.key !== scope + "-answer" || !event.newValue) return;
+    var shared = JSON.parse(event.newValue);
+    if (shared.from !== me) apply(shared.answer);
+  });
+
+  if (navigator.locks) {
+    // Held for as long as this tab lives; the next tab in line gets it at once.
+    navigator.locks.request(scope, function () { lead(); return new Promise(function () {}); });
+  } else {
+    var claimKey = scope + "-leader";
+    var claim = function () {
+      var now = Date.now(), held = null;
+      try { held = JSON.parse(localStorage.getItem(claimKey)); } catch (e) {}
+      if (leading || !held || held.id === me || now - held.at > CLAIM_EXPIRES_MS) {
+        try { localStorage.setItem(claimKey, JSON.stringify({ id: me, at: now })); } catch (e) {}
+        if (!leading) setTimeout(function () {
+          try { held = JSON.parse(localStorage.getItem(claimKey)); } catch (e) {}
+          if (held && held.id === me) lead();
+        }, 100);
+      }
+    };
+    claim();
+    setInterval(claim, HEARTBEAT_MS);
+    window.addEventListener("pagehide", function () {
+      if (leading) try { localStorage.removeItem(claimKey); } catch (e) {}
+    });
+  }
 })();

@@ -64,3 +64,49 @@ def test_alices_open_page_shows_bobs_new_graph_without_a_reload(beacon, chromium
     assert page.locator(".toast").first.inner_text().startswith(f"{bob.username} shared graph")
     assert page.evaluate("window.loadedAt === performance.timeOrigin && window.pwned === undefined")
     page.close()
+
+
+def test_tabs_share_one_poll_and_a_read_in_one_shows_in_the_other(beacon, chromium, make_user):
+    # given alice with two tabs of her notifications page open in one browser
+    alice, bob = make_user("alice"), make_user("bob")
+    lab = create_group(alice, name="Lab")
+    add_member(alice, lab, bob)
+    context = chromium.new_context()
+    first, second = context.new_page(), context.new_page()
+    held_polls = {first: [], second: []}
+    for tab in (first, second):
+        tab.on("request", lambda request, tab=tab: held_polls[tab].append(request.url)
+               if "/realtime/poll" in request.url and "timeout=0" not in request.url else None)
+    first.goto(beacon.base_url + "/accounts/login/")
+    first.fill("#id_username", alice.username)
+    first.fill("#id_password", "alice")
+    first.click("button[type=submit]")
+    for tab in (first, second):
+        tab.goto(beacon.base_url + "/notifications/")
+        tab.wait_for_function("document.getElementById('unread-count').textContent === '1'", timeout=20_000)
+
+    # when bob shares a graph
+    graph = create_graph(bob, name="Shared map", group=lab)
+
+    # then both tabs show it, though only the first tab polls
+    for tab in (first, second):
+        tab.wait_for_function("document.getElementById('unread-count').textContent === '2'", timeout=20_000)
+        assert tab.locator("#notification-list li.unread").first.inner_text().startswith(f"{bob.username} shared")
+    assert held_polls[first] and not held_polls[second]
+
+    # when she marks it read in the second tab
+    second.locator("#notification-list li").first.locator(".mark-read button").click()
+
+    # then the first tab, untouched, shows it read and the count down
+    first.wait_for_function("document.getElementById('unread-count').textContent === '1'", timeout=20_000)
+    assert "unread" not in first.locator("#notification-list li").first.get_attribute("class")
+
+    # when the polling tab closes, the other takes over and still gets what comes next
+    first.close()
+    second.wait_for_function("document.getElementById('unread-count').textContent === '1'", timeout=20_000)
+    if not held_polls[second]:
+        second.wait_for_event("request", lambda r: "/realtime/poll" in r.url and "timeout=0" not in r.url,
+                              timeout=10_000)
+    create_graph(bob, name=f"After {graph.name}", group=lab)
+    second.wait_for_function("document.getElementById('unread-count').textContent === '2'", timeout=20_000)
+    context.close()

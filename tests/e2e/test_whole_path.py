@@ -54,8 +54,8 @@ def test_a_graph_shared_with_a_group_reaches_the_other_members_live(beacon, make
 
 
 def test_a_malformed_record_is_dead_lettered_and_the_next_event_still_arrives(beacon, make_user):
-    from kafka import KafkaConsumer
     from django.conf import settings
+    from kafka import KafkaConsumer
 
     from tasks import kafka_clients
     from web.notifications.events import dead_letter_topic, new_event, topic_for

@@ -1,4 +1,4 @@
-from web.notifications.models import UserStream
+from web.notifications import stream
 
 
 def realtime_state(request) -> dict:
@@ -10,6 +10,5 @@ def realtime_state(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    stream = UserStream.objects.filter(user=user).values_list("last_seq", "unread").first()
-    cursor, unread = stream or (0, 0)
+    cursor, unread = stream.current(user.pk)
     return {"realtime_cursor": cursor, "unread_count": unread}

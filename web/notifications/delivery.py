@@ -1,19 +1,16 @@
 """Turning one event into per-user notifications, numbered in each user's stream."""
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
-from realtime.publish import publish_wakeups
+from web.notifications import stream
 from web.notifications.events import NotificationEvent
-from web.notifications.models import Notification, StreamEvent, UserStream
+from web.notifications.models import Notification
 from web.notifications.recipients import recipient_ids
-from web.redis_client import get_redis
 
-log = logging.getLogger(__name__)
 User = get_user_model()
 
 
@@ -25,7 +22,7 @@ class Delivered:
 
 
 def deliver(event: NotificationEvent) -> list[Delivered]:
-    """Store the event's notifications and wake the recipients' polls.
+    """Store the event's notifications, numbered in each recipient's stream.
 
     Idempotent: a recipient who already has a notification for this action
     gets nothing new, so a redelivered record changes nothing.
@@ -49,32 +46,17 @@ def _store(event: NotificationEvent, user_ids: list[int]) -> list[Delivered]:
         new_user_ids = sorted(existing - already)
         if not new_user_ids:
             return []
-        UserStream.objects.bulk_create([UserStream(user_id=u) for u in new_user_ids], ignore_conflicts=True)
-        # Locked in user order so two deliveries never wait on each other in a cycle.
-        streams = list(UserStream.objects.select_for_update().filter(user_id__in=new_user_ids).order_by("user_id"))
         created = datetime.fromisoformat(event.occurred_at)
         # The actor may have been deleted since acting; the name is kept.
-        actor_id = event.actor_id if User.objects.filter(pk=event.actor_id).exists() else None
+        actor_id = event.actor_id if event.actor_id in existing or User.objects.filter(pk=event.actor_id).exists() else None
         notifications = Notification.objects.bulk_create(
-            [_notification(event, stream.user_id, created, actor_id) for stream in streams]
+            [_notification(event, user_id, created, actor_id) for user_id in new_user_ids]
         )
-        stream_events = []
-        for stream, notification in zip(streams, notifications):
-            stream.last_seq += 1
-            stream.unread += 1
-            stream_events.append(
-                StreamEvent(
-                    user_id=stream.user_id,
-                    seq=stream.last_seq,
-                    type="notification.created",
-                    payload={"unread": stream.unread, "notification": notification.as_event_payload()},
-                )
-            )
-        UserStream.objects.bulk_update(streams, ["last_seq", "unread"])
-        StreamEvent.objects.bulk_create(stream_events)
-        delivered = [Delivered(s.user_id, s.last_seq, n.pk) for s, n in zip(streams, notifications)]
-        transaction.on_commit(lambda: _wake(delivered))
-    return delivered
+        entries = stream.append([
+            stream.Change(n.user_id, "notification.created", {"notification": n.as_event_payload()}, unread_delta=1)
+            for n in notifications
+        ])
+    return [Delivered(e.user_id, e.seq, n.pk) for e, n in zip(entries, notifications)]
 
 
 def _notification(event: NotificationEvent, user_id: int, created: datetime, actor_id: int | None) -> Notification:
@@ -95,12 +77,3 @@ def _notification(event: NotificationEvent, user_id: int, created: datetime, act
         reasons=[event.kind],
         created=created,
     )
-
-
-def _wake(delivered: list[Delivered]) -> None:
-    try:
-        publish_wakeups(get_redis(), [(d.user_id, d.seq) for d in delivered])
-    except Exception:
-        # The events are committed; a poll that misses this wake-up still
-        # finds them at its next read (the hold timeout at the latest).
-        log.warning("could not publish wake-ups for %d users", len(delivered), exc_info=True)

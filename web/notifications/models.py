@@ -90,3 +90,4 @@ class StreamEvent(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "seq"], name="stream_seq_once")]
+        indexes = [models.Index(fields=["created"], name="stream_event_created")]

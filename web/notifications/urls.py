@@ -5,4 +5,7 @@ from web.notifications import views
 app_name = "notifications"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("read-all/", views.read_all, name="read_all"),
+    path("<int:notification_id>/read/", views.read, name="read"),
+    path("<int:notification_id>/unread/", views.unread, name="unread"),
 ]

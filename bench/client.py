@@ -1,0 +1,262 @@
+"""The load client: holds long-polls and re-polls at once on every answer, as browsers do.
+
+``python -m bench.client CONFIG.json`` (pinned to core 1 by the runner). One
+asyncio process, one HTTP/1.1 keep-alive connection per poll, spread over the
+source addresses 127.0.0.2-127.0.0.9 so ephemeral ports last.
+
+- Beacon: ``GET /realtime/poll?cursor=N`` with ``Authorization: Token <key>``
+  (or the session cookie); on an answer, poll again at once with its cursor.
+- nchan: ``GET /sub/<channel>``; on an answer, poll again at once with its
+  ``Last-Modified`` / ``Etag`` as ``If-Modified-Since`` / ``If-None-Match``,
+  as nchan's own JavaScript client does.
+
+Every event received is recorded as (poll index, user, seq, time.monotonic()).
+The runner speaks to it in JSON lines on stdin: ``status``, ``dump``, ``stop``.
+The process stops by itself after ``max_seconds``.
+"""
+
+import asyncio
+import json
+import resource
+import socket
+import sys
+import time
+from collections import Counter
+
+IP_BIND_ADDRESS_NO_PORT = getattr(socket, "IP_BIND_ADDRESS_NO_PORT", 24)
+RETRY_DELAY_SECONDS = 1.0
+CONNECT_ATTEMPTS = 3
+
+
+class Poll(asyncio.Protocol):
+    __slots__ = ("c", "idx", "user_id", "target", "source", "cursor", "last_modified", "etag", "transport",
+                 "buf", "attempts")
+
+    def __init__(self, client, idx, user_id, target, source):
+        self.c = client
+        self.idx = idx
+        self.user_id = user_id
+        self.target = target  # Beacon: the auth header line; nchan: the channel id
+        self.source = source
+        self.cursor = 0
+        self.last_modified = None
+        self.etag = None
+        self.transport = None
+        self.buf = bytearray()
+        self.attempts = 0
+
+    # -- asyncio.Protocol
+    def connection_made(self, transport):
+        self.transport = transport
+        self.buf.clear()
+        self.attempts = 0
+        self.c.connected += 1
+        self.send()
+
+    def connection_lost(self, exc):
+        self.transport = None
+        self.c.connected -= 1
+        if not self.c.stopping:
+            self.c.counts["connection_lost_by_server" if exc is None else "connection_errors"] += 1
+            self.c.loop.create_task(self.c.open(self, delay=0.05 if exc is None else RETRY_DELAY_SECONDS))
+
+    def data_received(self, data):
+        now = time.monotonic()
+        self.buf += data
+        while self.transport is not None:
+            parsed = self._parse()
+            if parsed is None:
+                return
+            self._answer(*parsed, now)
+
+    # -- requests and answers
+    def send(self):
+        if self.transport is None or self.c.stopping:
+            return
+        c = self.c
+        if c.kind == "beacon":
+            req = f"GET /realtime/poll?cursor={self.cursor} HTTP/1.1\r\nHost: {c.host_header}\r\n{self.target}\r\n\r\n"
+        else:
+            cond = ""
+            if self.last_modified:
+                cond += f"If-Modified-Since: {self.last_modified}\r\n"
+            if self.etag:
+                cond += f"If-None-Match: {self.etag}\r\n"
+            req = f"GET /sub/{self.target} HTTP/1.1\r\nHost: {c.host_header}\r\n{cond}\r\n"
+        c.counts["requests"] += 1
+        self.transport.write(req.encode())
+
+    def _answer(self, status, headers, body, now):
+        c = self.c
+        keep = headers.get("connection", "").lower() != "close"
+        delay = 0.0
+        if status == 200:
+            try:
+                doc = json.loads(body)
+            except ValueError:
+                c.counts["bad_body"] += 1
+                doc = {}
+            if c.kind == "beacon":
+                if doc.get("reset"):
+                    c.counts["reset"] += 1
+                events = doc.get("events") or ()
+                for event in events:
+                    c.recv.append((self.idx, self.user_id, event["seq"], now))
+                c.counts["answers_with_events" if events else "answers_empty"] += 1
+                self.cursor = doc.get("cursor", self.cursor)
+            else:
+                if "seq" in doc:
+                    c.recv.append((self.idx, self.user_id, doc["seq"], now))
+                c.counts["answers_with_events"] += 1
+                self.last_modified = headers.get("last-modified", self.last_modified)
+                self.etag = headers.get("etag", self.etag)
+        elif status in (304, 408) and c.kind == "nchan":
+            c.counts[f"answers_{status}"] += 1
+        else:
+            c.counts[f"status_{status}"] += 1
+            delay = RETRY_DELAY_SECONDS
+        if not keep:
+            c.counts["closed_by_server_header"] += 1
+            self.transport.close()  # connection_lost reconnects
+        elif delay:
+            c.loop.call_later(delay, self.send)
+        else:
+            self.send()
+
+    def _parse(self):
+        buf = self.buf
+        end = buf.find(b"\r\n\r\n")
+        if end < 0:
+            return None
+        lines = bytes(buf[:end]).decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        start = end + 4
+        if "content-length" in headers:
+            stop = start + int(headers["content-length"])
+            if len(buf) < stop:
+                return None
+            body = bytes(buf[start:stop])
+            del buf[:stop]
+            return status, headers, body
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            pos, body = start, bytearray()
+            while True:
+                eol = buf.find(b"\r\n", pos)
+                if eol < 0:
+                    return None
+                size = int(bytes(buf[pos:eol]).split(b";")[0], 16)
+                if len(buf) < eol + 2 + size + 2:
+                    return None
+                body += buf[eol + 2:eol + 2 + size]
+                pos = eol + 2 + size + 2
+                if size == 0:
+                    break
+            del buf[:pos]
+            return status, headers, bytes(body)
+        del buf[:start]
+        return status, headers, b""
+
+
+class Client:
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.kind = cfg["kind"]
+        self.addr = (cfg["host"], cfg["port"])
+        self.host_header = f"{cfg['host']}:{cfg['port']}"
+        self.counts = Counter()
+        self.recv = []
+        self.connected = 0
+        self.stopping = False
+        self.loop = None
+        self.sem = None
+        self.polls = []
+        sources = cfg["sources"]
+        for idx, (user_id, target) in enumerate(cfg["polls"]):
+            self.polls.append(Poll(self, idx, user_id, target, sources[idx % len(sources)]))
+
+    async def open(self, poll, delay=0.0):
+        if delay:
+            await asyncio.sleep(delay)
+        async with self.sem:
+            while not self.stopping:
+                poll.attempts += 1
+                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                try:
+                    sock.setsockopt(socket.SOL_IP, IP_BIND_ADDRESS_NO_PORT, 1)
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    sock.bind((poll.source, 0))
+                    sock.setblocking(False)
+                    await asyncio.wait_for(self.loop.sock_connect(sock, self.addr), 10)
+                    await self.loop.create_connection(lambda: poll, sock=sock)
+                    return True
+                except (OSError, asyncio.TimeoutError) as exc:
+                    sock.close()
+                    self.counts[f"connect_error_{type(exc).__name__}_{getattr(exc, 'errno', '')}"] += 1
+                    if poll.attempts >= CONNECT_ATTEMPTS and not self.cfg.get("retry_forever"):
+                        self.counts["connect_gave_up"] += 1
+                        return False
+                    await asyncio.sleep(RETRY_DELAY_SECONDS)
+            return False
+
+    def reply(self, obj):
+        sys.stdout.write(json.dumps(obj) + "\n")
+        sys.stdout.flush()
+
+    def status(self):
+        return {"connected": self.connected, "polls": len(self.polls), "received": len(self.recv),
+                "counts": dict(self.counts)}
+
+    def on_stdin(self):
+        line = sys.stdin.readline()
+        if not line:
+            self.stop()
+            return
+        cmd = json.loads(line)
+        if cmd["cmd"] == "status":
+            self.reply({"status": self.status()})
+        elif cmd["cmd"] == "dump":
+            with open(cmd["path"], "w") as f:
+                json.dump({"recv": self.recv, "status": self.status()}, f)
+            self.reply({"dumped": cmd["path"]})
+        elif cmd["cmd"] == "stop":
+            self.stop()
+
+    def stop(self):
+        if self.stopping:
+            return
+        self.stopping = True
+        for poll in self.polls:
+            if poll.transport is not None:
+                poll.transport.abort()
+        self.loop.call_later(0.2, self.loop.stop)
+
+    async def ramp(self):
+        t0 = time.monotonic()
+        results = await asyncio.gather(*(self.open(p) for p in self.polls))
+        self.reply({"ramped": True, "opened": sum(1 for r in results if r), "seconds": time.monotonic() - t0,
+                    **self.status()})
+
+    def run(self):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (20000, 20000))
+        self.loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self.loop)
+        self.sem = asyncio.Semaphore(self.cfg.get("connect_concurrency", 200))
+        self.loop.add_reader(sys.stdin.fileno(), self.on_stdin)
+        self.loop.call_later(self.cfg["max_seconds"], self.stop)
+        self.loop.create_task(self.ramp())
+        self.loop.run_forever()
+        self.reply({"stopped": True, **self.status()})
+
+
+def main():
+    with open(sys.argv[1]) as f:
+        cfg = json.load(f)
+    Client(cfg).run()
+
+
+if __name__ == "__main__":
+    main()

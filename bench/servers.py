@@ -1,0 +1,196 @@
+"""The two servers under test, each one worker pinned to core 0, and what their worker costs.
+
+Beacon: ``gunicorn --config gunicorn.conf.py`` (gevent worker) from the project
+root. nchan: Debian's nginx with libnginx-mod-nchan and bench/nginx.conf.in.
+Both run under ``ulimit -n 20000`` and ``taskset -c 0``.
+"""
+
+import http.client
+import json
+import os
+import resource
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import psutil
+
+MAIN = Path(__file__).resolve().parent.parent
+VENV_BIN = MAIN / ".venv" / "bin"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+NOFILE = 20000
+
+
+def _limits():
+    resource.setrlimit(resource.RLIMIT_NOFILE, (NOFILE, NOFILE))
+
+
+def proc_stats(pid: int) -> dict:
+    """Resident memory (kB, split as /proc shows it) and CPU time (s) of one process."""
+    stats = {"t": time.monotonic()}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "RssAnon", "RssFile", "RssShmem", "VmHWM"):
+                stats[key] = int(value.split()[0])
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    stats["cpu"] = (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+    return stats
+
+
+def cpu_percent(a: dict, b: dict) -> float:
+    return 100.0 * (b["cpu"] - a["cpu"]) / max(b["t"] - a["t"], 1e-9)
+
+
+def _get(port: int, path: str, headers=None, timeout=5.0):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+class Server:
+    kind = ""
+
+    def __init__(self, port: int, log_path: Path):
+        self.port = port
+        self.log_path = log_path
+        self.proc = None
+        self.worker_pid = None
+
+    def _spawn(self, argv, env=None):
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(["taskset", "-c", "0", *argv], cwd=MAIN, env=env, stdout=self._log,
+                                     stderr=subprocess.STDOUT, preexec_fn=_limits, start_new_session=True)
+
+    def _wait_ready(self, timeout=60.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.kind} exited with {self.proc.returncode}; see {self.log_path}")
+            try:
+                self.held()
+                children = psutil.Process(self.proc.pid).children()
+                if children:
+                    self.worker_pid = children[0].pid
+                    return
+            except (OSError, ValueError, http.client.HTTPException):
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"{self.kind} did not answer within {timeout:.0f}s; see {self.log_path}")
+
+    def worker_alive(self) -> bool:
+        try:
+            return psutil.Process(self.worker_pid).is_running() and psutil.Process(self.worker_pid).status() != "zombie"
+        except psutil.NoSuchProcess:
+            return False
+
+    def workers(self) -> list[int]:
+        try:
+            return [c.pid for c in psutil.Process(self.proc.pid).children()]
+        except psutil.NoSuchProcess:
+            return []
+
+    def stop(self):
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        self._log.close()
+        self.proc = None
+
+    def wait_held(self, n: int, timeout: float) -> tuple[int, float]:
+        """Wait until ``n`` polls are held; the count reached and the seconds it took."""
+        t0 = time.monotonic()
+        held = 0
+        while time.monotonic() - t0 < timeout:
+            try:
+                held = self.held()
+            except (OSError, http.client.HTTPException):
+                pass
+            if held >= n:
+                break
+            time.sleep(0.25)
+        return held, time.monotonic() - t0
+
+
+class BeaconServer(Server):
+    kind = "beacon"
+
+    def __init__(self, port, log_path, *, env: dict, warm_auth: dict):
+        super().__init__(port, log_path)
+        self.env = {**os.environ, **env, "REALTIME_PORT": str(port)}
+        self.warm_auth = warm_auth
+
+    def start(self):
+        self._spawn([str(VENV_BIN / "gunicorn"), "--config", "gunicorn.conf.py"], env=self.env)
+        self._wait_ready()
+
+    def held(self) -> int:
+        status, body = _get(self.port, "/realtime/healthz")
+        return int(json.loads(body)["held_polls"])
+
+    def warm(self):
+        """One short poll: the Redis subscription and the PostgreSQL pool are made before the baseline."""
+        status, body = _get(self.port, "/realtime/poll?cursor=0&timeout=0.2", headers=self.warm_auth, timeout=10)
+        if status != 200:
+            raise RuntimeError(f"Beacon warm-up poll answered {status}: {body[:200]!r}")
+
+    def shm_used_kb(self):
+        return None
+
+
+class NchanServer(Server):
+    kind = "nchan"
+
+    def __init__(self, port, log_path, *, run_dir: Path, hold_seconds: int):
+        super().__init__(port, log_path)
+        self.run_dir = run_dir
+        self.hold_seconds = hold_seconds
+
+    def start(self):
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        conf = (Path(__file__).with_name("nginx.conf.in").read_text()
+                .replace("@RUN@", str(self.run_dir)).replace("@PORT@", str(self.port))
+                .replace("@HOLD@", str(int(self.hold_seconds))))
+        conf_path = self.run_dir / "nginx.conf"
+        conf_path.write_text(conf)
+        self._spawn(["nginx", "-p", str(self.run_dir), "-c", str(conf_path), "-g", "daemon off;"])
+        self._wait_ready()
+
+    def status(self) -> dict:
+        _, body = _get(self.port, "/nchan_status")
+        out = {}
+        for line in body.decode().splitlines():
+            key, _, value = line.partition(":")
+            out[key.strip()] = value.strip()
+        return out
+
+    def held(self) -> int:
+        return int(self.status()["subscribers"])
+
+    def shm_used_kb(self):
+        return int(self.status()["shared memory used"].rstrip("K"))
+
+    def warm(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.request("POST", "/pub/warmup", body=b'{"seq":0}')
+            conn.getresponse().read()
+            conn.request("GET", "/sub/warmup")  # the stored message answers at once
+            resp = conn.getresponse()
+            resp.read()
+            if resp.status != 200:
+                raise RuntimeError(f"nchan warm-up answered {resp.status}")
+        finally:
+            conn.close()

@@ -1,0 +1,61 @@
+"""Publishes an event in the gap between a poll's backlog read and its wait.
+
+Run as ``python -m tests.support.race_probe <user_id> <token> <hold seconds>`` with the
+realtime process's environment. It builds the real realtime application
+(real PostgreSQL, Redis and subscription), wraps its store so that right
+after the poll's first read, and before it waits, an event is delivered and
+published through the real pipeline, then makes one poll with a long hold.
+It prints the answer and how long it took, as JSON.
+"""
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+
+from django.utils import timezone  # noqa: E402
+
+from realtime.wsgi import application  # noqa: E402  (sets Django up, gevent-cooperative psycopg2)
+from web.notifications.delivery import deliver  # noqa: E402
+from web.notifications.events import NotificationEvent  # noqa: E402
+
+
+def main(user_id: int, token: str, hold_seconds: int) -> None:
+    store = application._store
+    read_backlog = store.read_after
+    fired = []
+
+    def read_then_publish(uid, cursor):
+        batch = read_backlog(uid, cursor)
+        if not fired:
+            fired.append(batch)
+            deliver(NotificationEvent(
+                id=str(uuid.uuid4()), action_id=str(uuid.uuid4()), kind="owner", verb="created",
+                actor_id=user_id, actor_name="probe", target_type="graph", target_id=1,
+                target_name="in the gap", group_id=None, group_name="", link="",
+                occurred_at=timezone.now().isoformat(),
+            ))
+        return batch
+
+    store.read_after = read_then_publish
+    statuses = []
+    environ = {
+        "REQUEST_METHOD": "GET", "PATH_INFO": "/realtime/poll", "QUERY_STRING": f"cursor=0&timeout={hold_seconds}",
+        "HTTP_AUTHORIZATION": f"Token {token}",
+    }
+    started = time.monotonic()
+    body = b"".join(application(environ, lambda status, headers: statuses.append(status)))
+    print(json.dumps({
+        "status": statuses[0],
+        "seconds": time.monotonic() - started,
+        "backlog_before_publish": fired[0].events,
+        "answer": json.loads(body),
+    }))
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), sys.argv[2], int(sys.argv[3]))
