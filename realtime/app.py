@@ -92,12 +92,12 @@ class RealtimeApp:
         if streaming:
             return self._stream(start_response, user_id, cursor)
         if request.cursor is None:
-            return _json(start_response, 200, self._store.read_after(user_id, None).as_answer())
+            return _answer(start_response, self._store.read_after(user_id, None))
         if self._hub.held_by(user_id) >= self._max_polls_per_user:
             return self._too_many(start_response)
         batch, outcome = self._hold(user_id, request.cursor, request.hold_seconds)
-        self._metrics.answers.labels(outcome).inc()
-        return _json(start_response, 200, batch.as_answer())
+        self._metrics.answered[outcome].inc()
+        return _answer(start_response, batch)
 
     def _hold(self, user_id: int, cursor: int, hold_seconds: float):
         deadline = time.monotonic() + hold_seconds
@@ -153,7 +153,7 @@ class RealtimeApp:
                 if batch.events:
                     if woken_at is not None:
                         self._metrics.wakeup_to_answer.observe(time.monotonic() - woken_at)
-                    yield b"".join(_sse(e["type"], e, event_id=e["seq"]) for e in batch.events)
+                    yield b"".join(_sse_raw(raw) for raw in batch.events)
                     cursor = batch.cursor
                     continue
                 if not waiter.wait(self._sse_heartbeat_seconds):
@@ -174,12 +174,19 @@ class RealtimeApp:
         )
 
     def _refuse(self, start_response, status: int, error: str, detail: str, extra_headers=()):
-        self._metrics.refused.labels(str(status)).inc()
+        self._metrics.refusals[status].inc()
         return _json(start_response, status, {"error": error, "detail": detail}, extra_headers)
 
 
+def _answer(start_response, batch):
+    return _send_json(start_response, 200, batch.answer_json())
+
+
 def _json(start_response, status: int, body: dict, extra_headers=()):
-    payload = json.dumps(body, separators=(",", ":")).encode()
+    return _send_json(start_response, status, json.dumps(body, separators=(",", ":")).encode(), extra_headers)
+
+
+def _send_json(start_response, status: int, payload: bytes, extra_headers=()):
     start_response(f"{status} {REASONS[status]}", [
         ("Content-Type", "application/json"),
         ("Cache-Control", "no-store"),
@@ -191,3 +198,8 @@ def _json(start_response, status: int, body: dict, extra_headers=()):
 
 def _sse(event_type: str, data: dict, *, event_id: int) -> bytes:
     return f"id: {event_id}\nevent: {event_type}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+
+
+def _sse_raw(raw: bytes) -> bytes:
+    event = json.loads(raw)
+    return b"id: %d\nevent: %s\ndata: %s\n\n" % (event["seq"], event["type"].encode(), raw)

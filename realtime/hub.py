@@ -16,6 +16,7 @@ import gevent.event
 import redis
 
 from realtime.channels import ALL_USERS_PATTERN, user_id_of
+from realtime.local import LocalCopy
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class Hub:
         self._held = 0
         self._listener: gevent.Greenlet | None = None
         self.subscribed = gevent.event.Event()
+        self.local = LocalCopy()
 
     def start(self) -> None:
         if self._listener is None:
@@ -98,6 +100,16 @@ class Hub:
             for waiter in waiters:
                 waiter.wake(now)
 
+    def _keep(self, user_id: int, data: bytes) -> None:
+        """Copy the event a publish carries, for users this process serves or served lately."""
+        if user_id not in self._waiters and not self.local.knows(user_id):
+            return
+        try:
+            seq, unread, raw = data.split(b" ", 2)
+            self.local.add(user_id, int(seq), int(unread), raw)
+        except ValueError:
+            log.warning("ignoring a malformed publish on user %d's channel", user_id)
+
     def _listen_forever(self) -> None:
         delay = 0.1
         while True:
@@ -120,15 +132,19 @@ class Hub:
                 message = pubsub.get_message(timeout=30)
                 if message is None:
                     pubsub.ping()
+                    self.local.sweep()
                     continue
                 if message["type"] == "psubscribe":
+                    # Anything published while unsubscribed was missed: the
+                    # local copy may have gaps it cannot see, and every held
+                    # poll re-reads its backlog.
+                    self.local.clear()
                     self.subscribed.set()
-                    # Anything published while unsubscribed was missed: every
-                    # held poll re-reads its backlog.
                     self.wake_all()
                 elif message["type"] == "pmessage":
                     user_id = user_id_of(message["channel"])
                     if user_id is not None:
+                        self._keep(user_id, message["data"])
                         self.wake(user_id)
         finally:
             pubsub.close()

@@ -1,9 +1,13 @@
 """The one way anything reaches held polls: after the events are committed.
 
 :func:`publish_events` keeps each user's recent events in Redis, for fast
-answers, and PUBLISHes the user's newest sequence number as a wake-up. The
-delivery pipeline calls it after commit, and so does the benchmark, so the
-figures measured are the ones users get.
+answers, and PUBLISHes on the user's channel "<seq> <unread> <event JSON>":
+a wake-up that also carries the event, so the realtime process that holds
+the user's polls can answer from its own copy (realtime/local.py). Losing
+or repeating a publish costs nothing: readers check the seqs are contiguous
+and otherwise read Redis or PostgreSQL. The delivery pipeline calls it after
+commit, and so does the benchmark, so the figures measured are the ones users
+get.
 """
 
 import json
@@ -33,7 +37,7 @@ if tonumber(ARGV[1]) > current then
   redis.call('HSET', KEYS[2], 'seq', ARGV[1], 'unread', ARGV[2])
 end
 redis.call('EXPIRE', KEYS[2], ARGV[6])
-redis.call('PUBLISH', KEYS[3], ARGV[1])
+redis.call('PUBLISH', KEYS[3], ARGV[1] .. ' ' .. ARGV[2] .. ' ' .. ARGV[3])
 return 1
 """
 

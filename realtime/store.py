@@ -1,7 +1,8 @@
-"""Reading a user's events after a cursor, from PostgreSQL (the truth)."""
+"""Reading a user's events after a cursor: from this process's copy, Redis or PostgreSQL."""
 
+import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from redis.exceptions import RedisError
 
@@ -10,23 +11,30 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Batch:
+    """An answer: ``events`` are each event's JSON exactly as served, spliced, never re-encoded."""
+
     cursor: int
     unread: int
-    events: list[dict] = field(default_factory=list)
+    events: tuple[bytes, ...] = ()
     reset: bool = False
 
-    def as_answer(self) -> dict:
+    def answer_json(self) -> bytes:
         if self.reset:
-            return {"reset": True, "cursor": self.cursor, "unread": self.unread}
-        return {"cursor": self.cursor, "unread": self.unread, "events": self.events}
+            return b'{"reset":true,"cursor":%d,"unread":%d}' % (self.cursor, self.unread)
+        return b'{"cursor":%d,"unread":%d,"events":[%s]}' % (self.cursor, self.unread, b",".join(self.events))
+
+    def as_answer(self) -> dict:
+        return json.loads(self.answer_json())
 
 
 class EventStore:
-    """Redis first when it can answer exactly (``recent``), PostgreSQL otherwise."""
+    """The first source that can answer exactly: ``local`` (this process's copy of
+    what pub/sub brought), ``recent`` (Redis), then PostgreSQL, the truth."""
 
-    def __init__(self, pool, *, stream_table: str, event_table: str, limit: int, recent=None):
+    def __init__(self, pool, *, stream_table: str, event_table: str, limit: int, recent=None, local=None):
         self._pool = pool
         self._recent = recent
+        self._local = local
         self._limit = limit
         self._stream_sql = f"SELECT last_seq, unread FROM {stream_table} WHERE user_id = %s"
         self._events_sql = (
@@ -36,6 +44,10 @@ class EventStore:
 
     def read_after(self, user_id: int, cursor: int | None) -> Batch:
         """The events after ``cursor``; ``cursor=None`` asks only where the user is."""
+        if self._local is not None and cursor is not None:
+            batch = self._local.read(user_id, cursor, self._limit)
+            if batch is not None:
+                return batch
         if self._recent is not None:
             try:
                 batch = self._recent.read(user_id, cursor)
@@ -69,8 +81,9 @@ class EventStore:
             # The events right after the cursor are gone (pruned): the client
             # must reload its state, not silently skip them.
             return Batch(cursor=last_seq, unread=unread, reset=True)
-        events = [{"seq": seq, "type": type_, **payload} for seq, type_, payload in rows]
-        if events[-1]["seq"] == last_seq:
+        events = tuple(json.dumps({"seq": seq, "type": type_, **payload}, separators=(",", ":")).encode()
+                       for seq, type_, payload in rows)
+        if rows[-1][0] == last_seq:
             return Batch(cursor=last_seq, unread=unread, events=events)
         # A partial page: the count that goes with its last event.
-        return Batch(cursor=events[-1]["seq"], unread=events[-1].get("unread", unread), events=events)
+        return Batch(cursor=rows[-1][0], unread=rows[-1][2].get("unread", unread), events=events)

@@ -47,6 +47,7 @@ def build_application() -> RealtimeApp:
             event_table=StreamEvent._meta.db_table,
             limit=settings.REALTIME_EVENTS_PER_ANSWER,
             recent=RecentEvents(redis_client, limit=settings.REALTIME_EVENTS_PER_ANSWER),
+            local=hub.local,
         ),
         hub=hub,
         metrics=RealtimeMetrics(hub),

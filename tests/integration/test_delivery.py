@@ -1,5 +1,6 @@
 """Delivery: one notification per recipient, numbered in each user's stream, idempotent."""
 
+import json
 import uuid
 
 import pytest
@@ -43,7 +44,9 @@ def test_an_owner_event_tells_the_actor_and_wakes_their_channel(make_user):
     assert (stream_event.seq, stream_event.type) == (1, "notification.created")
     assert stream_event.payload["notification"]["id"] == notification.pk
     message = wait_for(lambda: subscriber.get_message(timeout=0.1), message="a wake-up on alice's channel")
-    assert message["data"] == b"1"
+    seq, unread, carried = message["data"].split(b" ", 2)
+    assert (seq, unread) == (b"1", b"1")
+    assert json.loads(carried)["notification"]["id"] == notification.pk
     subscriber.close()
 
 

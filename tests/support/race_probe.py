@@ -52,7 +52,7 @@ def main(user_id: int, token: str, hold_seconds: int) -> None:
     print(json.dumps({
         "status": statuses[0],
         "seconds": time.monotonic() - started,
-        "backlog_before_publish": fired[0].events,
+        "backlog_before_publish": [json.loads(raw) for raw in fired[0].events],
         "answer": json.loads(body),
     }))
 

@@ -1,0 +1,88 @@
+"""This process's copy of the events pub/sub brought, for the users it serves.
+
+Each PUBLISH carries the event with its seq (realtime.publish). While the
+process's subscription stays up, Redis delivers every publish to it in order,
+so for a user it is serving the copy here is as current as Redis itself: a
+woken poll answers from it, and a re-poll learns there is nothing newer,
+without a round trip. The copy is trusted only where it is exact: a gap (a
+publish lost in flight, or reordered), a cursor it does not know, or a user
+quiet for longer than STATE_TTL_SECONDS sends the read on to Redis or
+PostgreSQL, as the cached state in Redis would. The subscriber clears it
+whenever the subscription is re-established, since publishes in the gap are
+lost.
+"""
+
+import json
+import time
+
+from realtime.publish import STATE_TTL_SECONDS
+from realtime.store import Batch
+
+# Events kept per user: enough for bursts between two polls.
+EVENTS_KEPT_PER_USER = 32
+# How often expired users are swept out, counted in added events.
+SWEEP_EVERY = 1000
+
+
+class _UserCopy:
+    __slots__ = ("seq", "unread", "events", "updated_at")
+
+    def __init__(self):
+        self.seq = 0
+        self.unread = 0
+        self.events: dict[int, bytes] = {}
+        self.updated_at = 0.0
+
+
+class LocalCopy:
+    def __init__(self, *, ttl: float = STATE_TTL_SECONDS, clock=time.monotonic):
+        self._ttl = ttl
+        self._clock = clock
+        self._users: dict[int, _UserCopy] = {}
+        self._added = 0
+
+    def __len__(self) -> int:
+        return len(self._users)
+
+    def knows(self, user_id: int) -> bool:
+        return user_id in self._users
+
+    def add(self, user_id: int, seq: int, unread: int, raw: bytes) -> None:
+        copy = self._users.get(user_id)
+        if copy is None:
+            copy = self._users[user_id] = _UserCopy()
+        copy.events[seq] = raw
+        if seq > copy.seq:
+            copy.seq, copy.unread = seq, unread
+        if len(copy.events) > EVENTS_KEPT_PER_USER:
+            for old in sorted(copy.events)[:-EVENTS_KEPT_PER_USER]:
+                del copy.events[old]
+        copy.updated_at = self._clock()
+        self._added += 1
+        if self._added % SWEEP_EVERY == 0:
+            self.sweep()
+
+    def read(self, user_id: int, cursor: int, limit: int) -> Batch | None:
+        copy = self._users.get(user_id)
+        if copy is None or self._clock() - copy.updated_at > self._ttl or cursor > copy.seq:
+            return None
+        if cursor == copy.seq:
+            return Batch(cursor=copy.seq, unread=copy.unread)
+        last = min(copy.seq, cursor + limit)
+        events = []
+        for seq in range(cursor + 1, last + 1):
+            raw = copy.events.get(seq)
+            if raw is None:
+                return None  # not all here: ask Redis or PostgreSQL
+            events.append(raw)
+        if last == copy.seq:
+            return Batch(cursor=copy.seq, unread=copy.unread, events=tuple(events))
+        return Batch(cursor=last, unread=json.loads(events[-1])["unread"], events=tuple(events))
+
+    def clear(self) -> None:
+        self._users.clear()
+
+    def sweep(self) -> None:
+        cutoff = self._clock() - self._ttl
+        for user_id in [u for u, c in self._users.items() if c.updated_at < cutoff]:
+            del self._users[user_id]

@@ -1,0 +1,77 @@
+"""The realtime process's own copy of published events: trusted only where exact."""
+
+import json
+
+from realtime.local import EVENTS_KEPT_PER_USER, LocalCopy
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def event(seq: int, unread: int) -> bytes:
+    return json.dumps({"seq": seq, "type": "notification.created", "unread": unread}).encode()
+
+
+def copy_with(*seqs, clock=None):
+    copy = LocalCopy(ttl=60, clock=clock or Clock())
+    for seq in seqs:
+        copy.add(7, seq, seq, event(seq, seq))
+    return copy
+
+
+def test_the_events_after_a_cursor_come_in_order_with_the_latest_count():
+    batch = copy_with(1, 2, 3).read(7, 1, limit=200)
+    assert (batch.cursor, batch.unread) == (3, 3)
+    assert [json.loads(e)["seq"] for e in batch.events] == [2, 3]
+
+
+def test_nothing_newer_than_the_cursor_is_an_empty_answer_at_that_cursor():
+    batch = copy_with(1, 2).read(7, 2, limit=200)
+    assert (batch.cursor, batch.unread, batch.events) == (2, 2, ())
+
+
+def test_a_gap_sends_the_read_elsewhere():
+    assert copy_with(1, 3).read(7, 1, limit=200) is None  # 2 never arrived
+
+
+def test_publishes_out_of_order_are_put_in_order():
+    batch = copy_with(3, 2).read(7, 1, limit=200)
+    assert [json.loads(e)["seq"] for e in batch.events] == [2, 3]
+    assert batch.cursor == 3
+
+
+def test_a_cursor_it_does_not_know_or_an_unknown_user_goes_elsewhere():
+    copy = copy_with(1, 2)
+    assert copy.read(7, 5, limit=200) is None
+    assert copy.read(8, 0, limit=200) is None
+
+
+def test_a_user_quiet_for_longer_than_the_ttl_is_read_elsewhere():
+    clock = Clock()
+    copy = copy_with(1, 2, clock=clock)
+    clock.now += 61
+    assert copy.read(7, 2, limit=200) is None
+    copy.sweep()
+    assert not copy.knows(7)
+
+
+def test_a_partial_page_carries_the_count_of_its_last_event():
+    batch = copy_with(1, 2, 3, 4).read(7, 0, limit=2)
+    assert (batch.cursor, batch.unread) == (2, 2)
+
+
+def test_only_the_latest_events_are_kept():
+    copy = copy_with(*range(1, EVENTS_KEPT_PER_USER + 6))
+    assert copy.read(7, 1, limit=200) is None  # the oldest were let go
+    assert copy.read(7, 5, limit=200).cursor == EVENTS_KEPT_PER_USER + 5
+
+
+def test_clearing_forgets_everything():
+    copy = copy_with(1)
+    copy.clear()
+    assert copy.read(7, 0, limit=200) is None
