@@ -1,11 +1,12 @@
 # The two commands of the README, and what they need.
 #   make run    install everything, start Beacon with demo data
 #   make test   install everything, run the whole test suite
+#   make bench  the realtime benchmark against nginx + nchan (see README)
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat requirements/base.txt requirements/dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install run test services-down
+.PHONY: install run test bench services-down
 
 install: $(STAMP)
 
@@ -22,6 +23,9 @@ run: install
 
 test: install
 	$(VENV)/bin/python -m pytest
+
+bench: install
+	$(VENV)/bin/python -m bench
 
 services-down:
 	$(VENV)/bin/python -m web.devstack down

@@ -31,15 +31,30 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 proc_name = "beacon-realtime"
 
 
-def post_worker_init(worker):
-    """On SIGTERM, answer every held poll at once before gunicorn's own handling.
+# Cyclic garbage collection, tuned for a process holding thousands of
+# requests: each held poll is dozens of long-lived objects. With CPython's
+# default thresholds (700, 10, 10), 10,000 held polls and 1,000 events/s gave
+# ten full collections of ~360 ms (540,000 objects) in a minute
+# (`python -m bench --diag-gc`); with these, one, of 9 ms. Objects alive at
+# start-up are frozen out of collection altogether.
+GC_THRESHOLDS = (10_000, 50, 1_000)
 
-    gunicorn then waits for open requests (up to graceful_timeout); with the
-    polls answered there are none, and the worker exits within a second.
+
+def post_worker_init(worker):
+    """Settle the worker: freeze start-up objects out of the GC, and drain on SIGTERM.
+
+    On SIGTERM every held poll is answered at once, before gunicorn's own
+    handling; gunicorn then waits for open requests (up to graceful_timeout),
+    finds none, and the worker exits within a second.
     """
+    import gc
     import signal
 
     import gevent
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
     drain = getattr(worker.wsgi, "drain", None)
     if drain is None:

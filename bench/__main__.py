@@ -15,6 +15,7 @@ import json
 import os
 import random
 import shlex
+import shutil
 import socket
 import statistics
 import subprocess
@@ -26,7 +27,15 @@ import psycopg2
 
 from bench import report
 from bench.proc import LineProc
-from bench.servers import MAIN, VENV_BIN, BeaconServer, NchanServer, cpu_percent, proc_stats
+from bench.servers import (
+    MAIN,
+    VENV_BIN,
+    BeaconServer,
+    NchanServer,
+    cpu_percent,
+    proc_stats,
+    raise_open_files_limit,
+)
 
 PY = str(VENV_BIN / "python")
 OUT = MAIN / "bench" / "out"
@@ -50,6 +59,29 @@ QUICK = {
 # A published event not received this long after its step ended counts as lost.
 LOST_AFTER_SECONDS = 10.0
 HOLD_SECONDS = 900  # longer than any scenario: polls stay held unless answered
+
+
+def gc_pauses(log_path, t_from, t_to):
+    """The Beacon worker's garbage-collector passes of 5 ms or more between two instants (--diag-gc runs)."""
+    passes = []
+    try:
+        lines = Path(log_path).read_text(errors="replace").splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        if line.startswith("BENCH-GC "):
+            _, t, gen, ms, *_ = line.split()
+            if t_from <= float(t) <= t_to:
+                passes.append((gen, float(ms)))
+    if not passes:
+        return None
+    by_gen = {}
+    for gen, ms in passes:
+        g = by_gen.setdefault(gen, {"passes": 0, "total_ms": 0.0, "max_ms": 0.0})
+        g["passes"] += 1
+        g["total_ms"] = round(g["total_ms"] + ms, 1)
+        g["max_ms"] = max(g["max_ms"], ms)
+    return {"seconds": round(t_to - t_from, 1), "by_generation": by_gen}
 
 
 def free_port() -> int:
@@ -84,6 +116,7 @@ class Bench:
         }
         self.users = []
         self.auth = None
+        self.code_states = []  # [server tag, Beacon's code as it was when that server started]
         self.log(f"output in {self.dir}")
 
     # -- plumbing
@@ -136,17 +169,21 @@ class Bench:
             return {"Authorization": f"Token {user[1]}"}
         return {"Cookie": f"sessionid={user[2]}"}
 
-    def beacon(self, tag, warm_auth=None):
+    def beacon(self, tag, warm_auth=None, diag=False):
         if warm_auth is None:
             warm_auth = self.auth_header(self.auth, self.warm_user)
-        return BeaconServer(free_port(), self.dir / f"beacon-{tag}.log", env=self.env, warm_auth=warm_auth)
+        config = "python:bench.gc_probe_gunicorn" if (diag or self.args.diag_gc) else "gunicorn.conf.py"
+        return BeaconServer(free_port(), self.dir / f"beacon-{tag}.log", env=self.env, warm_auth=warm_auth,
+                            config=config)
 
     def nchan(self, tag):
         return NchanServer(free_port(), self.dir / f"nginx-{tag}.log", run_dir=self.dir / f"nginx-{tag}",
                            hold_seconds=HOLD_SECONDS)
 
-    def server(self, kind, tag):
-        server = self.beacon(tag) if kind == "beacon" else self.nchan(tag)
+    def server(self, kind, tag, diag=False):
+        if kind == "beacon":
+            self.code_states.append([tag, report.beacon_code_state()])
+        server = self.beacon(tag, diag=diag) if kind == "beacon" else self.nchan(tag)
         server.start()
         server.warm()
         return server
@@ -211,6 +248,7 @@ class Bench:
                 client, ramped = self.client(kind, server, self.poll_targets(kind, users[:n]), tag,
                                              max_seconds=300)
                 held, ramp_s = server.wait_held(n, timeout=60)
+                quiet_s = server.wait_quiet()
                 time.sleep(self.p["idle_settle"])
                 a = proc_stats(server.worker_pid)
                 time.sleep(self.p["idle_window"])
@@ -220,7 +258,7 @@ class Bench:
                 status = client.call({"cmd": "status"}, "status", 30)["status"]
                 row = {
                     "n": n, "held": held, "held_end": held_end, "ramp_seconds": ramped["seconds"],
-                    "held_after_seconds": ramp_s, "rss_base_kb": base["VmRSS"], "rss_held_kb": b["VmRSS"],
+                    "held_after_seconds": ramp_s, "quiet_after_seconds": quiet_s, "rss_base_kb": base["VmRSS"], "rss_held_kb": b["VmRSS"],
                     "base": base, "held_stats": b,
                     "kb_per_poll": (b["VmRSS"] - base["VmRSS"]) / max(held_end, 1),
                     "anon_kb_per_poll": (b["RssAnon"] - base["RssAnon"]) / max(held_end, 1),
@@ -256,11 +294,11 @@ class Bench:
         n = len(users)
         tag = f"delivery-{kind}" + ("-profile" if profile else "")
         self.log(f"delivery: {kind}, {n} held, rates {rates}" + (" (py-spy)" if profile else ""))
-        server = self.server(kind, tag)
+        server = self.server(kind, tag, diag=profile)
         client = pub = None
         steps = []
         try:
-            client, ramped = self.client(kind, server, self.poll_targets(kind, users), tag,
+            client, _ramped = self.client(kind, server, self.poll_targets(kind, users), tag,
                                          max_seconds=120 + len(rates) * (self.p["delivery_seconds"] + 40))
             held, _ = server.wait_held(n, timeout=60)
             pub = self.publisher(kind, server, tag)
@@ -268,6 +306,7 @@ class Bench:
             published_total = 0
             for i, rate in enumerate(rates):
                 held, _ = server.wait_held(n, timeout=15)
+                server.wait_quiet()
                 spy = None
                 if profile:
                     spy = self.py_spy(server.worker_pid, f"{tag}-{rate}", self.p["profile_seconds"])
@@ -286,6 +325,9 @@ class Bench:
                              "worker_restarted": not server.worker_alive()})
                 if spy:
                     step["profile"] = self.py_spy_finish(spy)
+                gc_stats = gc_pauses(server.log_path, done["t_start"], time.monotonic())
+                if gc_stats:
+                    step["gc"] = gc_stats
                 steps.append(step)
                 self.log(f"  {rate}/s (achieved {done['achieved_rate']:.0f}/s): p50 {step['p50_ms']} ms, "
                          f"p99 {step['p99_ms']} ms, lost {step['lost']}, CPU {step['server_cpu_pct']:.0f}%")
@@ -335,11 +377,11 @@ class Bench:
         n_polls = len(users) * per_user
         tag = f"fanout{per_user}-{kind}" + ("-profile" if profile else "")
         self.log(f"fan-out: {kind}, {len(users)} users x {per_user} poll(s)" + (" (py-spy)" if profile else ""))
-        server = self.server(kind, tag)
+        server = self.server(kind, tag, diag=profile)
         client = pub = None
         trials = []
         try:
-            client, ramped = self.client(kind, server, self.poll_targets(kind, users, per_user), tag,
+            client, _ramped = self.client(kind, server, self.poll_targets(kind, users, per_user), tag,
                                          max_seconds=300)
             held, _ = server.wait_held(n_polls, timeout=60)
             pub = self.publisher(kind, server, tag)
@@ -349,6 +391,7 @@ class Bench:
                 spy = self.py_spy(server.worker_pid, tag, self.p["fanout_trials"] * 3 + 2)
             for trial in range(self.p["fanout_trials"]):
                 held, _ = server.wait_held(n_polls, timeout=15)
+                server.wait_quiet()
                 path = self.dir / f"published-{tag}-{trial}.json"
                 a = proc_stats(server.worker_pid)
                 done = pub.call({"cmd": "fanout", "users": user_ids, "path": str(path)}, "fanout_done",
@@ -362,6 +405,7 @@ class Bench:
             recv = self.dump(client, tag)
             if spy:
                 profile_result = self.py_spy_finish(spy)
+            gc_stats = gc_pauses(server.log_path, trials[0]["t0"] if trials else 0, time.monotonic())
         finally:
             if pub:
                 pub.close()
@@ -382,15 +426,20 @@ class Bench:
                "missing": sum(t["missing"] for t in trials), "client_counts": recv["status"]["counts"]}
         if profile:
             out["profile"] = profile_result
-        self.log(f"  last poll received after {out['last_ms_median']} ms (median of {len(trials)}), "
+        if gc_stats:
+            out["gc"] = gc_stats
+        self.log(f"  last poll received after {out['last_ms_median'] or 0:.1f} ms (median of {len(trials)}), "
                  f"missing {out['missing']}")
         return out
 
     # -- py-spy on the Beacon worker
     def py_spy(self, pid, tag, seconds):
+        if not (VENV_BIN / "py-spy").exists():
+            self.log("py-spy is not installed in .venv (pip install py-spy): no profile")
+            return None
         raw = self.dir / f"py-spy-{tag}.txt"
         argv = [str(VENV_BIN / "py-spy"), "record", "--pid", str(pid), "--duration", str(int(seconds) + 1),
-                "--rate", "250", "--format", "raw", "--nonblocking", "--output", str(raw)]
+                "--rate", "250", "--format", "raw", "--output", str(raw)]
         proc = subprocess.Popen(["taskset", "-c", "1", *argv], stdout=subprocess.DEVNULL,
                                 stderr=open(self.dir / f"py-spy-{tag}.log", "wb"))
         time.sleep(0.5)
@@ -409,6 +458,10 @@ class Bench:
     def run(self):
         scenarios = self.args.only.split(",")
         kinds = self.args.servers.split(",")
+        if "nchan" in kinds and (shutil.which("nginx") is None
+                                 or not Path("/usr/lib/nginx/modules/ngx_nchan_module.so").exists()):
+            sys.exit("nginx with nchan is missing: apt-get install -y nginx-light libnginx-mod-nchan "
+                     "(and stop the nginx service if it was started)")
         p = self.p
         need = {
             "idle": max(p["idle_ns"]), "delivery": p["delivery_polls"], "fanout": 2 * p["fanout_users"],
@@ -439,6 +492,7 @@ class Bench:
 
         def save():
             results["elapsed_seconds"] = time.monotonic() - started
+            results["beacon_code"] = self.code_states
             results_path.write_text(json.dumps(results, indent=1))
 
         for kind in kinds:
@@ -462,16 +516,16 @@ class Bench:
     def profile_misses(self, results, scenarios):
         """Profile the Beacon worker with py-spy in a scenario whose target it missed (a separate, extra run)."""
         misses = report.targets(results)
-        if "delivery" in scenarios and any(not m["met"] for m in misses if m["scenario"] == "delivery"):
+        if "delivery" in scenarios and any(m["met"] is False for m in misses if m["scenario"] == "delivery"):
             steps = results["delivery"]["beacon"]["steps"]
             bad = [s["rate"] for s in steps if s["lost"] or s["p99_ms"] is None or s["p99_ms"] >= 100]
             rate = bad[0] if bad else 500
             results["profiles"]["delivery"] = {"rate": rate, "steps": self.delivery("beacon", rates=[rate],
                                                                                     profile=True)["steps"]}
-        if "fanout" in scenarios and any(not m["met"] for m in misses if m["scenario"] == "fanout"):
+        if "fanout" in scenarios and any(m["met"] is False for m in misses if m["scenario"] == "fanout"):
             self.fanout_users[1] = self.profile_fanout_users
             results["profiles"]["fanout"] = self.fanout("beacon", 1, profile=True)
-        if "idle" in scenarios and any(not m["met"] for m in misses if m["scenario"] == "idle"):
+        if "idle" in scenarios and any(m["met"] is False for m in misses if m["scenario"] == "idle"):
             results["profiles"]["idle"] = {"note": "memory: see the RSS split (anon/file/shmem) in the idle table"}
 
 
@@ -482,11 +536,27 @@ def main():
     parser.add_argument("--only", default="idle,delivery,fanout", help="comma list of scenarios")
     parser.add_argument("--servers", default="beacon,nchan", help="comma list: beacon,nchan")
     parser.add_argument("--no-profile", action="store_true", help="no py-spy pass when Beacon misses a target")
+    parser.add_argument("--diag-gc", action="store_true",
+                        help="diagnostics: log the Beacon worker's garbage-collector pauses (bench/gc_probe_gunicorn.py)")
     parser.add_argument("--redis-db", type=int, default=9, help="the Redis database number the bench owns")
     parser.add_argument("--out", help="report path (default BENCHMARKS.md; --quick: bench/out/quick.md)")
+    parser.add_argument("--render", metavar="RESULTS_JSON",
+                        help="only write the report again from a results file (py-spy summaries recomputed)")
     args = parser.parse_args()
+    if args.render:
+        results = json.loads(Path(args.render).read_text())
+        for prof in results.get("profiles", {}).values():
+            for holder in [prof, *prof.get("steps", [])]:
+                if isinstance(holder.get("profile"), dict) and holder["profile"].get("raw"):
+                    holder["profile"] = report.summarize_py_spy(holder["profile"]["raw"])
+        Path(args.render).write_text(json.dumps(results, indent=1))
+        out = Path(args.out) if args.out else MAIN / "BENCHMARKS.md"
+        out.write_text(report.render(results, Path(args.render).resolve()))
+        print(f"report: {out}")
+        return
     args.command = " ".join([".venv/bin/python -m bench", *map(shlex.quote, sys.argv[1:])])
     random.seed(1)
+    raise_open_files_limit()
     Bench(args).run()
 
 

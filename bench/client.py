@@ -193,7 +193,7 @@ class Client:
                     await asyncio.wait_for(self.loop.sock_connect(sock, self.addr), 10)
                     await self.loop.create_connection(lambda: poll, sock=sock)
                     return True
-                except (OSError, asyncio.TimeoutError) as exc:
+                except (TimeoutError, OSError) as exc:
                     sock.close()
                     self.counts[f"connect_error_{type(exc).__name__}_{getattr(exc, 'errno', '')}"] += 1
                     if poll.attempts >= CONNECT_ATTEMPTS and not self.cfg.get("retry_forever"):

@@ -3,6 +3,7 @@
 import hashlib
 import platform
 import re
+import statistics
 import subprocess
 from collections import Counter
 from importlib import metadata
@@ -26,7 +27,8 @@ def machine_facts() -> dict:
             cpu = line.split(":", 1)[1].strip()
             break
     versions = {}
-    for dist in ("Django", "gunicorn", "gevent", "greenlet", "redis", "psycopg2-binary", "djangorestframework"):
+    for dist in ("Django", "gunicorn", "gevent", "greenlet", "redis", "hiredis", "psycopg2-binary",
+                 "djangorestframework", "py-spy"):
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -36,7 +38,7 @@ def machine_facts() -> dict:
     mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
     return {
         "cpu": cpu,
-        "cores": len(re.findall(r"^processor", Path("/proc/cpuinfo").read_text(), re.M)),
+        "cores": len(re.findall(r"^processor", Path("/proc/cpuinfo").read_text(), re.MULTILINE)),
         "memory_gib": round(mem_kb / 1024 / 1024, 1),
         "kernel": platform.release(),
         "os": "Debian " + Path("/etc/debian_version").read_text().strip(),
@@ -54,9 +56,20 @@ def machine_facts() -> dict:
     }
 
 
+IDLE_LEAVES = ("acquire_with_timeout (gevent/_threading.py)",)
+
+
+def beacon_code_state() -> str:
+    """The commit, plus a hash of any uncommitted change to what the realtime process runs."""
+    head = _run(["git", "rev-parse", "--short", "HEAD"])
+    diff = _run(["git", "diff", "HEAD", "--", "realtime", "gunicorn.conf.py", "settings", "web", "requirements"])
+    return head + (f"+{hashlib.sha1(diff.encode()).hexdigest()[:8]}" if diff else "")
+
+
 def summarize_py_spy(raw_path) -> dict:
     """Top functions by own samples and by samples anywhere on the stack, from py-spy's raw format."""
     total = 0
+    idle_thread = 0
     own = Counter()
     inclusive = Counter()
     try:
@@ -72,12 +85,15 @@ def summarize_py_spy(raw_path) -> dict:
         frames = [f for f in frames if not f.startswith("process ") and not f.startswith("thread ")]
         if not frames:
             continue
+        if frames[-1].startswith(IDLE_LEAVES):
+            idle_thread += n  # gevent's resolver thread pool, waiting for work: not the worker's loop
+            continue
         total += n
         own[frames[-1]] += n
         for f in set(frames):
             inclusive[f] += n
     pct = lambda n: round(100.0 * n / total, 1) if total else 0.0  # noqa: E731
-    return {"samples": total, "raw": str(raw_path),
+    return {"samples": total, "idle_thread_samples_dropped": idle_thread, "raw": str(raw_path),
             "own": [[f, pct(n)] for f, n in own.most_common(15)],
             "inclusive": [[f, pct(n)] for f, n in inclusive.most_common(25)]}
 
@@ -97,7 +113,7 @@ def targets(results) -> list[dict]:
     idle_b, idle_n = results["idle"].get("beacon"), results["idle"].get("nchan")
     if idle_b:
         top = idle_b[-1]
-        held_ok = top["held_end"] >= 18000
+        held_ok = top["held_end"] >= 18000 if top["n"] >= 18000 else None
         out.append({"scenario": "idle", "target": "18,000 held polls in one Beacon worker",
                     "met": held_ok, "figure": f"{top['held_end']:,} held of {top['n']:,}"})
         if idle_n:
@@ -135,7 +151,9 @@ def _ms(v, digits=1):
 
 
 def _x(v):
-    return "—" if v is None else f"{v:.2f}x"
+    if v is None:
+        return "—"
+    return f"{v:,.0f}x" if v >= 100 else f"{v:.1f}x" if v >= 10 else f"{v:.2f}x"
 
 
 def render(results, results_path) -> str:
@@ -146,7 +164,7 @@ def render(results, results_path) -> str:
     w("# Beacon realtime benchmarks: long-poll vs nginx + nchan\n")
     w("Produced by one command, from the project root:\n")
     w(f"    {results['command']}\n")
-    w("(`make bench` runs the same.) Raw figures of this run: "
+    w("(`make bench` runs the same.) Raw figures of this run (bench/out/ is git-ignored): "
       f"`{Path(results_path).relative_to(MAIN)}`; logs and per-step files beside it.\n")
     w("**How it is measured.** Each server runs ONE worker pinned to core 0 (`taskset -c 0`): Beacon is "
       "`gunicorn --config gunicorn.conf.py` (gevent worker), nchan is Debian's nginx with "
@@ -177,11 +195,19 @@ def render(results, results_path) -> str:
       "going up from the lowest, with p99 < 100 ms and nothing lost. *ratio*: Beacon ÷ nchan (lower is "
       "better for memory, CPU and latency).\n")
 
+    states = results.get("beacon_code") or []
+    distinct = sorted({state for _, state in states})
+    if len(distinct) > 1:
+        w("> **Beacon's code changed during this run** (commit+hash of uncommitted changes when each Beacon "
+          "server started): " + "; ".join(f"`{tag}`: {state}" for tag, state in states)
+          + ". Figures from different states are not comparable with each other.\n")
     w("## Machine\n")
     pk = m["packages"]
     w(f"- CPU: {m['cpu']}, {m['cores']} cores; {m['memory_gib']} GiB; {m['os']}, kernel {m['kernel']}")
-    w(f"- Beacon: commit {m['beacon_commit']} plus {m['beacon_uncommitted_files']} uncommitted files "
-      f"(realtime diff sha1 {m['beacon_realtime_diff_sha1']}); Python {m['python']}, "
+    if len(distinct) == 1:
+        w(f"- Beacon's code, the same for every scenario: commit {distinct[0]} (`+hash`: uncommitted changes to "
+          "realtime/, settings/, web/, requirements/ or gunicorn.conf.py)")
+    w(f"- Python {m['python']}, "
       + ", ".join(f"{k} {v}" for k, v in pk.items()))
     w(f"- nginx {m['nginx']}, libnginx-mod-nchan {m['nchan']}; PostgreSQL {m['postgresql']}; Redis {m['redis']}")
     w(f"- net.core.somaxconn {m['somaxconn']}, ip_local_port_range {m['ip_local_port_range']}; "
@@ -194,7 +220,8 @@ def render(results, results_path) -> str:
         w("| target | met? | measured |")
         w("|---|---|---|")
         for t in tl:
-            w(f"| {t['target']} | {'**met**' if t['met'] else '**missed**'} | {t['figure']} |")
+            verdict = "not tested (N too small)" if t["met"] is None else "**met**" if t["met"] else "**missed**"
+            w(f"| {t['target']} | {verdict} | {t['figure']} |")
         w("")
 
     idle_b, idle_n = results["idle"].get("beacon", []), results["idle"].get("nchan", [])
@@ -286,23 +313,46 @@ def render(results, results_path) -> str:
           "*last*: from the first publish until the last poll has the event (median of the trials; worst "
           "in brackets). *p50*: the median poll.\n")
         w("| polls per user | Beacon last ms | nchan last ms | ratio | Beacon p50 ms | nchan p50 ms | ratio | "
-          "missing (B / n) | publish call ms (B / n) |")
-        w("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "missing (B / n) | publish call ms (B / n) | worker CPU ms per fan-out (B / n) |")
+        w("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for k in ("1", "3"):
             b, c = (fan_b or {}).get(k), (fan_n or {}).get(k)
             g = lambda s, key: None if s is None else s[key]  # noqa: E731
-            call = lambda s: None if s is None else sorted(t["publish_call_ms"] for t in s["trials"])[len(s["trials"]) // 2]  # noqa: E731,E501
+            call = lambda s: None if s is None else statistics.median(t["publish_call_ms"] for t in s["trials"])  # noqa: E731,E501
+            cpu = lambda s: None if s is None else 1000 * statistics.median(t["server_cpu_seconds"] for t in s["trials"])  # noqa: E731,E501
             w(f"| {k} | {_ms(g(b, 'last_ms_median'))} ({_ms(g(b, 'last_ms_max'))}) | "
               f"{_ms(g(c, 'last_ms_median'))} ({_ms(g(c, 'last_ms_max'))}) | "
               f"{_x(_ratio(g(b, 'last_ms_median'), g(c, 'last_ms_median')))} | {_ms(g(b, 'p50_ms_median'))} | "
               f"{_ms(g(c, 'p50_ms_median'))} | {_x(_ratio(g(b, 'p50_ms_median'), g(c, 'p50_ms_median')))} | "
               f"{'—' if b is None else b['missing']} / {'—' if c is None else c['missing']} | "
-              f"{_ms(call(b))} / {_ms(call(c))} |")
+              f"{_ms(call(b))} / {_ms(call(c))} | {_ms(cpu(b), 0)} / {_ms(cpu(c), 0)} |")
         w("")
+
+    w("## Notes\n")
+    w("- Core 1 runs both the load client and the publisher (and py-spy in the profiling pass). PostgreSQL and "
+      "Redis are the machine's servers, not pinned: they run on whichever core is free, and their CPU is not "
+      "in the worker CPU figures (Beacon's worker makes Redis round trips per answer; nchan needs neither).")
+    w("- Beacon's publisher writes each event to PostgreSQL (its session has `synchronous_commit off`) before "
+      "calling `publish_events`; that write is outside the measured latency. When the publisher falls behind "
+      "its schedule it writes the events that are due in one statement, then publishes them one by one.")
+    w("- At 100/s both servers show a higher p50 than at 500/s: between events the cores go idle, and waking "
+      "them costs a fraction of a millisecond per hop (publisher → Redis/nginx → worker → client).")
+    if any((prof.get("gc") or (prof.get("steps") or [{}])[0].get("gc")) for prof in (results.get("profiles") or {}).values()):
+        w("- Beacon's p99 at a given rate depends on whether a long garbage-collector pass of the worker falls "
+          "in the step's window (see the passes listed in the py-spy section), so it varies from run to run; "
+          "nchan's does not.")
+    w("- nchan answers `202` instead of `201` to a publish that finds no subscriber at that instant (the "
+      "user's poll was between an answer and its re-poll); the message waits in the channel's buffer and the "
+      "re-poll gets it, so it is not lost.")
+    w("")
 
     profiles = results.get("profiles") or {}
     if profiles:
         w("## py-spy on the Beacon worker (a separate run, after the measured ones)\n")
+        w("`py-spy record --rate 250` on the worker, run on core 1, in a separate run of the scenario whose "
+          "target was missed (its figures are not the ones above: py-spy pauses the worker for each sample). "
+          "Percentages are of the samples in which the worker's loop was busy; the idle samples of gevent's "
+          "resolver thread pool are left out. The raw stacks are in the run's folder.\n")
         for name, prof in profiles.items():
             summary = prof.get("profile")
             if summary is None and prof.get("steps"):
@@ -324,4 +374,10 @@ def render(results, results_path) -> str:
                 w(f"| {v} | `{f}` |")
             w("")
             w("Own time (leaf frames): " + "; ".join(f"`{f}` {v}%" for f, v in summary["own"][:8]) + "\n")
+            gc_stats = prof.get("gc") or (prof.get("steps") or [{}])[0].get("gc")
+            if gc_stats:
+                w(f"Garbage-collector passes of the worker lasting 5 ms or more, over {gc_stats['seconds']} s of "
+                  "this run (logged by `bench/gc_probe_gunicorn.py`, which only adds a `gc.callbacks` hook): "
+                  + "; ".join(f"{g}: {v['passes']} passes, {v['total_ms']:.0f} ms in all, longest {v['max_ms']:.0f} ms"
+                              for g, v in sorted(gc_stats["by_generation"].items())) + "\n")
     return "\n".join(L) + "\n"

@@ -22,8 +22,12 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 NOFILE = 20000
 
 
-def _limits():
-    resource.setrlimit(resource.RLIMIT_NOFILE, (NOFILE, NOFILE))
+def raise_open_files_limit():
+    """``ulimit -n 20000`` for this process, so that the servers and the client inherit it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < NOFILE:
+        raise SystemExit(f"the hard limit of open files is {hard}; the benchmark needs {NOFILE} (ulimit -Hn)")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (NOFILE, hard))
 
 
 def proc_stats(pid: int) -> dict:
@@ -66,7 +70,7 @@ class Server:
     def _spawn(self, argv, env=None):
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(["taskset", "-c", "0", *argv], cwd=MAIN, env=env, stdout=self._log,
-                                     stderr=subprocess.STDOUT, preexec_fn=_limits, start_new_session=True)
+                                     stderr=subprocess.STDOUT, start_new_session=True)
 
     def _wait_ready(self, timeout=60.0):
         deadline = time.monotonic() + timeout
@@ -109,6 +113,17 @@ class Server:
         self._log.close()
         self.proc = None
 
+    def wait_quiet(self, timeout: float = 60.0, window: float = 0.5, below_pct: float = 5.0) -> float:
+        """Wait until the worker's CPU stays under ``below_pct`` for ``window`` s: polls counted as held
+        may still be doing their first read. The seconds it took."""
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < timeout:
+            a = proc_stats(self.worker_pid)
+            time.sleep(window)
+            if cpu_percent(a, proc_stats(self.worker_pid)) < below_pct:
+                break
+        return time.monotonic() - t0
+
     def wait_held(self, n: int, timeout: float) -> tuple[int, float]:
         """Wait until ``n`` polls are held; the count reached and the seconds it took."""
         t0 = time.monotonic()
@@ -127,17 +142,18 @@ class Server:
 class BeaconServer(Server):
     kind = "beacon"
 
-    def __init__(self, port, log_path, *, env: dict, warm_auth: dict):
+    def __init__(self, port, log_path, *, env: dict, warm_auth: dict, config: str = "gunicorn.conf.py"):
         super().__init__(port, log_path)
+        self.config = config
         self.env = {**os.environ, **env, "REALTIME_PORT": str(port)}
         self.warm_auth = warm_auth
 
     def start(self):
-        self._spawn([str(VENV_BIN / "gunicorn"), "--config", "gunicorn.conf.py"], env=self.env)
+        self._spawn([str(VENV_BIN / "gunicorn"), "--config", self.config], env=self.env)
         self._wait_ready()
 
     def held(self) -> int:
-        status, body = _get(self.port, "/realtime/healthz")
+        _, body = _get(self.port, "/realtime/healthz")
         return int(json.loads(body)["held_polls"])
 
     def warm(self):

@@ -13,10 +13,10 @@ from collections import defaultdict
 
 import gevent
 import gevent.event
-import redis
 
 from realtime.channels import ALL_USERS_PATTERN, user_id_of
 from realtime.local import LocalCopy
+from realtime.subscriber import PING_EVERY_SECONDS, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -124,28 +124,34 @@ class Hub:
             delay = min(delay * 2, RESUBSCRIBE_MAX_DELAY_SECONDS)
 
     def _listen_once(self) -> None:
-        client = redis.Redis.from_url(self._redis_url, socket_connect_timeout=5, health_check_interval=30)
-        pubsub = client.pubsub()
+        subscription = Subscription(self._redis_url)
+        pinger = None
         try:
-            pubsub.psubscribe(ALL_USERS_PATTERN)
-            while True:
-                message = pubsub.get_message(timeout=30)
-                if message is None:
-                    pubsub.ping()
-                    self.local.sweep()
-                    continue
-                if message["type"] == "psubscribe":
+            subscription.open(ALL_USERS_PATTERN)
+            pinger = gevent.spawn(self._ping_forever, subscription)
+            for reply in subscription.replies():
+                kind = reply[0]
+                if kind == b"pmessage":
+                    user_id = user_id_of(reply[2])
+                    if user_id is not None:
+                        self._keep(user_id, reply[3])
+                        self.wake(user_id)
+                elif kind == b"psubscribe":
                     # Anything published while unsubscribed was missed: the
                     # local copy may have gaps it cannot see, and every held
                     # poll re-reads its backlog.
                     self.local.clear()
                     self.subscribed.set()
                     self.wake_all()
-                elif message["type"] == "pmessage":
-                    user_id = user_id_of(message["channel"])
-                    if user_id is not None:
-                        self._keep(user_id, message["data"])
-                        self.wake(user_id)
+                elif kind == b"pong":
+                    self.local.sweep()
         finally:
-            pubsub.close()
-            client.close()
+            if pinger is not None:
+                pinger.kill(block=False)
+            subscription.close()
+
+    @staticmethod
+    def _ping_forever(subscription) -> None:
+        while True:
+            gevent.sleep(PING_EVERY_SECONDS)
+            subscription.ping()

@@ -1,0 +1,32 @@
+"""Diagnostics only (python -m bench --diag-gc): gunicorn.conf.py as it is, plus a log line for every
+garbage-collector pass of the worker that takes 5 ms or more. Not used for the reported figures."""
+
+import os
+import runpy
+
+globals().update({k: v for k, v in runpy.run_path(os.path.join(os.getcwd(), "gunicorn.conf.py")).items()
+                  if not k.startswith("__")})
+_project_post_worker_init = post_worker_init  # noqa: F821 (from gunicorn.conf.py)
+
+
+def post_worker_init(worker):
+    import gc
+    import sys
+    import time
+
+    _project_post_worker_init(worker)
+    started = {}
+
+    def on_gc(phase, info):
+        if phase == "start":
+            started["t"] = time.perf_counter()
+            return
+        ms = 1000 * (time.perf_counter() - started.get("t", time.perf_counter()))
+        if ms >= 5:
+            # Wall-clock time of the pass: it includes any time the worker was preempted meanwhile.
+            tracked = f" tracked={len(gc.get_objects())}" if info["generation"] == 2 else ""
+            sys.stderr.write(f"BENCH-GC {time.monotonic():.3f} gen{info['generation']} {ms:.1f} ms "
+                             f"collected={info['collected']}{tracked}\n")
+            sys.stderr.flush()
+
+    gc.callbacks.append(on_gc)
