@@ -331,7 +331,7 @@ def render(results, results_path) -> str:
     w("## Notes\n")
     w("- Core 1 runs both the load client and the publisher (and py-spy in the profiling pass). PostgreSQL and "
       "Redis are the machine's servers, not pinned: they run on whichever core is free, and their CPU is not "
-      "in the worker CPU figures (Beacon's worker makes Redis round trips per answer; nchan needs neither).")
+      "in the worker CPU figures (Beacon's worker answers woken polls from the event its Redis subscription carried and asks Redis or PostgreSQL only when that copy cannot answer exactly; nchan needs neither).")
     w("- Beacon's publisher writes each event to PostgreSQL (its session has `synchronous_commit off`) before "
       "calling `publish_events`; that write is outside the measured latency. When the publisher falls behind "
       "its schedule it writes the events that are due in one statement, then publishes them one by one.")
