@@ -29,6 +29,9 @@ accesslog = os.environ.get("REALTIME_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 proc_name = "beacon-realtime"
+# gunicorn's control socket defaults to one path per user, which the web and
+# realtime masters (and any second instance) would share; nothing here uses it.
+control_socket_disable = True
 
 
 # Cyclic garbage collection, tuned for a process holding thousands of

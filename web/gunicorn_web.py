@@ -10,3 +10,6 @@ timeout = 30
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 proc_name = "beacon-web"
+# gunicorn's control socket defaults to one path per user, which the web and
+# realtime masters (and any second instance) would share; nothing here uses it.
+control_socket_disable = True
