@@ -40,16 +40,20 @@ def chromium(monkeypatch):
         connections.close_all()
 
 
+def log_in(page, beacon, user, password: str) -> None:
+    page.goto(beacon.base_url + "/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+
+
 def test_alices_open_page_shows_bobs_new_graph_without_a_reload(beacon, chromium, make_user):
     # given alice, with her notifications page open, in a group with bob
     alice, bob = make_user("alice"), make_user("bob")
     lab = create_group(alice, name="Lab")
     add_member(alice, lab, bob)
     page = chromium.new_page()
-    page.goto(beacon.base_url + "/accounts/login/")
-    page.fill("#id_username", alice.username)
-    page.fill("#id_password", "alice")
-    page.click("button[type=submit]")
+    log_in(page, beacon, alice, "alice")
     page.goto(beacon.base_url + "/notifications/")
     page.wait_for_function("document.getElementById('unread-count').textContent === '1'", timeout=20_000)
     page.evaluate("window.loadedAt = performance.timeOrigin")
@@ -77,10 +81,7 @@ def test_tabs_share_one_poll_and_a_read_in_one_shows_in_the_other(beacon, chromi
     for tab in (first, second):
         tab.on("request", lambda request, tab=tab: held_polls[tab].append(request.url)
                if "/realtime/poll" in request.url and "timeout=0" not in request.url else None)
-    first.goto(beacon.base_url + "/accounts/login/")
-    first.fill("#id_username", alice.username)
-    first.fill("#id_password", "alice")
-    first.click("button[type=submit]")
+    log_in(first, beacon, alice, "alice")
     for tab in (first, second):
         tab.goto(beacon.base_url + "/notifications/")
         tab.wait_for_function("document.getElementById('unread-count').textContent === '1'", timeout=20_000)

@@ -1,25 +1,15 @@
 """The long-poll endpoint as a client sees it, through the router."""
 
 import threading
-import uuid
 
 import pytest
-from django.utils import timezone
 
+from tests.support.events import graph_event
 from tests.support.waiting import wait_for
 from web.notifications.delivery import deliver
-from web.notifications.events import NotificationEvent
 from web.notifications.models import StreamEvent
 
 pytestmark = [pytest.mark.stack, pytest.mark.usefixtures("live_db")]
-
-
-def owner_event(user, name: str) -> NotificationEvent:
-    return NotificationEvent(
-        id=str(uuid.uuid4()), action_id=str(uuid.uuid4()), kind="owner", verb="created", actor_id=user.pk,
-        actor_name=user.username, target_type="graph", target_id=1, target_name=name, group_id=None,
-        group_name="", link="", occurred_at=timezone.now().isoformat(),
-    )
 
 
 @pytest.fixture
@@ -48,13 +38,13 @@ def test_a_malformed_cursor_is_a_400_that_says_why(logged_in):
 
 def test_without_a_cursor_the_current_state_comes_at_once(logged_in):
     alice, browser = logged_in("alice")
-    deliver(owner_event(alice, "first"))
+    deliver(graph_event(alice, "first"))
     assert browser.poll().json() == {"cursor": 1, "unread": 1, "events": []}
 
 
 def test_a_cursor_never_reached_gets_an_explicit_reset(logged_in):
     alice, browser = logged_in("alice")
-    deliver(owner_event(alice, "first"))
+    deliver(graph_event(alice, "first"))
     assert browser.poll(7).json() == {"reset": True, "cursor": 1, "unread": 1}
 
 
@@ -62,7 +52,7 @@ def test_a_client_away_for_many_events_catches_up_in_order(logged_in):
     # given 250 events while alice was away (one answer carries at most 200)
     alice, browser = logged_in("alice")
     for n in range(250):
-        deliver(owner_event(alice, f"graph {n}"))
+        deliver(graph_event(alice, f"graph {n}"))
 
     # when she polls from her old cursor, and again from the cursor she got
     first = browser.poll(0).json()
@@ -77,12 +67,12 @@ def test_a_client_away_for_many_events_catches_up_in_order(logged_in):
 
 def test_a_held_poll_answers_when_the_users_event_arrives(logged_in):
     alice, browser = logged_in("alice")
-    deliver(owner_event(alice, "before"))
+    deliver(graph_event(alice, "before"))
     answers = []
     poller = threading.Thread(target=lambda: answers.append(browser.poll(1).json()))
     poller.start()
     wait_for(lambda: _held(browser) >= 1, message="alice's poll held")
-    deliver(owner_event(alice, "while waiting"))
+    deliver(graph_event(alice, "while waiting"))
     poller.join(timeout=40)
 
     [answer] = answers
@@ -94,7 +84,7 @@ def test_one_users_events_never_reach_another(logged_in):
     alice, alices_browser = logged_in("alice")
     bob, bobs_browser = logged_in("bob")
     for n in range(3):
-        deliver(owner_event(alice, f"alice's {n}"))
+        deliver(graph_event(alice, f"alice's {n}"))
 
     bobs_answer = bobs_browser.poll(0, timeout=1).json()
 
@@ -114,7 +104,7 @@ def test_a_stopping_realtime_process_answers_its_held_polls_at_once(beacon, make
     from tests.support.stack import ProcfileStack, free_port
 
     alice = make_user("alice")
-    deliver(owner_event(alice, "first"))
+    deliver(graph_event(alice, "first"))
     port = free_port()
     realtime = ProcfileStack(["realtime"], {**beacon.processes.env, "REALTIME_PORT": str(port)}, tmp_path)
     realtime.start()

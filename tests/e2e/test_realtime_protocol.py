@@ -4,7 +4,6 @@ import http.client
 import json
 import threading
 import time
-import uuid
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -13,22 +12,14 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from realtime.publish import events_key, state_key
+from tests.support.events import graph_event
 from tests.support.waiting import wait_for
 from web.notifications.delivery import deliver
-from web.notifications.events import NotificationEvent
 from web.notifications.models import StreamEvent
 from web.notifications.stream import prune
 from web.redis_client import get_redis
 
 pytestmark = [pytest.mark.stack, pytest.mark.usefixtures("live_db")]
-
-
-def owner_event(user, name: str) -> NotificationEvent:
-    return NotificationEvent(
-        id=str(uuid.uuid4()), action_id=str(uuid.uuid4()), kind="owner", verb="created", actor_id=user.pk,
-        actor_name=user.username, target_type="graph", target_id=1, target_name=name, group_id=None,
-        group_name="", link="", occurred_at=timezone.now().isoformat(),
-    )
 
 
 def token_poll(beacon, key: str, query: str):
@@ -37,7 +28,7 @@ def token_poll(beacon, key: str, query: str):
 
 def test_an_api_token_authenticates_a_poll(beacon, make_user):
     alice = make_user("alice")
-    deliver(owner_event(alice, "first"))
+    deliver(graph_event(alice, "first"))
     key = Token.objects.create(user=alice).key
 
     assert token_poll(beacon, key, "").json() == {"cursor": 1, "unread": 1, "events": []}
@@ -72,14 +63,14 @@ def test_an_event_stream_resumes_after_its_last_event_id(beacon, make_user):
     # given alice, who saw event 1 of 3 on an event stream before it broke
     alice = make_user("alice")
     for n in range(3):
-        deliver(owner_event(alice, f"graph {n}"))
+        deliver(graph_event(alice, f"graph {n}"))
     key = Token.objects.create(user=alice).key
 
     # when her EventSource reconnects with Last-Event-ID: 1, and a fourth event comes while it is open
     stream = EventStream(beacon.base_url, {"Authorization": f"Token {key}", "Last-Event-ID": "1"})
     try:
         first_two = stream.read_events(2)
-        deliver(owner_event(alice, "graph 3"))
+        deliver(graph_event(alice, "graph 3"))
         live = stream.read_events(1)
     finally:
         stream.close()
@@ -96,12 +87,12 @@ def test_a_cursor_older_than_the_retention_period_gets_a_reset(beacon, make_user
     # given alice's first three events, now older than the retention period and pruned
     alice, browser = make_user("alice"), None
     for n in range(3):
-        deliver(owner_event(alice, f"old {n}"))
+        deliver(graph_event(alice, f"old {n}"))
     StreamEvent.objects.filter(user=alice).update(created=timezone.now() - timedelta(days=31))
     prune(settings.REALTIME_RETENTION_DAYS)
     # (a day on, Redis has let go of them too)
     get_redis().delete(events_key(alice.pk), state_key(alice.pk))
-    deliver(owner_event(alice, "new"))
+    deliver(graph_event(alice, "new"))
     browser = beacon.browser()
     browser.log_in(alice.username, "alice")
 
@@ -121,7 +112,7 @@ def test_operators_see_held_requests_and_wake_up_latency(beacon, make_user):
     poller.start()
     wait_for(lambda: _gauge(_metrics(beacon), "beacon_realtime_held_requests") >= 1,
              message="the held poll in the metrics")
-    deliver(owner_event(alice, "graph"))
+    deliver(graph_event(alice, "graph"))
     poller.join(timeout=20)
 
     metrics = _metrics(beacon)

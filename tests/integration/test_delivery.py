@@ -1,29 +1,18 @@
 """Delivery: one notification per recipient, numbered in each user's stream, idempotent."""
 
 import json
-import uuid
 
 import pytest
-from django.utils import timezone
 
 from realtime.channels import user_channel
+from tests.support.events import graph_event
 from tests.support.waiting import wait_for
 from web.groups.actions import add_member, create_group
 from web.notifications.delivery import deliver
-from web.notifications.events import NotificationEvent
 from web.notifications.models import Notification, StreamEvent, UserStream
 from web.redis_client import get_redis
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def event(actor, *, kind="owner", group=None, action_id=None, verb="created", name="Kinase map"):
-    return NotificationEvent(
-        id=str(uuid.uuid4()), action_id=action_id or str(uuid.uuid4()), kind=kind, verb=verb,
-        actor_id=actor.pk, actor_name=actor.username, target_type="graph", target_id=1, target_name=name,
-        group_id=group.pk if group else None, group_name=group.name if group else "", link="/graphs/1/",
-        occurred_at=timezone.now().isoformat(),
-    )
 
 
 def test_an_owner_event_tells_the_actor_and_wakes_their_channel(make_user):
@@ -33,7 +22,7 @@ def test_an_owner_event_tells_the_actor_and_wakes_their_channel(make_user):
     confirmed = wait_for(lambda: subscriber.get_message(timeout=0.1), message="the subscription confirmed")
     assert confirmed["type"] == "subscribe"
 
-    deliver(event(alice))
+    deliver(graph_event(alice, "Kinase map"))
 
     [notification] = Notification.objects.filter(user=alice)
     assert notification.text == "You created graph “Kinase map”."
@@ -56,7 +45,7 @@ def test_a_group_event_tells_every_other_member_and_nobody_else(make_user):
     add_member(alice, lab, bob)
     add_member(alice, lab, carol)
 
-    deliver(event(bob, kind="group", verb="shared", group=lab))
+    deliver(graph_event(bob, "Kinase map", kind="group", verb="shared", group=lab))
 
     told = set(Notification.objects.filter(kind="group").values_list("user__username", flat=True))
     assert told == {alice.username, carol.username}  # not bob, the actor; not dana, outside
@@ -64,7 +53,7 @@ def test_a_group_event_tells_every_other_member_and_nobody_else(make_user):
 
 def test_the_same_event_delivered_twice_tells_nobody_twice(make_user):
     alice = make_user("alice")
-    once = event(alice)
+    once = graph_event(alice, "Kinase map")
     assert len(deliver(once)) == 1
     assert deliver(once) == []
     assert Notification.objects.filter(user=alice).count() == 1
@@ -76,8 +65,8 @@ def test_each_users_events_are_numbered_one_by_one(make_user):
     lab = create_group(alice, name="Lab")
     add_member(alice, lab, bob)
     for name in ("one", "two", "three"):
-        deliver(event(alice, kind="group", verb="shared", group=lab, name=name))
-    deliver(event(bob, name="bob's own"))
+        deliver(graph_event(alice, name, kind="group", verb="shared", group=lab))
+    deliver(graph_event(bob, "bob's own"))
     assert list(StreamEvent.objects.filter(user=bob).order_by("seq").values_list("seq", flat=True)) == [1, 2, 3, 4]
     assert UserStream.objects.get(user=bob).unread == 4
     assert not StreamEvent.objects.filter(user=alice).exists()

@@ -1,25 +1,17 @@
 """Read state: every change is numbered in the user's stream with the count that follows it."""
 
-import uuid
-
 import pytest
-from django.utils import timezone
 
+from tests.support.events import graph_event
 from web.notifications import actions
 from web.notifications.delivery import deliver
-from web.notifications.events import NotificationEvent
 from web.notifications.models import Notification, StreamEvent, UserStream
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def notify(user, name="Kinase map"):
-    event = NotificationEvent(
-        id=str(uuid.uuid4()), action_id=str(uuid.uuid4()), kind="owner", verb="created", actor_id=user.pk,
-        actor_name=user.username, target_type="graph", target_id=1, target_name=name, group_id=None,
-        group_name="", link="", occurred_at=timezone.now().isoformat(),
-    )
-    [delivered] = deliver(event)
+    [delivered] = deliver(graph_event(user, name))
     return Notification.objects.get(pk=delivered.notification_id)
 
 
