@@ -46,9 +46,3 @@ class ConnectionPool:
             raise
         finally:
             self._slots.put(conn)
-
-    def close(self) -> None:
-        while not self._slots.empty():
-            conn = self._slots.get_nowait()
-            if conn is not None:
-                conn.close()

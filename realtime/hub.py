@@ -61,11 +61,6 @@ class Hub:
         if self._listener is None:
             self._listener = gevent.spawn(self._listen_forever)
 
-    def stop(self) -> None:
-        if self._listener is not None:
-            self._listener.kill(block=False)
-            self._listener = None
-
     def register(self, user_id: int) -> Waiter:
         waiter = Waiter(user_id)
         self._waiters[user_id].add(waiter)

@@ -41,9 +41,6 @@ class LocalCopy:
         self._users: dict[int, _UserCopy] = {}
         self._added = 0
 
-    def __len__(self) -> int:
-        return len(self._users)
-
     def knows(self, user_id: int) -> bool:
         return user_id in self._users
 
