@@ -21,7 +21,6 @@ from . import kafka, ports, procs
 from .stack import ensure_stack, stop_stack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEMO_LOGINS = ("alice", "bob", "carol")
 # Honcho's processes start in a couple of seconds; past this something is wrong.
 SITE_READY_TIMEOUT_SECONDS = 60
 
@@ -59,9 +58,11 @@ def run(var_dir: Path, configured: dict[str, str], *, keep_services: bool) -> in
     try:
         manage = [sys.executable, str(REPO_ROOT / "manage.py")]
         subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=REPO_ROOT, env=env, check=True)
-        subprocess.run([*manage, "load_demo"], cwd=REPO_ROOT, env=env, check=True)
+        demo = subprocess.run([*manage, "load_demo"], cwd=REPO_ROOT, env=env, check=True,
+                              capture_output=True, text=True).stdout
+        _say(demo.rstrip())
         honcho = subprocess.Popen([sys.executable, "-m", "honcho", "start", "-f", "Procfile"], cwd=REPO_ROOT, env=env)
-        threading.Thread(target=_announce_when_ready, args=(site, honcho), daemon=True).start()
+        threading.Thread(target=_announce_when_ready, args=(site, honcho, demo), daemon=True).start()
         try:
             return honcho.wait()
         except KeyboardInterrupt:
@@ -100,7 +101,8 @@ def _stop_leftovers(var_dir: Path) -> None:
             return
 
 
-def _announce_when_ready(site: str, honcho: subprocess.Popen) -> None:
+def _announce_when_ready(site: str, honcho: subprocess.Popen, demo: str) -> None:
+    """Print where to go, once the site answers, with the demo log-ins load_demo reported."""
     deadline = time.monotonic() + SITE_READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline and honcho.poll() is None:
         try:
@@ -113,16 +115,13 @@ def _announce_when_ready(site: str, honcho: subprocess.Popen) -> None:
         if honcho.poll() is None:
             _say(f"Beacon did not answer at {site} within {SITE_READY_TIMEOUT_SECONDS} s; see the log above.")
         return
-    logins = "\n".join(f"      {name:<6} password: {name}" for name in DEMO_LOGINS)
-    _say(
-        "\n"
-        "  ┌────────────────────────────────────────────────────────────\n"
-        f"  │ Beacon is running at {site}/\n"
-        "  │ Demo log-ins (alice and bob share the group “Systems Biology Lab”):\n"
-        + "\n".join("  │" + line[5:] for line in logins.splitlines()) + "\n"
-        "  │ Ctrl-C stops everything.\n"
-        "  └────────────────────────────────────────────────────────────\n"
-    )
+    lines = [f"Beacon is running at {site}/", "Demo log-ins (user / password):"]
+    lines += [f"  {line.split(': ', 1)[1]}" for line in demo.splitlines() if line.startswith("demo login: ")]
+    lines += [line.replace("demo group: ", "Shared group: ") for line in demo.splitlines()
+              if line.startswith("demo group: ")]
+    lines.append("Ctrl-C stops everything.")
+    rule = "  " + "─" * 60
+    _say("\n".join(["", rule, *(f"  │ {line}" for line in lines), rule, ""]))
 
 
 def _say(message: str) -> None:

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from web.accounts.demo import load_demo
+from web.accounts.demo import DEMO_GROUP, load_demo
 
 
 class Command(BaseCommand):
@@ -9,3 +9,4 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         for login in load_demo():
             self.stdout.write(f"demo login: {login}")
+        self.stdout.write(f"demo group: {DEMO_GROUP} (alice and bob)")
