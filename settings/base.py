@@ -30,6 +30,7 @@ Every variable Beacon reads, with its default:
   REALTIME_MAX_POLLS_PER_USER  polls one user may hold at once in one process (429 beyond); 20
   REALTIME_SSE_HEARTBEAT_SECONDS  comment line sent on an idle event stream; 15
   REALTIME_RETENTION_DAYS    how long events are kept for catching up; older cursors get "reset"; 30
+  GRAPH_MAX_BYTES            largest graph upload (JSON text) accepted; 5242880 (5 MB)
   SITE_URL                   absolute address used in links sent by mail; http://127.0.0.1:8000
   EMAIL_BACKEND              django.core.mail.backends.smtp.EmailBackend (dev: console)
   EMAIL_HOST / EMAIL_PORT    localhost / 25
@@ -62,8 +63,11 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "web.accounts",
     "web.groups",
     "web.graphs",
@@ -165,6 +169,12 @@ REALTIME_SSE_HEARTBEAT_SECONDS = env_float("REALTIME_SSE_HEARTBEAT_SECONDS", 15.
 REALTIME_RETENTION_DAYS = env_int("REALTIME_RETENTION_DAYS", 30, minimum=1)
 
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+GRAPH_MAX_BYTES = env_int("GRAPH_MAX_BYTES", 5 * 1024 * 1024)
+# Django refuses larger request bodies before Beacon sees them; leave room
+# for the rest of a request that carries a graph of the largest size.
+DATA_UPLOAD_MAX_MEMORY_SIZE = GRAPH_MAX_BYTES + 256 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)

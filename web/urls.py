@@ -8,5 +8,6 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("graphs/", include("web.graphs.urls")),
+    path("groups/", include("web.groups.urls")),
     path("notifications/", include("web.notifications.urls")),
 ]

@@ -51,7 +51,7 @@ def test_alices_open_page_shows_bobs_new_graph_without_a_reload(beacon, chromium
     # given alice, with her notifications page open, in a group with bob
     alice, bob = make_user("alice"), make_user("bob")
     lab = create_group(alice, name="Lab")
-    add_member(alice, lab, bob)
+    add_member(alice, lab.pk, bob.username)
     page = chromium.new_page()
     log_in(page, beacon, alice, "alice")
     page.goto(beacon.base_url + "/notifications/")
@@ -59,7 +59,7 @@ def test_alices_open_page_shows_bobs_new_graph_without_a_reload(beacon, chromium
     page.evaluate("window.loadedAt = performance.timeOrigin")
 
     # when bob shares a graph whose name is markup
-    create_graph(bob, name="<img src=x onerror=window.pwned=1>", group=lab)
+    create_graph(bob, name="<img src=x onerror=window.pwned=1>", group_id=lab.pk)
 
     # then her header and list change live, on the same page load, and the markup stays text
     page.wait_for_function("document.getElementById('unread-count').textContent === '2'", timeout=20_000)
@@ -74,7 +74,7 @@ def test_tabs_share_one_poll_and_a_read_in_one_shows_in_the_other(beacon, chromi
     # given alice with two tabs of her notifications page open in one browser
     alice, bob = make_user("alice"), make_user("bob")
     lab = create_group(alice, name="Lab")
-    add_member(alice, lab, bob)
+    add_member(alice, lab.pk, bob.username)
     context = chromium.new_context()
     first, second = context.new_page(), context.new_page()
     held_polls = {first: [], second: []}
@@ -87,7 +87,7 @@ def test_tabs_share_one_poll_and_a_read_in_one_shows_in_the_other(beacon, chromi
         tab.wait_for_function("document.getElementById('unread-count').textContent === '1'", timeout=20_000)
 
     # when bob shares a graph
-    graph = create_graph(bob, name="Shared map", group=lab)
+    graph = create_graph(bob, name="Shared map", group_id=lab.pk)
 
     # then both tabs show it, though only the first tab polls
     for tab in (first, second):
@@ -108,6 +108,6 @@ def test_tabs_share_one_poll_and_a_read_in_one_shows_in_the_other(beacon, chromi
     if not held_polls[second]:
         second.wait_for_event("request", lambda r: "/realtime/poll" in r.url and "timeout=0" not in r.url,
                               timeout=10_000)
-    create_graph(bob, name=f"After {graph.name}", group=lab)
+    create_graph(bob, name=f"After {graph.name}", group_id=lab.pk)
     second.wait_for_function("document.getElementById('unread-count').textContent === '2'", timeout=20_000)
     context.close()

@@ -26,7 +26,7 @@ def test_an_owner_event_tells_the_actor_and_wakes_their_channel(make_user):
 
     [notification] = Notification.objects.filter(user=alice)
     assert notification.text == "You created graph “Kinase map”."
-    assert (notification.kind, notification.reasons, notification.read_at) == ("owner", ["owner"], None)
+    assert (notification.kind, notification.reasons, notification.read_at) == ("owner", [{"kind": "owner"}], None)
     stream = UserStream.objects.get(user=alice)
     assert (stream.last_seq, stream.unread) == (1, 1)
     [stream_event] = StreamEvent.objects.filter(user=alice)
@@ -39,16 +39,27 @@ def test_an_owner_event_tells_the_actor_and_wakes_their_channel(make_user):
     subscriber.close()
 
 
-def test_a_group_event_tells_every_other_member_and_nobody_else(make_user):
+def test_a_group_event_tells_the_people_it_names_and_nobody_else(make_user):
     alice, bob, carol, dana = (make_user(n) for n in ("alice", "bob", "carol", "dana"))
     lab = create_group(alice, name="Lab")
-    add_member(alice, lab, bob)
-    add_member(alice, lab, carol)
 
-    deliver(graph_event(bob, "Kinase map", kind="group", verb="shared", group=lab))
+    deliver(graph_event(bob, "Kinase map", kind="group", verb="shared", group=lab, to=[alice, carol]))
 
     told = set(Notification.objects.filter(kind="group").values_list("user__username", flat=True))
-    assert told == {alice.username, carol.username}  # not bob, the actor; not dana, outside
+    assert told == {alice.username, carol.username}  # not dana, not named
+    assert Notification.objects.get(user=carol, kind="group").text == f"{bob.username} shared graph “Kinase map” with “Lab”."
+
+
+def test_a_kind_turned_off_since_the_action_is_not_stored(make_user):
+    from web.accounts.models import NotificationPreferences
+
+    alice, bob = make_user("alice"), make_user("bob")
+    lab = create_group(alice, name="Lab")
+    event = graph_event(bob, "Kinase map", kind="group", verb="shared", group=lab, to=[alice])
+    NotificationPreferences.objects.create(user=alice, app_group=False)
+
+    assert deliver(event) == []
+    assert not Notification.objects.filter(user=alice).exists()
 
 
 def test_the_same_event_delivered_twice_tells_nobody_twice(make_user):
@@ -63,9 +74,9 @@ def test_the_same_event_delivered_twice_tells_nobody_twice(make_user):
 def test_each_users_events_are_numbered_one_by_one(make_user):
     alice, bob = make_user("alice"), make_user("bob")
     lab = create_group(alice, name="Lab")
-    add_member(alice, lab, bob)
+    add_member(alice, lab.pk, bob.username)
     for name in ("one", "two", "three"):
-        deliver(graph_event(alice, name, kind="group", verb="shared", group=lab))
+        deliver(graph_event(alice, name, kind="group", verb="shared", group=lab, to=[bob]))
     deliver(graph_event(bob, "bob's own"))
     assert list(StreamEvent.objects.filter(user=bob).order_by("seq").values_list("seq", flat=True)) == [1, 2, 3, 4]
     assert UserStream.objects.get(user=bob).unread == 4

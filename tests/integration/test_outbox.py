@@ -35,22 +35,26 @@ def test_an_action_that_rolls_back_leaves_no_event(make_user):
 def test_a_shared_graph_records_one_owner_and_one_group_event_of_the_same_action(make_user):
     alice, bob = make_user("alice"), make_user("bob")
     lab = create_group(alice, name="Lab")
-    add_member(alice, lab, bob)
+    add_member(alice, lab.pk, bob.username)
     OutboxEvent.objects.all().delete()
 
-    graph = create_graph(bob, name="Kinase map", group=lab)
+    graph = create_graph(bob, name="Kinase map", group_id=lab.pk)
 
     events = {e.topic: e.payload for e in OutboxEvent.objects.all()}
     assert set(events) == {topic_for("owner"), topic_for("group")}
     owner, group = events[topic_for("owner")], events[topic_for("group")]
     assert owner["action_id"] == group["action_id"]
-    assert (owner["actor_id"], owner["target_id"], owner["verb"]) == (bob.pk, graph.pk, "created")
+    assert (owner["actor_id"], owner["target_id"], owner["verb"]) == (bob.pk, graph.pk, "uploaded")
     assert (group["group_id"], group["verb"]) == (lab.pk, "shared")
+    assert [r["user"] for r in owner["recipients"]] == [bob.pk]
+    assert [r["user"] for r in group["recipients"]] == [alice.pk]
 
 
 def test_recording_outside_a_transaction_is_refused(make_user):
+    from tests.support.events import graph_event
+
     with pytest.raises(RuntimeError, match="inside the action's transaction"):
-        outbox.record()
+        outbox.record(graph_event(make_user("alice"), "Loose"))
 
 
 def test_the_relay_sends_waiting_events_to_kafka_and_marks_them_sent(make_user):

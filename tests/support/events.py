@@ -2,16 +2,18 @@
 
 import uuid
 
-from django.utils import timezone
-
-from web.notifications.events import NotificationEvent
+from web.notifications.events import Target, new_event
 
 
-def graph_event(actor, name: str, *, kind: str = "owner", verb: str = "created", group=None,
-                action_id: str | None = None) -> NotificationEvent:
-    return NotificationEvent(
-        id=str(uuid.uuid4()), action_id=action_id or str(uuid.uuid4()), kind=kind, verb=verb,
-        actor_id=actor.pk, actor_name=actor.username, target_type="graph", target_id=1, target_name=name,
-        group_id=group.pk if group else None, group_name=group.name if group else "", link="/graphs/1/",
-        occurred_at=timezone.now().isoformat(),
+def graph_event(actor, name: str, *, kind: str = "owner", verb: str = "created", group=None, to=None,
+                action_id: str | None = None):
+    """An event about graph ``name`` by ``actor``, told to ``to`` (default: the actor, for owner events)."""
+    recipients = to if to is not None else [actor]
+    reasons = {"owner": {"kind": "owner"},
+               "group": {"kind": "group", "group": {"id": group.pk if group else 0, "name": group.name if group else ""}},
+               "watching": {"kind": "watching", "watched": {"type": "graph", "id": 1, "name": name}}}[kind]
+    return new_event(
+        action_id=action_id or str(uuid.uuid4()), kind=kind, verb=verb, actor=actor,
+        target=Target("graph", 1, name, "/graphs/1/", graph_id=1, graph_name=name),
+        recipients=[{"user": user.pk, "reasons": [reasons]} for user in recipients], group=group,
     )

@@ -15,13 +15,11 @@ monkey.patch_all()
 import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-import uuid  # noqa: E402
-
-from django.utils import timezone  # noqa: E402
 
 from realtime.wsgi import application  # noqa: E402  (sets Django up, gevent-cooperative psycopg2)
+from django.contrib.auth import get_user_model  # noqa: E402
+from tests.support.events import graph_event  # noqa: E402
 from web.notifications.delivery import deliver  # noqa: E402
-from web.notifications.events import NotificationEvent  # noqa: E402
 
 
 def main(user_id: int, token: str, hold_seconds: int) -> None:
@@ -33,12 +31,7 @@ def main(user_id: int, token: str, hold_seconds: int) -> None:
         batch = read_backlog(uid, cursor)
         if not fired:
             fired.append(batch)
-            deliver(NotificationEvent(
-                id=str(uuid.uuid4()), action_id=str(uuid.uuid4()), kind="owner", verb="created",
-                actor_id=user_id, actor_name="probe", target_type="graph", target_id=1,
-                target_name="in the gap", group_id=None, group_name="", link="",
-                occurred_at=timezone.now().isoformat(),
-            ))
+            deliver(graph_event(get_user_model().objects.get(pk=user_id), "in the gap"))
         return batch
 
     store.read_after = read_then_publish

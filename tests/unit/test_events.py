@@ -7,7 +7,7 @@ import pytest
 from web.notifications.events import InvalidEvent, NotificationEvent
 
 VALID = {
-    "v": 1,
+    "v": 2,
     "id": "0b9f9f52-4a4e-4d36-9b84-2f8e4c7e1a11",
     "action_id": "5d1e2c3b-7a8f-4f60-8b1e-9a0c2d3e4f50",
     "kind": "group",
@@ -17,11 +17,21 @@ VALID = {
     "target_type": "graph",
     "target_id": 12,
     "target_name": "Kinase map",
+    "graph_id": 12,
+    "graph_name": "Kinase map",
     "group_id": 3,
     "group_name": "Lab",
+    "member_id": None,
+    "member_name": "",
+    "old_name": "",
     "link": "/graphs/12/",
     "occurred_at": "2026-11-25T10:00:00+00:00",
+    "recipients": [
+        {"user": 8, "reasons": [{"kind": "group", "group": {"id": 3, "name": "Lab"}}]},
+        {"user": 9, "reasons": [{"kind": "group", "group": {"id": 3, "name": "Lab"}}]},
+    ],
 }
+REASON = [{"kind": "group", "group": {"id": 3, "name": "Lab"}}]
 
 
 def test_an_event_survives_the_trip_through_json():
@@ -33,7 +43,7 @@ def test_an_event_survives_the_trip_through_json():
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ({"v": 2}, "unknown event version 2"),
+        ({"v": 1}, "unknown event version 1"),
         ({"kind": "gossip"}, "unknown kind 'gossip'"),
         ({"target_type": "table"}, "unknown target type 'table'"),
         ({"actor_id": "7"}, "field 'actor_id' has the wrong type"),
@@ -41,6 +51,13 @@ def test_an_event_survives_the_trip_through_json():
         ({"id": "not-a-uuid"}, "field 'id' is not a UUID"),
         ({"group_id": None}, "a group event needs group_id"),
         ({"occurred_at": "yesterday"}, "occurred_at is not an ISO 8601 time"),
+        ({"recipients": []}, "recipients is empty"),
+        ({"recipients": [{"user": "8", "reasons": REASON}]}, 'a recipient is not {"user": <id>, "reasons": [...]}'),
+        ({"recipients": [{"user": 8, "reasons": []}]}, "recipient 8 has no reasons"),
+        ({"recipients": [{"user": 8, "reasons": REASON}, {"user": 8, "reasons": REASON}]}, "recipient 8 appears twice"),
+        ({"recipients": [{"user": 7, "reasons": REASON}]}, "a group event names its own actor"),
+        ({"kind": "owner", "group_id": None}, "an owner event is for its actor alone"),
+        ({"recipients": [{"user": n, "reasons": REASON} for n in range(10, 511)]}, "more than 500 recipients"),
     ],
 )
 def test_a_malformed_event_is_refused_with_its_fault_named(change, reason):

@@ -39,10 +39,10 @@ def load_demo() -> list[str]:
             users[name] = user
         alice, bob = users["alice"], users["bob"]
         group = Group.objects.filter(name=DEMO_GROUP, owner=alice).first() or create_group(alice, name=DEMO_GROUP)
-        add_member(alice, group, bob)
+        add_member(alice, group.pk, bob.username)
         if not Graph.objects.filter(owner=alice, name="p53 signalling").exists():
             create_graph(alice, name="p53 signalling", description="A small example network.",
-                         graph_json=SAMPLE_GRAPH, group=group)
+                         tags=["signalling", "example"], graph_json=SAMPLE_GRAPH, group_id=group.pk)
         if not Graph.objects.filter(owner=users["carol"], name="Carol's scratch graph").exists():
             create_graph(users["carol"], name="Carol's scratch graph", graph_json=SAMPLE_GRAPH)
     return [f"{name} / {name}" for name in DEMO_USERS]

@@ -1,42 +1,281 @@
-"""Everything a user does to a graph: permission, write and event, in one transaction."""
+"""Everything a user does to a graph, a layout or a watch: permission, write and event, in one transaction.
 
-import uuid
+A graph or layout the actor cannot see raises DoesNotExist, exactly like one
+that does not exist (pages and the API answer 404, never 403 with details);
+one they see but may not change raises PermissionDenied; bad input raises
+ValidationError, or GraphInvalid for an upload, with the reason.
+"""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 
-from web.graphs.models import Graph, GraphShare
+from web.graphs import cytoscape
+from web.graphs.models import Graph, GraphShare, Layout, Watch
+from web.graphs.visibility import graph_viewer_ids, layout_viewer_ids, visible_graphs, visible_layouts
 from web.groups.models import Group, Membership
-from web.notifications.events import new_event
+from web.notifications.audience import Audience
+from web.notifications.events import Target
 from web.outbox import outbox
 
+NAME_MAX = 200
+TAGS_MAX = 20
+TAG_MAX = 50
 
-def create_graph(actor, *, name: str, description: str = "", graph_json: dict | None = None,
-                 group: Group | None = None) -> Graph:
-    """Create a graph, shared with ``group`` when one is given.
+_UNSET = object()
 
-    The owner is told they created it; the group's other members are told it
-    was shared with them.
+
+# Graphs
+
+def create_graph(actor, *, name: str, description: str = "", tags=(), graph_json=None,
+                 group_id: int | None = None) -> Graph:
+    """Upload a graph, shared with ``group_id`` when given (a group of the actor's).
+
+    ``graph_json``: decoded JSON, or the text of an uploaded file.
     """
+    parsed = _parse(graph_json if graph_json is not None else {"elements": []})
+    fields = dict(name=_clean_name(name), description=description or "", tags=_clean_tags(tags))
     with transaction.atomic():
-        if group is not None and not Membership.objects.filter(group=group, user=actor).exists():
-            raise PermissionDenied("you can share only with a group you belong to")
-        graph = Graph.objects.create(owner=actor, name=name, description=description, graph_json=graph_json or {})
-        action_id = str(uuid.uuid4())
-        target = dict(target_type="graph", target_id=graph.pk, target_name=graph.name, link=graph.get_absolute_url())
-        events = [new_event(action_id=action_id, kind="owner", verb="created", actor=actor, **target)]
+        group = _my_group(actor, group_id) if group_id is not None else None
+        graph = Graph.objects.create(owner=actor, graph_json=parsed.graph_json, node_count=parsed.node_count,
+                                     edge_count=parsed.edge_count, **fields)
+        audience = Audience(actor).tell_actor()
         if group is not None:
             GraphShare.objects.create(graph=graph, group=group, shared_by=actor)
-            events.append(new_event(action_id=action_id, kind="group", verb="shared", actor=actor, group=group, **target))
-        outbox.record(*events)
+            audience.tell_members(group, _member_ids(group))
+        outbox.record(*audience.events(verb="shared", owner_verb="uploaded", target=graph_target(graph)))
     return graph
 
 
-def visible_graphs(user):
-    """Graphs ``user`` may see: their own and those shared with a group of theirs."""
-    return (
-        Graph.objects.filter(Q(owner=user) | Q(shares__group__memberships__user=user))
-        .distinct()
-        .order_by("-created")
-    )
+def update_graph(actor, graph_id: int, *, name=_UNSET, description=_UNSET, tags=_UNSET, graph_json=_UNSET) -> Graph:
+    changes = {}
+    if name is not _UNSET:
+        changes["name"] = _clean_name(name)
+    if description is not _UNSET:
+        changes["description"] = description or ""
+    if tags is not _UNSET:
+        changes["tags"] = _clean_tags(tags)
+    if graph_json is not _UNSET:
+        parsed = _parse(graph_json)
+        changes.update(graph_json=parsed.graph_json, node_count=parsed.node_count, edge_count=parsed.edge_count)
+    with transaction.atomic():
+        graph = _owned_graph(actor, graph_id)
+        if all(getattr(graph, field) == value for field, value in changes.items()):
+            return graph  # nothing changed: nobody is told
+        for field, value in changes.items():
+            setattr(graph, field, value)
+        graph.save()
+        outbox.record(*_graph_audience(actor, graph).events(verb="updated", target=graph_target(graph)))
+    return graph
+
+
+def delete_graph(actor, graph_id: int) -> None:
+    with transaction.atomic():
+        graph = _owned_graph(actor, graph_id)
+        # Told before it goes: afterwards its groups and watchers are gone too.
+        events = _graph_audience(actor, graph).events(verb="deleted", target=graph_target(graph, link=False))
+        graph.delete()
+        outbox.record(*events)
+
+
+def share_graph(actor, graph_id: int, group_id: int) -> GraphShare:
+    """Share with a group of the owner's; sharing twice changes nothing."""
+    with transaction.atomic():
+        graph = _owned_graph(actor, graph_id)
+        group = _my_group(actor, group_id)
+        share, created = GraphShare.objects.get_or_create(graph=graph, group=group, defaults={"shared_by": actor})
+        if created:
+            audience = Audience(actor).tell_members(group, _member_ids(group))
+            outbox.record(*audience.events(verb="shared", target=graph_target(graph)))
+    return share
+
+
+def unshare_graph(actor, graph_id: int, group_id: int) -> None:
+    """Stop sharing with a group. Nobody is told: its members can no longer see what it was about."""
+    with transaction.atomic():
+        graph = _owned_graph(actor, graph_id)
+        deleted, _ = GraphShare.objects.filter(graph=graph, group_id=group_id).delete()
+        if not deleted:
+            raise ValidationError("the graph is not shared with that group")
+
+
+def graph_target(graph: Graph, *, link: bool = True) -> Target:
+    return Target("graph", graph.pk, graph.name, graph.get_absolute_url() if link else "",
+                  graph_id=graph.pk, graph_name=graph.name)
+
+
+def _graph_audience(actor, graph: Graph) -> Audience:
+    """The actor, every member of a group the graph is shared with, and its watchers who see it."""
+    audience = Audience(actor).tell_actor()
+    for group in Group.objects.filter(shares__graph=graph).order_by("pk"):
+        audience.tell_members(group, _member_ids(group))
+    return audience.tell_watchers(_watchers(graph_viewer_ids(graph), graph=graph), graph_target(graph))
+
+
+# Layouts
+
+def create_layout(actor, graph_id: int, *, name: str, positions=None, shared: bool = False) -> Layout:
+    with transaction.atomic():
+        graph = visible_graphs(actor).get(pk=graph_id)
+        layout = Layout.objects.create(graph=graph, owner=actor, name=_clean_name(name),
+                                       positions=_clean_positions(positions), shared=bool(shared))
+        audience = _layout_audience(actor, layout) if layout.shared else Audience(actor).tell_actor()
+        outbox.record(*audience.events(verb="shared", owner_verb="created", target=layout_target(layout)))
+    return layout
+
+
+def update_layout(actor, layout_id: int, *, name=_UNSET, positions=_UNSET, shared=_UNSET) -> Layout:
+    changes = {}
+    if name is not _UNSET:
+        changes["name"] = _clean_name(name)
+    if positions is not _UNSET:
+        changes["positions"] = _clean_positions(positions)
+    if shared is not _UNSET:
+        changes["shared"] = bool(shared)
+    with transaction.atomic():
+        layout = _owned_layout(actor, layout_id)
+        if all(getattr(layout, field) == value for field, value in changes.items()):
+            return layout
+        was_shared = layout.shared
+        for field, value in changes.items():
+            setattr(layout, field, value)
+        layout.save()
+        if layout.shared:
+            # Newly shared: the graph's people hear it was shared; already
+            # shared: they hear it changed.
+            audience, verb = _layout_audience(actor, layout), ("updated" if was_shared else "shared")
+        else:
+            # Private (again): only its owner sees it, so only its owner is told.
+            audience, verb = Audience(actor).tell_actor(), "updated"
+        outbox.record(*audience.events(verb=verb, owner_verb="updated", target=layout_target(layout)))
+    return layout
+
+
+def delete_layout(actor, layout_id: int) -> None:
+    with transaction.atomic():
+        layout = _owned_layout(actor, layout_id)
+        audience = _layout_audience(actor, layout) if layout.shared else Audience(actor).tell_actor()
+        events = audience.events(verb="deleted", target=layout_target(layout, link=False))
+        layout.delete()
+        outbox.record(*events)
+
+
+def layout_target(layout: Layout, *, link: bool = True) -> Target:
+    return Target("layout", layout.pk, layout.name, layout.get_absolute_url() if link else "",
+                  graph_id=layout.graph_id, graph_name=layout.graph.name)
+
+
+def _layout_audience(actor, layout: Layout) -> Audience:
+    """For a shared layout: the actor, the members of its graph's groups, watchers of the graph and of the layout."""
+    graph = layout.graph
+    audience = Audience(actor).tell_actor()
+    for group in Group.objects.filter(shares__graph=graph).order_by("pk"):
+        audience.tell_members(group, _member_ids(group))
+    viewers = layout_viewer_ids(layout)
+    audience.tell_watchers(_watchers(viewers, graph=graph), graph_target(graph))
+    return audience.tell_watchers(_watchers(viewers, layout=layout), layout_target(layout))
+
+
+# Watching
+
+def watch_graph(actor, graph_id: int) -> Watch:
+    with transaction.atomic():
+        graph = visible_graphs(actor).get(pk=graph_id)
+        if graph.owner_id == actor.pk:
+            raise ValidationError("you own this graph: you hear of it already")
+        watch, _ = Watch.objects.get_or_create(user=actor, graph=graph)
+    return watch
+
+
+def unwatch_graph(actor, graph_id: int) -> None:
+    graph = visible_graphs(actor).get(pk=graph_id)
+    Watch.objects.filter(user=actor, graph=graph).delete()
+
+
+def watch_layout(actor, layout_id: int) -> Watch:
+    with transaction.atomic():
+        layout = visible_layouts(actor).get(pk=layout_id)
+        if layout.owner_id == actor.pk:
+            raise ValidationError("you own this layout: you hear of it already")
+        watch, _ = Watch.objects.get_or_create(user=actor, layout=layout)
+    return watch
+
+
+def unwatch_layout(actor, layout_id: int) -> None:
+    layout = visible_layouts(actor).get(pk=layout_id)
+    Watch.objects.filter(user=actor, layout=layout).delete()
+
+
+def is_watching(user, *, graph=None, layout=None) -> bool:
+    return Watch.objects.filter(user=user, graph=graph, layout=layout).exists()
+
+
+# Shared checks
+
+def _owned_graph(actor, graph_id: int) -> Graph:
+    graph = visible_graphs(actor).select_for_update(of=("self",)).get(pk=graph_id)
+    if graph.owner_id != actor.pk:
+        raise PermissionDenied("only the graph's owner can do that")
+    return graph
+
+
+def _owned_layout(actor, layout_id: int) -> Layout:
+    layout = visible_layouts(actor).select_related("graph").select_for_update(of=("self",)).get(pk=layout_id)
+    if layout.owner_id != actor.pk:
+        raise PermissionDenied("only the layout's owner can do that")
+    return layout
+
+
+def _my_group(actor, group_id: int) -> Group:
+    group = Group.objects.filter(pk=group_id, memberships__user=actor).first()
+    if group is None:
+        raise ValidationError("you can share only with a group you belong to")
+    return group
+
+
+def _member_ids(group: Group) -> list[int]:
+    return list(Membership.objects.filter(group=group).values_list("user_id", flat=True))
+
+
+def _watchers(viewer_ids: set[int], *, graph=None, layout=None) -> list[int]:
+    # A watcher who can no longer see the thing (unshared, left the group)
+    # is not told of it.
+    watching = Watch.objects.filter(graph=graph, layout=layout).values_list("user_id", flat=True)
+    return sorted(set(watching) & viewer_ids)
+
+
+def _parse(graph_json) -> cytoscape.ParsedGraph:
+    if isinstance(graph_json, (str, bytes)):
+        return cytoscape.parse_text(graph_json)
+    return cytoscape.parse_data(graph_json)
+
+
+def _clean_name(name: str) -> str:
+    name = (name or "").strip() if isinstance(name, str) else ""
+    if not name:
+        raise ValidationError("a name is required")
+    if len(name) > NAME_MAX:
+        raise ValidationError(f"a name has at most {NAME_MAX} characters")
+    return name
+
+
+def _clean_tags(tags) -> list[str]:
+    if isinstance(tags, str):
+        tags = tags.split(",")
+    if not isinstance(tags, (list, tuple)) or not all(isinstance(t, str) for t in tags):
+        raise ValidationError("tags are a list of words")
+    cleaned = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
+    if len(cleaned) > TAGS_MAX or any(len(t) > TAG_MAX for t in cleaned):
+        raise ValidationError(f"at most {TAGS_MAX} tags of at most {TAG_MAX} characters each")
+    return cleaned
+
+
+def _clean_positions(positions) -> dict:
+    """{"<node id>": {"x": <number>, "y": <number>}, ...}"""
+    positions = positions if positions is not None else {}
+    if not isinstance(positions, dict):
+        raise ValidationError('positions are an object: {"<node id>": {"x": <number>, "y": <number>}}')
+    for node_id, point in positions.items():
+        if not (isinstance(point, dict) and all(isinstance(point.get(axis), (int, float))
+                                                and not isinstance(point.get(axis), bool) for axis in ("x", "y"))):
+            raise ValidationError(f"the position of {node_id!r} is not {{\"x\": <number>, \"y\": <number>}}")
+    return positions

@@ -4,13 +4,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from web.graphs import actions
+from web.graphs.visibility import visible_graphs
 from web.graphs.forms import GraphForm
 
 
 @login_required
 def home(request):
     return render(request, "graphs/home.html", {
-        "graphs": actions.visible_graphs(request.user).select_related("owner")[:50],
+        "graphs": visible_graphs(request.user).select_related("owner")[:50],
         "form": GraphForm(user=request.user),
     })
 
@@ -21,21 +22,21 @@ def create(request):
     form = GraphForm(request.POST, user=request.user)
     if not form.is_valid():
         return render(request, "graphs/home.html", {
-            "graphs": actions.visible_graphs(request.user).select_related("owner")[:50],
+            "graphs": visible_graphs(request.user).select_related("owner")[:50],
             "form": form,
         }, status=400)
     graph = actions.create_graph(
         request.user,
         name=form.cleaned_data["name"],
         description=form.cleaned_data["description"],
-        group=form.cleaned_data["group"],
+        group_id=form.cleaned_data["group"].pk if form.cleaned_data["group"] else None,
     )
     return redirect(graph)
 
 
 @login_required
-def detail(request, graph_id: int):
-    graph = actions.visible_graphs(request.user).filter(pk=graph_id).select_related("owner").first()
+def detail(request, graph_id: int, layout_id: int | None = None):
+    graph = visible_graphs(request.user).filter(pk=graph_id).select_related("owner").first()
     if graph is None:
         # Someone else's graph looks exactly like no graph.
         raise Http404("No such graph")

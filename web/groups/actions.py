@@ -1,36 +1,135 @@
-"""Everything a user does to a group: permission, write and event, in one transaction."""
+"""Everything a user does to a group: permission, write and event, in one transaction.
 
-import uuid
+A group that the actor is not a member of raises Group.DoesNotExist, exactly
+like a group that does not exist; a member who is not the owner and tries an
+owner's action gets PermissionDenied; a request that cannot be carried out
+(unknown username, the owner leaving) gets ValidationError with the reason.
+"""
 
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 
 from web.groups.models import Group, Membership
-from web.notifications.events import new_event
+from web.notifications.audience import Audience
+from web.notifications.events import Target
 from web.outbox import outbox
+
+NAME_MAX = 100
+
+
+def my_groups(user):
+    return Group.objects.filter(memberships__user=user)
 
 
 def create_group(actor, *, name: str) -> Group:
+    name = _clean_name(name)
     with transaction.atomic():
         group = Group.objects.create(name=name, owner=actor)
         Membership.objects.create(group=group, user=actor)
-        outbox.record(
-            new_event(action_id=str(uuid.uuid4()), kind="owner", verb="created", actor=actor,
-                      target_type="group", target_id=group.pk, target_name=group.name, group=group)
-        )
+        outbox.record(*Audience(actor).tell_actor().events(verb="created", target=group_target(group)))
     return group
 
 
-def add_member(actor, group: Group, user) -> Membership:
+def rename_group(actor, group_id: int, *, name: str) -> Group:
+    name = _clean_name(name)
     with transaction.atomic():
-        group = Group.objects.select_for_update().get(pk=group.pk)
-        if group.owner_id != actor.pk:
-            raise PermissionDenied("only the group's owner adds members")
-        # Membership notifications ("you were added to X") arrive with the full
-        # set of group events; until then adding a member is silent.
-        membership, _ = Membership.objects.get_or_create(group=group, user=user)
+        group = _owned(actor, group_id)
+        old_name = group.name
+        if name == old_name:
+            return group
+        group.name = name
+        group.save(update_fields=["name"])
+        audience = Audience(actor).tell_actor().tell_members(group, _member_ids(group))
+        outbox.record(*audience.events(verb="renamed", target=group_target(group), old_name=old_name))
+    return group
+
+
+def delete_group(actor, group_id: int) -> None:
+    with transaction.atomic():
+        group = _owned(actor, group_id)
+        audience = Audience(actor).tell_actor().tell_members(group, _member_ids(group))
+        events = audience.events(verb="deleted", target=group_target(group, link=False))
+        group.delete()  # its shares go with it: the graphs stay with their owners
+        outbox.record(*events)
+
+
+def add_member(actor, group_id: int, username: str) -> Membership:
+    """Add ``username``; adding someone already in the group changes nothing."""
+    with transaction.atomic():
+        group = _owned(actor, group_id)
+        user = _user_named(username)
+        existing = Membership.objects.filter(group=group, user=user).first()
+        if existing is not None:
+            return existing
+        others = _member_ids(group)
+        membership = Membership.objects.create(group=group, user=user)
+        audience = Audience(actor).tell_members(group, others).tell_member_concerned(group, user)
+        outbox.record(*audience.events(verb="added", target=group_target(group), member=user))
     return membership
+
+
+def remove_member(actor, group_id: int, username: str) -> None:
+    with transaction.atomic():
+        group = _owned(actor, group_id)
+        user = _user_named(username)
+        if user.pk == group.owner_id:
+            raise ValidationError("the owner cannot be removed; delete the group instead")
+        deleted, _ = Membership.objects.filter(group=group, user=user).delete()
+        if not deleted:
+            raise ValidationError(f"{username} is not a member of {group.name}")
+        # The person removed hears of it, though they no longer see the group.
+        audience = Audience(actor).tell_members(group, _member_ids(group)).tell_member_concerned(group, user)
+        outbox.record(*audience.events(verb="removed", target=group_target(group), member=user))
+
+
+def leave_group(actor, group_id: int) -> None:
+    with transaction.atomic():
+        group = _as_member(actor, group_id)
+        if group.owner_id == actor.pk:
+            raise ValidationError("the owner cannot leave the group; delete it instead")
+        Membership.objects.filter(group=group, user=actor).delete()
+        audience = Audience(actor).tell_members(group, _member_ids(group))
+        outbox.record(*audience.events(verb="left", target=group_target(group), member=actor))
+
+
+def group_target(group: Group, *, link: bool = True) -> Target:
+    return Target("group", group.pk, group.name, reverse("groups:detail", args=[group.pk]) if link else "")
 
 
 def is_member(user, group: Group) -> bool:
     return Membership.objects.filter(group=group, user=user).exists()
+
+
+def _as_member(actor, group_id: int) -> Group:
+    # Locked: membership changes of one group happen one at a time, so the
+    # audience read below is the audience that commits.
+    return my_groups(actor).select_for_update(of=("self",)).get(pk=group_id)
+
+
+def _owned(actor, group_id: int) -> Group:
+    group = _as_member(actor, group_id)
+    if group.owner_id != actor.pk:
+        raise PermissionDenied("only the group's owner can do that")
+    return group
+
+
+def _member_ids(group: Group) -> list[int]:
+    return list(Membership.objects.filter(group=group).values_list("user_id", flat=True))
+
+
+def _user_named(username: str):
+    try:
+        return get_user_model().objects.get(username=username)
+    except get_user_model().DoesNotExist:
+        raise ValidationError(f"there is no user named {username!r}") from None
+
+
+def _clean_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("a group needs a name")
+    if len(name) > NAME_MAX:
+        raise ValidationError(f"a group name has at most {NAME_MAX} characters")
+    return name

@@ -16,10 +16,18 @@ def mark_unread(user, notification_id: int) -> Notification:
     return _set_read(user, notification_id, read=False)
 
 
-def mark_all_read(user) -> int:
+def open_notification(user, notification_id: int) -> str:
+    """Opening a notification reads it; returns where its link leads ("" when its target is gone)."""
+    return mark_read(user, notification_id).link
+
+
+def mark_all_read(user, flt=None) -> int:
+    """Mark read every unread notification of the user, or those matching ``flt`` (a NotificationFilter)."""
     with transaction.atomic():
         stream.lock([user.pk])
         unread = Notification.objects.filter(user=user, read_at__isnull=True)
+        if flt is not None:
+            unread = flt.apply(unread)
         ids = sorted(unread.values_list("pk", flat=True))
         if not ids:
             return 0

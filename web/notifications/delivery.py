@@ -6,10 +6,10 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
+from web.accounts.preferences import app_kinds_off
 from web.notifications import stream
 from web.notifications.events import NotificationEvent
-from web.notifications.models import Notification
-from web.notifications.recipients import recipient_ids
+from web.notifications.models import Notification, ProcessedEvent
 
 User = get_user_model()
 
@@ -24,42 +24,51 @@ class Delivered:
 def deliver(event: NotificationEvent) -> list[Delivered]:
     """Store the event's notifications, numbered in each recipient's stream.
 
-    Idempotent: a recipient who already has a notification for this action
-    gets nothing new, so a redelivered record changes nothing.
+    The event names its recipients (see web.notifications.audience). Idempotent:
+    a processed event, or a recipient who already has a notification for this
+    action, gets nothing new, so a redelivered record changes nothing.
     """
     try:
-        delivered = _store(event, recipient_ids(event))
+        return _store(event)
     except IntegrityError:
         # A concurrent delivery of the same action won the race for some
         # recipient; run again and skip whoever it already served.
-        delivered = _store(event, recipient_ids(event))
-    return delivered
+        return _store(event)
 
 
-def _store(event: NotificationEvent, user_ids: list[int]) -> list[Delivered]:
+def _store(event: NotificationEvent) -> list[Delivered]:
     with transaction.atomic():
-        already = set(
-            Notification.objects.filter(action_id=event.action_id, user_id__in=user_ids).values_list("user_id", flat=True)
-        )
-        # A recipient deleted since the action has no one left to tell.
-        existing = set(User.objects.filter(pk__in=user_ids).values_list("pk", flat=True))
-        new_user_ids = sorted(existing - already)
-        if not new_user_ids:
+        if ProcessedEvent.objects.filter(event_id=event.id).exists():
             return []
-        created = datetime.fromisoformat(event.occurred_at)
+        wanted = _still_wanted(event)
         # The actor may have been deleted since acting; the name is kept.
-        actor_id = event.actor_id if event.actor_id in existing or User.objects.filter(pk=event.actor_id).exists() else None
+        actor_id = event.actor_id if User.objects.filter(pk=event.actor_id).exists() else None
         notifications = Notification.objects.bulk_create(
-            [_notification(event, user_id, created, actor_id) for user_id in new_user_ids]
+            [_notification(event, user_id, reasons, actor_id) for user_id, reasons in wanted]
         )
         entries = stream.append([
             stream.Change(n.user_id, "notification.created", {"notification": n.as_event_payload()}, unread_delta=1)
             for n in notifications
         ])
+        ProcessedEvent.objects.create(event_id=event.id, action_id=event.action_id, delivered=len(notifications))
     return [Delivered(e.user_id, e.seq, n.pk) for e, n in zip(entries, notifications)]
 
 
-def _notification(event: NotificationEvent, user_id: int, created: datetime, actor_id: int | None) -> Notification:
+def _still_wanted(event: NotificationEvent) -> list[tuple[int, list]]:
+    """Recipients still to tell: not deleted since, not told already, not opted out since."""
+    reasons = {r["user"]: r["reasons"] for r in event.recipients}
+    ids = list(reasons)
+    existing = set(User.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    already = set(Notification.objects.filter(action_id=event.action_id, user_id__in=ids).values_list("user_id", flat=True))
+    off = app_kinds_off(existing)
+    return [
+        (user_id, reasons[user_id])
+        for user_id in sorted(existing - already)
+        if event.kind not in off.get(user_id, ())
+    ]
+
+
+def _notification(event: NotificationEvent, user_id: int, reasons: list, actor_id: int | None) -> Notification:
     return Notification(
         user_id=user_id,
         event_id=event.id,
@@ -71,9 +80,14 @@ def _notification(event: NotificationEvent, user_id: int, created: datetime, act
         target_type=event.target_type,
         target_id=event.target_id,
         target_name=event.target_name,
+        graph_id=event.graph_id,
+        graph_name=event.graph_name,
         group_id=event.group_id,
         group_name=event.group_name,
+        member_id=event.member_id,
+        member_name=event.member_name,
+        old_name=event.old_name,
         link=event.link,
-        reasons=[event.kind],
-        created=created,
+        reasons=reasons,
+        created=datetime.fromisoformat(event.occurred_at),
     )

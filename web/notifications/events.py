@@ -1,6 +1,10 @@
 """The notification event: what an action says on Kafka.
 
-Producers build one with :func:`new_event`; the consumer rebuilds it with
+Actions build them through :mod:`web.notifications.audience`, which decides
+in the action's transaction who is told and why, and writes the recipients
+into the event: delivery stores what the event says and asks nothing of the
+database about who could see what, since by then the group may have changed or
+the graph be gone. The consumer rebuilds an event with
 :meth:`NotificationEvent.from_dict`, which rejects anything malformed with an
 :class:`InvalidEvent` naming the fault, so that record can go to the
 dead-letter topic instead of stopping the consumer.
@@ -18,7 +22,10 @@ from django.utils import timezone
 
 KINDS = ("owner", "group", "watching")
 TARGET_TYPES = ("graph", "layout", "group")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Recipients per event at most: an action that tells more people sends more
+# events (sharing its action id), so no record nears Kafka's size limit.
+MAX_RECIPIENTS_PER_EVENT = 500
 
 
 class InvalidEvent(ValueError):
@@ -36,13 +43,25 @@ class NotificationEvent:
     target_type: str
     target_id: int
     target_name: str
+    graph_id: int | None  # a layout's graph, or the graph itself
+    graph_name: str
     group_id: int | None
     group_name: str
+    member_id: int | None  # whom a membership change is about
+    member_name: str
+    old_name: str  # a rename's former name
     link: str
     occurred_at: str  # ISO 8601 with offset
+    # [{"user": <id>, "reasons": [{"kind": ..., ...}, ...]}, ...]
+    recipients: tuple
+
+    def recipient_ids(self) -> list[int]:
+        return [r["user"] for r in self.recipients]
 
     def to_dict(self) -> dict:
-        return {"v": SCHEMA_VERSION, **asdict(self)}
+        data = asdict(self)
+        data["recipients"] = list(self.recipients)
+        return {"v": SCHEMA_VERSION, **data}
 
     def to_json(self) -> bytes:
         return json.dumps(self.to_dict(), separators=(",", ":")).encode()
@@ -77,6 +96,7 @@ class NotificationEvent:
             raise InvalidEvent(f"unknown target type {fields['target_type']!r}")
         if fields["kind"] == "group" and fields["group_id"] is None:
             raise InvalidEvent("a group event needs group_id")
+        fields["recipients"] = _recipients(fields["recipients"], fields["kind"], fields["actor_id"])
         try:
             datetime.fromisoformat(fields["occurred_at"])
         except ValueError:
@@ -104,11 +124,41 @@ _FIELD_TYPES = {
     "target_type": str,
     "target_id": int,
     "target_name": str,
+    "graph_id": (int, type(None)),
+    "graph_name": str,
     "group_id": (int, type(None)),
     "group_name": str,
+    "member_id": (int, type(None)),
+    "member_name": str,
+    "old_name": str,
     "link": str,
     "occurred_at": str,
+    "recipients": list,
 }
+
+
+def _recipients(value: list, kind: str, actor_id: int) -> tuple:
+    if not value:
+        raise InvalidEvent("recipients is empty")
+    if len(value) > MAX_RECIPIENTS_PER_EVENT:
+        raise InvalidEvent(f"more than {MAX_RECIPIENTS_PER_EVENT} recipients")
+    seen = set()
+    for recipient in value:
+        if not isinstance(recipient, dict) or not _is(recipient.get("user"), int):
+            raise InvalidEvent("a recipient is not {\"user\": <id>, \"reasons\": [...]}")
+        reasons = recipient.get("reasons")
+        if not isinstance(reasons, list) or not reasons or not all(isinstance(r, dict) for r in reasons):
+            raise InvalidEvent(f"recipient {recipient['user']} has no reasons")
+        if recipient["user"] in seen:
+            raise InvalidEvent(f"recipient {recipient['user']} appears twice")
+        seen.add(recipient["user"])
+    # The rule every other rule rests on: the actor hears of their own action
+    # only by an owner notification, and only the actor gets one.
+    if kind == "owner" and seen != {actor_id}:
+        raise InvalidEvent("an owner event is for its actor alone")
+    if kind != "owner" and actor_id in seen:
+        raise InvalidEvent(f"a {kind} event names its own actor")
+    return tuple(value)
 
 
 def _is(value: object, kind) -> bool:
@@ -118,8 +168,20 @@ def _is(value: object, kind) -> bool:
     return isinstance(value, kind)
 
 
-def new_event(*, action_id: str, kind: str, verb: str, actor, target_type: str, target_id: int,
-              target_name: str, link: str = "", group=None) -> NotificationEvent:
+@dataclass(frozen=True)
+class Target:
+    """What an action is about, as notifications name and link it."""
+
+    type: str
+    id: int
+    name: str
+    link: str = ""
+    graph_id: int | None = None
+    graph_name: str = ""
+
+
+def new_event(*, action_id: str, kind: str, verb: str, actor, target: Target, recipients: list[dict],
+              group=None, member=None, old_name: str = "") -> NotificationEvent:
     return NotificationEvent(
         id=str(uuid.uuid4()),
         action_id=action_id,
@@ -127,13 +189,19 @@ def new_event(*, action_id: str, kind: str, verb: str, actor, target_type: str, 
         verb=verb,
         actor_id=actor.pk,
         actor_name=actor.get_username(),
-        target_type=target_type,
-        target_id=target_id,
-        target_name=target_name,
+        target_type=target.type,
+        target_id=target.id,
+        target_name=target.name,
+        graph_id=target.graph_id,
+        graph_name=target.graph_name,
         group_id=group.pk if group is not None else None,
         group_name=group.name if group is not None else "",
-        link=link,
+        member_id=member.pk if member is not None else None,
+        member_name=member.get_username() if member is not None else "",
+        old_name=old_name,
+        link=target.link,
         occurred_at=timezone.now().isoformat(),
+        recipients=tuple(recipients),
     )
 
 

@@ -1,5 +1,8 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
+from django.db.models import Q
 
 from web.notifications.text import describe
 
@@ -8,6 +11,14 @@ class Kind(models.TextChoices):
     OWNER = "owner"
     GROUP = "group"
     WATCHING = "watching"
+
+
+# The words a notification is found by: everything its text is built from.
+# The list's search uses this same expression, so PostgreSQL uses the index.
+SEARCH_VECTOR = SearchVector(
+    "actor_name", "verb", "target_type", "target_name", "graph_name", "group_name", "member_name", "old_name",
+    config="simple",
+)
 
 
 class Notification(models.Model):
@@ -28,8 +39,16 @@ class Notification(models.Model):
     target_type = models.CharField(max_length=16)
     target_id = models.BigIntegerField()
     target_name = models.CharField(max_length=200)
+    # The graph a layout belongs to (a graph's own id for a graph), so "this
+    # graph" finds its layouts' notifications too.
+    graph_id = models.BigIntegerField(null=True, blank=True)
+    graph_name = models.CharField(max_length=200, blank=True)
     group_id = models.BigIntegerField(null=True, blank=True)
     group_name = models.CharField(max_length=100, blank=True)
+    # The person a membership change is about ("added carol", "added you").
+    member_id = models.BigIntegerField(null=True, blank=True)
+    member_name = models.CharField(max_length=150, blank=True)
+    old_name = models.CharField(max_length=200, blank=True)  # a rename's name before
     link = models.CharField(max_length=300, blank=True)
     reasons = models.JSONField(default=list)
     created = models.DateTimeField()
@@ -38,18 +57,21 @@ class Notification(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "action_id"], name="one_notification_per_action")]
-        indexes = [models.Index(fields=["user", "-id"], name="notification_user_newest")]
+        # The list pages by id, newest first, under any mix of filters: each
+        # filter has an index that starts with the user and keeps id order.
+        indexes = [
+            models.Index(fields=["user", "-id"], name="notification_user_newest"),
+            models.Index(fields=["user", "-id"], condition=Q(read_at__isnull=True), name="notification_user_unread"),
+            models.Index(fields=["user", "kind", "-id"], name="notification_user_kind"),
+            models.Index(fields=["user", "target_type", "target_id", "-id"], name="notification_user_target"),
+            models.Index(fields=["user", "graph_id", "-id"], name="notification_user_graph"),
+            models.Index(fields=["user", "group_id", "-id"], name="notification_user_group"),
+            GinIndex(SEARCH_VECTOR, name="notification_words"),
+        ]
 
     @property
     def text(self) -> str:
-        return describe(
-            kind=self.kind,
-            verb=self.verb,
-            actor_name=self.actor_name,
-            target_type=self.target_type,
-            target_name=self.target_name,
-            group_name=self.group_name,
-        )
+        return describe(self)
 
     def as_event_payload(self) -> dict:
         """The notification as the browser renders it (plain text; the client escapes)."""
@@ -61,8 +83,10 @@ class Notification(models.Model):
             "target": {"type": self.target_type, "id": self.target_id, "name": self.target_name},
             "text": self.text,
             "link": self.link,
+            "reasons": self.reasons,
             "created": self.created.isoformat(),
             "read_at": self.read_at.isoformat() if self.read_at else None,
+            "mailed_at": self.mailed_at.isoformat() if self.mailed_at else None,
         }
 
 
@@ -91,3 +115,16 @@ class StreamEvent(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "seq"], name="stream_seq_once")]
         indexes = [models.Index(fields=["created"], name="stream_event_created")]
+
+
+class ProcessedEvent(models.Model):
+    """An event the consumer's delivery has stored: the mark that it is done.
+
+    A redelivered event is skipped at once, and operators (and the tests) can
+    tell an event that told nobody from one not handled yet.
+    """
+
+    event_id = models.UUIDField(primary_key=True)
+    action_id = models.UUIDField(db_index=True)
+    delivered = models.IntegerField()  # notifications stored by this event
+    processed_at = models.DateTimeField(auto_now_add=True)

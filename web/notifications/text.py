@@ -3,16 +3,31 @@
 Plain text: templates and the browser client escape it where it is shown.
 """
 
-_NOUNS = {"graph": "graph", "layout": "layout", "group": "group"}
+
+def describe(n) -> str:
+    """The sentence for a notification (or anything with its fields and ``user_id``)."""
+    thing = _thing(n.target_type, n.target_name, n.graph_name)
+    if n.kind == "owner":
+        if n.verb == "renamed":
+            return f"You renamed {n.target_type} “{n.old_name}” to “{n.target_name}”."
+        return f"You {n.verb} {thing}."
+    actor = n.actor_name
+    if n.verb in ("added", "removed"):
+        who = "you" if n.member_id is not None and n.member_id == n.user_id else n.member_name
+        preposition = "to" if n.verb == "added" else "from"
+        return f"{actor} {n.verb} {who} {preposition} {thing}."
+    if n.verb == "left":
+        return f"{actor} left {thing}."
+    if n.verb == "renamed":
+        return f"{actor} renamed {n.target_type} “{n.old_name}” to “{n.target_name}”."
+    if n.verb == "shared" and n.group_name:
+        return f"{actor} shared {thing} with “{n.group_name}”."
+    if n.kind == "group" and n.group_name and n.target_type != "group":
+        return f"{actor} {n.verb} {thing}, shared with “{n.group_name}”."
+    return f"{actor} {n.verb} {thing}."
 
 
-def describe(*, kind: str, verb: str, actor_name: str, target_type: str, target_name: str, group_name: str = "") -> str:
-    noun = _NOUNS.get(target_type, target_type)
-    thing = f"{noun} “{target_name}”"
-    if kind == "owner":
-        return f"You {verb} {thing}."
-    if verb == "shared" and group_name:
-        return f"{actor_name} shared {thing} with “{group_name}”."
-    if group_name and target_type != "group":
-        return f"{actor_name} {verb} {thing} in “{group_name}”."
-    return f"{actor_name} {verb} {thing}."
+def _thing(target_type: str, name: str, graph_name: str) -> str:
+    if target_type == "layout" and graph_name:
+        return f"layout “{name}” of graph “{graph_name}”"
+    return f"{target_type} “{name}”"

@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 def record(*events: NotificationEvent) -> None:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox.record() must run inside the action's transaction.atomic() block")
+    if not events:
+        return  # an action that tells no one (everyone opted out) sends nothing
     OutboxEvent.objects.bulk_create(
         OutboxEvent(id=event.id, topic=topic_for(event.kind), key=event.kafka_key, payload=event.to_dict())
         for event in events

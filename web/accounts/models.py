@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.db import models
+
+KINDS = ("owner", "group", "watching")
+
+
+class NotificationPreferences(models.Model):
+    """Which kinds a user wants in the app and in the mailed digest.
+
+    No row means every kind on and the digest on. A kind that is off in the
+    app is not stored for the user at all.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE,
+                                related_name="notification_preferences")
+    app_owner = models.BooleanField(default=True)
+    app_group = models.BooleanField(default=True)
+    app_watching = models.BooleanField(default=True)
+    mail_owner = models.BooleanField(default=True)
+    mail_group = models.BooleanField(default=True)
+    mail_watching = models.BooleanField(default=True)
+    digest = models.BooleanField(default=True)
+
+    def in_app(self, kind: str) -> bool:
+        return getattr(self, f"app_{kind}")
+
+    def in_mail(self, kind: str) -> bool:
+        return self.digest and getattr(self, f"mail_{kind}")

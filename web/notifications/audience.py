@@ -1,0 +1,97 @@
+"""Who is told of an action, and why: decided in the action's own transaction.
+
+An action collects everyone with a reason to hear of it (the actor; members
+of a group the thing is shared with; watchers who can still see it) and
+:meth:`Audience.events` turns that into events, one person once:
+
+- the actor gets an owner notification and nothing else;
+- anyone else gets the most specific kind they qualify for and want (watching
+  over group), with every reason they had recorded;
+- a kind a person has turned off in the app is passed over for the next one
+  they qualify for, or they are not told.
+
+Deciding here, not at delivery, is what makes the answer right: it is the
+audience at the moment of the change (a graph being deleted still has its
+groups; a member added a minute later did not see the share).
+"""
+
+import uuid
+from collections import defaultdict
+
+from web.accounts.preferences import app_kinds_off
+from web.notifications.events import MAX_RECIPIENTS_PER_EVENT, NotificationEvent, Target, new_event
+
+# Most specific first.
+_PRECEDENCE = ("watching", "group")
+
+
+class Audience:
+    def __init__(self, actor):
+        self.actor = actor
+        self._reasons: dict[int, list[dict]] = defaultdict(list)
+        self._groups: dict[int, object] = {}
+
+    def tell_actor(self) -> "Audience":
+        self._reasons[self.actor.pk].append({"kind": "owner"})
+        return self
+
+    def tell_members(self, group, user_ids) -> "Audience":
+        """``user_ids``: the group's members the action concerns (the caller reads them once)."""
+        self._groups[group.pk] = group
+        for user_id in user_ids:
+            self._add(user_id, {"kind": "group", "group": {"id": group.pk, "name": group.name}})
+        return self
+
+    def tell_member_concerned(self, group, member) -> "Audience":
+        """The person a membership change is about ("added you to …")."""
+        self._groups[group.pk] = group
+        self._add(member.pk, {"kind": "group", "group": {"id": group.pk, "name": group.name}, "about_you": True})
+        return self
+
+    def tell_watchers(self, user_ids, watched: Target) -> "Audience":
+        """``user_ids``: watchers who can see ``watched`` now (the caller checks)."""
+        for user_id in user_ids:
+            self._add(user_id, {"kind": "watching", "watched": {"type": watched.type, "id": watched.id,
+                                                                "name": watched.name}})
+        return self
+
+    def _add(self, user_id: int, reason: dict) -> None:
+        if user_id != self.actor.pk and reason not in self._reasons[user_id]:
+            self._reasons[user_id].append(reason)
+
+    def events(self, *, verb: str, target: Target, owner_verb: str | None = None, member=None,
+               old_name: str = "") -> list[NotificationEvent]:
+        """The events of the action: one per kind (and group), split past the per-event limit."""
+        action_id = str(uuid.uuid4())
+        off = app_kinds_off(self._reasons)
+        by_event: dict[tuple[str, int | None], list[dict]] = defaultdict(list)
+        for user_id in sorted(self._reasons):
+            reasons = self._reasons[user_id]
+            kind = _kind_for(user_id, reasons, self.actor.pk, off.get(user_id, frozenset()))
+            if kind is None:
+                continue
+            group_id = _group_of(reasons) if kind == "group" else None
+            by_event[(kind, group_id)].append({"user": user_id, "reasons": reasons})
+        events = []
+        for (kind, group_id), recipients in sorted(by_event.items(), key=lambda item: (item[0][0], item[0][1] or 0)):
+            for start in range(0, len(recipients), MAX_RECIPIENTS_PER_EVENT):
+                events.append(new_event(
+                    action_id=action_id, kind=kind, verb=(owner_verb or verb) if kind == "owner" else verb,
+                    actor=self.actor, target=target, recipients=recipients[start:start + MAX_RECIPIENTS_PER_EVENT],
+                    group=self._groups.get(group_id), member=member, old_name=old_name,
+                ))
+        return events
+
+
+def _kind_for(user_id: int, reasons: list[dict], actor_id: int, off: frozenset) -> str | None:
+    if user_id == actor_id:
+        return None if "owner" in off else "owner"
+    kinds = {reason["kind"] for reason in reasons}
+    return next((kind for kind in _PRECEDENCE if kind in kinds and kind not in off), None)
+
+
+def _group_of(reasons: list[dict]) -> int:
+    # A member of several groups the thing is shared with is told once, in
+    # the words of one group: the one they are told about, else the oldest.
+    about = [r["group"]["id"] for r in reasons if r.get("about_you")]
+    return about[0] if about else min(r["group"]["id"] for r in reasons if r["kind"] == "group")

@@ -1,0 +1,123 @@
+"""Finding a user's notifications: the filters and cursor paging the page and the API share.
+
+Filters combine: read state, kind, words, target. Paging is by id, newest
+first: ``before`` is the last id of the previous page, so a page costs the
+same however deep it is, and notifications arriving meanwhile never shift it.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import Q
+
+from web.notifications.models import SEARCH_VECTOR, Kind, Notification
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+STATES = ("all", "unread", "read")
+TARGET_TYPES = ("graph", "layout", "group")
+_TARGET = re.compile(r"^(graph|layout|group):([1-9][0-9]{0,17})$")
+_WORD = re.compile(r"\w+")
+
+
+class BadFilter(ValueError):
+    """A filter or paging parameter that cannot be read; the message names it."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+@dataclass(frozen=True)
+class NotificationFilter:
+    state: str = "all"
+    kind: str = ""
+    q: str = ""
+    target: str = ""  # "graph:12", "layout:5" or "group:3"
+
+    @classmethod
+    def from_params(cls, params) -> "NotificationFilter":
+        """From a query string (or form). Blank means "any"; anything else unknown is an error."""
+        state = (params.get("state") or "all").strip()
+        if state not in STATES:
+            raise BadFilter("state", f"must be one of {', '.join(STATES)}")
+        kind = (params.get("kind") or "").strip()
+        if kind and kind not in Kind.values:
+            raise BadFilter("kind", f"must be one of {', '.join(Kind.values)}")
+        q = (params.get("q") or "").strip()
+        if len(q) > 200:
+            raise BadFilter("q", "at most 200 characters")
+        target = (params.get("target") or "").strip()
+        if target and not _TARGET.match(target):
+            raise BadFilter("target", "must be graph:<id>, layout:<id> or group:<id>")
+        return cls(state=state, kind=kind, q=q, target=target)
+
+    def as_params(self) -> dict:
+        """The filter as query parameters, leaving out what is "any" (for links and forms)."""
+        params = {"state": self.state if self.state != "all" else "", "kind": self.kind, "q": self.q,
+                  "target": self.target}
+        return {key: value for key, value in params.items() if value}
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.as_params()
+
+    def apply(self, notifications):
+        if self.state == "unread":
+            notifications = notifications.filter(read_at__isnull=True)
+        elif self.state == "read":
+            notifications = notifications.filter(read_at__isnull=False)
+        if self.kind:
+            notifications = notifications.filter(kind=self.kind)
+        if self.target:
+            notifications = notifications.filter(_target_q(self.target))
+        words = _WORD.findall(self.q)
+        if words:
+            # Every word must appear, each as a word or the start of one.
+            query = SearchQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config="simple")
+            notifications = notifications.alias(words=SEARCH_VECTOR).filter(words=query)
+        return notifications
+
+
+def _target_q(target: str) -> Q:
+    target_type, target_id = target.split(":")
+    target_id = int(target_id)
+    if target_type == "graph":
+        return Q(graph_id=target_id)  # the graph, and its layouts
+    if target_type == "group":
+        return Q(group_id=target_id) | Q(target_type="group", target_id=target_id)
+    return Q(target_type="layout", target_id=target_id)
+
+
+@dataclass(frozen=True)
+class Page:
+    notifications: list
+    next_before: int | None  # pass as ``before`` for the next page; None at the end
+
+
+def page_of(user, flt: NotificationFilter, *, before: int | None = None, limit: int = PAGE_SIZE) -> Page:
+    notifications = flt.apply(Notification.objects.filter(user=user))
+    if before is not None:
+        notifications = notifications.filter(id__lt=before)
+    rows = list(notifications.order_by("-id")[:limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, rows[-1].pk if more else None)
+
+
+def parse_paging(params, *, default_limit: int = PAGE_SIZE) -> tuple[int | None, int]:
+    """``before`` and ``limit`` from a query string, each checked."""
+    before = _positive_int(params.get("before"), "before")
+    limit = _positive_int(params.get("limit"), "limit")
+    if limit is not None and limit > MAX_PAGE_SIZE:
+        raise BadFilter("limit", f"at most {MAX_PAGE_SIZE}")
+    return before, limit or default_limit
+
+
+def _positive_int(raw, field: str) -> int | None:
+    if raw in (None, ""):
+        return None
+    if not str(raw).isdigit() or int(raw) < 1 or len(str(raw)) > 18:
+        raise BadFilter(field, "must be a positive whole number")
+    return int(raw)
