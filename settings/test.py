@@ -5,3 +5,10 @@ from settings.dev import *  # noqa: F401,F403
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Two test runs on one machine at once (a developer's and CI's) each need a
+# database of their own; pytest-django makes "test_<name>" unless told.
+import os  # noqa: E402
+
+if os.environ.get("BEACON_TEST_DATABASE"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["BEACON_TEST_DATABASE"]}  # noqa: F405

@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TEST_VAR = ROOT / "var" / f"test-run-{os.getpid()}"
 # Celery's queues for tests live in their own Redis database; pub/sub
 # channels are global in Redis, which is harmless: a wake-up only says "look".
-TEST_REDIS_DB = 14
+# Runs side by side set BEACON_TEST_REDIS_DB and BEACON_TEST_DATABASE apart.
+TEST_REDIS_DB = int(os.environ.get("BEACON_TEST_REDIS_DB", "14"))
 
 
 def pytest_configure(config):

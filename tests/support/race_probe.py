@@ -16,8 +16,9 @@ import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
-from realtime.wsgi import application  # noqa: E402  (sets Django up, gevent-cooperative psycopg2)
 from django.contrib.auth import get_user_model  # noqa: E402
+
+from realtime.wsgi import application  # noqa: E402  (sets Django up, gevent-cooperative psycopg2)
 from tests.support.events import graph_event  # noqa: E402
 from web.notifications.delivery import deliver  # noqa: E402
 

@@ -4,8 +4,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from web.graphs import actions
-from web.graphs.visibility import visible_graphs
 from web.graphs.forms import GraphForm
+from web.graphs.visibility import visible_graphs
 
 
 @login_required
