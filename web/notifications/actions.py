@@ -6,6 +6,8 @@ from django.utils import timezone
 from web.notifications import stream
 from web.notifications.models import Notification
 
+READ_ALL_IDS_MAX = 1000
+
 
 def mark_read(user, notification_id: int) -> Notification:
     """Raises Notification.DoesNotExist for someone else's notification, like a missing one."""
@@ -33,7 +35,12 @@ def mark_all_read(user, flt=None) -> int:
             return 0
         now = timezone.now()
         Notification.objects.filter(pk__in=ids).update(read_at=now)
-        stream.append([stream.Change(user.pk, "notifications.read_all", {"ids": ids, "read_at": now.isoformat()},
+        # The event names the newest ids only: a page shows the newest, and
+        # one event must stay small enough for Redis and every open tab.
+        # "complete" tells a tab showing older rows to reload them.
+        named = ids[-READ_ALL_IDS_MAX:]
+        stream.append([stream.Change(user.pk, "notifications.read_all",
+                                     {"ids": named, "complete": len(named) == len(ids), "read_at": now.isoformat()},
                                      unread_to=_unread_count(user))])
     return len(ids)
 
