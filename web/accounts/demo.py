@@ -1,4 +1,4 @@
-"""Demo data: alice, bob and carol; a group with alice and bob; a graph or two.
+"""Demo data: alice, bob and carol; two groups; graphs, a shared layout and a watch.
 
 Safe to load again: what exists is left as it is, so a second run creates
 nothing and sends no notification twice.
@@ -7,13 +7,14 @@ nothing and sends no notification twice.
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from web.graphs.actions import create_graph
-from web.graphs.models import Graph
+from web.graphs.actions import create_graph, create_layout, watch_graph
+from web.graphs.models import Graph, Layout
 from web.groups.actions import add_member, create_group
 from web.groups.models import Group
 
 DEMO_USERS = ("alice", "bob", "carol")  # each one's password is their name
-DEMO_GROUP = "Systems Biology Lab"
+DEMO_GROUP = "Systems Biology Lab"  # alice (owner) and bob
+DEMO_CLUB = "Network Reading Club"  # carol (owner) and alice
 
 SAMPLE_GRAPH = {
     "elements": {
@@ -43,7 +44,15 @@ def load_demo() -> list[str]:
         if not Graph.objects.filter(owner=alice, name="p53 signalling").exists():
             create_graph(alice, name="p53 signalling", description="A small example network.",
                          tags=["signalling", "example"], graph_json=SAMPLE_GRAPH, group_id=group.pk)
-        if not Graph.objects.filter(owner=users["carol"], name="Carol's scratch graph").exists():
-            create_graph(users["carol"], name="Carol's scratch graph", graph_json=SAMPLE_GRAPH)
+        p53 = Graph.objects.get(owner=alice, name="p53 signalling")
+        if not Layout.objects.filter(graph=p53, owner=bob, name="Circle").exists():
+            create_layout(bob, p53.pk, name="Circle", shared=True, positions={
+                "p53": {"x": 0, "y": -100}, "MDM2": {"x": 87, "y": 50}, "ATM": {"x": -87, "y": 50}})
+        carol = users["carol"]
+        club = Group.objects.filter(name=DEMO_CLUB, owner=carol).first() or create_group(carol, name=DEMO_CLUB)
+        add_member(carol, club.pk, alice.username)
+        scratch = Graph.objects.filter(owner=carol, name="Carol's scratch graph").first() or create_graph(
+            carol, name="Carol's scratch graph", tags=["draft"], graph_json=SAMPLE_GRAPH, group_id=club.pk)
+        watch_graph(alice, scratch.pk)
     return [f"{name} / {name}" for name in DEMO_USERS]
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from web.accounts.demo import DEMO_GROUP, load_demo
+from web.accounts.demo import DEMO_CLUB, DEMO_GROUP, load_demo
 
 
 class Command(BaseCommand):
@@ -10,3 +10,4 @@ class Command(BaseCommand):
         for login in load_demo():
             self.stdout.write(f"demo login: {login}")
         self.stdout.write(f"demo group: {DEMO_GROUP} (alice and bob)")
+        self.stdout.write(f"demo group: {DEMO_CLUB} (carol and alice)")
