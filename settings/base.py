@@ -22,6 +22,8 @@ Every variable Beacon reads, with its default:
   KAFKA_SESSION_TIMEOUT_MS   10000 (the local Tansu broker wants 2000; the dev stack sets it)
   KAFKA_HEARTBEAT_INTERVAL_MS 3000 (Tansu: 500)
   OUTBOX_RELAY_INTERVAL_SECONDS  how often beat re-sends events Kafka did not take; 5
+  DELIVERY_RECORDS_DAYS      how long sent outbox rows and processed-event marks are kept
+                             (keep it longer than Kafka's retention); 14
   REALTIME_HOLD_SECONDS      how long a poll is held with nothing new; 25
   REALTIME_HOLD_JITTER_SECONDS  up to this much is added at random; 5
   REALTIME_EVENTS_PER_ANSWER most events in one poll answer; 200
@@ -151,12 +153,14 @@ KAFKA_SESSION_TIMEOUT_MS = env_int("KAFKA_SESSION_TIMEOUT_MS", 10000, minimum=1)
 KAFKA_HEARTBEAT_INTERVAL_MS = env_int("KAFKA_HEARTBEAT_INTERVAL_MS", 3000, minimum=1)
 
 OUTBOX_RELAY_INTERVAL_SECONDS = env_float("OUTBOX_RELAY_INTERVAL_SECONDS", 5.0)
+DELIVERY_RECORDS_DAYS = env_int("DELIVERY_RECORDS_DAYS", 14, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     # The safety net for events whose immediate send failed (Kafka or the
     # Celery broker down at commit time): they wait in the outbox until this
     # sweep finds Kafka again.
     "relay-outbox": {"task": "tasks.outbox.relay_outbox", "schedule": OUTBOX_RELAY_INTERVAL_SECONDS},
     "prune-stream-events": {"task": "tasks.realtime.prune_stream_events", "schedule": 3600.0},
+    "prune-delivery-records": {"task": "tasks.outbox.prune_delivery_records", "schedule": 3600.0},
 }
 
 REALTIME_HOLD_SECONDS = env_float("REALTIME_HOLD_SECONDS", 25.0)

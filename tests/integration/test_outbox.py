@@ -95,3 +95,24 @@ def _bootstrap():
     from django.conf import settings
 
     return settings.KAFKA_BOOTSTRAP_SERVERS
+
+
+def test_pruning_forgets_old_sent_events_and_never_an_unsent_one(make_user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from web.outbox.relay import prune_sent
+
+    # given an event sent long ago, one sent just now, and one never sent
+    alice = make_user("alice")
+    for name in ("old", "recent", "unsent"):
+        create_graph(alice, name=name)
+    long_ago = timezone.now() - timedelta(days=30)
+    OutboxEvent.objects.filter(payload__target_name="old").update(sent_at=long_ago, created=long_ago)
+    OutboxEvent.objects.filter(payload__target_name="recent").update(sent_at=timezone.now())
+    OutboxEvent.objects.filter(payload__target_name="unsent").update(created=long_ago)
+    # when sent events older than 14 days are pruned
+    assert prune_sent(14) == 1
+    # then only the old sent one is gone
+    assert sorted(OutboxEvent.objects.values_list("payload__target_name", flat=True)) == ["recent", "unsent"]

@@ -1,10 +1,11 @@
 """Turning one event into per-user notifications, numbered in each user's stream."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from web.accounts.preferences import app_kinds_off
 from web.notifications import stream
@@ -91,3 +92,14 @@ def _notification(event: NotificationEvent, user_id: int, reasons: list, actor_i
         reasons=reasons,
         created=datetime.fromisoformat(event.occurred_at),
     )
+
+
+def prune_processed(older_than_days: int) -> int:
+    """Forget which events were processed, past the time Kafka could still redeliver them.
+
+    Redelivery after that is still harmless: a notification is unique per
+    user and action.
+    """
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    deleted, _ = ProcessedEvent.objects.filter(processed_at__lt=cutoff).delete()
+    return deleted

@@ -3,6 +3,8 @@
 import logging
 from collections.abc import Callable, Sequence
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -45,3 +47,10 @@ def relay_all(send_batch: SendBatch) -> int:
         sent += count
         if count < RELAY_BATCH_SIZE:
             return sent
+
+
+def prune_sent(older_than_days: int) -> int:
+    """Forget events Kafka took more than ``older_than_days`` ago (unsent ones are never pruned)."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    deleted, _ = OutboxEvent.objects.filter(sent_at__lt=cutoff).delete()
+    return deleted
