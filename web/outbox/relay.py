@@ -2,7 +2,6 @@
 
 import logging
 from collections.abc import Callable, Sequence
-
 from datetime import timedelta
 
 from django.db import transaction
