@@ -23,7 +23,27 @@ class RunningBeacon:
 
 
 @pytest.fixture(scope="session")
-def beacon(django_db_setup, django_db_blocker):
+def stack_database(django_db_setup, django_db_blocker):
+    """The test database, also when only stack tests run.
+
+    pytest-django sets up only the databases that tests marked django_db (or
+    asking for ``db``) need; stack tests use neither, since they must commit.
+    """
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    if connection.settings_dict["NAME"] == connection.creation._get_test_db_name():
+        yield  # set up already, for the other tests of the run
+        return
+    with django_db_blocker.unblock():
+        config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(config, verbosity=0)
+
+
+@pytest.fixture(scope="session")
+def beacon(stack_database, django_db_blocker):
     """Router, web, realtime, consumer and Celery worker, from the Procfile, on the test database."""
     from django.conf import settings
 
