@@ -7,7 +7,9 @@ urlpatterns = [
     path("", graph_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("web.accounts.urls")),
     path("graphs/", include("web.graphs.urls")),
     path("groups/", include("web.groups.urls")),
     path("notifications/", include("web.notifications.urls")),
+    path("api/v1/", include("web.api.urls")),
 ]

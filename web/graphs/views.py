@@ -1,43 +1,283 @@
+"""Graph and layout pages: each POST parses its form and calls one action in web.graphs.actions.
+
+A graph or layout the user cannot see answers 404 (the actions raise
+DoesNotExist, exactly as for one that does not exist); one they see but do
+not own, 403 (PermissionDenied); input the action refuses (GraphInvalid,
+ValidationError), the page again with the reason and status 400.
+"""
+
+import functools
+import json
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from web.graphs import actions
-from web.graphs.forms import GraphForm
-from web.graphs.visibility import visible_graphs
+from web.graphs.cytoscape import GraphInvalid
+from web.graphs.forms import GraphEditForm, GraphForm, LayoutForm, ShareForm
+from web.graphs.models import Graph, Layout
+from web.graphs.visibility import visible_graphs, visible_layouts
 
+REFUSED = (GraphInvalid, ValidationError)
+
+
+def _not_found_as_404(view):
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except (Graph.DoesNotExist, Layout.DoesNotExist):
+            raise Http404("No such graph or layout") from None
+    return wrapped
+
+
+def _reason(error) -> str:
+    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+
+
+# Graphs
 
 @login_required
 def home(request):
-    return render(request, "graphs/home.html", {
-        "graphs": visible_graphs(request.user).select_related("owner")[:50],
-        "form": GraphForm(user=request.user),
-    })
+    return _home_page(request, GraphForm(user=request.user))
 
 
 @login_required
 @require_POST
 def create(request):
-    form = GraphForm(request.POST, user=request.user)
-    if not form.is_valid():
-        return render(request, "graphs/home.html", {
-            "graphs": visible_graphs(request.user).select_related("owner")[:50],
-            "form": form,
-        }, status=400)
-    graph = actions.create_graph(
-        request.user,
-        name=form.cleaned_data["name"],
-        description=form.cleaned_data["description"],
-        group_id=form.cleaned_data["group"].pk if form.cleaned_data["group"] else None,
-    )
+    form = GraphForm(request.POST, request.FILES, user=request.user)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            graph = actions.create_graph(request.user, name=data["name"], description=data["description"],
+                                         tags=data["tags"], graph_json=form.graph_json(),
+                                         group_id=data["group"].pk if data["group"] else None)
+        except REFUSED as error:
+            form.add_error(None, _reason(error))
+        else:
+            return redirect(graph)
+    return _home_page(request, form, status=400)
+
+
+@login_required
+@_not_found_as_404
+def detail(request, graph_id: int):
+    return _detail_page(request, _visible_graph(request, graph_id))
+
+
+@login_required
+@require_POST
+@_not_found_as_404
+def edit(request, graph_id: int):
+    graph = _visible_graph(request, graph_id)
+    form = GraphEditForm(request.POST, request.FILES, prefix="edit")
+    if form.is_valid():
+        data, graph_json = form.cleaned_data, form.graph_json()
+        changes = dict(name=data["name"], description=data["description"], tags=data["tags"])
+        if graph_json is not None:
+            changes["graph_json"] = graph_json
+        try:
+            actions.update_graph(request.user, graph_id, **changes)
+        except REFUSED as error:
+            form.add_error(None, _reason(error))
+        else:
+            messages.success(request, "Saved.")
+            return redirect(graph)
+    return _detail_page(request, graph, edit_form=form, status=400)
+
+
+@login_required
+@require_POST
+@_not_found_as_404
+def delete(request, graph_id: int):
+    graph = _visible_graph(request, graph_id)
+    actions.delete_graph(request.user, graph_id)
+    messages.success(request, f"Deleted graph {graph.name}.")
+    return redirect("home")
+
+
+@login_required
+@require_POST
+@_not_found_as_404
+def share(request, graph_id: int):
+    graph = _visible_graph(request, graph_id)
+    form = ShareForm(request.POST, user=request.user, graph=graph, prefix="share")
+    if form.is_valid():
+        try:
+            actions.share_graph(request.user, graph_id, form.cleaned_data["group"].pk)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect(graph)
+    return _detail_page(request, graph, share_form=form, status=400)
+
+
+@login_required
+@require_POST
+@_not_found_as_404
+def unshare(request, graph_id: int):
+    graph = _visible_graph(request, graph_id)
+    try:
+        actions.unshare_graph(request.user, graph_id, _int(request.POST.get("group")))
+    except ValidationError as error:
+        return _detail_page(request, graph, error=_reason(error), status=400)
     return redirect(graph)
 
 
 @login_required
-def detail(request, graph_id: int, layout_id: int | None = None):
-    graph = visible_graphs(request.user).filter(pk=graph_id).select_related("owner").first()
-    if graph is None:
-        # Someone else's graph looks exactly like no graph.
-        raise Http404("No such graph")
-    return render(request, "graphs/detail.html", {"graph": graph, "groups": graph.groups.order_by("name")})
+@require_POST
+@_not_found_as_404
+def watch(request, graph_id: int):
+    return _graph_watch(request, graph_id, actions.watch_graph)
+
+
+@login_required
+@require_POST
+@_not_found_as_404
+def unwatch(request, graph_id: int):
+    return _graph_watch(request, graph_id, actions.unwatch_graph)
+
+
+def _graph_watch(request, graph_id: int, action):
+    graph = _visible_graph(request, graph_id)
+    try:
+        action(request.user, graph_id)
+    except ValidationError as error:
+        return _detail_page(request, graph, error=_reason(error), status=400)
+    return redirect(graph)
+
+
+# Layouts
+
+@login_required
+@require_POST
+@_not_found_as_404
+def create_layout(request, graph_id: int):
+    graph = _visible_graph(request, graph_id)
+    form = LayoutForm(request.POST, prefix="layout")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            layout = actions.create_layout(request.user, graph_id, name=data["name"], positions=data["positions"],
+                                           shared=data["shared"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect(layout)
+    return _detail_page(request, graph, layout_form=form, status=400)
+
+
+@login_required
+@_not_found_as_404
+def layout_detail(request, graph_id: int, layout_id: int):
+    return _layout_page(request, _visible_layout(request, graph_id, layout_id))
+
+
+@login_required
+@require_POST
+@_not_found_as_404
+def edit_layout(request, graph_id: int, layout_id: int):
+    layout = _visible_layout(request, graph_id, layout_id)
+    form = LayoutForm(request.POST, prefix="layout")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.update_layout(request.user, layout_id, name=data["name"], positions=data["positions"],
+                                  shared=data["shared"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Saved.")
+            return redirect(layout)
+    return _layout_page(request, layout, form=form, status=400)
+
+
+@login_required
+@require_POST
+@_not_found_as_404
+def delete_layout(request, graph_id: int, layout_id: int):
+    layout = _visible_layout(request, graph_id, layout_id)
+    actions.delete_layout(request.user, layout_id)
+    messages.success(request, f"Deleted layout {layout.name}.")
+    return redirect(layout.graph)
+
+
+@login_required
+@require_POST
+@_not_found_as_404
+def watch_layout(request, graph_id: int, layout_id: int):
+    return _layout_watch(request, graph_id, layout_id, actions.watch_layout)
+
+
+@login_required
+@require_POST
+@_not_found_as_404
+def unwatch_layout(request, graph_id: int, layout_id: int):
+    return _layout_watch(request, graph_id, layout_id, actions.unwatch_layout)
+
+
+def _layout_watch(request, graph_id: int, layout_id: int, action):
+    layout = _visible_layout(request, graph_id, layout_id)
+    try:
+        action(request.user, layout_id)
+    except ValidationError as error:
+        return _layout_page(request, layout, error=_reason(error), status=400)
+    return redirect(layout)
+
+
+# Reading and rendering
+
+def _visible_graph(request, graph_id: int) -> Graph:
+    # Someone else's graph looks exactly like no graph.
+    return visible_graphs(request.user).select_related("owner").get(pk=graph_id)
+
+
+def _visible_layout(request, graph_id: int, layout_id: int) -> Layout:
+    return visible_layouts(request.user).select_related("graph", "owner").get(pk=layout_id, graph_id=graph_id)
+
+
+def _int(raw) -> int:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise ValidationError("choose a group") from None
+
+
+def _home_page(request, form, *, status: int = 200):
+    graphs = visible_graphs(request.user).select_related("owner").order_by("-created", "-pk")
+    return render(request, "graphs/home.html", {"graphs": graphs, "form": form}, status=status)
+
+
+def _detail_page(request, graph: Graph, *, status: int = 200, error: str = "", **forms):
+    user = request.user
+    is_owner = graph.owner_id == user.pk
+    context = {
+        "graph": graph,
+        "is_owner": is_owner,
+        "groups": graph.groups.order_by("name"),
+        "layouts": visible_layouts(user).filter(graph=graph).select_related("owner").order_by("name", "pk"),
+        "watching": not is_owner and actions.is_watching(user, graph=graph),
+        "error": error,
+        "edit_form": GraphEditForm.for_graph(graph) if is_owner else None,
+        "share_form": ShareForm(user=user, graph=graph, prefix="share") if is_owner else None,
+        "layout_form": LayoutForm(prefix="layout"),
+        **forms,
+    }
+    return render(request, "graphs/detail.html", context, status=status)
+
+
+def _layout_page(request, layout: Layout, *, status: int = 200, error: str = "", form=None):
+    is_owner = layout.owner_id == request.user.pk
+    return render(request, "graphs/layout.html", {
+        "layout": layout,
+        "graph": layout.graph,
+        "positions_json": json.dumps(layout.positions, indent=1, sort_keys=True),
+        "is_owner": is_owner,
+        "watching": not is_owner and actions.is_watching(request.user, layout=layout),
+        "error": error,
+        "form": form or (LayoutForm.for_layout(layout) if is_owner else None),
+    }, status=status)

@@ -1,13 +1,141 @@
-from django.contrib.auth.decorators import login_required
-from django.http import Http404
-from django.shortcuts import render
+"""Group pages: each POST parses its form and calls one action in web.groups.actions.
 
-from web.groups.actions import my_groups
+Not a member: 404, as for a group that does not exist. A member trying the
+owner's action: 403 (PermissionDenied, raised by the action). A request the
+action refuses (unknown username, the owner leaving): the page again, with
+the reason, status 400.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from web.groups import actions
+from web.groups.forms import GroupNameForm, MemberForm
+from web.groups.models import Group, Membership
+
+
+@login_required
+def group_list(request):
+    return _list_page(request, GroupNameForm())
+
+
+@login_required
+@require_POST
+def create(request):
+    form = GroupNameForm(request.POST)
+    if form.is_valid():
+        try:
+            group = actions.create_group(request.user, name=form.cleaned_data["name"])
+        except ValidationError as error:
+            form.add_error("name", error)
+        else:
+            return redirect("groups:detail", group.pk)
+    return _list_page(request, form, status=400)
 
 
 @login_required
 def detail(request, group_id: int):
-    group = my_groups(request.user).filter(pk=group_id).first()
-    if group is None:
+    return _detail_page(request, _my_group(request, group_id))
+
+
+@login_required
+@require_POST
+def add_member(request, group_id: int):
+    return _member_change(request, group_id, actions.add_member, "add_form", "Added {}.")
+
+
+@login_required
+@require_POST
+def remove_member(request, group_id: int):
+    return _member_change(request, group_id, actions.remove_member, "remove_form", "Removed {}.")
+
+
+@login_required
+@require_POST
+def rename(request, group_id: int):
+    group = _my_group(request, group_id)
+    form = GroupNameForm(request.POST, prefix="rename")
+    if form.is_valid():
+        try:
+            actions.rename_group(request.user, group_id, name=form.cleaned_data["name"])
+        except (Group.DoesNotExist, ValidationError) as error:
+            _not_found_or(error, form, "name")
+        else:
+            return redirect("groups:detail", group_id)
+    return _detail_page(request, group, rename_form=form, status=400)
+
+
+@login_required
+@require_POST
+def delete(request, group_id: int):
+    group = _my_group(request, group_id)
+    actions.delete_group(request.user, group_id)
+    messages.success(request, f"Deleted group {group.name}.")
+    return redirect("groups:list")
+
+
+@login_required
+@require_POST
+def leave(request, group_id: int):
+    group = _my_group(request, group_id)
+    try:
+        actions.leave_group(request.user, group_id)
+    except ValidationError as error:
+        return _detail_page(request, group, leave_error=" ".join(error.messages), status=400)
+    messages.success(request, f"You left {group.name}.")
+    return redirect("groups:list")
+
+
+def _member_change(request, group_id: int, action, form_name: str, done: str):
+    group = _my_group(request, group_id)
+    form = MemberForm(request.POST, prefix=form_name.removesuffix("_form"))
+    if form.is_valid():
+        username = form.cleaned_data["username"].strip()
+        try:
+            action(request.user, group_id, username)
+        except (Group.DoesNotExist, ValidationError) as error:
+            _not_found_or(error, form, "username")
+        else:
+            messages.success(request, done.format(username))
+            return redirect("groups:detail", group_id)
+    return _detail_page(request, group, **{form_name: form}, status=400)
+
+
+def _not_found_or(error, form, field: str) -> None:
+    if isinstance(error, Group.DoesNotExist):
         raise Http404("No such group")
-    return render(request, "groups/detail.html", {"group": group})
+    form.add_error(field, error)
+
+
+def _my_group(request, group_id: int) -> Group:
+    group = actions.my_groups(request.user).filter(pk=group_id).select_related("owner").first()
+    if group is None:
+        # Someone else's group looks exactly like no group.
+        raise Http404("No such group")
+    return group
+
+
+def _list_page(request, form, *, status: int = 200):
+    groups = (actions.my_groups(request.user).select_related("owner")
+              .annotate(member_count=Count("memberships", distinct=True)).order_by("name", "pk"))
+    return render(request, "groups/list.html", {"groups": groups, "form": form}, status=status)
+
+
+def _detail_page(request, group: Group, *, status: int = 200, **forms):
+    is_owner = group.owner_id == request.user.pk
+    context = {
+        "group": group,
+        "is_owner": is_owner,
+        "members": Membership.objects.filter(group=group).select_related("user").order_by("user__username"),
+        "add_form": MemberForm(prefix="add"),
+        "remove_form": MemberForm(prefix="remove"),
+        "rename_form": GroupNameForm(prefix="rename", initial={"name": group.name}),
+        "leave_error": "",
+        **forms,
+    }
+    return render(request, "groups/detail.html", context, status=status)

@@ -1,0 +1,274 @@
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+from django.utils.html import escape
+
+from tests.web.conftest import page_text
+from web.graphs.actions import create_graph, create_layout
+from web.graphs.models import Graph, Watch
+from web.groups.actions import add_member, create_group
+
+pytestmark = pytest.mark.django_db
+
+TRIANGLE = {"elements": {
+    "nodes": [{"data": {"id": "a"}}, {"data": {"id": "b"}}, {"data": {"id": "c"}}],
+    "edges": [{"data": {"source": "a", "target": "b"}}, {"data": {"source": "b", "target": "c"}}],
+}}
+
+
+@pytest.fixture
+def lab(make_user):
+    """Alice's group "Lab", with bob in it; carol is in no group."""
+    alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
+    group = create_group(alice, name="Lab")
+    add_member(alice, group.pk, bob.username)
+    return group, alice, bob, carol
+
+
+def upload(browser, **fields):
+    data = {"name": "Kinase map", "description": "", "tags": "", "group": "", "graph_text": "", **fields}
+    return browser.post("/graphs/new/", data)
+
+
+def test_uploading_a_graph_file(make_user, browser_for):
+    # given alice on the graphs page
+    alice = make_user("alice")
+    browser = browser_for(alice)
+    assert "No graphs yet." in page_text(browser.get("/"))
+
+    # when she uploads a Cytoscape.js file with tags
+    graph_file = SimpleUploadedFile("triangle.json", json.dumps(TRIANGLE).encode(), "application/json")
+    response = upload(browser, tags="signalling, kinases", description="Three nodes.", graph_file=graph_file)
+
+    # then she lands on its page, with its counts and tags
+    assert response.status_code == 302
+    html = page_text(browser.get(response["Location"]))
+    assert "<h1>Kinase map</h1>" in html and "Three nodes." in html and "3 nodes, 2 edges" in html
+    assert '<span class="tag">signalling</span><span class="tag">kinases</span>' in html
+    # and the graphs page lists it, by her, with the same counts and tags
+    html = page_text(browser.get("/"))
+    assert "Kinase map" in html and f"by {alice.username} · 3 nodes" in html and '<span class="tag">kinases</span>' in html
+
+
+def test_uploading_pasted_json_shared_with_a_group(lab, browser_for):
+    # given alice and bob in Lab
+    group, alice, bob, _ = lab
+
+    # when alice pastes a graph and shares it with Lab
+    response = upload(browser_for(alice), graph_text=json.dumps(TRIANGLE), group=group.pk)
+
+    # then bob sees it in his list, shared with Lab
+    assert response.status_code == 302
+    assert "Kinase map" in page_text(browser_for(bob).get("/"))
+    assert "Shared with: Lab" in page_text(browser_for(bob).get(response["Location"]))
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("{not json", "not valid JSON: Expecting property name enclosed in double quotes"),
+    ('{"elements": {"nodes": [{"data": {}}]}}', "node 1 has no id"),
+    ('{"elements": {"nodes": [{"data": {"id": "a"}}], "edges": [{"data": {"source": "a", "target": "zz"}}]}}',
+     "edge 1 has target 'zz', which is not a node"),
+])
+def test_a_bad_graph_is_refused_with_the_reason(make_user, browser_for, text, reason):
+    browser = browser_for(make_user("alice"))
+
+    for given in ({"graph_text": text}, {"graph_file": SimpleUploadedFile("g.json", text.encode())}):
+        response = upload(browser, **given)
+
+        assert response.status_code == 400
+        assert escape(reason) in page_text(response)
+    assert not Graph.objects.exists()
+
+
+@override_settings(GRAPH_MAX_BYTES=40)
+def test_a_graph_over_the_size_limit_is_refused(make_user, browser_for):
+    browser = browser_for(make_user("alice"))
+    text = json.dumps(TRIANGLE)
+
+    for given in ({"graph_text": text}, {"graph_file": SimpleUploadedFile("g.json", text.encode())}):
+        response = upload(browser, **given)
+
+        assert response.status_code == 400
+        assert f"the graph is {len(text):,} bytes; the limit is 40" in page_text(response)
+    assert not Graph.objects.exists()
+
+
+def test_a_file_and_pasted_text_together_are_refused(make_user, browser_for):
+    graph_file = SimpleUploadedFile("g.json", json.dumps(TRIANGLE).encode())
+    response = upload(browser_for(make_user("alice")), graph_text=json.dumps(TRIANGLE), graph_file=graph_file)
+
+    assert response.status_code == 400
+    assert "give the graph as a file or as pasted text, not both" in page_text(response)
+    assert not Graph.objects.exists()
+
+
+def test_someone_elses_graph_and_layout_are_not_found(lab, browser_for):
+    # given alice's private graph with a private layout, and carol outside every group
+    _, alice, bob, carol = lab
+    graph = create_graph(alice, name="Private", graph_json=TRIANGLE)
+    layout = create_layout(alice, graph.pk, name="Mine", positions={"a": {"x": 1, "y": 2}})
+
+    # then to carol they do not exist, whatever she tries
+    browser = browser_for(carol)
+    assert browser.get(f"/graphs/{graph.pk}/").status_code == 404
+    assert browser.get(f"/graphs/{graph.pk}/layouts/{layout.pk}/").status_code == 404
+    assert browser.post(f"/graphs/{graph.pk}/edit/", {"edit-name": "Taken"}).status_code == 404
+    assert browser.post(f"/graphs/{graph.pk}/watch/").status_code == 404
+    assert browser.post(f"/graphs/{graph.pk}/layouts/{layout.pk}/delete/").status_code == 404
+    assert Graph.objects.get(pk=graph.pk).name == "Private"
+
+
+def test_a_private_layout_of_a_shared_graph_is_not_found_by_others(lab, browser_for):
+    group, alice, bob, _ = lab
+    graph = create_graph(alice, name="Shared", graph_json=TRIANGLE, group_id=group.pk)
+    layout = create_layout(alice, graph.pk, name="Draft")
+
+    assert browser_for(bob).get(f"/graphs/{graph.pk}/").status_code == 200
+    assert browser_for(bob).get(f"/graphs/{graph.pk}/layouts/{layout.pk}/").status_code == 404
+
+
+def test_the_owner_shares_and_unshares(lab, browser_for):
+    # given alice's private graph
+    group, alice, bob, _ = lab
+    graph = create_graph(alice, name="Kinase map", graph_json=TRIANGLE)
+    browser = browser_for(alice)
+    assert "Shared with: nobody" in page_text(browser.get(f"/graphs/{graph.pk}/"))
+    assert browser_for(bob).get(f"/graphs/{graph.pk}/").status_code == 404
+
+    # when she shares it with Lab
+    response = browser.post(f"/graphs/{graph.pk}/share/", {"share-group": group.pk}, follow=True)
+
+    # then the page says so and bob can open it
+    assert "Shared with: Lab" in page_text(response)
+    assert browser_for(bob).get(f"/graphs/{graph.pk}/").status_code == 200
+
+    # when she unshares it
+    response = browser.post(f"/graphs/{graph.pk}/unshare/", {"group": group.pk}, follow=True)
+
+    # then it is hers alone again
+    assert "Shared with: nobody" in page_text(response)
+    assert browser_for(bob).get(f"/graphs/{graph.pk}/").status_code == 404
+
+
+def test_a_member_cannot_change_someone_elses_graph(lab, browser_for):
+    group, alice, bob, _ = lab
+    graph = create_graph(alice, name="Kinase map", graph_json=TRIANGLE, group_id=group.pk)
+    browser = browser_for(bob)
+
+    html = page_text(browser.get(f"/graphs/{graph.pk}/"))
+    assert "Delete graph" not in html and "Save changes" not in html
+    assert browser.post(f"/graphs/{graph.pk}/edit/", {"edit-name": "Bob's"}).status_code == 403
+    assert browser.post(f"/graphs/{graph.pk}/delete/").status_code == 403
+    assert Graph.objects.get(pk=graph.pk).name == "Kinase map"
+
+
+def test_the_owner_edits_and_replaces_the_json(make_user, browser_for):
+    alice = make_user("alice")
+    graph = create_graph(alice, name="Kinase map", graph_json={"elements": []})
+    browser = browser_for(alice)
+
+    response = browser.post(f"/graphs/{graph.pk}/edit/", {
+        "edit-name": "Kinase map v2", "edit-description": "Now with nodes", "edit-tags": "kinases",
+        "edit-graph_text": json.dumps(TRIANGLE)}, follow=True)
+
+    html = page_text(response)
+    assert "<h1>Kinase map v2</h1>" in html and "3 nodes, 2 edges" in html and '<span class="tag">kinases</span>' in html
+
+
+def test_a_bad_replacement_keeps_the_graph_and_shows_why(make_user, browser_for):
+    alice = make_user("alice")
+    graph = create_graph(alice, name="Kinase map", graph_json=TRIANGLE)
+
+    response = browser_for(alice).post(f"/graphs/{graph.pk}/edit/", {
+        "edit-name": "Kinase map", "edit-graph_text": '{"elements": {"nodes": [{"data": {}}]}}'})
+
+    assert response.status_code == 400
+    assert "node 1 has no id" in page_text(response)
+    assert Graph.objects.get(pk=graph.pk).node_count == 3
+
+
+def test_watching_and_unwatching_a_graph(lab, browser_for):
+    # given bob seeing alice's graph in Lab
+    group, alice, bob, _ = lab
+    graph = create_graph(alice, name="Kinase map", graph_json=TRIANGLE, group_id=group.pk)
+    browser = browser_for(bob)
+    assert ">Watch</button>" in page_text(browser.get(f"/graphs/{graph.pk}/"))
+
+    # when he watches it
+    html = page_text(browser.post(f"/graphs/{graph.pk}/watch/", follow=True))
+
+    # then the page offers to stop
+    assert ">Stop watching</button>" in html
+    assert Watch.objects.filter(user=bob, graph=graph).exists()
+
+    # when he stops
+    html = page_text(browser.post(f"/graphs/{graph.pk}/unwatch/", follow=True))
+
+    # then he can watch again
+    assert ">Watch</button>" in html
+    assert not Watch.objects.filter(user=bob, graph=graph).exists()
+
+
+def test_the_owner_is_not_offered_to_watch_and_is_told_why_if_trying(make_user, browser_for):
+    alice = make_user("alice")
+    graph = create_graph(alice, name="Kinase map", graph_json=TRIANGLE)
+    browser = browser_for(alice)
+    assert ">Watch</button>" not in page_text(browser.get(f"/graphs/{graph.pk}/"))
+
+    response = browser.post(f"/graphs/{graph.pk}/watch/")
+
+    assert response.status_code == 400
+    assert "you own this graph: you hear of it already" in page_text(response)
+
+
+def test_saving_a_shared_layout_that_a_member_then_watches(lab, browser_for):
+    # given alice's graph in Lab
+    group, alice, bob, _ = lab
+    graph = create_graph(alice, name="Kinase map", graph_json=TRIANGLE, group_id=group.pk)
+
+    # when alice saves a layout shared with everyone who sees the graph
+    response = browser_for(alice).post(f"/graphs/{graph.pk}/layouts/new/", {
+        "layout-name": "Circle", "layout-positions": '{"a": {"x": 0, "y": 10}}', "layout-shared": "on"})
+
+    # then it has its own page, which bob sees in the graph's layouts and can watch
+    assert response.status_code == 302
+    layout_url = response["Location"]
+    assert "Circle" in page_text(browser_for(bob).get(f"/graphs/{graph.pk}/"))
+    html = page_text(browser_for(bob).get(layout_url))
+    assert "<h1>Circle</h1>" in html and "shared with everyone who sees the graph" in html
+    html = page_text(browser_for(bob).post(layout_url + "watch/", follow=True))
+    assert ">Stop watching</button>" in html
+    html = page_text(browser_for(bob).post(layout_url + "unwatch/", follow=True))
+    assert ">Watch</button>" in html
+    # and bob cannot change it
+    assert browser_for(bob).post(layout_url + "edit/", {"layout-name": "Mine"}).status_code == 403
+
+
+def test_layout_positions_that_are_not_json_are_refused(make_user, browser_for):
+    alice = make_user("alice")
+    graph = create_graph(alice, name="Kinase map", graph_json=TRIANGLE)
+
+    response = browser_for(alice).post(f"/graphs/{graph.pk}/layouts/new/", {
+        "layout-name": "Circle", "layout-positions": "{a: 1}"})
+
+    assert response.status_code == 400
+    assert "not valid JSON" in page_text(response)
+    assert not graph.layouts.exists()
+
+
+def test_the_owner_edits_and_deletes_a_layout(make_user, browser_for):
+    alice = make_user("alice")
+    graph = create_graph(alice, name="Kinase map", graph_json=TRIANGLE)
+    layout = create_layout(alice, graph.pk, name="Circle")
+    browser = browser_for(alice)
+    url = f"/graphs/{graph.pk}/layouts/{layout.pk}/"
+
+    html = page_text(browser.post(url + "edit/", {"layout-name": "Ring", "layout-positions": '{"b": {"x": 1, "y": 1}}'},
+                                  follow=True))
+    assert "<h1>Ring</h1>" in html and "1 position" in html and "private" in html
+
+    response = browser.post(url + "delete/", follow=True)
+    assert "Deleted layout Ring." in page_text(response)
+    assert browser.get(url).status_code == 404

@@ -1,0 +1,26 @@
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+
+from web.accounts.models import KINDS, NotificationPreferences
+
+KIND_LABELS = {"owner": "What you do", "group": "Your groups", "watching": "What you watch"}
+
+
+class SignUpForm(UserCreationForm):
+    email = forms.EmailField()
+
+    class Meta(UserCreationForm.Meta):
+        fields = ("username", "email")
+
+
+class PreferencesForm(forms.ModelForm):
+    """One "in the app" and one "in the email digest" switch per kind, and the digest itself."""
+
+    class Meta:
+        model = NotificationPreferences
+        fields = (*(f"app_{kind}" for kind in KINDS), *(f"mail_{kind}" for kind in KINDS), "digest")
+        labels = {"digest": "Send me the email digest"}
+
+    def rows(self):
+        """(label, app field, mail field) per kind, for the table on the profile page."""
+        return [(KIND_LABELS[kind], self[f"app_{kind}"], self[f"mail_{kind}"]) for kind in KINDS]
