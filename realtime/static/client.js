@@ -40,16 +40,37 @@
     return e;
   }
 
-  function link(n) { var a = el("a", "", n.text); a.href = n.link || "#"; return a; }
+  function hidden(name, value) {
+    var input = el("input");
+    input.type = "hidden"; input.name = name; input.value = value;
+    return input;
+  }
 
-  function markForm(n, verb) {
+  // A POST to /notifications/<id>/<verb>/, as the page renders it: the list's
+  // forms come back to the list the user is on (its filters and page).
+  function postForm(n, verb, cls, label) {
     var token = document.querySelector("input[name=csrfmiddlewaretoken]");
-    var form = el("form", "mark mark-" + verb), input = el("input"), button = el("button", "", "Mark " + verb);
+    var form = el("form", cls), button = el("button", verb === "open" ? "link" : "", label);
     form.method = "post";
     form.action = "/notifications/" + n.id + "/" + verb + "/";
-    input.type = "hidden"; input.name = "csrfmiddlewaretoken"; input.value = token ? token.value : "";
-    form.appendChild(input); form.appendChild(button);
+    button.type = "submit";
+    form.appendChild(hidden("csrfmiddlewaretoken", token ? token.value : ""));
+    if (location.pathname.indexOf("/notifications/") === 0) form.appendChild(hidden("next", location.pathname + location.search));
+    form.appendChild(button);
     return form;
+  }
+
+  // Opening is a POST too: it marks the notification read, then goes to its link.
+  function openForm(n) { return postForm(n, "open", "open", n.text); }
+  function markForm(n, verb) { return postForm(n, verb, "mark mark-" + verb, "Mark " + verb); }
+
+  // The list says which notifications belong in it: none on an older page or
+  // under a filter the browser cannot check (words, a target), else those of
+  // its kind (data-kind, blank for any).
+  function belongs(list, n) {
+    if (list.getAttribute("data-live-insert") !== "1") return false;
+    var kind = list.getAttribute("data-kind");
+    return !kind || kind === n.kind;
   }
 
   function item(id) {
@@ -59,19 +80,20 @@
 
   function added(n) {
     var list = $("notification-list"), toasts = $("toasts");
-    if (list && !item(n.id)) {
+    if (list && belongs(list, n) && !item(n.id)) {
       var empty = $("notification-empty"), li = el("li", "notification unread");
       if (empty) empty.remove();
       li.setAttribute("data-id", n.id);
-      li.appendChild(link(n));
-      li.appendChild(el("span", "muted", " " + n.kind + " · just now"));
+      li.setAttribute("data-kind", n.kind);
+      li.appendChild(openForm(n));
+      li.appendChild(el("span", "muted", " " + n.kind + " · " + n.actor + " · just now"));
       li.appendChild(markForm(n, "read"));
       li.appendChild(markForm(n, "unread"));
       list.insertBefore(li, list.firstChild);
     }
     if (toasts) {
       var toast = el("div", "toast");
-      toast.appendChild(link(n));
+      toast.appendChild(openForm(n));
       toasts.appendChild(toast);
       setTimeout(function () { toast.remove(); }, TOAST_MS);
     }

@@ -8,4 +8,5 @@ urlpatterns = [
     path("read-all/", views.read_all, name="read_all"),
     path("<int:notification_id>/read/", views.read, name="read"),
     path("<int:notification_id>/unread/", views.unread, name="unread"),
+    path("<int:notification_id>/open/", views.open_notification, name="open"),
 ]

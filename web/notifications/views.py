@@ -1,18 +1,49 @@
+"""The notifications page: the list, its filters and cursor paging, and the read-state changes.
+
+Every change is a POST that calls one action in web.notifications.actions,
+then goes back to the list the user was on (the form's ``next``).
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
 from web.notifications import actions
+from web.notifications.forms import FilterForm
 from web.notifications.models import Notification
-
-PAGE_SIZE = 50
+from web.notifications.queries import BadFilter, NotificationFilter, page_of, parse_paging
 
 
 @login_required
+@require_GET
 def index(request):
-    notifications = Notification.objects.filter(user=request.user).order_by("-id")[:PAGE_SIZE]
-    return render(request, "notifications/index.html", {"notifications": notifications})
+    try:
+        flt = NotificationFilter.from_params(request.GET)
+        before, _ = parse_paging(request.GET)  # 50 a page, always: the page ignores ``limit``
+    except BadFilter as error:
+        return _bad_filter(request, error)
+    page = page_of(request.user, flt, before=before)
+    params = flt.as_params()
+    return render(request, "notifications/index.html", {
+        "rows": [(n, reasons_in_words(n)) for n in page.notifications],
+        "filter": flt,
+        "filter_form": FilterForm.showing(flt),
+        "filter_params": params,
+        "older_url": "?" + urlencode({**params, "before": page.next_before}) if page.next_before else "",
+        "newest_url": "?" + urlencode(params) if before is not None else "",
+        # A notification that arrives while the page is open belongs at its top only when nothing
+        # filters it out here: the newest page, no words or target the browser cannot check.
+        "target_label": flt.target.replace(":", " "),
+        "without_target_url": "?" + urlencode({k: v for k, v in params.items() if k != "target"}),
+        "live_insert": before is None and not flt.q and not flt.target and flt.state != "read",
+        "next": request.get_full_path(),
+    })
 
 
 @login_required
@@ -29,9 +60,49 @@ def unread(request, notification_id: int):
 
 @login_required
 @require_POST
+def open_notification(request, notification_id: int):
+    try:
+        link = actions.open_notification(request.user, notification_id)
+    except Notification.DoesNotExist:
+        raise Http404("No such notification") from None
+    if link and link.startswith("/") and url_has_allowed_host_and_scheme(link, allowed_hosts={request.get_host()}):
+        return redirect(link)
+    messages.info(request, "What this notification was about is gone.")
+    return redirect(_next(request))
+
+
+@login_required
+@require_POST
 def read_all(request):
-    actions.mark_all_read(request.user)
-    return redirect("notifications:index")
+    """Mark read all unread notifications, or, given filter fields, those matching them."""
+    try:
+        flt = NotificationFilter.from_params(request.POST)
+    except BadFilter as error:
+        return _bad_filter(request, error)
+    count = actions.mark_all_read(request.user, None if flt.is_empty else flt)
+    messages.success(request, f"Marked {count} notification{'' if count == 1 else 's'} read.")
+    return redirect(_next(request))
+
+
+def reasons_in_words(notification) -> list[str]:
+    """Why the user was told, in short words: "member of Lab", "watching graph Kinase map"."""
+    words = []
+    for reason in notification.reasons:
+        kind = reason.get("kind")
+        if kind == "owner":
+            phrase = "you did this"
+        elif kind == "group" and reason.get("about_you"):
+            phrase = {"added": "you were added", "removed": "you were removed"}.get(notification.verb, "about you")
+        elif kind == "group":
+            phrase = f"member of {reason.get('group', {}).get('name', 'a group')}"
+        elif kind == "watching":
+            watched = reason.get("watched", {})
+            phrase = f"watching {watched.get('type', '')} {watched.get('name', '')}".strip()
+        else:
+            continue
+        if phrase not in words:
+            words.append(phrase)
+    return words
 
 
 def _change(request, action, notification_id: int):
@@ -39,4 +110,25 @@ def _change(request, action, notification_id: int):
         action(request.user, notification_id)
     except Notification.DoesNotExist:
         raise Http404("No such notification") from None
-    return redirect("notifications:index")
+    return redirect(_next(request))
+
+
+def _next(request) -> str:
+    """Back to the list the form was on; only ever a path of this page, never elsewhere."""
+    wanted = request.POST.get("next") or ""
+    index = reverse("notifications:index")
+    if (wanted.startswith(index) and "\\" not in wanted and not any(ord(c) < 32 for c in wanted)
+            and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()})):
+        return wanted
+    return index
+
+
+def _bad_filter(request, error: BadFilter):
+    return render(request, "notifications/index.html", {
+        "rows": [],
+        "error": str(error),
+        "filter_form": FilterForm.showing(NotificationFilter()),
+        "filter_params": {},
+        "live_insert": False,
+        "next": reverse("notifications:index"),
+    }, status=400)
