@@ -32,7 +32,7 @@ class Told(NamedTuple):
 @dataclass(frozen=True)
 class Outcome:
     result: object  # what the action returned
-    event_ids: tuple[str, ...]  # the outbox rows (events) it wrote
+    events: tuple[dict, ...]  # the events it wrote to the outbox, as Kafka carried them
     action_id: str | None  # None when it wrote none: nobody can be told
 
     @property
@@ -45,9 +45,10 @@ class Outcome:
         notifications = Notification.objects.filter(action_id=self.action_id).select_related("user")
         return {n.user: Told(n.kind, n.verb, n.text, n.reasons) for n in notifications}
 
-    def got_nothing(self, *users) -> bool:
-        told = self.told
-        return not any(user in told for user in users)
+    def kinds_naming(self, user) -> list[str]:
+        """The kind of each event of the action that names ``user`` among its recipients."""
+        return [event["kind"] for event in self.events
+                if user.pk in (recipient["user"] for recipient in event["recipients"])]
 
 
 def through_pipeline(action, *args, **kwargs) -> Outcome:
@@ -58,15 +59,16 @@ def through_pipeline(action, *args, **kwargs) -> Outcome:
     # processes only relay it), so the new rows are this action's.
     before = set(OutboxEvent.objects.values_list("id", flat=True))
     result = action(*args, **kwargs)
-    written = list(OutboxEvent.objects.exclude(id__in=before).values_list("id", "payload"))
-    event_ids = tuple(str(event_id) for event_id, _ in written)
-    action_ids = {payload["action_id"] for _, payload in written}
+    rows = list(OutboxEvent.objects.exclude(id__in=before).values_list("id", "payload"))
+    events = tuple(payload for _, payload in rows)
+    action_ids = {event["action_id"] for event in events}
     assert len(action_ids) <= 1, f"one action wrote events of several actions: {sorted(action_ids)}"
-    _wait_until_delivered(event_ids, action.__name__)
-    return Outcome(result, event_ids, action_ids.pop() if action_ids else None)
+    # The outbox row's id is the event's id, which delivery marks processed.
+    _wait_until_delivered(tuple(row_id for row_id, _ in rows), action.__name__)
+    return Outcome(result, events, action_ids.pop() if action_ids else None)
 
 
-def _wait_until_delivered(event_ids: tuple[str, ...], action_name: str) -> None:
+def _wait_until_delivered(event_ids: tuple, action_name: str) -> None:
     from web.notifications.models import ProcessedEvent
 
     if not event_ids:
