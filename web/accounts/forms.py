@@ -21,6 +21,13 @@ class PreferencesForm(forms.ModelForm):
         fields = (*(f"app_{kind}" for kind in KINDS), *(f"mail_{kind}" for kind in KINDS), "digest")
         labels = {"digest": "Send me the email digest"}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The table's headings name the columns; each box still needs a name of its own for a screen reader.
+        for kind in KINDS:
+            self.fields[f"app_{kind}"].widget.attrs["aria-label"] = f"{KIND_LABELS[kind]}: in the app"
+            self.fields[f"mail_{kind}"].widget.attrs["aria-label"] = f"{KIND_LABELS[kind]}: in the email digest"
+
     def rows(self):
         """(label, app field, mail field) per kind, for the table on the profile page."""
         return [(KIND_LABELS[kind], self[f"app_{kind}"], self[f"mail_{kind}"]) for kind in KINDS]

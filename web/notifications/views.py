@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from web.notifications import actions
 from web.notifications.forms import FilterForm
@@ -21,7 +21,7 @@ from web.notifications.queries import BadFilter, NotificationFilter, page_of, pa
 
 
 @login_required
-@require_GET
+@require_safe
 def index(request):
     try:
         flt = NotificationFilter.from_params(request.GET)
