@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "web.graphs",
     "web.notifications",
     "web.outbox",
+    "web.api",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +180,36 @@ GRAPH_MAX_BYTES = env_int("GRAPH_MAX_BYTES", 5 * 1024 * 1024)
 # for the rest of a request that carries a graph of the largest size.
 DATA_UPLOAD_MAX_MEMORY_SIZE = GRAPH_MAX_BYTES + 256 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# The JSON API (web/api, README "The JSON API"): a token or the session
+# (with CSRF), JSON bodies only, every error as {"error", "detail"}.
+REST_FRAMEWORK = {
+    # Token first: DRF takes the 401 challenge (WWW-Authenticate) from the first class.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["web.api.parsing.JSONBodyParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "web.api.errors.handle_exception",
+    "DEFAULT_SCHEMA_CLASS": "web.api.schema.BeaconAutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Beacon API",
+    "DESCRIPTION": "Notifications, preferences, groups, graphs and layouts. Errors are "
+                   '{"error": <code>, "detail": <what was wrong>}.',
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Request bodies get components of their own, so required/read-only fields are exact each way.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "web.api.schema.forbid_unknown_fields"],
+    # Served by web/api/docs.py from the sidecar package: no CDN, no static-files pipeline.
+    "SWAGGER_UI_DIST": "/api/v1/docs/assets/swagger-ui-dist",
+    "SWAGGER_UI_FAVICON_HREF": "/api/v1/docs/assets/swagger-ui-dist/favicon-32x32.png",
+    "REDOC_DIST": "/api/v1/docs/assets/redoc",
+}
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)

@@ -1,0 +1,149 @@
+"""The notification list, the unread count and read state.
+
+The list is what clients poll, so it stays lean: one query for the page, one
+for the count and cursor, and each notification's dict is built directly
+(Notification.as_event_payload, the shape the realtime stream uses).
+"""
+
+from urllib.parse import urlencode
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from web.api.parsing import StrictSerializer, parse
+from web.notifications import actions, stream
+from web.notifications.models import Kind
+from web.notifications.queries import (
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    STATES,
+    TARGET_TYPES,
+    NotificationFilter,
+    page_of,
+    parse_paging,
+)
+
+TARGET_PATTERN = r"^(graph|layout|group):[1-9][0-9]{0,17}$"
+LARGEST_ID = 10**18 - 1  # parse_paging reads at most 18 digits
+
+
+class TargetSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=TARGET_TYPES)
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class NotificationSerializer(serializers.Serializer):
+    """One notification, as answered (documentation only: answers are built by as_event_payload)."""
+
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Kind.values)
+    verb = serializers.CharField()
+    actor = serializers.CharField(help_text="the name of who acted")
+    target = TargetSerializer()
+    text = serializers.CharField(help_text="the sentence to show, plain text")
+    link = serializers.CharField(help_text='where the target is; "" when it is gone')
+    reasons = serializers.ListField(child=serializers.DictField(), help_text="why this user was told")
+    created = serializers.DateTimeField()
+    read_at = serializers.DateTimeField(allow_null=True)
+    mailed_at = serializers.DateTimeField(allow_null=True)
+
+
+class NotificationPageSerializer(serializers.Serializer):
+    results = NotificationSerializer(many=True)
+    next = serializers.URLField(allow_null=True, help_text="the next (older) page, null at the end")
+    unread = serializers.IntegerField()
+    cursor = serializers.IntegerField(help_text="the user's stream position: start a realtime poll from it")
+
+
+class UnreadCountSerializer(serializers.Serializer):
+    unread = serializers.IntegerField()
+    cursor = serializers.IntegerField()
+
+
+class ReadAllInput(StrictSerializer):
+    kind = serializers.ChoiceField(choices=Kind.values, required=False, allow_blank=True)
+    q = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    target = serializers.RegexField(TARGET_PATTERN, required=False, allow_blank=True,
+                                    help_text="graph:<id>, layout:<id> or group:<id>")
+
+
+class ReadAllSerializer(UnreadCountSerializer):
+    marked = serializers.IntegerField(help_text="how many were marked read")
+
+
+FILTER_PARAMETERS = [
+    OpenApiParameter("kind", str, enum=Kind.values, description="only this kind"),
+    OpenApiParameter("q", {"type": "string", "maxLength": 200},
+                     description="words the notification contains (each as a word or its start)"),
+    OpenApiParameter("target", str, pattern=TARGET_PATTERN,
+                     description="graph:<id> (the graph and its layouts), layout:<id> or group:<id>"),
+]
+LIST_PARAMETERS = [
+    OpenApiParameter("state", str, enum=list(STATES), description="read state; all by default"),
+    *FILTER_PARAMETERS,
+    OpenApiParameter("before", {"type": "integer", "minimum": 1, "maximum": LARGEST_ID},
+                     description="the page after this id (take it from next)"),
+    OpenApiParameter("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+                     description=f"page size, {PAGE_SIZE} by default"),
+]
+
+
+class NotificationList(APIView):
+    @extend_schema(parameters=LIST_PARAMETERS, responses=NotificationPageSerializer,
+                   summary="My notifications, newest first, filtered and paged by id")
+    def get(self, request):
+        flt = NotificationFilter.from_params(request.query_params)
+        before, limit = parse_paging(request.query_params)
+        page = page_of(request.user, flt, before=before, limit=limit)
+        cursor, unread = stream.current(request.user.pk)
+        return Response({
+            "results": [notification.as_event_payload() for notification in page.notifications],
+            "next": self._next_url(request, flt, page.next_before),
+            "unread": unread,
+            "cursor": cursor,
+        })
+
+    @staticmethod
+    def _next_url(request, flt: NotificationFilter, next_before: int | None) -> str | None:
+        if next_before is None:
+            return None
+        params = {**flt.as_params(), "before": next_before}
+        if request.query_params.get("limit"):
+            params["limit"] = request.query_params["limit"]
+        return request.build_absolute_uri(f"{request.path}?{urlencode(params)}")
+
+
+class UnreadCount(APIView):
+    @extend_schema(responses=UnreadCountSerializer, summary="My unread count, and the cursor to poll from")
+    def get(self, request):
+        cursor, unread = stream.current(request.user.pk)
+        return Response({"unread": unread, "cursor": cursor})
+
+
+class MarkRead(APIView):
+    change = staticmethod(actions.mark_read)
+
+    @extend_schema(request=None, responses={200: NotificationSerializer}, summary="Mark one notification read")
+    def post(self, request, pk: int):
+        return Response(self.change(request.user, pk).as_event_payload())
+
+
+class MarkUnread(MarkRead):
+    change = staticmethod(actions.mark_unread)
+
+    @extend_schema(request=None, responses={200: NotificationSerializer}, summary="Mark one notification unread")
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+
+class MarkAllRead(APIView):
+    @extend_schema(request=ReadAllInput, responses={200: ReadAllSerializer},
+                   summary="Mark read every unread notification, or those matching kind, q and target")
+    def post(self, request):
+        flt = NotificationFilter.from_params(parse(ReadAllInput, request))
+        marked = actions.mark_all_read(request.user, None if flt.is_empty else flt)
+        cursor, unread = stream.current(request.user.pk)
+        return Response({"marked": marked, "unread": unread, "cursor": cursor})

@@ -1,0 +1,36 @@
+"""The user's notification preferences: which kinds they are told of in the app and by mail."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from web.accounts.actions import PREFERENCE_FIELDS, update_preferences
+from web.accounts.preferences import preferences_of
+from web.api.parsing import StrictSerializer, parse
+
+
+class PreferencesSerializer(StrictSerializer):
+    app_owner = serializers.BooleanField(help_text="in the app: what I do myself")
+    app_group = serializers.BooleanField(help_text="in the app: what happens in my groups")
+    app_watching = serializers.BooleanField(help_text="in the app: what happens to what I watch")
+    mail_owner = serializers.BooleanField()
+    mail_group = serializers.BooleanField()
+    mail_watching = serializers.BooleanField()
+    digest = serializers.BooleanField(help_text="the mailed digest at all")
+
+
+class Preferences(APIView):
+    @extend_schema(responses=PreferencesSerializer, summary="My notification preferences")
+    def get(self, request):
+        return Response(_as_dict(preferences_of(request.user)))
+
+    @extend_schema(request=PreferencesSerializer, responses=PreferencesSerializer,
+                   summary="Change some of my notification preferences")
+    def patch(self, request):
+        changes = parse(PreferencesSerializer, request, partial=True)
+        return Response(_as_dict(update_preferences(request.user, **changes)))
+
+
+def _as_dict(prefs) -> dict:
+    return {field: getattr(prefs, field) for field in PREFERENCE_FIELDS}

@@ -1,0 +1,42 @@
+"""The OpenAPI schema: every operation lists the errors it can answer, and bodies allow no unknown fields."""
+
+from drf_spectacular.openapi import AutoSchema
+
+from web.api.errors import ErrorSerializer
+
+BODY_METHODS = ("POST", "PUT", "PATCH")
+
+
+class BeaconAutoSchema(AutoSchema):
+    """Adds the error answers (web.api.errors) each operation can give, so responses are exact."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code in self._error_codes():
+            responses.setdefault(str(code), self._get_response_for_code(ErrorSerializer, str(code),
+                                                                        direction=direction))
+        return responses
+
+    def _error_codes(self) -> list[int]:
+        codes = []
+        parameters = self._get_parameters()
+        has_body = self.method in BODY_METHODS and self.get_request_serializer() is not None
+        if has_body or any(p["in"] == "query" for p in parameters):
+            codes.append(400)
+        if self.view.authentication_classes:
+            codes += [401, 403]
+        elif getattr(self.view, "may_refuse", False):
+            codes.append(403)
+        if any(p["in"] == "path" for p in parameters):
+            codes.append(404)
+        if has_body:
+            codes += [413, 415]
+        return codes
+
+
+def forbid_unknown_fields(result, generator, request, public):
+    """SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]: request bodies are refused with unknown fields (parsing.py)."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and component.get("type") == "object":
+            component["additionalProperties"] = False
+    return result

@@ -1,0 +1,35 @@
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from web.api import auth, docs, graphs, groups, layouts, notifications, preferences
+from web.api.errors import no_such_endpoint
+
+app_name = "api"
+urlpatterns = [
+    path("auth/token/", auth.ObtainToken.as_view(), name="token"),
+    path("notifications/", notifications.NotificationList.as_view(), name="notifications"),
+    path("notifications/unread-count/", notifications.UnreadCount.as_view(), name="unread-count"),
+    path("notifications/read-all/", notifications.MarkAllRead.as_view(), name="read-all"),
+    path("notifications/<int:pk>/read/", notifications.MarkRead.as_view(), name="notification-read"),
+    path("notifications/<int:pk>/unread/", notifications.MarkUnread.as_view(), name="notification-unread"),
+    path("preferences/", preferences.Preferences.as_view(), name="preferences"),
+    path("groups/", groups.GroupList.as_view(), name="groups"),
+    path("groups/<int:pk>/", groups.GroupDetail.as_view(), name="group"),
+    path("groups/<int:pk>/members/", groups.GroupMembers.as_view(), name="group-members"),
+    # Django's usernames: letters, digits and @.+-_
+    re_path(r"^groups/(?P<pk>[0-9]+)/members/(?P<username>[\w.@+-]+)/$", groups.GroupMember.as_view(),
+            name="group-member"),
+    path("graphs/", graphs.GraphList.as_view(), name="graphs"),
+    path("graphs/<int:pk>/", graphs.GraphDetail.as_view(), name="graph"),
+    path("graphs/<int:pk>/share/", graphs.ShareGraph.as_view(), name="graph-share"),
+    path("graphs/<int:pk>/unshare/", graphs.UnshareGraph.as_view(), name="graph-unshare"),
+    path("graphs/<int:pk>/watch/", graphs.WatchGraph.as_view(), name="graph-watch"),
+    path("graphs/<int:pk>/layouts/", graphs.GraphLayouts.as_view(), name="graph-layouts"),
+    path("layouts/<int:pk>/", layouts.LayoutDetail.as_view(), name="layout"),
+    path("layouts/<int:pk>/watch/", layouts.WatchLayout.as_view(), name="layout-watch"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("docs/assets/<path:path>", docs.asset, name="docs-asset"),
+    re_path(r"", no_such_endpoint),  # last: anything else under the API is a JSON 404
+]
