@@ -58,7 +58,8 @@ def beacon(stack_database, django_db_blocker):
         "LOG_LEVEL": "INFO",
         "PYTHONUNBUFFERED": "1",
     }
-    processes = ProcfileStack(STACK_PROCESSES, env, ROOT / "var" / "test-logs")
+    # Logs of this run alone: a second run at once must not satisfy our waits with its lines.
+    processes = ProcfileStack(STACK_PROCESSES, env, ROOT / "var" / "test-logs" / str(os.getpid()))
     processes.start()
     try:
         base_url = f"http://127.0.0.1:{ports['BEACON_PORT']}"
