@@ -81,3 +81,24 @@ def test_each_users_events_are_numbered_one_by_one(make_user):
     assert list(StreamEvent.objects.filter(user=bob).order_by("seq").values_list("seq", flat=True)) == [1, 2, 3, 4]
     assert UserStream.objects.get(user=bob).unread == 4
     assert not StreamEvent.objects.filter(user=alice).exists()
+
+
+def test_a_watcher_who_turned_watching_off_since_the_action_is_told_as_a_member(make_user):
+    from web.accounts.models import NotificationPreferences
+    from web.notifications.events import Target, new_event
+
+    # given an event telling carol, a watcher in the group, as a watcher
+    alice, carol = make_user("alice"), make_user("carol")
+    lab = create_group(alice, name="Lab")
+    reasons = [{"kind": "watching", "watched": {"type": "graph", "id": 1, "name": "Map"}},
+               {"kind": "group", "group": {"id": lab.pk, "name": "Lab"}}]
+    event = new_event(action_id="5d1e2c3b-7a8f-4f60-8b1e-9a0c2d3e4f50", kind="watching", verb="updated", actor=alice,
+                      target=Target("graph", 1, "Map", graph_id=1, graph_name="Map"),
+                      recipients=[{"user": carol.pk, "reasons": reasons}])
+    # when she turns watching off before it is delivered
+    NotificationPreferences.objects.create(user=carol, app_watching=False)
+    deliver(event)
+    # then she is told as a member of the group, with both reasons kept
+    [told] = Notification.objects.filter(user=carol)
+    assert (told.kind, told.group_name, told.reasons) == ("group", "Lab", reasons)
+    assert told.text == f"{alice.username} updated graph “Map”, shared with “Lab”."

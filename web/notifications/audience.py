@@ -67,11 +67,11 @@ class Audience:
         by_event: dict[tuple[str, int | None], list[dict]] = defaultdict(list)
         for user_id in sorted(self._reasons):
             reasons = self._reasons[user_id]
-            kind = _kind_for(user_id, reasons, self.actor.pk, off.get(user_id, frozenset()))
-            if kind is None:
+            choice = choose(reasons, off.get(user_id, frozenset()))
+            if choice is None:
                 continue
-            group_id = _group_of(reasons) if kind == "group" else None
-            by_event[(kind, group_id)].append({"user": user_id, "reasons": reasons})
+            kind, group = choice
+            by_event[(kind, group["id"] if group else None)].append({"user": user_id, "reasons": reasons})
         events = []
         for (kind, group_id), recipients in sorted(by_event.items(), key=lambda item: (item[0][0], item[0][1] or 0)):
             for start in range(0, len(recipients), MAX_RECIPIENTS_PER_EVENT):
@@ -83,15 +83,23 @@ class Audience:
         return events
 
 
-def _kind_for(user_id: int, reasons: list[dict], actor_id: int, off: frozenset) -> str | None:
-    if user_id == actor_id:
-        return None if "owner" in off else "owner"
+def choose(reasons: list[dict], off) -> tuple[str, dict | None] | None:
+    """The kind a person with these reasons is told as, and for "group" the group named; None: not told.
+
+    Used when the action decides, and again at delivery in case the person
+    has turned a kind off since.
+    """
     kinds = {reason["kind"] for reason in reasons}
-    return next((kind for kind in _PRECEDENCE if kind in kinds and kind not in off), None)
+    if "owner" in kinds:  # the actor: owner or nothing
+        return None if "owner" in off else ("owner", None)
+    kind = next((kind for kind in _PRECEDENCE if kind in kinds and kind not in off), None)
+    if kind is None:
+        return None
+    return kind, (_group_of(reasons) if kind == "group" else None)
 
 
-def _group_of(reasons: list[dict]) -> int:
+def _group_of(reasons: list[dict]) -> dict:
     # A member of several groups the thing is shared with is told once, in
     # the words of one group: the one they are told about, else the oldest.
-    about = [r["group"]["id"] for r in reasons if r.get("about_you")]
-    return about[0] if about else min(r["group"]["id"] for r in reasons if r["kind"] == "group")
+    about = [r["group"] for r in reasons if r.get("about_you")]
+    return about[0] if about else min((r["group"] for r in reasons if r["kind"] == "group"), key=lambda g: g["id"])

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from web.accounts.preferences import app_kinds_off
+from web.notifications.audience import choose
 from web.notifications import stream
 from web.notifications.events import NotificationEvent
 from web.notifications.models import Notification, ProcessedEvent
@@ -45,7 +46,7 @@ def _store(event: NotificationEvent) -> list[Delivered]:
         # The actor may have been deleted since acting; the name is kept.
         actor_id = event.actor_id if User.objects.filter(pk=event.actor_id).exists() else None
         notifications = Notification.objects.bulk_create(
-            [_notification(event, user_id, reasons, actor_id) for user_id, reasons in wanted]
+            [_notification(event, user_id, reasons, kind, group, actor_id) for user_id, reasons, kind, group in wanted]
         )
         entries = stream.append([
             stream.Change(n.user_id, "notification.created", {"notification": n.as_event_payload()}, unread_delta=1)
@@ -55,26 +56,37 @@ def _store(event: NotificationEvent) -> list[Delivered]:
     return [Delivered(e.user_id, e.seq, n.pk) for e, n in zip(entries, notifications)]
 
 
-def _still_wanted(event: NotificationEvent) -> list[tuple[int, list]]:
-    """Recipients still to tell: not deleted since, not told already, not opted out since."""
+def _still_wanted(event: NotificationEvent) -> list[tuple[int, list, str, dict | None]]:
+    """(user, reasons, kind, group) of each recipient still to tell.
+
+    Not deleted since, not told already; and as the kind they want now: one
+    who turned this kind off since the action is told as the next kind their
+    reasons allow (a watcher in the group, as a member), or not at all.
+    """
     reasons = {r["user"]: r["reasons"] for r in event.recipients}
     ids = list(reasons)
     existing = set(User.objects.filter(pk__in=ids).values_list("pk", flat=True))
     already = set(Notification.objects.filter(action_id=event.action_id, user_id__in=ids).values_list("user_id", flat=True))
     off = app_kinds_off(existing)
-    return [
-        (user_id, reasons[user_id])
-        for user_id in sorted(existing - already)
-        if event.kind not in off.get(user_id, ())
-    ]
+    wanted = []
+    for user_id in sorted(existing - already):
+        choice = choose(reasons[user_id], off.get(user_id, frozenset()))
+        if choice is not None:
+            wanted.append((user_id, reasons[user_id], *choice))
+    return wanted
 
 
-def _notification(event: NotificationEvent, user_id: int, reasons: list, actor_id: int | None) -> Notification:
+def _notification(event: NotificationEvent, user_id: int, reasons: list, kind: str, group: dict | None,
+                  actor_id: int | None) -> Notification:
+    if kind == event.kind:
+        group_id, group_name = event.group_id, event.group_name
+    else:
+        group_id, group_name = (group["id"], group["name"]) if group else (None, "")
     return Notification(
         user_id=user_id,
         event_id=event.id,
         action_id=event.action_id,
-        kind=event.kind,
+        kind=kind,
         verb=event.verb,
         actor_id=actor_id,
         actor_name=event.actor_name,
@@ -83,8 +95,8 @@ def _notification(event: NotificationEvent, user_id: int, reasons: list, actor_i
         target_name=event.target_name,
         graph_id=event.graph_id,
         graph_name=event.graph_name,
-        group_id=event.group_id,
-        group_name=event.group_name,
+        group_id=group_id,
+        group_name=group_name,
         member_id=event.member_id,
         member_name=event.member_name,
         old_name=event.old_name,
