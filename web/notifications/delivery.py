@@ -8,8 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from web.accounts.preferences import app_kinds_off
-from web.notifications.audience import choose
 from web.notifications import stream
+from web.notifications.audience import choose
 from web.notifications.events import NotificationEvent
 from web.notifications.models import Notification, ProcessedEvent
 
