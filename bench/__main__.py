@@ -1,4 +1,12 @@
-"""Beacon's long-poll endpoint against nginx + nchan: ``.venv/bin/python -m bench [--quick]``.
+"""Beacon's benchmarks: ``.venv/bin/python -m bench [list|realtime] [options]``.
+
+  python -m bench            both: the notification list (bench/notification_list.py), then the realtime one
+  python -m bench list       only the notification list under 1,000,000 rows (``list --help``)
+  python -m bench realtime   only the long-poll endpoint against nginx + nchan (the options below)
+
+Each writes its own section of BENCHMARKS.md and keeps the other's (bench/sections.py).
+
+The realtime benchmark: Beacon's long-poll endpoint against nginx + nchan.
 
 Scenarios (see BENCHMARKS.md for what each column means):
   idle      N held polls in one worker: memory per held poll, idle CPU
@@ -25,7 +33,7 @@ from pathlib import Path
 
 import psycopg2
 
-from bench import report
+from bench import notification_list, report, sections
 from bench.proc import LineProc
 from bench.servers import (
     MAIN,
@@ -510,7 +518,7 @@ class Bench:
             self.profile_misses(results, scenarios)
         save()
         out = Path(self.args.out) if self.args.out else (OUT / "quick.md" if self.args.quick else MAIN / "BENCHMARKS.md")
-        out.write_text(report.render(results, results_path))
+        sections.write_section(out, "realtime", report.render(results, results_path))
         self.log(f"report: {out}; raw figures: {results_path}; {results['elapsed_seconds']:.0f}s")
 
     def profile_misses(self, results, scenarios):
@@ -530,7 +538,19 @@ class Bench:
 
 
 def main():
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+    argv = sys.argv[1:]
+    which = argv.pop(0) if argv and argv[0] in ("list", "realtime") else "both"
+    if which == "list":
+        notification_list.main(argv)
+        return
+    if which == "both" and not {"-h", "--help", "--render"} & set(argv):
+        # The list first: it needs only PostgreSQL, and takes a minute or two once its data is seeded.
+        notification_list.main(["--quick"] if "--quick" in argv else [])
+    realtime_main(argv, "realtime " if which == "realtime" else "")
+
+
+def realtime_main(argv, word):
+    parser = argparse.ArgumentParser(prog="python -m bench realtime", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller N and shorter windows, to try things")
     parser.add_argument("--only", default="idle,delivery,fanout", help="comma list of scenarios")
@@ -542,7 +562,7 @@ def main():
     parser.add_argument("--out", help="report path (default BENCHMARKS.md; --quick: bench/out/quick.md)")
     parser.add_argument("--render", metavar="RESULTS_JSON",
                         help="only write the report again from a results file (py-spy summaries recomputed)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.render:
         results = json.loads(Path(args.render).read_text())
         for prof in results.get("profiles", {}).values():
@@ -551,10 +571,10 @@ def main():
                     holder["profile"] = report.summarize_py_spy(holder["profile"]["raw"])
         Path(args.render).write_text(json.dumps(results, indent=1))
         out = Path(args.out) if args.out else MAIN / "BENCHMARKS.md"
-        out.write_text(report.render(results, Path(args.render).resolve()))
+        sections.write_section(out, "realtime", report.render(results, Path(args.render).resolve()))
         print(f"report: {out}")
         return
-    args.command = " ".join([".venv/bin/python -m bench", *map(shlex.quote, sys.argv[1:])])
+    args.command = " ".join([f".venv/bin/python -m bench {word}".strip(), *map(shlex.quote, argv)])
     random.seed(1)
     raise_open_files_limit()
     Bench(args).run()

@@ -1,0 +1,371 @@
+"""The notification list under 1,000,000 rows: ``.venv/bin/python -m bench list [--quick] [--reseed]``.
+
+The issue's target: GET /api/v1/notifications/ answers in under 50 ms at the
+median with 100,000 notifications for the user and 1,000,000 in the table.
+
+1. A database of its own (beacon_bench_list; the realtime benchmark drops and
+   remakes beacon_bench, so the two never share), migrated and seeded in SQL by
+   bench/list_dataset.py, reused when it already holds this dataset.
+2. The web process as production runs it: gunicorn with web/gunicorn_web.py,
+   settings.production (DEBUG off), the Procfile's 2 workers x 4 threads.
+3. Per case, sequential requests on one keep-alive connection from this
+   process: a warm-up, then the measured ones (wall time from sending the
+   request to the last byte of the answer).
+4. The SQL each case's request runs, captured through Django's test client
+   and explained (ANALYZE, BUFFERS): plans to the run's folder, a summary and
+   the main query's plan to BENCHMARKS.md.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import psycopg2
+
+from bench import report, sections
+
+MAIN = Path(__file__).resolve().parent.parent
+PY = str(MAIN / ".venv" / "bin" / "python")
+GUNICORN = str(MAIN / ".venv" / "bin" / "gunicorn")
+OUT = MAIN / "bench" / "out"
+DB_NAME = "beacon_bench_list"
+PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+TARGET_MS = 50.0
+FULL = {"warmup": 30, "requests": 300}
+QUICK = {"warmup": 10, "requests": 40}
+
+# Search words, chosen from the dataset's vocabulary (bench/list_dataset.py):
+# one the reader has thousands of, one (a person) they have a few dozen of,
+# and one they have none of although a tenth of the table has it (the groups
+# called "... Journal Club", which the reader is in none of).
+WORD_COMMON = "metabolic"
+WORD_PERSON = "victor157"
+WORD_NOT_MINE = "journal"
+
+
+def cases(facts: dict) -> dict[str, dict]:
+    """Name -> query parameters. Ids come from the data: a graph with ~100 of the reader's notifications,
+    the busiest graph, and the id nine tenths of the way down the reader's list."""
+    return {
+        "first page": {},
+        "state=unread": {"state": "unread"},
+        "kind=watching": {"kind": "watching"},
+        f"q={WORD_COMMON}": {"q": WORD_COMMON},
+        f"q={WORD_PERSON}": {"q": WORD_PERSON},
+        f"q={WORD_NOT_MINE}": {"q": WORD_NOT_MINE},
+        "target=graph (~100)": {"target": f"graph:{facts['some_graph']}"},
+        "unread+group+q": {"state": "unread", "kind": "group", "q": WORD_COMMON},
+        "unread+watching+busy graph": {"state": "unread", "kind": "watching", "target": f"graph:{facts['busy_graph']}"},
+        "deep page (90,000th)": {"before": facts["deep_before"]},
+    }
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pct(sorted_values: list[float], q: float) -> float:
+    return sorted_values[min(len(sorted_values) - 1, int(round(q * (len(sorted_values) - 1))))]
+
+
+class WebServer:
+    """``gunicorn --config python:web.gunicorn_web`` (the Procfile's web line) on a port of its own."""
+
+    def __init__(self, env: dict, log_path: Path):
+        self.port = free_port()
+        self.env = {**os.environ, **env, "WEB_PORT": str(self.port)}
+        self.log_path = log_path
+        self.proc = None
+
+    def start(self, timeout: float = 60.0) -> None:
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([GUNICORN, "--config", "python:web.gunicorn_web"], cwd=MAIN, env=self.env,
+                                     stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.proc.returncode}; see {self.log_path}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/accounts/login/")
+                conn.getresponse().read()
+                conn.close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise TimeoutError(f"gunicorn did not answer within {timeout:.0f}s; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        self._log.close()
+        self.proc = None
+
+
+def measure(port: int, path: str, headers: dict, *, warmup: int, requests: int, check) -> dict:
+    """Sequential GETs on one keep-alive connection; milliseconds from request to the answer's last byte."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    times = []
+    body = b""
+    try:
+        for i in range(warmup + requests):
+            t0 = time.perf_counter()
+            conn.request("GET", path, headers=headers)
+            resp = conn.getresponse()
+            body = resp.read()
+            elapsed = 1000 * (time.perf_counter() - t0)
+            if resp.status != 200:
+                raise RuntimeError(f"GET {path} answered {resp.status}: {body[:300]!r}")
+            if i >= warmup:
+                times.append(elapsed)
+    finally:
+        conn.close()
+    times.sort()
+    return {"count": len(times), "median_ms": statistics.median(times), "p90_ms": pct(times, 0.90),
+            "p99_ms": pct(times, 0.99), "min_ms": times[0], "max_ms": times[-1], "mean_ms": statistics.fmean(times),
+            "answer": check(body), "bytes": len(body)}
+
+
+def check_api(body: bytes) -> dict:
+    page = json.loads(body)
+    return {"results": len(page["results"]), "has_next": page["next"] is not None, "unread": page["unread"]}
+
+
+def check_page(body: bytes) -> dict:
+    return {"results": body.count(b'class="notification'), "has_next": None, "unread": None}
+
+
+def choose_endpoint(wanted: str) -> str:
+    if wanted != "auto":
+        return wanted
+    return "api" if (MAIN / "web" / "api" / "urls.py").exists() else "page"
+
+
+class ListBench:
+    def __init__(self, args):
+        self.args = args
+        self.p = QUICK if args.quick else FULL
+        self.stamp = time.strftime("%Y%m%d-%H%M%S")
+        self.dir = OUT / f"list-{self.stamp}"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.database_url = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
+        self.env = {"DJANGO_SETTINGS_MODULE": "settings.dev", "DATABASE_URL": self.database_url,
+                    "REDIS_URL": f"redis://127.0.0.1:6379/{args.redis_db}", "LOG_LEVEL": "WARNING"}
+
+    def django(self, *argv, **kw):
+        return subprocess.run([PY, *argv], cwd=MAIN, env={**os.environ, **self.env}, check=True, **kw)
+
+    def prepare_database(self) -> dict:
+        admin = psycopg2.connect(PG_ADMIN)
+        admin.autocommit = True
+        with admin.cursor() as cur:
+            if self.args.reseed:
+                cur.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME])
+            if not cur.fetchone():
+                log(f"database {DB_NAME}: created")
+                cur.execute(f"CREATE DATABASE {DB_NAME}")
+        admin.close()
+        self.django("manage.py", "migrate", "--noinput", "-v", "0")
+        facts_path = self.dir / "dataset.json"
+        self.django("-m", "bench.list_dataset", "seed", str(facts_path),
+                    ",".join([WORD_COMMON, WORD_PERSON, WORD_NOT_MINE]))
+        facts = json.loads(facts_path.read_text())
+        log(f"dataset {'reused' if facts['reused'] else 'seeded'} in {facts['seconds']:.0f}s: "
+            f"{facts['total']:,} notifications, {facts['reader_total']:,} the reader's ({facts['reader_unread']:,} unread)")
+        return facts
+
+    def run(self) -> dict:
+        started = time.monotonic()
+        endpoint = choose_endpoint(self.args.endpoint)
+        base = "/api/v1/notifications/" if endpoint == "api" else "/notifications/"
+        facts = self.prepare_database()
+        if endpoint == "api":
+            headers, check = {"Authorization": f"Token {facts['token']}"}, check_api
+        else:
+            headers, check = {"Cookie": f"sessionid={facts['session']}"}, check_page
+        paths = {name: base + ("?" + urlencode(params) if params else "") for name, params in cases(facts).items()}
+        results = {"meta": report.machine_facts(), "code": report.beacon_code_state(), "command": self.args.command,
+                   "endpoint": endpoint, "base": base, "params": self.p, "dataset": facts, "target_ms": TARGET_MS,
+                   "cases": {}}
+        server = WebServer({**self.env, "DJANGO_SETTINGS_MODULE": "settings.production",
+                            "SECRET_KEY": secrets.token_urlsafe(48), "DEBUG": "false"}, self.dir / "gunicorn.log")
+        log(f"measuring GET {base} ({endpoint}) on gunicorn port {server.port}: "
+            f"{self.p['warmup']} warm-up + {self.p['requests']} requests per case")
+        server.start()
+        try:
+            for name, path in paths.items():
+                row = measure(server.port, path, headers, warmup=self.p["warmup"], requests=self.p["requests"],
+                              check=check)
+                row["path"] = path
+                results["cases"][name] = row
+                log(f"  {name:30} median {row['median_ms']:6.1f} ms  p90 {row['p90_ms']:6.1f}  "
+                    f"p99 {row['p99_ms']:6.1f}  min {row['min_ms']:5.1f}  ({row['answer']['results']} results)")
+        finally:
+            server.stop()
+        self.explain(results, paths, facts)
+        results["elapsed_seconds"] = time.monotonic() - started
+        results_path = OUT / f"list-results-{self.stamp}.json"
+        results_path.write_text(json.dumps(results, indent=1, default=str))
+        out = Path(self.args.out) if self.args.out else (
+            OUT / "list-quick.md" if self.args.quick else MAIN / "BENCHMARKS.md")
+        sections.write_section(out, "list", render(results, results_path))
+        log(f"report: {out}; raw figures: {results_path}; plans: {self.dir / 'plans.txt'}; "
+            f"{results['elapsed_seconds']:.0f}s")
+        return results
+
+    def explain(self, results: dict, paths: dict, facts: dict) -> None:
+        job = self.dir / "explain-job.json"
+        job.write_text(json.dumps({"cases": paths, "token": facts["token"], "session": facts["session"]}))
+        plans_path = self.dir / "plans.json"
+        self.django("-m", "bench.list_dataset", "explain", str(job), str(plans_path))
+        plans = json.loads(plans_path.read_text())
+        lines = []
+        for name, plan in plans.items():
+            results["cases"][name]["sql"] = {
+                "queries": plan["queries"], "status": plan["status"],
+                "on_notifications": [{k: v for k, v in q.items() if k != "sql"} for q in plan["on_notifications"]],
+            }
+            lines += [f"===== {name}: GET {plan['path']} ({plan['status']}), {plan['queries']} SQL queries:",
+                      *(f"  {sql}" for sql in plan["all_sql"]), ""]
+            for q in plan["on_notifications"]:
+                lines += [q["sql"], "", q["text"], ""]
+        (self.dir / "plans.txt").write_text("\n".join(lines))
+        results["plans_path"] = str((self.dir / "plans.txt").relative_to(MAIN))
+
+
+def _main_query(case: dict) -> dict | None:
+    """The page's query: the one on the notification table that took longest."""
+    qs = case.get("sql", {}).get("on_notifications") or []
+    return max(qs, key=lambda q: q["execution_ms"] or 0) if qs else None
+
+
+def render(results: dict, results_path: Path) -> str:
+    m, d = results["meta"], results["dataset"]
+    L = []
+    w = L.append
+    w("# The notification list: 100,000 of one user's notifications among 1,000,000\n")
+    w("Produced by one command, from the project root (`make bench` runs it too, before the realtime benchmark):\n")
+    w(f"    {results['command']}\n")
+    w(f"Raw figures: `{Path(results_path).relative_to(MAIN)}`; every query's `EXPLAIN (ANALYZE, BUFFERS)` in "
+      f"`{results['plans_path']}` (bench/out/ is git-ignored).\n")
+    endpoint = ("`GET /api/v1/notifications/` (Django REST framework, `Authorization: Token`)"
+                if results["endpoint"] == "api" else
+                "the HTML page `GET /notifications/` (session cookie): the API was not there when this ran")
+    w(f"**What is measured.** {endpoint}, served as production serves it: `gunicorn --config "
+      "python:web.gunicorn_web` (the Procfile's web line: 2 workers x 4 threads), `settings.production` (DEBUG "
+      "off), PostgreSQL on the same machine. One client in the benchmark's process sends the requests one after "
+      f"another on one keep-alive connection: {results['params']['warmup']} warm-up requests, then "
+      f"{results['params']['requests']} measured ones per case, each timed from sending the request to reading "
+      "the answer's last byte. Nothing is pinned to a core and other work on the machine shares it.\n")
+    w(f"**Dataset** (`bench/list_dataset.py`, seeded in SQL in {d['seed_seconds']:.0f} s on {d['seeded_at'][:10]}; "
+      f"this run {'reused it' if d['reused'] else 'seeded it'}): {d['total']:,} notifications in "
+      f"`notifications_notification` ({d['table_size']} with indexes, heap {d['heap_size']}) for "
+      f"{d['users_with_notifications']:,} users; the reader has {d['reader_total']:,} of them, every tenth row of "
+      f"the table, {d['reader_unread']:,} unread; kinds " + ", ".join(
+          f"{k} {v:,}" for k, v in d["reader_kinds"].items())
+      + ". Graph, layout, group and person names come from a research group's vocabulary; the reader's words: "
+      + ", ".join(f"`{k}` in {v:,}" for k, v in d["word_counts"].items())
+      + f". The reader's busiest graph has {d['busy_graph_count']:,} notifications; the one the target case asks "
+      f"for has {d['some_graph_count']}. `VACUUM ANALYZE` after seeding. Indexes on the table (as migrated): "
+      + ", ".join(f"`{i}`" for i in d["indexes"]) + ".\n")
+    w("## Machine\n")
+    pk = m["packages"]
+    w(f"- CPU: {m['cpu']}, {m['cores']} cores; {m['memory_gib']} GiB; {m['os']}, kernel {m['kernel']}")
+    w(f"- Beacon's code: commit {results['code']} (`+hash`: uncommitted changes to web/, settings/, realtime/, "
+      "requirements/ or gunicorn.conf.py)")
+    w(f"- Python {m['python']}, " + ", ".join(f"{k} {pk[k]}" for k in ("Django", "djangorestframework", "gunicorn",
+                                                                     "psycopg2-binary") if k in pk))
+    w(f"- PostgreSQL {m['postgresql']} (the machine's server, its configuration untouched)")
+    w(f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; whole run "
+      f"{results.get('elapsed_seconds', 0):.0f} s\n")
+    w(f"## Figures (milliseconds; target: median under {results['target_ms']:.0f} ms)\n")
+    w("| case | query | median | p90 | p99 | min | n | results | median < 50 ms | plan (main query) | "
+      "SQL time |")
+    w("|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|")
+    for name, c in results["cases"].items():
+        q = _main_query(c)
+        plan = "—"
+        if q:
+            plan = ", ".join(f"`{i}`" for i in q["indexes"]) or "no index"
+            if q["seq_scan"]:
+                plan = "**Seq Scan** " + plan
+        query = c["path"].split("?", 1)[1] if "?" in c["path"] else "(none)"
+        met = "yes" if c["median_ms"] < results["target_ms"] else "**no**"
+        w(f"| {name} | `{query}` | {c['median_ms']:.1f} | {c['p90_ms']:.1f} | {c['p99_ms']:.1f} | "
+          f"{c['min_ms']:.1f} | {c['count']} | {c['answer']['results']} | {met} | {plan} | "
+          f"{_ms(q and q['execution_ms'])} |")
+    w("")
+    w("*SQL time*: the main query's `Execution Time` under `EXPLAIN (ANALYZE, BUFFERS)`, run right after the "
+      "measurements (warm). *plan*: the indexes it used. *results*: notifications on the page.\n")
+    missed = [n for n, c in results["cases"].items() if c["median_ms"] >= results["target_ms"]]
+    seq = [n for n, c in results["cases"].items()
+           if any(q["seq_scan"] for q in c.get("sql", {}).get("on_notifications", []))]
+    w("**Target:** " + (f"met in every case: each median is under {results['target_ms']:.0f} ms." if not missed else
+                        f"missed in {len(missed)} of {len(results['cases'])} cases: " + ", ".join(missed) + ".")
+      + (" No query scans the notification table sequentially." if not seq else
+         " Sequential scans of the notification table in: " + ", ".join(seq) + ".") + "\n")
+    absent = results["cases"].get(f"q={WORD_NOT_MINE}")
+    q = absent and _main_query(absent)
+    if q and absent["median_ms"] >= results["target_ms"] and "notification_user_newest" in q["indexes"]:
+        w(f"**Why `q={WORD_NOT_MINE}` is slow.** No notification of the reader's has the word, but a tenth of the "
+          "table does, and PostgreSQL estimates the reader's share from the table's: it expects a match every "
+          "~10 rows, so it walks the reader's notifications newest first (`notification_user_newest`) and "
+          "computes each one's words (`to_tsvector` over eight columns) to test them, looking for 51; it finds "
+          f"none and so reads all {d['reader_total']:,}. The words index (`notification_words`) would answer "
+          "at once that the reader has none, but it covers the whole table and the plan that uses it costs as "
+          "much as the word is common in the table. Any word common in the table and rare for one user does "
+          "the same; a word rare in the table, or common for the user, is fast (the other `q=` cases).\n")
+    w("<details><summary>The main query's plan, per case</summary>\n")
+    for name, c in results["cases"].items():
+        q = _main_query(c)
+        if not q:
+            continue
+        w(f"**{name}** (`{c['path']}`; {c['sql']['queries']} SQL queries per request)\n")
+        w("```")
+        w(q["text"])
+        w("```\n")
+    w("</details>\n")
+    return "\n".join(L) + "\n"
+
+
+def _ms(v) -> str:
+    return "—" if v is None else f"{v:.1f}"
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench list", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer requests per case (same dataset); "
+                                                             "report to bench/out/list-quick.md")
+    parser.add_argument("--reseed", action="store_true", help="drop the bench database and seed it again")
+    parser.add_argument("--endpoint", choices=("auto", "api", "page"), default="auto",
+                        help="api: /api/v1/notifications/; page: /notifications/; auto: the API when web/api exists")
+    parser.add_argument("--redis-db", type=int, default=11, help="the Redis database number this bench owns")
+    parser.add_argument("--out", help="report path (default BENCHMARKS.md; --quick: bench/out/list-quick.md)")
+    args = parser.parse_args(argv)
+    args.command = " ".join([".venv/bin/python -m bench list", *(argv if argv is not None else sys.argv[1:])])
+    ListBench(args).run()
