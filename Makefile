@@ -1,7 +1,7 @@
 # The two commands of the README, and what they need.
 #   make run    install everything, start Beacon with demo data
 #   make test   install everything, run the whole test suite
-#   make bench  the realtime benchmark against nginx + nchan (see README)
+#   make bench  the benchmarks: the notification list, realtime against nginx + nchan (see README)
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat requirements/base.txt requirements/dev.txt | cksum | cut -d' ' -f1)

@@ -264,12 +264,15 @@ def case_ids(cur) -> dict:
 
 
 def word_counts(cur, words) -> dict:
-    """How many of the reader's notifications each search word finds (as the list's search does)."""
+    """How many of the reader's notifications, and of the table's, each search word finds (as the list's search
+    does)."""
     from web.notifications.models import Notification
     from web.notifications.queries import NotificationFilter
     out = {}
     for word in words:
-        out[word] = NotificationFilter(q=word).apply(Notification.objects.filter(user_id=1)).count()
+        search = NotificationFilter(q=word)
+        out[word] = {"reader": search.apply(Notification.objects.filter(user_id=1)).count(),
+                     "table": search.apply(Notification.objects.all()).count()}
     return out
 
 
