@@ -54,6 +54,7 @@ MIN_REQUESTS = 30
 WORD_COMMON = "metabolic"
 WORD_PERSON = "victor157"
 WORD_NOT_MINE = "journal"
+WORD_EVERYWHERE = "updated"  # a verb: a third of everyone's notifications
 
 
 def cases(facts: dict) -> dict[str, dict]:
@@ -66,6 +67,7 @@ def cases(facts: dict) -> dict[str, dict]:
         f"q={WORD_COMMON}": {"q": WORD_COMMON},
         f"q={WORD_PERSON}": {"q": WORD_PERSON},
         f"q={WORD_NOT_MINE}": {"q": WORD_NOT_MINE},
+        f"q={WORD_EVERYWHERE}": {"q": WORD_EVERYWHERE},
         "target=graph (~100)": {"target": f"graph:{facts['some_graph']}"},
         "unread+group+q": {"state": "unread", "kind": "group", "q": WORD_COMMON},
         "unread+watching+busy graph": {"state": "unread", "kind": "watching", "target": f"graph:{facts['busy_graph']}"},
@@ -200,7 +202,7 @@ class ListBench:
         self.django("manage.py", "migrate", "--noinput", "-v", "0")
         facts_path = self.dir / "dataset.json"
         self.django("-m", "bench.list_dataset", "seed", str(facts_path),
-                    ",".join([WORD_COMMON, WORD_PERSON, WORD_NOT_MINE]))
+                    ",".join([WORD_COMMON, WORD_PERSON, WORD_NOT_MINE, WORD_EVERYWHERE]))
         facts = json.loads(facts_path.read_text())
         log(f"dataset {'reused' if facts['reused'] else 'seeded'} in {facts['seconds']:.0f}s: "
             f"{facts['total']:,} notifications, {facts['reader_total']:,} the reader's ({facts['reader_unread']:,} unread)")
@@ -216,13 +218,14 @@ class ListBench:
         else:
             headers, check = {"Cookie": f"sessionid={facts['session']}"}, check_page
         paths = {name: base + ("?" + urlencode(params) if params else "") for name, params in cases(facts).items()}
-        results = {"meta": report.machine_facts(), "code": report.beacon_code_state(), "command": self.args.command,
+        results = {"meta": report.machine_facts(), "command": self.args.command,
                    "endpoint": endpoint, "base": base, "params": self.p, "dataset": facts, "target_ms": TARGET_MS,
                    "cases": {}}
         server = WebServer({**self.env, "DJANGO_SETTINGS_MODULE": "settings.production",
                             "SECRET_KEY": secrets.token_urlsafe(48), "DEBUG": "false"}, self.dir / "gunicorn.log")
         log(f"measuring GET {base} ({endpoint}) on gunicorn port {server.port}: "
             f"{self.p['warmup']} warm-up + {self.p['requests']} requests per case")
+        results["code"] = report.beacon_code_state()  # what gunicorn loads now
         server.start()
         try:
             for name, path in paths.items():
@@ -235,6 +238,10 @@ class ListBench:
         finally:
             server.stop()
         self.explain(results, paths, facts)
+        results["code_after"] = report.beacon_code_state()
+        if results["code_after"] != results["code"]:
+            log(f"Beacon's code changed during the run ({results['code']} -> {results['code_after']}): "
+                "the figures and the plans may come from different code")
         results["elapsed_seconds"] = time.monotonic() - started
         results_path = OUT / f"list-results-{self.stamp}.json"
         results_path.write_text(json.dumps(results, indent=1, default=str))
@@ -303,6 +310,10 @@ def render(results: dict, results_path: Path) -> str:
       + f". The reader's busiest graph has {d['busy_graph_count']:,} notifications; the one the target case asks "
       f"for has {d['some_graph_count']}. `VACUUM ANALYZE` after seeding. Indexes on the table (as migrated): "
       + ", ".join(f"`{i}`" for i in d["indexes"]) + ".\n")
+    if results.get("code_after", results["code"]) != results["code"]:
+        w(f"> **Beacon's code changed during this run**: {results['code']} when gunicorn started, "
+          f"{results['code_after']} when the plans were taken. The figures and the plans may not match; run it "
+          "again.\n")
     w("## Machine\n")
     pk = m["packages"]
     w(f"- CPU: {m['cpu']}, {m['cores']} cores; {m['memory_gib']} GiB; {m['os']}, kernel {m['kernel']}")
