@@ -182,8 +182,10 @@ class ListBench:
         self.dir = OUT / f"list-{self.stamp}"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.database_url = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
+        # One key for the run: the reader's session, made by the seeding process, is signed with it.
         self.env = {"DJANGO_SETTINGS_MODULE": "settings.dev", "DATABASE_URL": self.database_url,
-                    "REDIS_URL": f"redis://127.0.0.1:6379/{args.redis_db}", "LOG_LEVEL": "WARNING"}
+                    "REDIS_URL": f"redis://127.0.0.1:6379/{args.redis_db}", "LOG_LEVEL": "WARNING",
+                    "SECRET_KEY": secrets.token_urlsafe(48)}
 
     def django(self, *argv, **kw):
         return subprocess.run([PY, *argv], cwd=MAIN, env={**os.environ, **self.env}, check=True, **kw)
@@ -221,8 +223,8 @@ class ListBench:
         results = {"meta": report.machine_facts(), "command": self.args.command,
                    "endpoint": endpoint, "base": base, "params": self.p, "dataset": facts, "target_ms": TARGET_MS,
                    "cases": {}}
-        server = WebServer({**self.env, "DJANGO_SETTINGS_MODULE": "settings.production",
-                            "SECRET_KEY": secrets.token_urlsafe(48), "DEBUG": "false"}, self.dir / "gunicorn.log")
+        server = WebServer({**self.env, "DJANGO_SETTINGS_MODULE": "settings.production", "DEBUG": "false"},
+                           self.dir / "gunicorn.log")
         log(f"measuring GET {base} ({endpoint}) on gunicorn port {server.port}: "
             f"{self.p['warmup']} warm-up + {self.p['requests']} requests per case")
         results["code"] = report.beacon_code_state()  # what gunicorn loads now
