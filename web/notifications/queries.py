@@ -9,7 +9,8 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Q
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 
 from web.notifications.models import SEARCH_VECTOR, Kind, Notification
 
@@ -97,13 +98,29 @@ class Page:
 
 
 def page_of(user, flt: NotificationFilter, *, before: int | None = None, limit: int = PAGE_SIZE) -> Page:
-    notifications = flt.apply(Notification.objects.filter(user=user))
+    notifications = flt.apply(Notification.objects.filter(_belongs_to(user.pk)))
     if before is not None:
         notifications = notifications.filter(id__lt=before)
-    rows = list(notifications.order_by("-id")[:limit + 1])
+    # Ordered as the per-user indexes are (user, then newest first), which
+    # only they provide: see _belongs_to.
+    rows = list(notifications.order_by("user_id", "-id")[:limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(rows, rows[-1].pk if more else None)
+
+
+def _belongs_to(user_id: int) -> RawSQL:
+    """``user_id = ANY(ARRAY[<id>])``: the same rows as ``user_id = <id>``, planned for paging.
+
+    With ``= <id>`` PostgreSQL treats the user as a constant and drops it from
+    the ORDER BY; then for a user with a large share of the table it may walk
+    the primary key backwards, expecting their rows spread evenly, and when
+    they are not (all older than everyone else's) it filters past a million
+    rows: 190 ms instead of under 1 ms. Written as ``= ANY``, the ORDER BY
+    (user_id, id DESC) stays, and only the per-user indexes give that order.
+    """
+    column = f'"{Notification._meta.db_table}"."user_id"'
+    return RawSQL(f"{column} = ANY(%s)", ([user_id],), output_field=BooleanField())
 
 
 def parse_paging(params, *, default_limit: int = PAGE_SIZE) -> tuple[int | None, int]:
