@@ -5,6 +5,12 @@ graph shared with it, a shared layout and notifications; Bob owns a graph
 shared with the group too (so 403s happen). Generated ids are steered to
 these now and then, and anything a generated DELETE removed is put back
 before the next case, so the operations keep meeting real things.
+
+Each operation is one pytest test driving Hypothesis over the operation's
+own strategy (valid and invalid requests). Schemathesis's pytest
+integration (``schema.parametrize()`` / ``from_fixture``) is not used: with
+pytest 9 it fails on ``Function._nodeid``; ``as_strategy`` is its public way
+to the same cases, and the same checks run on each answer.
 """
 
 import uuid
@@ -102,7 +108,7 @@ def cases_of(operation):
 
 @pytest.fixture
 def connection_kept_open():
-    """Requests through the WSGI app must not close the test's database connection (Django's test Client does the same)."""
+    """Requests through the WSGI app must not close the test's connection (Django's test Client does the same)."""
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     yield
