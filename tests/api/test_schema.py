@@ -2,7 +2,8 @@
 
 The world it runs in: Alice (the token's owner) owns a group with Bob, a
 graph shared with it, a shared layout and notifications; Bob owns a graph
-shared with the group too (so 403s happen). Generated ids are steered to
+and a layout shared with the group too (so 403s happen, and Alice has
+something to watch). Generated ids are steered to
 these now and then, and anything a generated DELETE removed is put back
 before the next case, so the operations keep meeting real things.
 
@@ -61,8 +62,10 @@ class World:
         layout = graph_actions.create_layout(self.alice, graph.pk, name="Spring", positions={"a": {"x": 1, "y": 2}},
                                              shared=True)
         bobs = graph_actions.create_graph(self.bob, name="Bob's map", graph_json=GRAPH, group_id=group.pk)
+        bobs_layout = graph_actions.create_layout(self.bob, bobs.pk, name="Bob's circle", shared=True)
         deliver_outbox()
         self.group_id, self.graph_id, self.layout_id, self.bobs_graph_id = group.pk, graph.pk, layout.pk, bobs.pk
+        self.bobs_layout_id = bobs_layout.pk
         self.notification_ids = list(Notification.objects.filter(user=self.alice).values_list("pk", flat=True))
 
     def ids_for(self, path: str) -> list[int]:
@@ -72,7 +75,7 @@ class World:
         if path.startswith("/api/v1/graphs/"):
             return [self.graph_id, self.bobs_graph_id]
         if path.startswith("/api/v1/layouts/"):
-            return [self.layout_id]
+            return [self.layout_id, self.bobs_layout_id]
         return self.notification_ids
 
     def restore(self) -> None:
@@ -89,6 +92,8 @@ class World:
         bobs, _ = Graph.objects.get_or_create(pk=self.bobs_graph_id, defaults={
             "owner": self.bob, "name": "Bob's map", "graph_json": GRAPH, "node_count": 2, "edge_count": 1})
         GraphShare.objects.get_or_create(graph=bobs, group=group, defaults={"shared_by": self.bob})
+        Layout.objects.get_or_create(pk=self.bobs_layout_id, defaults={
+            "graph": bobs, "owner": self.bob, "name": "Bob's circle", "positions": {}, "shared": True})
 
 
 # Loaded once, at collection: building the schema needs Django's URLs, not the database.
@@ -136,6 +141,10 @@ def test_every_operation_answers_within_its_schema(operation):
             case.path_parameters = {name: real.get(name, value) for name, value in case.path_parameters.items()}
         if steer == 1 and operation.path == "/api/v1/auth/token/":
             case.body = {"username": world.alice.username, "password": "alice"}
+        if steer == 2 and isinstance(case.body, dict):
+            # and in bodies: a real group to share with, a real person to add
+            real_body = {"group": world.group_id, "username": real_name}
+            case.body = {name: real_body.get(name, value) for name, value in case.body.items()}
         # when it is called with Alice's token
         # then no 5xx, and the status, content type and body are the schema's
         case.call_and_validate(headers={"Authorization": f"Token {world.token}"}, checks=CHECKS)
