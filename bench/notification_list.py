@@ -17,6 +17,7 @@ median with 100,000 notifications for the user and 1,000,000 in the table.
 """
 
 import argparse
+import hashlib
 import http.client
 import json
 import os
@@ -168,6 +169,17 @@ def check_page(body: bytes) -> dict:
     return {"results": body.count(b'class="notification'), "has_next": None, "unread": None}
 
 
+def code_fingerprint() -> str:
+    """A hash of what the web process loads (web/, settings/, as on disk): other helpers' commits elsewhere do
+    not change it, an edit to a view or a query does."""
+    digest = hashlib.sha1()
+    for folder in ("web", "settings"):
+        for path in sorted((MAIN / folder).rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".html"):
+                digest.update(str(path.relative_to(MAIN)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def choose_endpoint(wanted: str) -> str:
     if wanted != "auto":
         return wanted
@@ -227,7 +239,8 @@ class ListBench:
                            self.dir / "gunicorn.log")
         log(f"measuring GET {base} ({endpoint}) on gunicorn port {server.port}: "
             f"{self.p['warmup']} warm-up + {self.p['requests']} requests per case")
-        results["code"] = report.beacon_code_state()  # what gunicorn loads now
+        results["code"] = report.beacon_code_state()
+        results["fingerprint"] = code_fingerprint()  # what gunicorn loads now
         server.start()
         try:
             for name, path in paths.items():
@@ -241,8 +254,9 @@ class ListBench:
             server.stop()
         self.explain(results, paths, facts)
         results["code_after"] = report.beacon_code_state()
-        if results["code_after"] != results["code"]:
-            log(f"Beacon's code changed during the run ({results['code']} -> {results['code_after']}): "
+        results["fingerprint_after"] = code_fingerprint()
+        if results["fingerprint_after"] != results["fingerprint"]:
+            log(f"web/ or settings/ changed during the run ({results['code']} -> {results['code_after']}): "
                 "the figures and the plans may come from different code")
         results["elapsed_seconds"] = time.monotonic() - started
         results_path = OUT / f"list-results-{self.stamp}.json"
@@ -312,15 +326,15 @@ def render(results: dict, results_path: Path) -> str:
       + f". The reader's busiest graph has {d['busy_graph_count']:,} notifications; the one the target case asks "
       f"for has {d['some_graph_count']}. `VACUUM ANALYZE` after seeding. Indexes on the table (as migrated): "
       + ", ".join(f"`{i}`" for i in d["indexes"]) + ".\n")
-    if results.get("code_after", results["code"]) != results["code"]:
-        w(f"> **Beacon's code changed during this run**: {results['code']} when gunicorn started, "
+    if results["fingerprint_after"] != results["fingerprint"]:
+        w(f"> **web/ or settings/ changed during this run**: {results['code']} when gunicorn started, "
           f"{results['code_after']} when the plans were taken. The figures and the plans may not match; run it "
           "again.\n")
     w("## Machine\n")
     pk = m["packages"]
     w(f"- CPU: {m['cpu']}, {m['cores']} cores; {m['memory_gib']} GiB; {m['os']}, kernel {m['kernel']}")
     w(f"- Beacon's code: commit {results['code']} (`+hash`: uncommitted changes to web/, settings/, realtime/, "
-      "requirements/ or gunicorn.conf.py)")
+      f"requirements/ or gunicorn.conf.py); web/ and settings/ as loaded: `{results['fingerprint']}`")
     w(f"- Python {m['python']}, " + ", ".join(f"{k} {pk[k]}" for k in ("Django", "djangorestframework", "gunicorn",
                                                                      "psycopg2-binary") if k in pk))
     w(f"- PostgreSQL {m['postgresql']} (the machine's server, its configuration untouched)")
