@@ -23,10 +23,8 @@ class BeaconAutoSchema(AutoSchema):
         has_body = self.method in BODY_METHODS and self.get_request_serializer() is not None
         if has_body or any(p["in"] == "query" for p in parameters):
             codes.append(400)
-        if self.view.authentication_classes:
+        if self.view.authentication_classes:  # every view but the token's
             codes += [401, 403]
-        elif getattr(self.view, "may_refuse", False):
-            codes.append(403)
         if any(p["in"] == "path" for p in parameters):
             codes.append(404)
         if has_body:
