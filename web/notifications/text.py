@@ -31,3 +31,24 @@ def _thing(target_type: str, name: str, graph_name: str) -> str:
     if target_type == "layout" and graph_name:
         return f"layout “{name}” of graph “{graph_name}”"
     return f"{target_type} “{name}”"
+
+
+def reasons_in_words(notification) -> list[str]:
+    """Why the user was told, in short words: "member of Lab", "watching graph Kinase map"."""
+    words = []
+    for reason in notification.reasons:
+        kind = reason.get("kind")
+        if kind == "owner":
+            phrase = "you did this"
+        elif kind == "group" and reason.get("about_you"):
+            phrase = {"added": "you were added", "removed": "you were removed"}.get(notification.verb, "about you")
+        elif kind == "group":
+            phrase = f"member of {reason.get('group', {}).get('name', 'a group')}"
+        elif kind == "watching":
+            watched = reason.get("watched", {})
+            phrase = f"watching {watched.get('type', '')} {watched.get('name', '')}".strip()
+        else:
+            continue
+        if phrase not in words:
+            words.append(phrase)
+    return words

@@ -18,6 +18,7 @@ from web.notifications import actions
 from web.notifications.forms import FilterForm
 from web.notifications.models import Notification
 from web.notifications.queries import BadFilter, NotificationFilter, page_of, parse_paging
+from web.notifications.text import reasons_in_words
 
 
 @login_required
@@ -82,27 +83,6 @@ def read_all(request):
     count = actions.mark_all_read(request.user, None if flt.is_empty else flt)
     messages.success(request, f"Marked {count} notification{'' if count == 1 else 's'} read.")
     return redirect(_next(request))
-
-
-def reasons_in_words(notification) -> list[str]:
-    """Why the user was told, in short words: "member of Lab", "watching graph Kinase map"."""
-    words = []
-    for reason in notification.reasons:
-        kind = reason.get("kind")
-        if kind == "owner":
-            phrase = "you did this"
-        elif kind == "group" and reason.get("about_you"):
-            phrase = {"added": "you were added", "removed": "you were removed"}.get(notification.verb, "about you")
-        elif kind == "group":
-            phrase = f"member of {reason.get('group', {}).get('name', 'a group')}"
-        elif kind == "watching":
-            watched = reason.get("watched", {})
-            phrase = f"watching {watched.get('type', '')} {watched.get('name', '')}".strip()
-        else:
-            continue
-        if phrase not in words:
-            words.append(phrase)
-    return words
 
 
 def _change(request, action, notification_id: int):
