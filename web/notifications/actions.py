@@ -29,7 +29,7 @@ def mark_all_read(user, flt=None) -> int:
         stream.lock([user.pk])
         unread = Notification.objects.filter(user=user, read_at__isnull=True)
         if flt is not None:
-            unread = flt.apply(unread)
+            unread = flt.apply(unread, user.pk)
         ids = sorted(unread.values_list("pk", flat=True))
         if not ids:
             return 0

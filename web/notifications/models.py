@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import Func, Q
 
 from web.notifications.text import describe
 
@@ -13,12 +13,38 @@ class Kind(models.TextChoices):
     WATCHING = "watching"
 
 
-# The words a notification is found by: everything its text is built from.
-# The list's search uses this same expression, so PostgreSQL uses the index.
-SEARCH_VECTOR = SearchVector(
-    "actor_name", "verb", "target_type", "target_name", "graph_name", "group_name", "member_name", "old_name",
-    config="simple",
-)
+# Everything a notification's text is built from: what a search looks in.
+WORD_FIELDS = ("actor_name", "verb", "target_type", "target_name", "graph_name", "group_name", "member_name", "old_name")
+
+
+class UserWords(Func):
+    """A notification's words as lexemes of its user's own: "42ujournal" for user 42's "journal".
+
+    Why not the plain words: PostgreSQL then takes a word's frequency in the
+    whole table for its frequency in one user's notifications. A word common
+    in the table and absent from a heavy user's made it read all 100,000 of
+    their rows to find none (790 ms). With the user inside each lexeme, the
+    index finds exactly the user's matches, and its statistics know how common
+    a word is for that user. Stored (a generated column), so checking a row
+    costs no parsing.
+    """
+
+    output_field = SearchVectorField()
+
+    def __init__(self, *word_fields: str, user: str):
+        super().__init__(user, *word_fields)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (user_sql, user_params), *words = [compiler.compile(e) for e in self.get_source_expressions()]
+        words_sql = " || ' ' || ".join(sql for sql, _ in words)
+        params = [*(p for _, ps in words for p in ps), *user_params]
+        return (f"to_tsvector('simple'::regconfig, regexp_replace({words_sql}, '(\\w+)', "
+                f"({user_sql})::text || 'u\\1', 'g'))"), params
+
+
+def user_lexeme(user_id: int, word: str) -> str:
+    """A word as it is stored for this user (see UserWords)."""
+    return f"{user_id}u{word.lower()}"
 
 
 class Notification(models.Model):
@@ -54,6 +80,8 @@ class Notification(models.Model):
     created = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
     mailed_at = models.DateTimeField(null=True, blank=True)
+    words = models.GeneratedField(expression=UserWords(*WORD_FIELDS, user="user_id"),
+                                  output_field=SearchVectorField(), db_persist=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "action_id"], name="one_notification_per_action")]
@@ -66,7 +94,7 @@ class Notification(models.Model):
             models.Index(fields=["user", "target_type", "target_id", "-id"], name="notification_user_target"),
             models.Index(fields=["user", "graph_id", "-id"], name="notification_user_graph"),
             models.Index(fields=["user", "group_id", "-id"], name="notification_user_group"),
-            GinIndex(SEARCH_VECTOR, name="notification_words"),
+            GinIndex(fields=["words"], name="notification_user_words"),
         ]
 
     @property

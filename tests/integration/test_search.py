@@ -1,0 +1,50 @@
+"""Searching notifications: a user's own words only, newest first, however rare the word."""
+
+import pytest
+
+from tests.support.events import graph_event
+from web.notifications import queries
+from web.notifications.delivery import deliver
+from web.notifications.queries import NotificationFilter, page_of
+
+pytestmark = pytest.mark.django_db
+
+
+def texts(page):
+    return [n.target_name for n in page.notifications]
+
+
+def test_a_search_finds_only_the_users_own_notifications(make_user):
+    # given alice told of "Kinase map" and bob of nothing like it
+    alice, bob = make_user("alice"), make_user("bob")
+    deliver(graph_event(alice, "Kinase map"))
+    deliver(graph_event(bob, "Pathways"))
+    # then alice finds it by a word or the start of one, bob by neither
+    assert texts(page_of(alice, NotificationFilter(q="kinase"))) == ["Kinase map"]
+    assert texts(page_of(alice, NotificationFilter(q="KIN ma"))) == ["Kinase map"]
+    assert texts(page_of(bob, NotificationFilter(q="kinase"))) == []
+    assert texts(page_of(alice, NotificationFilter(q="kinase pathways"))) == []
+
+
+def test_a_word_only_in_old_notifications_is_found_beyond_the_newest_ones(make_user, monkeypatch):
+    # given a search window of 5 rows, and the word only in alice's 3 oldest of 20
+    monkeypatch.setattr(queries, "SEARCH_WINDOW", 5)
+    alice = make_user("alice")
+    for n in range(20):
+        deliver(graph_event(alice, f"rare {n}" if n < 3 else f"common {n}"))
+    # when she searches two at a time
+    first = page_of(alice, NotificationFilter(q="rare"), limit=2)
+    second = page_of(alice, NotificationFilter(q="rare"), before=first.next_before, limit=2)
+    # then she gets all three, newest first, and the paging ends
+    assert texts(first) + texts(second) == ["rare 2", "rare 1", "rare 0"]
+    assert second.next_before is None
+
+
+def test_a_search_filled_from_the_newest_rows_needs_no_second_look(make_user, monkeypatch, django_assert_num_queries):
+    monkeypatch.setattr(queries, "SEARCH_WINDOW", 5)
+    alice = make_user("alice")
+    for n in range(8):
+        deliver(graph_event(alice, f"common {n}"))
+    with django_assert_num_queries(2):  # the window, then the rows
+        page = page_of(alice, NotificationFilter(q="common"), limit=3)
+    assert texts(page) == ["common 7", "common 6", "common 5"]
