@@ -196,8 +196,11 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Beacon API",
-    "DESCRIPTION": "Notifications, preferences, groups, graphs and layouts. Errors are "
-                   '{"error": <code>, "detail": <what was wrong>}.',
+    # Markdown: the shape goes in backticks, or "<code>" is taken for a tag.
+    "DESCRIPTION": "Notifications, preferences, groups, graphs and layouts. Every error is "
+                   '`{"error": "<code>", "detail": "<what was wrong>"}` with the status that fits. '
+                   "Authenticate with a session (and its CSRF token) or `Authorization: Token <key>`; "
+                   "`POST /api/v1/auth/token/` gives a token for a username and password.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
