@@ -22,7 +22,6 @@ import http.client
 import json
 import os
 import secrets
-import signal
 import socket
 import statistics
 import subprocess
@@ -34,6 +33,7 @@ from urllib.parse import urlencode
 import psycopg2
 
 from bench import report, sections
+from bench.servers import stop_server
 
 MAIN = Path(__file__).resolve().parent.parent
 PY = str(MAIN / ".venv" / "bin" / "python")
@@ -120,13 +120,7 @@ class WebServer:
     def stop(self) -> None:
         if self.proc is None:
             return
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
+        stop_server(self.proc)
         self._log.close()
         self.proc = None
 

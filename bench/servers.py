@@ -58,6 +58,17 @@ def _get(port: int, path: str, headers=None, timeout=5.0):
         conn.close()
 
 
+def stop_server(proc: subprocess.Popen) -> None:
+    """SIGTERM (gunicorn drains), then the whole process group killed if it has not gone in 20 s."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+
+
 class Server:
     kind = ""
 
@@ -103,13 +114,7 @@ class Server:
     def stop(self):
         if self.proc is None:
             return
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
+        stop_server(self.proc)
         self._log.close()
         self.proc = None
 
