@@ -90,3 +90,14 @@ def test_an_unshare_tells_nobody(lab):
     lab, alice, bob, carol = lab
     graph = graphs.create_graph(alice, name="Map", group_id=lab.pk)
     assert told(lambda: graphs.unshare_graph(alice, graph.pk, lab.pk)) == {}
+
+
+def test_deleting_a_graph_tells_the_watchers_of_its_shared_layouts(lab):
+    lab, alice, bob, carol = lab
+    graph = graphs.create_graph(alice, name="Map", group_id=lab.pk)
+    layout = graphs.create_layout(bob, graph.pk, name="Circle", shared=True)
+    graphs.watch_layout(carol, layout.pk)
+
+    kind, reasons = told(lambda: graphs.delete_graph(alice, graph.pk))[carol.username]
+    assert kind == "watching"
+    assert {"kind": "watching", "watched": {"type": "layout", "id": layout.pk, "name": "Circle"}} in reasons

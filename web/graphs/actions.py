@@ -72,7 +72,12 @@ def delete_graph(actor, graph_id: int) -> None:
     with transaction.atomic():
         graph = _owned_graph(actor, graph_id)
         # Told before it goes: afterwards its groups and watchers are gone too.
-        events = _graph_audience(actor, graph).events(verb="deleted", target=graph_target(graph, link=False))
+        audience = _graph_audience(actor, graph)
+        # Its shared layouts go with it: their watchers hear of it too.
+        viewers = graph_viewer_ids(graph)
+        for layout in graph.layouts.filter(shared=True).order_by("pk"):
+            audience.tell_watchers(_watchers(viewers, layout=layout), layout_target(layout))
+        events = audience.events(verb="deleted", target=graph_target(graph, link=False))
         graph.delete()
         outbox.record(*events)
 
