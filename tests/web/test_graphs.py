@@ -272,3 +272,19 @@ def test_the_owner_edits_and_deletes_a_layout(make_user, browser_for):
     response = browser.post(url + "delete/", follow=True)
     assert "Deleted layout Ring." in page_text(response)
     assert browser.get(url).status_code == 404
+
+
+def test_the_graphs_list_pages_by_cursor_fifty_at_a_time(make_user, browser_for):
+    # given 51 graphs of alice's
+    alice = make_user("alice")
+    for n in range(51):
+        create_graph(alice, name=f"graph {n}")
+    browser = browser_for(alice)
+    # when she opens the list, then follows "Older graphs"
+    first = browser.get("/").content.decode()
+    assert "graph 50" in first and ">graph 1<" in first and ">graph 0<" not in first
+    older = Graph.objects.get(name="graph 1").pk
+    assert f'href="?before={older}"' in first
+    second = browser.get(f"/?before={older}").content.decode()
+    # then the oldest is on the second page alone
+    assert ">graph 0<" in second and ">graph 1<" not in second and "Older graphs" not in second

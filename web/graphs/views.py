@@ -232,8 +232,9 @@ def _layout_watch(request, graph_id: int, layout_id: int, action):
 # Reading and rendering
 
 def _visible_graph(request, graph_id: int) -> Graph:
-    # Someone else's graph looks exactly like no graph.
-    return visible_graphs(request.user).select_related("owner").get(pk=graph_id)
+    # Someone else's graph looks exactly like no graph. The page shows its
+    # counts, never its JSON (up to GRAPH_MAX_BYTES), so that is not read.
+    return visible_graphs(request.user).select_related("owner").defer("graph_json").get(pk=graph_id)
 
 
 def _visible_layout(request, graph_id: int, layout_id: int) -> Layout:
@@ -247,9 +248,22 @@ def _int(raw) -> int:
         raise ValidationError("choose a group") from None
 
 
+GRAPHS_PER_PAGE = 50
+
+
 def _home_page(request, form, *, status: int = 200):
-    graphs = visible_graphs(request.user).select_related("owner").order_by("-created", "-pk")
-    return render(request, "graphs/home.html", {"graphs": graphs, "form": form}, status=status)
+    """The graphs I can see, newest first, 50 a page by cursor (``?before=<id>``).
+
+    Without the graphs' JSON: a list never needs it, and each may be megabytes.
+    """
+    graphs = visible_graphs(request.user).select_related("owner").defer("graph_json").order_by("-pk")
+    before = request.GET.get("before", "")
+    if before.isdigit() and len(before) <= 18:
+        graphs = graphs.filter(pk__lt=int(before))
+    page = list(graphs[:GRAPHS_PER_PAGE + 1])
+    older = page[GRAPHS_PER_PAGE - 1].pk if len(page) > GRAPHS_PER_PAGE else None
+    return render(request, "graphs/home.html", {"graphs": page[:GRAPHS_PER_PAGE], "older": older, "form": form},
+                  status=status)
 
 
 def _detail_page(request, graph: Graph, *, status: int = 200, error: str = "", **forms):
