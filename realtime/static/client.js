@@ -86,7 +86,11 @@
       li.setAttribute("data-id", n.id);
       li.setAttribute("data-kind", n.kind);
       li.appendChild(openForm(n));
-      li.appendChild(el("span", "muted", " " + n.kind + " · " + n.actor + " · just now"));
+      var meta = el("span", "muted", " " + n.kind + " · " + n.actor + " · just now · ");
+      meta.appendChild(el("span", "is-unread", "unread"));
+      meta.appendChild(el("span", "is-read", "read"));
+      li.appendChild(meta);
+      if (n.why && n.why.length) li.appendChild(el("span", "muted reasons", " (" + n.why.join("; ") + ")"));
       li.appendChild(markForm(n, "read"));
       li.appendChild(markForm(n, "unread"));
       list.insertBefore(li, list.firstChild);

@@ -65,6 +65,9 @@ def test_alices_open_page_shows_bobs_new_graph_without_a_reload(beacon, chromium
     page.wait_for_function("document.getElementById('unread-count').textContent === '2'", timeout=20_000)
     newest = page.locator("#notification-list li").first
     assert newest.inner_text().startswith(f"{bob.username} shared graph “<img src=x onerror=window.pwned=1>”")
+    # and it reads like the rows the server rendered: unread, and why she was told
+    assert "unread" in newest.locator(".muted").first.inner_text()
+    assert newest.locator(".reasons").inner_text().strip() == "(member of Lab)"
     assert page.locator(".toast").first.inner_text().startswith(f"{bob.username} shared graph")
     assert page.evaluate("window.loadedAt === performance.timeOrigin && window.pwned === undefined")
     page.close()

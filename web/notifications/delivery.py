@@ -12,6 +12,7 @@ from web.notifications import stream
 from web.notifications.audience import choose
 from web.notifications.events import NotificationEvent
 from web.notifications.models import Notification, ProcessedEvent
+from web.notifications.text import reasons_in_words
 
 User = get_user_model()
 
@@ -49,7 +50,9 @@ def _store(event: NotificationEvent) -> list[Delivered]:
             [_notification(event, user_id, reasons, kind, group, actor_id) for user_id, reasons, kind, group in wanted]
         )
         entries = stream.append([
-            stream.Change(n.user_id, "notification.created", {"notification": n.as_event_payload()}, unread_delta=1)
+            # "why": the reasons in the words the page shows, for a row the browser adds live.
+            stream.Change(n.user_id, "notification.created",
+                          {"notification": {**n.as_event_payload(), "why": reasons_in_words(n)}}, unread_delta=1)
             for n in notifications
         ])
         ProcessedEvent.objects.create(event_id=event.id, action_id=event.action_id, delivered=len(notifications))
