@@ -48,3 +48,12 @@ def test_a_search_filled_from_the_newest_rows_needs_no_second_look(make_user, mo
     with django_assert_num_queries(2):  # the window, then the rows
         page = page_of(alice, NotificationFilter(q="common"), limit=3)
     assert texts(page) == ["common 7", "common 6", "common 5"]
+
+
+def test_words_in_any_script_and_between_punctuation_are_found(make_user):
+    # given a graph named with letters beyond ASCII, an underscore and curly quotes
+    alice = make_user("alice")
+    deliver(graph_event(alice, "Müller’s naïve p53_signal “draft”"))
+    # then each word finds it, whatever the database's locale
+    for word in ("müller", "naïve", "signal", "p53", "draft", "MÜLL"):
+        assert texts(page_of(alice, NotificationFilter(q=word))) == ["Müller’s naïve p53_signal “draft”"], word

@@ -38,8 +38,19 @@ class UserWords(Func):
         (user_sql, user_params), *words = [compiler.compile(e) for e in self.get_source_expressions()]
         words_sql = " || ' ' || ".join(sql for sql, _ in words)
         params = [*(p for _, ps in words for p in ps), *user_params]
-        return (f"to_tsvector('simple'::regconfig, regexp_replace({words_sql}, '(\\w+)', "
+        words_sql = f"translate({words_sql}, '{QUOTES}', '{' ' * len(QUOTES)}')"
+        return (f"to_tsvector('simple'::regconfig, regexp_replace({words_sql}, '({WORD_RUN})', "
                 f"({user_sql})::text || 'u\\1', 'g'))"), params
+
+
+# A run of anything but spaces and punctuation: letters and digits in any
+# script. Spelled out rather than \w, which in a database with the C locale
+# (as the local PostgreSQL is made) knows only ASCII letters and split
+# "Müller" in two. The search box splits what it is given the same way.
+WORD_RUN = "[^[:space:]!-/:-@[-`{-~]+"
+# Quotation marks beyond ASCII, made spaces first: the C locale's text search
+# parser would take them for letters and glue them to the word.
+QUOTES = "“”‘’«»„"
 
 
 def user_lexeme(user_id: int, word: str) -> str:

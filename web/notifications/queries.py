@@ -19,7 +19,8 @@ MAX_PAGE_SIZE = 200
 STATES = ("all", "unread", "read")
 TARGET_TYPES = ("graph", "layout", "group")
 _TARGET = re.compile(r"^(graph|layout|group):([1-9][0-9]{0,17})$")
-_WORD = re.compile(r"\w+")
+# Letters and digits in any script, as the stored words are split (models.WORD_RUN).
+_WORD = re.compile(r"[^\W_]+")
 
 
 class BadFilter(ValueError):
