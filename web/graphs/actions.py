@@ -12,7 +12,8 @@ from django.db import transaction
 from web.graphs import cytoscape
 from web.graphs.models import Graph, GraphShare, Layout, Watch
 from web.graphs.visibility import graph_viewer_ids, layout_viewer_ids, visible_graphs, visible_layouts
-from web.groups.models import Group, Membership
+from web.groups.actions import member_ids
+from web.groups.models import Group
 from web.notifications.audience import Audience
 from web.notifications.events import Target
 from web.outbox import outbox
@@ -41,7 +42,7 @@ def create_graph(actor, *, name: str, description: str = "", tags=(), graph_json
         audience = Audience(actor).tell_actor()
         if group is not None:
             GraphShare.objects.create(graph=graph, group=group, shared_by=actor)
-            audience.tell_members(group, _member_ids(group))
+            audience.tell_members(group, member_ids(group))
         outbox.record(*audience.events(verb="shared", owner_verb="uploaded", target=graph_target(graph)))
     return graph
 
@@ -89,7 +90,7 @@ def share_graph(actor, graph_id: int, group_id: int) -> GraphShare:
         group = _my_group(actor, group_id)
         share, created = GraphShare.objects.get_or_create(graph=graph, group=group, defaults={"shared_by": actor})
         if created:
-            audience = Audience(actor).tell_members(group, _member_ids(group))
+            audience = Audience(actor).tell_members(group, member_ids(group))
             outbox.record(*audience.events(verb="shared", target=graph_target(graph)))
     return share
 
@@ -112,7 +113,7 @@ def _graph_audience(actor, graph: Graph) -> Audience:
     """The actor, every member of a group the graph is shared with, and its watchers who see it."""
     audience = Audience(actor).tell_actor()
     for group in Group.objects.filter(shares__graph=graph).order_by("pk"):
-        audience.tell_members(group, _member_ids(group))
+        audience.tell_members(group, member_ids(group))
     return audience.tell_watchers(_watchers(graph_viewer_ids(graph), graph=graph), graph_target(graph))
 
 
@@ -174,7 +175,7 @@ def _layout_audience(actor, layout: Layout) -> Audience:
     graph = layout.graph
     audience = Audience(actor).tell_actor()
     for group in Group.objects.filter(shares__graph=graph).order_by("pk"):
-        audience.tell_members(group, _member_ids(group))
+        audience.tell_members(group, member_ids(group))
     viewers = layout_viewer_ids(layout)
     audience.tell_watchers(_watchers(viewers, graph=graph), graph_target(graph))
     return audience.tell_watchers(_watchers(viewers, layout=layout), layout_target(layout))
@@ -235,10 +236,6 @@ def _my_group(actor, group_id: int) -> Group:
     if group is None:
         raise ValidationError("you can share only with a group you belong to")
     return group
-
-
-def _member_ids(group: Group) -> list[int]:
-    return list(Membership.objects.filter(group=group).values_list("user_id", flat=True))
 
 
 def _watchers(viewer_ids: set[int], *, graph=None, layout=None) -> list[int]:

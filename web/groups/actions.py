@@ -41,7 +41,7 @@ def rename_group(actor, group_id: int, *, name: str) -> Group:
             return group
         group.name = name
         group.save(update_fields=["name"])
-        audience = Audience(actor).tell_actor().tell_members(group, _member_ids(group))
+        audience = Audience(actor).tell_actor().tell_members(group, member_ids(group))
         outbox.record(*audience.events(verb="renamed", target=group_target(group), old_name=old_name))
     return group
 
@@ -49,7 +49,7 @@ def rename_group(actor, group_id: int, *, name: str) -> Group:
 def delete_group(actor, group_id: int) -> None:
     with transaction.atomic():
         group = _owned(actor, group_id)
-        audience = Audience(actor).tell_actor().tell_members(group, _member_ids(group))
+        audience = Audience(actor).tell_actor().tell_members(group, member_ids(group))
         events = audience.events(verb="deleted", target=group_target(group, link=False))
         group.delete()  # its shares go with it: the graphs stay with their owners
         outbox.record(*events)
@@ -63,7 +63,7 @@ def add_member(actor, group_id: int, username: str) -> Membership:
         existing = Membership.objects.filter(group=group, user=user).first()
         if existing is not None:
             return existing
-        others = _member_ids(group)
+        others = member_ids(group)
         membership = Membership.objects.create(group=group, user=user)
         audience = Audience(actor).tell_members(group, others).tell_member_concerned(group, user)
         outbox.record(*audience.events(verb="added", target=group_target(group), member=user))
@@ -80,7 +80,7 @@ def remove_member(actor, group_id: int, username: str) -> None:
         if not deleted:
             raise ValidationError(f"{username} is not a member of {group.name}")
         # The person removed hears of it, though they no longer see the group.
-        audience = Audience(actor).tell_members(group, _member_ids(group)).tell_member_concerned(group, user)
+        audience = Audience(actor).tell_members(group, member_ids(group)).tell_member_concerned(group, user)
         outbox.record(*audience.events(verb="removed", target=group_target(group), member=user))
 
 
@@ -90,7 +90,7 @@ def leave_group(actor, group_id: int) -> None:
         if group.owner_id == actor.pk:
             raise ValidationError("the owner cannot leave the group; delete it instead")
         Membership.objects.filter(group=group, user=actor).delete()
-        audience = Audience(actor).tell_members(group, _member_ids(group))
+        audience = Audience(actor).tell_members(group, member_ids(group))
         outbox.record(*audience.events(verb="left", target=group_target(group), member=actor))
 
 
@@ -115,7 +115,8 @@ def _owned(actor, group_id: int) -> Group:
     return group
 
 
-def _member_ids(group: Group) -> list[int]:
+def member_ids(group: Group) -> list[int]:
+    """Everyone in the group, the owner included: whom a group notification may tell."""
     return list(Membership.objects.filter(group=group).values_list("user_id", flat=True))
 
 
