@@ -20,3 +20,8 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
     if code is not None:
         assert body["error"] == code, body
     return body
+
+
+# The graph the API tests upload: three nodes, one edge.
+GRAPH = {"elements": {"nodes": [{"data": {"id": "a"}}, {"data": {"id": "b"}}, {"data": {"id": "c"}}],
+                      "edges": [{"data": {"source": "a", "target": "b"}}]}}

@@ -3,23 +3,9 @@
 import pytest
 from django.test import override_settings
 
-from tests.api.helpers import assert_error, deliver_outbox
+from tests.api.helpers import GRAPH, assert_error, deliver_outbox
 
 pytestmark = pytest.mark.django_db
-
-GRAPH = {"elements": {"nodes": [{"data": {"id": "a"}}, {"data": {"id": "b"}}, {"data": {"id": "c"}}],
-                      "edges": [{"data": {"source": "a", "target": "b"}}]}}
-
-
-@pytest.fixture
-def lab(make_user, api_as):
-    """Alice's group with Bob in it, and Alice's graph shared with it; Carol is outside."""
-    alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
-    group = api_as(alice).post("/api/v1/groups/", {"name": "Lab"}, format="json").json()
-    api_as(alice).post(f"/api/v1/groups/{group['id']}/members/", {"username": bob.username}, format="json")
-    graph = api_as(alice).post("/api/v1/graphs/", {"name": "Kinase map", "graph_json": GRAPH, "group": group["id"]},
-                               format="json").json()
-    return alice, bob, carol, group["id"], graph["id"]
 
 
 def test_uploading_a_graph_answers_it_counted(make_user, api_as):

@@ -6,19 +6,6 @@ from tests.api.helpers import assert_error
 
 pytestmark = pytest.mark.django_db
 
-GRAPH = {"elements": {"nodes": [{"data": {"id": "a"}}, {"data": {"id": "b"}}], "edges": []}}
-
-
-@pytest.fixture
-def lab(make_user, api_as):
-    """Alice's graph shared with her group, where Bob is; Carol is outside."""
-    alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
-    group = api_as(alice).post("/api/v1/groups/", {"name": "Lab"}, format="json").json()
-    api_as(alice).post(f"/api/v1/groups/{group['id']}/members/", {"username": bob.username}, format="json")
-    graph = api_as(alice).post("/api/v1/graphs/", {"name": "Kinase map", "graph_json": GRAPH, "group": group["id"]},
-                               format="json").json()
-    return alice, bob, carol, graph["id"]
-
 
 def save_layout(client, graph_id, **fields):
     answer = client.post(f"/api/v1/graphs/{graph_id}/layouts/",
@@ -28,7 +15,7 @@ def save_layout(client, graph_id, **fields):
 
 
 def test_a_shared_layout_is_seen_by_the_group_and_a_private_one_only_by_its_owner(lab, api_as):
-    alice, bob, carol, graph_id = lab
+    alice, bob, carol, _group_id, graph_id = lab
     shared = save_layout(api_as(alice), graph_id, shared=True)
     private = save_layout(api_as(alice), graph_id, name="Draft")
 
@@ -44,7 +31,7 @@ def test_a_shared_layout_is_seen_by_the_group_and_a_private_one_only_by_its_owne
 
 
 def test_only_the_owner_changes_or_deletes_a_layout(lab, api_as):
-    alice, bob, carol, graph_id = lab
+    alice, bob, carol, _group_id, graph_id = lab
     layout = save_layout(api_as(alice), graph_id, shared=True)
     url = f"/api/v1/layouts/{layout['id']}/"
 
@@ -60,7 +47,7 @@ def test_only_the_owner_changes_or_deletes_a_layout(lab, api_as):
 
 
 def test_bad_positions_and_unknown_fields_are_refused(lab, api_as):
-    alice, _bob, _carol, graph_id = lab
+    alice, _bob, _carol, _group_id, graph_id = lab
     client = api_as(alice)
     body = assert_error(client.post(f"/api/v1/graphs/{graph_id}/layouts/",
                                     {"name": "Odd", "positions": {"a": {"x": "left"}}}, format="json"), 400)
@@ -71,13 +58,13 @@ def test_bad_positions_and_unknown_fields_are_refused(lab, api_as):
 
 
 def test_a_layout_for_a_graph_one_cannot_see_is_404(lab, api_as):
-    _alice, _bob, carol, graph_id = lab
+    _alice, _bob, carol, _group_id, graph_id = lab
     answer = api_as(carol).post(f"/api/v1/graphs/{graph_id}/layouts/", {"name": "Mine"}, format="json")
     assert_error(answer, 404)
 
 
 def test_watching_a_layout(lab, api_as):
-    alice, bob, _carol, graph_id = lab
+    alice, bob, _carol, _group_id, graph_id = lab
     layout = save_layout(api_as(alice), graph_id, shared=True)
     assert api_as(bob).post(f"/api/v1/layouts/{layout['id']}/watch/").json() == {"watching": True}
     assert api_as(bob).delete(f"/api/v1/layouts/{layout['id']}/watch/").json() == {"watching": False}
