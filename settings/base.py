@@ -21,7 +21,13 @@ Every variable Beacon reads, with its default:
   KAFKA_CONSUMER_GROUP       beacon-notifications
   KAFKA_SESSION_TIMEOUT_MS   10000 (the local Tansu broker wants 2000; the dev stack sets it)
   KAFKA_HEARTBEAT_INTERVAL_MS 3000 (Tansu: 500)
-  OUTBOX_RELAY_INTERVAL_SECONDS  how often beat re-sends events Kafka did not take; 5
+  OUTBOX_RELAY_INTERVAL_SECONDS  how often beat sends events Kafka did not take, and checks
+                             sent ones for being stored; 5
+  OUTBOX_REDELIVER_AFTER_SECONDS an event sent but not stored after this is sent again; 30
+  OUTBOX_REDELIVER_MAX_SECONDS   the wait between re-sends doubles up to this; 300
+  CELERY_VISIBILITY_TIMEOUT_SECONDS  a task a worker took and never acknowledged (the worker was
+                             killed) goes back to the queue after this; 60
+  METRICS_ALLOWED_IPS        comma list of addresses GET /metrics answers; "127.0.0.1,::1"
   DELIVERY_RECORDS_DAYS      how long sent outbox rows and processed-event marks are kept
                              (keep it longer than Kafka's retention); 14
   REALTIME_HOLD_SECONDS      how long a poll is held with nothing new; 25
@@ -146,6 +152,22 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# kombu's Redis transport keeps a taken task aside until it is acknowledged;
+# if the worker dies it goes back to the queue after the visibility timeout
+# (kombu's default: an hour). A minute is long enough for the longest
+# delivery (one event names at most 500 recipients: well under a second) and
+# short enough that a killed worker's tasks run elsewhere soon. A task that
+# outlived it would run twice, which delivery's idempotence makes harmless.
+QUEUE_VISIBILITY_TIMEOUT_SECONDS = env_float("CELERY_VISIBILITY_TIMEOUT_SECONDS", 60.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": QUEUE_VISIBILITY_TIMEOUT_SECONDS,
+    # Look for such tasks every 5 s (kombu's default is every 100 s).
+    "unacked_restore_interval": 5,
+    "unacked_restore_throttle": 1,
+    # A Redis that vanishes without closing the connection must not hang a publish.
+    "socket_timeout": 10,
+    "socket_connect_timeout": 5,
+}
 
 KAFKA_BOOTSTRAP_SERVERS = env_list("KAFKA_BOOTSTRAP_SERVERS", [defaults.KAFKA_BOOTSTRAP_SERVERS])
 KAFKA_TOPIC_PREFIX = env_str("KAFKA_TOPIC_PREFIX", "beacon.")
@@ -154,12 +176,21 @@ KAFKA_SESSION_TIMEOUT_MS = env_int("KAFKA_SESSION_TIMEOUT_MS", 10000, minimum=1)
 KAFKA_HEARTBEAT_INTERVAL_MS = env_int("KAFKA_HEARTBEAT_INTERVAL_MS", 3000, minimum=1)
 
 OUTBOX_RELAY_INTERVAL_SECONDS = env_float("OUTBOX_RELAY_INTERVAL_SECONDS", 5.0)
+# An event is delivered when its notifications are stored, not when Kafka took
+# it (web/outbox/relay.py). Long enough that a healthy pipeline, even behind
+# by a burst, has stored it (then the check only marks it delivered); a lost
+# one reaches its users this much later (+ one relay interval).
+OUTBOX_REDELIVER_AFTER_SECONDS = env_float("OUTBOX_REDELIVER_AFTER_SECONDS", 30.0)
+OUTBOX_REDELIVER_MAX_SECONDS = env_float("OUTBOX_REDELIVER_MAX_SECONDS", 300.0)
 DELIVERY_RECORDS_DAYS = env_int("DELIVERY_RECORDS_DAYS", 14, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     # The safety net for events whose immediate send failed (Kafka or the
     # Celery broker down at commit time): they wait in the outbox until this
     # sweep finds Kafka again.
     "relay-outbox": {"task": "tasks.outbox.relay_outbox", "schedule": OUTBOX_RELAY_INTERVAL_SECONDS},
+    # Delivery acknowledged end to end: what Kafka, Celery's queue or a killed
+    # worker lost after Kafka took it is sent again.
+    "redeliver-outbox": {"task": "tasks.outbox.redeliver_outbox", "schedule": OUTBOX_RELAY_INTERVAL_SECONDS},
     "prune-stream-events": {"task": "tasks.realtime.prune_stream_events", "schedule": 3600.0},
     "prune-delivery-records": {"task": "tasks.outbox.prune_delivery_records", "schedule": 3600.0},
 }
@@ -174,6 +205,7 @@ REALTIME_SSE_HEARTBEAT_SECONDS = env_float("REALTIME_SSE_HEARTBEAT_SECONDS", 15.
 REALTIME_RETENTION_DAYS = env_int("REALTIME_RETENTION_DAYS", 30, minimum=1)
 
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 
 GRAPH_MAX_BYTES = env_int("GRAPH_MAX_BYTES", 5 * 1024 * 1024)
 # Django refuses larger request bodies before Beacon sees them; leave room

@@ -1,15 +1,38 @@
+import logging
+
 from django.conf import settings
 
 from tasks.celery import app
 from tasks.kafka_clients import send_batch
 from web.notifications.delivery import prune_processed
-from web.outbox.relay import prune_sent, relay_all
+from web.outbox import metrics
+from web.outbox.relay import Redelivery, prune_sent, redeliver_all, relay_all
+
+log = logging.getLogger(__name__)
+
+
+def _redelivery() -> Redelivery:
+    return Redelivery(first_after=settings.OUTBOX_REDELIVER_AFTER_SECONDS,
+                      at_most=settings.OUTBOX_REDELIVER_MAX_SECONDS)
 
 
 @app.task(ignore_result=True)
 def relay_outbox() -> int:
     """Send every event waiting in the outbox to Kafka (after commit, and by beat)."""
-    return relay_all(send_batch)
+    return relay_all(send_batch, _redelivery())
+
+
+@app.task(ignore_result=True)
+def redeliver_outbox() -> int:
+    """Send again every event Kafka took but whose notifications are not stored in time (by beat)."""
+    report = redeliver_all(send_batch, _redelivery())
+    if report.resent:
+        log.warning(
+            "re-sent %d events sent but not stored within their grace period (the oldest first sent %.0f s ago): "
+            "Kafka, Celery's queue or a killed worker lost them, or delivery is behind; %d others found stored",
+            report.resent, report.oldest_seconds, report.delivered)
+        metrics.count_resent(report.resent)
+    return report.resent
 
 
 @app.task(ignore_result=True)

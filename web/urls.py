@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from web.graphs import views as graph_views
+from web.outbox.views import metrics_view
 
 urlpatterns = [
     path("", graph_views.home, name="home"),
@@ -12,4 +13,5 @@ urlpatterns = [
     path("groups/", include("web.groups.urls")),
     path("notifications/", include("web.notifications.urls")),
     path("api/v1/", include("web.api.urls")),
+    path("metrics", metrics_view, name="metrics"),
 ]

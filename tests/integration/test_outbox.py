@@ -14,9 +14,12 @@ from web.groups.actions import add_member, create_group
 from web.notifications.events import topic_for
 from web.outbox import outbox
 from web.outbox.models import OutboxEvent
-from web.outbox.relay import relay_all
+from web.outbox.relay import Redelivery, redeliver_all, relay_all
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# Checked for being stored 30 s after sending, then 60, 120, at most 300.
+REDELIVERY = Redelivery(first_after=30, at_most=300)
 
 
 class Rollback(Exception):
@@ -62,7 +65,7 @@ def test_the_relay_sends_waiting_events_to_kafka_and_marks_them_sent(make_user):
     graph = create_graph(alice, name="Relayed")
     [row] = OutboxEvent.objects.filter(payload__target_id=graph.pk)
 
-    assert relay_all(send_batch) >= 1
+    assert relay_all(send_batch, REDELIVERY) >= 1
 
     row.refresh_from_db()
     assert row.sent_at is not None
@@ -84,10 +87,10 @@ def test_events_wait_in_the_outbox_while_kafka_is_unreachable(make_user):
         raise ConnectionError("no broker")
 
     with pytest.raises(ConnectionError):
-        relay_all(kafka_down)
+        relay_all(kafka_down, REDELIVERY)
     assert OutboxEvent.objects.filter(sent_at__isnull=True).count() == 1
     # and once Kafka is back, the next relay sends it
-    assert relay_all(send_batch) == 1
+    assert relay_all(send_batch, REDELIVERY) == 1
     assert not OutboxEvent.objects.filter(sent_at__isnull=True).exists()
 
 
@@ -116,3 +119,121 @@ def test_pruning_forgets_old_sent_events_and_never_an_unsent_one(make_user):
     assert prune_sent(14) == 1
     # then only the old sent one is gone
     assert sorted(OutboxEvent.objects.values_list("payload__target_name", flat=True)) == ["recent", "unsent"]
+
+
+class KafkaThatLoses:
+    """A Kafka that acknowledges every record and keeps none: what a broker restarted empty does."""
+
+    def __init__(self):
+        self.taken = []
+
+    def __call__(self, records):
+        self.taken.extend(payload["id"] for _, _, payload in records)
+
+
+def _come_due(seconds: float) -> None:
+    """Move every sent event's send and check times ``seconds`` into the past, as if that long had passed."""
+    from datetime import timedelta
+
+    from django.db.models import F
+
+    OutboxEvent.objects.filter(sent_at__isnull=False).update(
+        sent_at=F("sent_at") - timedelta(seconds=seconds), resend_at=F("resend_at") - timedelta(seconds=seconds))
+
+
+def test_an_event_kafka_took_but_nobody_stored_is_sent_again_after_its_grace_period(make_user):
+    # given an event Kafka acknowledged and then lost
+    alice = make_user("alice")
+    create_graph(alice, name="Lost in Kafka")
+    kafka = KafkaThatLoses()
+    relay_all(kafka, REDELIVERY)
+    [event_id] = kafka.taken
+    # when the check runs before its grace period is over, nothing is sent again
+    assert redeliver_all(kafka, REDELIVERY).resent == 0
+    # and when it runs after, the event is sent again
+    _come_due(31)
+    report = redeliver_all(kafka, REDELIVERY)
+    assert (report.resent, report.delivered) == (1, 0)
+    assert report.oldest_seconds >= 31
+    assert kafka.taken == [event_id, event_id]
+    row = OutboxEvent.objects.get()
+    assert row.attempts == 2 and row.delivered_at is None
+
+
+def test_re_sends_back_off_doubling_up_to_the_cap(make_user):
+    from django.utils import timezone
+
+    # given an event that is lost every time it is sent
+    alice = make_user("alice")
+    create_graph(alice, name="Never stored")
+    kafka = KafkaThatLoses()
+    relay_all(kafka, REDELIVERY)
+    waits = []
+    for _ in range(5):
+        # when each check comes and finds it not stored
+        _come_due(max((OutboxEvent.objects.get().resend_at - timezone.now()).total_seconds(), 0) + 1)
+        redeliver_all(kafka, REDELIVERY)
+        waits.append(round((OutboxEvent.objects.get().resend_at - timezone.now()).total_seconds() / 10) * 10)
+    # then it is sent again each time, waiting twice as long up to the cap
+    assert waits == [60, 120, 240, 300, 300]
+    assert len(kafka.taken) == 6 and OutboxEvent.objects.get().attempts == 6
+
+
+def test_a_stored_event_is_marked_delivered_and_never_sent_again(make_user):
+    from web.notifications.delivery import deliver
+    from web.notifications.events import NotificationEvent
+
+    # given an event Kafka took and delivery stored
+    alice = make_user("alice")
+    create_graph(alice, name="Stored")
+    kafka = KafkaThatLoses()
+    relay_all(kafka, REDELIVERY)
+    deliver(NotificationEvent.from_dict(OutboxEvent.objects.get().payload))
+    # when its check comes
+    _come_due(31)
+    report = redeliver_all(kafka, REDELIVERY)
+    # then it is marked delivered, not sent again, and never checked again
+    assert (report.resent, report.delivered) == (0, 1)
+    assert OutboxEvent.objects.get().delivered_at is not None
+    _come_due(10_000)
+    assert redeliver_all(kafka, REDELIVERY) == type(report)(0, 0, 0.0)
+    assert len(kafka.taken) == 1
+
+
+def test_a_re_sent_event_that_was_only_slow_tells_nobody_twice(make_user):
+    from web.notifications.delivery import deliver
+    from web.notifications.events import NotificationEvent
+    from web.notifications.models import Notification
+
+    # given an event sent again because its first delivery was late
+    alice, bob = make_user("alice"), make_user("bob")
+    lab = create_group(alice, name="Lab")
+    add_member(alice, lab.pk, bob.username)
+    create_graph(alice, name="Slow", group_id=lab.pk)
+    kafka = KafkaThatLoses()
+    relay_all(kafka, REDELIVERY)
+    _come_due(31)
+    redeliver_all(kafka, REDELIVERY)
+    # when both copies reach delivery
+    for event in OutboxEvent.objects.filter(payload__target_name="Slow"):
+        for _ in range(2):
+            deliver(NotificationEvent.from_dict(event.payload))
+    # then bob is told once
+    assert Notification.objects.filter(user=bob, target_name="Slow").count() == 1
+
+
+def test_re_sending_waits_for_kafka_like_sending_does(make_user):
+    alice = make_user("alice")
+    create_graph(alice, name="Patient")
+    relay_all(KafkaThatLoses(), REDELIVERY)
+    _come_due(31)
+
+    def kafka_down(records):
+        raise ConnectionError("no broker")
+
+    with pytest.raises(ConnectionError):
+        redeliver_all(kafka_down, REDELIVERY)
+    row = OutboxEvent.objects.get()
+    assert row.attempts == 1  # not counted as sent again
+    kafka = KafkaThatLoses()
+    assert redeliver_all(kafka, REDELIVERY).resent == 1

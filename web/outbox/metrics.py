@@ -1,0 +1,57 @@
+"""What operators see of event delivery, in Prometheus text format (``GET /metrics`` on the web process).
+
+The gauges are read from PostgreSQL at scrape time, so every web process
+reports the same truth. The re-send counter lives in Redis, shared by every
+worker; Redis restarted empty starts it again from zero, which Prometheus
+reads as a counter reset.
+"""
+
+import logging
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from redis.exceptions import RedisError
+
+from web.redis_client import get_redis
+
+log = logging.getLogger(__name__)
+
+RESENT_KEY = "beacon:metrics:outbox_resent_total"
+
+
+def count_resent(events: int) -> None:
+    try:
+        get_redis().incrby(RESENT_KEY, events)
+    except RedisError:
+        log.warning("could not count %d re-sent events in Redis", events, exc_info=True)
+
+
+def resent_total() -> int:
+    return int(get_redis().get(RESENT_KEY) or 0)
+
+
+class _DeliveryCollector:
+    def collect(self):
+        from web.outbox.relay import in_flight
+
+        pending, unconfirmed, oldest = in_flight()
+        yield GaugeMetricFamily("beacon_outbox_pending_events", "Events waiting to be sent to Kafka", value=pending)
+        yield GaugeMetricFamily("beacon_outbox_unconfirmed_events",
+                                "Events sent to Kafka whose notifications are not yet found stored",
+                                value=unconfirmed)
+        yield GaugeMetricFamily("beacon_outbox_oldest_in_flight_seconds",
+                                "Age of the oldest event not yet found stored", value=oldest)
+        try:
+            resent = resent_total()
+        except RedisError:
+            return  # the gauges still tell; the counter is back with Redis
+        yield CounterMetricFamily("beacon_outbox_resent_events",
+                                  "Events sent again because they were not stored within their grace period",
+                                  value=resent)
+
+
+def exposition() -> tuple[bytes, str]:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_DeliveryCollector())
+    return generate_latest(registry), CONTENT_TYPE_LATEST
