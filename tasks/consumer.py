@@ -5,11 +5,20 @@ event to Celery. Offsets are committed only after every record of a poll was
 handed on (or dead-lettered), so a crash re-reads rather than loses; the
 delivery task is idempotent. A record that is not a valid event goes to the
 dead-letter topic with the reason in its headers, and the consumer carries on.
+
+The process never exits because Kafka failed: a broker error closes the
+consumer, and a new one is made once Kafka answers again (backing off, saying
+what it waits for). A broker that came back without the records the consumer
+had read past (Tansu keeps only memory; an unclean leader election truncates)
+is noticed and its partitions read again from their start. Whatever Kafka
+lost outright, the outbox sends again (web/outbox/relay.py).
 """
 
+import contextlib
 import logging
 import signal
 import threading
+import time
 
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
@@ -20,6 +29,12 @@ log = logging.getLogger("tasks.consumer")
 # grows to this cap, and the record is never skipped.
 HANDOFF_RETRY_MAX_SECONDS = 30.0
 POLL_TIMEOUT_MS = 500
+# Waiting for Kafka to answer again after it failed under the consumer:
+# quick at first (a broker restart takes seconds), never slower than this.
+RECONNECT_MAX_SECONDS = 15.0
+# How often an idle consumer asks whether its partitions still reach as far
+# as it has read: one cheap request per partition.
+LOG_CHECK_EVERY_SECONDS = 2.0
 
 
 class EventConsumer:
@@ -31,10 +46,15 @@ class EventConsumer:
         self._stop = stop
 
     def run(self) -> None:
+        """Consume until stopped; a Kafka error is raised to the caller, who reconnects."""
         delay = 0.5
+        next_log_check = 0.0
         while not self._stop.is_set():
             batch = self._consumer.poll(timeout_ms=POLL_TIMEOUT_MS)
             if not batch:
+                if time.monotonic() >= next_log_check:
+                    self._reread_lost_logs()
+                    next_log_check = time.monotonic() + LOG_CHECK_EVERY_SECONDS
                 continue
             done = {}
             try:
@@ -56,6 +76,28 @@ class EventConsumer:
                 continue
             delay = 0.5
             self._consumer.commit(done)
+
+    def _reread_lost_logs(self) -> None:
+        """Read again from the start any partition whose log now ends before our position.
+
+        Kafka says "offset out of range" when that happens and kafka-python
+        then resets by itself; a broker restarted empty (the development
+        broker) just answers nothing, and the records written to it anew,
+        from offset 0, would be skipped until the log grew past where we were.
+        """
+        assigned = self._consumer.assignment()
+        if not assigned:
+            return
+        ends = self._consumer.end_offsets(list(assigned))
+        for partition in assigned:
+            position = self._consumer.position(partition)
+            end = ends.get(partition)
+            if end is not None and position is not None and position > end:
+                start = self._consumer.beginning_offsets([partition]).get(partition, 0)
+                log.warning("%s[%d] now ends at offset %d, before our position %d: the broker lost records "
+                            "(restarted empty?); reading it again from offset %d", partition.topic,
+                            partition.partition, end, position, start)
+                self._consumer.seek(partition, start)
 
     def _handle(self, record) -> None:
         from web.notifications.events import InvalidEvent, NotificationEvent
@@ -112,27 +154,36 @@ def main() -> None:
 
     topic_kinds = {topic_for(kind): kind for kind in KINDS}
     dead_letters = dead_letter_topic()
-    consumer = None
-    while consumer is None and not stop.is_set():
-        try:
-            kafka.ensure_topics([*topic_kinds, dead_letters])
-            consumer = kafka.new_consumer(list(topic_kinds))
-        except KafkaError:
-            log.warning("Kafka at %s not reachable yet; retrying", settings.KAFKA_BOOTSTRAP_SERVERS, exc_info=True)
-            stop.wait(2)
-    if consumer is None:
-        return
-    log.info("consuming %s as group %s", ", ".join(topic_kinds), settings.KAFKA_CONSUMER_GROUP)
+    where = ", ".join(settings.KAFKA_BOOTSTRAP_SERVERS)
+    delay = 1.0
     try:
-        EventConsumer(
-            consumer=consumer,
-            hand_off=lambda event: deliver_event.delay(event.to_dict()),
-            dead_letter=lambda key, value, headers: kafka.send_raw(dead_letters, key, value, headers),
-            topic_kinds=topic_kinds,
-            stop=stop,
-        ).run()
+        while not stop.is_set():
+            consumer = None
+            try:
+                kafka.ensure_topics([*topic_kinds, dead_letters])
+                consumer = kafka.new_consumer(list(topic_kinds))
+                log.info("consuming %s as group %s", ", ".join(topic_kinds), settings.KAFKA_CONSUMER_GROUP)
+                delay = 1.0
+                EventConsumer(
+                    consumer=consumer,
+                    hand_off=lambda event: deliver_event.delay(event.to_dict()),
+                    dead_letter=lambda key, value, headers: kafka.send_raw(dead_letters, key, value, headers),
+                    topic_kinds=topic_kinds,
+                    stop=stop,
+                ).run()
+            except KafkaError as exc:
+                if stop.is_set():
+                    break
+                log.warning("waiting for Kafka at %s (%s: %s); connecting again in %.0f s", where,
+                            type(exc).__name__, exc, delay)
+                stop.wait(delay)
+                delay = min(delay * 2, RECONNECT_MAX_SECONDS)
+            finally:
+                if consumer is not None:
+                    # Nothing uncommitted is lost by closing: the next consumer re-reads it.
+                    with contextlib.suppress(Exception):
+                        consumer.close(autocommit=False)
     finally:
-        consumer.close()
         kafka.discard_producer()
 
 
