@@ -1,5 +1,6 @@
 """Beacon's own processes, started from the Procfile for tests that cross them."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -26,12 +27,34 @@ class ProcfileStack:
 
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        for name, command in self.commands.items():
-            log = open(self.log_dir / f"{name}.log", "wb")
+        for name in self.commands:
+            self.start_one(name)
+
+    def start_one(self, name: str) -> None:
+        """Start (or start again, after a kill) one process; its log goes on where it was."""
+        with open(self.log_dir / f"{name}.log", "ab") as log:
             self.procs[name] = subprocess.Popen(
-                ["sh", "-c", f"exec {command}"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
+                ["sh", "-c", f"exec {self.commands[name]}"], cwd=ROOT, env=self.env, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,
             )
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        """Signal one process and its children (Celery's pool, gunicorn's workers), and reap it."""
+        proc = self.procs[name]
+        if proc.poll() is None:
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        if sig == signal.SIGKILL:
+            # The group's children may outlive their parent by a moment.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+    def running(self, name: str) -> bool:
+        return self.procs[name].poll() is None
 
     def log(self, name: str) -> str:
         return (self.log_dir / f"{name}.log").read_text(errors="replace")

