@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
+from web.ids import BadId, parse_id
+
 
 class BadRequest(ValueError):
     pass
@@ -42,9 +44,11 @@ def parse_stream_start(query_string: str, last_event_id: str | None) -> int | No
 def _cursor(raw: str | None, name: str) -> int | None:
     if raw is None:
         return None
-    if not raw.isdigit() or len(raw) > 18:
-        raise BadRequest(f"{name} must be a non-negative integer, as returned by the last answer")
-    return int(raw)
+    # The ids' parser: "²" passes isdigit() but not int(), and must be this 400, not a 500.
+    try:
+        return parse_id(raw, name, minimum=0)
+    except BadId:
+        raise BadRequest(f"{name} must be a non-negative integer, as returned by the last answer") from None
 
 
 def _one(params: dict, name: str) -> str | None:

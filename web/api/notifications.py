@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from web.api.parsing import StrictSerializer, parse
+from web.ids import BIGINT_MAX
 from web.notifications import actions, stream
 from web.notifications.models import Kind
 from web.notifications.queries import (
@@ -25,8 +26,8 @@ from web.notifications.queries import (
     parse_paging,
 )
 
-TARGET_PATTERN = r"^(graph|layout|group):[1-9][0-9]{0,17}$"
-LARGEST_ID = 10**18 - 1  # parse_paging reads at most 18 digits
+# The id as web.ids reads it: digits 0-9, up to PostgreSQL's bigint (a pattern cannot say how far up).
+TARGET_PATTERN = r"^(graph|layout|group):[1-9][0-9]{0,18}$"
 
 
 class TargetSerializer(serializers.Serializer):
@@ -84,7 +85,7 @@ FILTER_PARAMETERS = [
 LIST_PARAMETERS = [
     OpenApiParameter("state", str, enum=list(STATES), description="read state; all by default"),
     *FILTER_PARAMETERS,
-    OpenApiParameter("before", {"type": "integer", "minimum": 1, "maximum": LARGEST_ID},
+    OpenApiParameter("before", {"type": "integer", "minimum": 1, "maximum": BIGINT_MAX},
                      description="the page after this id (take it from next)"),
     OpenApiParameter("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
                      description=f"page size, {PAGE_SIZE} by default"),

@@ -21,6 +21,7 @@ from web.graphs.cytoscape import GraphInvalid
 from web.graphs.forms import GraphEditForm, GraphForm, LayoutForm, ShareForm
 from web.graphs.models import Graph, Layout
 from web.graphs.visibility import visible_graphs, visible_layouts
+from web.ids import BadId, optional_id, parse_id
 
 REFUSED = (GraphInvalid, ValidationError)
 
@@ -242,10 +243,12 @@ def _visible_layout(request, graph_id: int, layout_id: int) -> Layout:
 
 
 def _int(raw) -> int:
+    if not raw:
+        raise ValidationError("choose a group")
     try:
-        return int(raw)
-    except (TypeError, ValueError):
-        raise ValidationError("choose a group") from None
+        return parse_id(raw, "group")
+    except BadId as error:
+        raise ValidationError(str(error)) from None
 
 
 GRAPHS_PER_PAGE = 50
@@ -255,11 +258,16 @@ def _home_page(request, form, *, status: int = 200):
     """The graphs I can see, newest first, 50 a page by cursor (``?before=<id>``).
 
     Without the graphs' JSON: a list never needs it, and each may be megabytes.
+    A ``before`` that is not an id is the page with the reason and status 400.
     """
     graphs = visible_graphs(request.user).select_related("owner").defer("graph_json").order_by("-pk")
-    before = request.GET.get("before", "")
-    if before.isdigit() and len(before) <= 18:
-        graphs = graphs.filter(pk__lt=int(before))
+    try:
+        before = optional_id(request.GET.get("before"), "before")
+    except BadId as error:
+        return render(request, "graphs/home.html", {"graphs": [], "older": None, "form": form, "error": str(error)},
+                      status=400)
+    if before is not None:
+        graphs = graphs.filter(pk__lt=before)
     page = list(graphs[:GRAPHS_PER_PAGE + 1])
     older = page[GRAPHS_PER_PAGE - 1].pk if len(page) > GRAPHS_PER_PAGE else None
     return render(request, "graphs/home.html", {"graphs": page[:GRAPHS_PER_PAGE], "older": older, "form": form},

@@ -12,13 +12,13 @@ from django.contrib.postgres.search import SearchQuery
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.db.models.expressions import RawSQL
 
+from web.ids import BadId, optional_id, parse_id
 from web.notifications.models import Kind, Notification, user_lexeme
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 STATES = ("all", "unread", "read")
 TARGET_TYPES = ("graph", "layout", "group")
-_TARGET = re.compile(r"^(graph|layout|group):([1-9][0-9]{0,17})$")
 # Letters and digits in any script, as the stored words are split (models.WORD_RUN).
 _WORD = re.compile(r"[^\W_]+")
 
@@ -50,9 +50,7 @@ class NotificationFilter:
         q = (params.get("q") or "").strip()
         if len(q) > 200:
             raise BadFilter("q", "at most 200 characters")
-        target = (params.get("target") or "").strip()
-        if target and not _TARGET.match(target):
-            raise BadFilter("target", "must be graph:<id>, layout:<id> or group:<id>")
+        target = _target((params.get("target") or "").strip())
         return cls(state=state, kind=kind, q=q, target=target)
 
     def as_params(self) -> dict:
@@ -91,9 +89,23 @@ class NotificationFilter:
         return notifications
 
 
+def _target(raw: str) -> str:
+    """The target as "graph:12", or "" for none; its id is read as every id is (web.ids)."""
+    if not raw:
+        return ""
+    target_type, _, raw_id = raw.partition(":")
+    try:
+        target_id = parse_id(raw_id, "target")
+    except BadId:
+        target_id = None
+    if target_type not in TARGET_TYPES or target_id is None:
+        raise BadFilter("target", "must be graph:<id>, layout:<id> or group:<id>")
+    return f"{target_type}:{target_id}"
+
+
 def _target_q(target: str) -> Q:
     target_type, target_id = target.split(":")
-    target_id = int(target_id)
+    target_id = int(target_id)  # checked by _target
     if target_type == "graph":
         return Q(graph_id=target_id)  # the graph, and its layouts
     if target_type == "group":
@@ -169,8 +181,7 @@ def parse_paging(params, *, default_limit: int = PAGE_SIZE) -> tuple[int | None,
 
 
 def _positive_int(raw, field: str) -> int | None:
-    if raw in (None, ""):
-        return None
-    if not str(raw).isdigit() or int(raw) < 1 or len(str(raw)) > 18:
-        raise BadFilter(field, "must be a positive whole number")
-    return int(raw)
+    try:
+        return optional_id(raw, field)
+    except BadId as error:
+        raise BadFilter(field, f"must be {error.expected}") from None
