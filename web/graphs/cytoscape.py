@@ -5,12 +5,16 @@ Two shapes are accepted, as Cytoscape.js itself does:
   {"elements": [{"group": "nodes", "data": {...}}, ...]}  or that list alone
 Every node needs an id; every edge a source and a target that are nodes;
 ids are unique. The size limit applies to the JSON text (GRAPH_MAX_BYTES).
+Text and numbers must be ones PostgreSQL stores (web.json_text, the check
+API bodies get too), so an upload and an API call are refused alike.
 """
 
 import json
 from dataclasses import dataclass
 
 from django.conf import settings
+
+from web import json_text
 
 
 class GraphInvalid(ValueError):
@@ -26,17 +30,21 @@ class ParsedGraph:
 
 def parse_text(text: str | bytes) -> ParsedGraph:
     """Parse an uploaded file or request body."""
-    size = len(text.encode() if isinstance(text, str) else text)
+    size = len(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
     _check_size(size)
     try:
-        data = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise GraphInvalid(f"not valid JSON: {exc}") from None
+        data = json_text.loads(text, what="the graph")
+    except json_text.JSONTextInvalid as exc:
+        raise GraphInvalid(str(exc)) from None
     return _parse(data)
 
 
 def parse_data(data: object) -> ParsedGraph:
     """Check JSON already decoded (an API body's ``graph_json``)."""
+    try:
+        json_text.check_storable(data, what="the graph")
+    except json_text.JSONTextInvalid as exc:
+        raise GraphInvalid(str(exc)) from None
     _check_size(len(json.dumps(data, separators=(",", ":"))))
     return _parse(data)
 

@@ -3,6 +3,7 @@ import json
 from django import forms
 from django.conf import settings
 
+from web import json_text
 from web.graphs.actions import NAME_MAX
 from web.groups.models import Group
 
@@ -84,9 +85,9 @@ class LayoutForm(forms.Form):
         if not text.strip():
             return {}
         try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(f"not valid JSON: {exc}") from None
+            return json_text.loads(text, what="the positions")
+        except json_text.JSONTextInvalid as exc:
+            raise forms.ValidationError(str(exc)) from None
 
     @classmethod
     def for_layout(cls, layout, **kwargs):
