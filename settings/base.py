@@ -30,6 +30,8 @@ Every variable Beacon reads, with its default:
   METRICS_ALLOWED_IPS        comma list of addresses GET /metrics answers; "127.0.0.1,::1"
   DELIVERY_RECORDS_DAYS      how long sent outbox rows and processed-event marks are kept
                              (keep it longer than Kafka's retention); 14
+  UNREAD_CHECK_INTERVAL_SECONDS  how often beat compares every unread count with the
+                             notifications and repairs (and logs) any that differ; 600
   REALTIME_HOLD_SECONDS      how long a poll is held with nothing new; 25
   REALTIME_HOLD_JITTER_SECONDS  up to this much is added at random; 5
   REALTIME_EVENTS_PER_ANSWER most events in one poll answer; 200
@@ -183,6 +185,7 @@ OUTBOX_RELAY_INTERVAL_SECONDS = env_float("OUTBOX_RELAY_INTERVAL_SECONDS", 5.0)
 OUTBOX_REDELIVER_AFTER_SECONDS = env_float("OUTBOX_REDELIVER_AFTER_SECONDS", 30.0)
 OUTBOX_REDELIVER_MAX_SECONDS = env_float("OUTBOX_REDELIVER_MAX_SECONDS", 300.0)
 DELIVERY_RECORDS_DAYS = env_int("DELIVERY_RECORDS_DAYS", 14, minimum=1)
+UNREAD_CHECK_INTERVAL_SECONDS = env_float("UNREAD_CHECK_INTERVAL_SECONDS", 600.0)
 CELERY_BEAT_SCHEDULE = {
     # The safety net for events whose immediate send failed (Kafka or the
     # Celery broker down at commit time): they wait in the outbox until this
@@ -193,6 +196,8 @@ CELERY_BEAT_SCHEDULE = {
     "redeliver-outbox": {"task": "tasks.outbox.redeliver_outbox", "schedule": OUTBOX_RELAY_INTERVAL_SECONDS},
     "prune-stream-events": {"task": "tasks.realtime.prune_stream_events", "schedule": 3600.0},
     "prune-delivery-records": {"task": "tasks.outbox.prune_delivery_records", "schedule": 3600.0},
+    # A count that drifted from the notifications (web/notifications/repair.py) is repaired and logged.
+    "check-unread-counts": {"task": "tasks.repair.check_unread_counts", "schedule": UNREAD_CHECK_INTERVAL_SECONDS},
 }
 
 REALTIME_HOLD_SECONDS = env_float("REALTIME_HOLD_SECONDS", 25.0)
