@@ -4,13 +4,14 @@ A graph the user cannot see answers 404 like a missing one; one they see
 but do not own answers 403 to a change.
 """
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from web.api.errors import ErrorSerializer
+from web.api.idempotency import answer_once, creating
 from web.api.layouts import LayoutInput, LayoutSerializer, LayoutSummarySerializer, WatchingSerializer, layout_data
 from web.api.parsing import StrictSerializer, id_field, parse
 from web.graphs import actions
@@ -86,10 +87,12 @@ class GroupRef(StrictSerializer):
     group = id_field(help_text="a group's id")
 
 
+def _shares():
+    return Prefetch("shares", queryset=GraphShare.objects.select_related("group").order_by("group__name", "group_id"))
+
+
 def graphs_for(user, *, with_json: bool):
-    shares = GraphShare.objects.select_related("group").order_by("group__name", "group_id")
-    graphs = (visible_graphs(user).select_related("owner")
-              .prefetch_related(Prefetch("shares", queryset=shares)).order_by("-id"))
+    graphs = visible_graphs(user).select_related("owner").prefetch_related(_shares()).order_by("-id")
     return graphs if with_json else graphs.defer("graph_json")
 
 
@@ -133,12 +136,17 @@ class GraphList(APIView):
         return Response([graph_data(graph, request.user, mine, with_json=False)
                          for graph in graphs_for(request.user, with_json=False)])
 
-    @extend_schema(request=GraphCreateInput, responses={201: GraphSerializer},
-                   summary="Upload a graph, shared with one of my groups if given")
+    @creating(request=GraphCreateInput, responses={201: GraphSerializer},
+              summary="Upload a graph, shared with one of my groups if given")
     def post(self, request):
-        fields = parse(GraphCreateInput, request)
-        graph = actions.create_graph(request.user, group_id=fields.pop("group", None), **fields)
-        return _answer(request.user, graph.pk, status.HTTP_201_CREATED)
+        def create():
+            fields = parse(GraphCreateInput, request)
+            graph = actions.create_graph(request.user, group_id=fields.pop("group", None), **fields)
+            # From the graph the action returned, inside its transaction (idempotency.py): its share is the one
+            # just made, and the graph JSON is what was stored.
+            prefetch_related_objects([graph], "owner", _shares())
+            return graph_data(graph, request.user), status.HTTP_201_CREATED
+        return answer_once(request, create)
 
 
 class GraphDetail(APIView):
@@ -172,11 +180,13 @@ class UnshareGraph(APIView):
 
 
 class WatchGraph(APIView):
-    @extend_schema(request=None, responses={200: WatchingSerializer, 400: ErrorSerializer},
-                   summary="Hear of what happens to a graph I see (not my own)")
+    @creating(request=None, responses={200: WatchingSerializer, 400: ErrorSerializer},
+              summary="Hear of what happens to a graph I see (not my own)")
     def post(self, request, pk: int):
-        actions.watch_graph(request.user, pk)
-        return Response({"watching": True})
+        def watch():
+            actions.watch_graph(request.user, pk)
+            return {"watching": True}, status.HTTP_200_OK
+        return answer_once(request, watch)
 
     @extend_schema(responses={200: WatchingSerializer}, summary="Stop watching a graph")
     def delete(self, request, pk: int):
@@ -193,8 +203,9 @@ class GraphLayouts(APIView):
                    .defer("positions").order_by("-id"))
         return Response([layout_data(layout, with_positions=False) for layout in layouts])
 
-    @extend_schema(request=LayoutInput, responses={201: LayoutSerializer},
-                   summary="Save a layout of a graph I can see")
+    @creating(request=LayoutInput, responses={201: LayoutSerializer}, summary="Save a layout of a graph I can see")
     def post(self, request, pk: int):
-        layout = actions.create_layout(request.user, pk, **parse(LayoutInput, request))
-        return Response(layout_data(layout), status=status.HTTP_201_CREATED)
+        def create():
+            layout = actions.create_layout(request.user, pk, **parse(LayoutInput, request))
+            return layout_data(layout), status.HTTP_201_CREATED
+        return answer_once(request, create)

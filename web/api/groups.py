@@ -1,12 +1,13 @@
 """Groups and their members. Someone else's group answers 404; a member doing an owner's action, 403."""
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from web.api.errors import ErrorSerializer
+from web.api.idempotency import answer_once, creating
 from web.api.parsing import StrictSerializer, parse
 from web.groups import actions
 from web.groups.models import Group, Membership
@@ -28,10 +29,12 @@ class MemberInput(StrictSerializer):
     username = serializers.CharField(max_length=150)
 
 
+def _members():
+    return Prefetch("memberships", queryset=Membership.objects.select_related("user").order_by("user__username"))
+
+
 def my_groups(user):
-    members = Membership.objects.select_related("user").order_by("user__username")
-    return (actions.my_groups(user).select_related("owner")
-            .prefetch_related(Prefetch("memberships", queryset=members)).order_by("name", "id"))
+    return actions.my_groups(user).select_related("owner").prefetch_related(_members()).order_by("name", "id")
 
 
 def group_data(group: Group) -> dict:
@@ -48,15 +51,22 @@ def _answer(user, group_id: int, status_code=status.HTTP_200_OK) -> Response:
     return Response(group_data(my_groups(user).get(pk=group_id)), status=status_code)
 
 
+def _created(group: Group) -> tuple[dict, int]:
+    """The answer to a create, from the group the action returned, inside its transaction (idempotency.py)."""
+    prefetch_related_objects([group], "owner", _members())
+    return group_data(group), status.HTTP_201_CREATED
+
+
 class GroupList(APIView):
     @extend_schema(responses=GroupSerializer(many=True), summary="The groups I belong to (a plain list)")
     def get(self, request):
         return Response([group_data(group) for group in my_groups(request.user)])
 
-    @extend_schema(request=GroupInput, responses={201: GroupSerializer}, summary="Create a group; I own it")
+    @creating(request=GroupInput, responses={201: GroupSerializer}, summary="Create a group; I own it")
     def post(self, request):
-        group = actions.create_group(request.user, **parse(GroupInput, request))
-        return _answer(request.user, group.pk, status.HTTP_201_CREATED)
+        def create():
+            return _created(actions.create_group(request.user, **parse(GroupInput, request)))
+        return answer_once(request, create)
 
 
 class GroupDetail(APIView):
@@ -78,10 +88,11 @@ class GroupDetail(APIView):
 
 
 class GroupMembers(APIView):
-    @extend_schema(request=MemberInput, responses={201: GroupSerializer}, summary="Add a member (the owner)")
+    @creating(request=MemberInput, responses={201: GroupSerializer}, summary="Add a member (the owner)")
     def post(self, request, pk: int):
-        actions.add_member(request.user, pk, parse(MemberInput, request)["username"])
-        return _answer(request.user, pk, status.HTTP_201_CREATED)
+        def add():
+            return _created(actions.add_member(request.user, pk, parse(MemberInput, request)["username"]).group)
+        return answer_once(request, add)
 
 
 class GroupMember(APIView):

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from web.api.errors import ErrorSerializer
+from web.api.idempotency import answer_once, creating
 from web.api.parsing import StrictSerializer, parse
 from web.graphs import actions
 from web.graphs.visibility import visible_layouts
@@ -86,11 +87,13 @@ class LayoutDetail(APIView):
 
 
 class WatchLayout(APIView):
-    @extend_schema(request=None, responses={200: WatchingSerializer, 400: ErrorSerializer},
-                   summary="Hear of what happens to a layout I see (not my own)")
+    @creating(request=None, responses={200: WatchingSerializer, 400: ErrorSerializer},
+              summary="Hear of what happens to a layout I see (not my own)")
     def post(self, request, pk: int):
-        actions.watch_layout(request.user, pk)
-        return Response({"watching": True})
+        def watch():
+            actions.watch_layout(request.user, pk)
+            return {"watching": True}, status.HTTP_200_OK
+        return answer_once(request, watch)
 
     @extend_schema(responses={200: WatchingSerializer}, summary="Stop watching a layout")
     def delete(self, request, pk: int):
