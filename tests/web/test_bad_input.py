@@ -95,7 +95,8 @@ def test_a_bad_replacement_graph_is_refused_with_the_reason(make_user, browser_f
     alice = make_user("alice")
     graph = create_graph(alice, name="Kinase map", graph_json=GRAPH)
 
-    response = browser_for(alice).post(f"/graphs/{graph.pk}/edit/", {"edit-name": "Kinase map", "edit-graph_text": text})
+    response = browser_for(alice).post(f"/graphs/{graph.pk}/edit/",
+                                       {"edit-name": "Kinase map", "edit-graph_text": text})
 
     assert response.status_code == 400
     assert escape(reason) in page_text(response)

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from web.api.errors import ErrorSerializer
-from web.api.idempotency import answer_once, creating
+from web.api.idempotency import answer_once, schema_of_create
 from web.api.layouts import LayoutInput, LayoutSerializer, LayoutSummarySerializer, WatchingSerializer, layout_data
 from web.api.parsing import StrictSerializer, id_field, parse
 from web.graphs import actions
@@ -136,8 +136,8 @@ class GraphList(APIView):
         return Response([graph_data(graph, request.user, mine, with_json=False)
                          for graph in graphs_for(request.user, with_json=False)])
 
-    @creating(request=GraphCreateInput, responses={201: GraphSerializer},
-              summary="Upload a graph, shared with one of my groups if given")
+    @schema_of_create(request=GraphCreateInput, responses={201: GraphSerializer},
+                      summary="Upload a graph, shared with one of my groups if given")
     def post(self, request):
         def create():
             fields = parse(GraphCreateInput, request)
@@ -180,8 +180,8 @@ class UnshareGraph(APIView):
 
 
 class WatchGraph(APIView):
-    @creating(request=None, responses={200: WatchingSerializer, 400: ErrorSerializer},
-              summary="Hear of what happens to a graph I see (not my own)")
+    @schema_of_create(request=None, responses={200: WatchingSerializer, 400: ErrorSerializer},
+                      summary="Hear of what happens to a graph I see (not my own)")
     def post(self, request, pk: int):
         def watch():
             actions.watch_graph(request.user, pk)
@@ -203,7 +203,8 @@ class GraphLayouts(APIView):
                    .defer("positions").order_by("-id"))
         return Response([layout_data(layout, with_positions=False) for layout in layouts])
 
-    @creating(request=LayoutInput, responses={201: LayoutSerializer}, summary="Save a layout of a graph I can see")
+    @schema_of_create(request=LayoutInput, responses={201: LayoutSerializer},
+                      summary="Save a layout of a graph I can see")
     def post(self, request, pk: int):
         def create():
             layout = actions.create_layout(request.user, pk, **parse(LayoutInput, request))

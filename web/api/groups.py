@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from web.api.errors import ErrorSerializer
-from web.api.idempotency import answer_once, creating
+from web.api.idempotency import answer_once, schema_of_create
 from web.api.parsing import StrictSerializer, parse
 from web.groups import actions
 from web.groups.models import Group, Membership
@@ -62,7 +62,8 @@ class GroupList(APIView):
     def get(self, request):
         return Response([group_data(group) for group in my_groups(request.user)])
 
-    @creating(request=GroupInput, responses={201: GroupSerializer}, summary="Create a group; I own it")
+    @schema_of_create(request=GroupInput, responses={201: GroupSerializer},
+                      summary="Create a group; I own it")
     def post(self, request):
         def create():
             return _created(actions.create_group(request.user, **parse(GroupInput, request)))
@@ -88,7 +89,8 @@ class GroupDetail(APIView):
 
 
 class GroupMembers(APIView):
-    @creating(request=MemberInput, responses={201: GroupSerializer}, summary="Add a member (the owner)")
+    @schema_of_create(request=MemberInput, responses={201: GroupSerializer},
+                      summary="Add a member (the owner)")
     def post(self, request, pk: int):
         def add():
             return _created(actions.add_member(request.user, pk, parse(MemberInput, request)["username"]).group)

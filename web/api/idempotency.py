@@ -23,6 +23,7 @@ simply be sent again. Keys are kept 24 hours (:func:`prune_idempotency_keys`).
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -56,7 +57,7 @@ class KeyReused(exceptions.APIException):
     default_code = "idempotency_key_reused"
 
 
-def creating(*, responses: dict, **kwargs):
+def schema_of_create(*, responses: dict, **kwargs):
     """``extend_schema`` for a POST that creates: the Idempotency-Key header and its 422 documented too."""
     return extend_schema(parameters=[KEY_PARAMETER], responses={**responses, 422: ErrorSerializer}, **kwargs)
 
@@ -94,10 +95,12 @@ def prune_idempotency_keys(older_than: timedelta = KEEP_FOR) -> int:
     return deleted
 
 
+@dataclass(frozen=True)
 class _Request:
-    def __init__(self, method_and_path: str, body_sha256: str):
-        self.method_and_path = method_and_path
-        self.body_sha256 = body_sha256
+    """What a key is checked against: the method and path, and a hash of the body."""
+
+    method_and_path: str
+    body_sha256: str
 
 
 def _key_of(request) -> str | None:

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from web.api.errors import ErrorSerializer
-from web.api.idempotency import answer_once, creating
+from web.api.idempotency import answer_once, schema_of_create
 from web.api.parsing import StrictSerializer, parse
 from web.graphs import actions
 from web.graphs.visibility import visible_layouts
@@ -87,8 +87,8 @@ class LayoutDetail(APIView):
 
 
 class WatchLayout(APIView):
-    @creating(request=None, responses={200: WatchingSerializer, 400: ErrorSerializer},
-              summary="Hear of what happens to a layout I see (not my own)")
+    @schema_of_create(request=None, responses={200: WatchingSerializer, 400: ErrorSerializer},
+                      summary="Hear of what happens to a layout I see (not my own)")
     def post(self, request, pk: int):
         def watch():
             actions.watch_layout(request.user, pk)
