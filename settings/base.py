@@ -87,6 +87,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so it sees a lost database connection wherever the view met it.
+    "web.retry.RetryWhenTheDatabaseConnectionIsLost",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -121,6 +123,8 @@ DATABASES = {
         DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0), conn_health_checks=True
     )
 }
+# Django's backend, telling a commit cut in doubt from a failure before it (web/postgres, web/retry.py).
+DATABASES["default"]["ENGINE"] = "web.postgres"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Sessions live in PostgreSQL: the realtime process reads them itself

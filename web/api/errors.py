@@ -19,6 +19,7 @@ from rest_framework.views import set_rollback
 
 from web.graphs.cytoscape import GraphInvalid
 from web.notifications.queries import BadFilter
+from web.retry import connection_lost
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ class RequestTooBig(exceptions.APIException):
 
 def handle_exception(exc, context):
     """REST_FRAMEWORK["EXCEPTION_HANDLER"]."""
+    if connection_lost(exc):
+        return None  # raised on to web.retry, which tries the request once more
     api_exc = as_api_exception(exc)
     if api_exc is None:
         # A bug: logged with its traceback, answered in the same shape.
