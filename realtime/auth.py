@@ -33,55 +33,61 @@ class SessionAuthenticator:
         self._token_table = Token._meta.db_table
 
     def user_id(self, environ) -> int | None:
+        return self.identify(environ)[0]
+
+    def identify(self, environ) -> tuple[int | None, float]:
+        """The user the request's credentials name, and for how many seconds more that answer is trusted.
+
+        An event stream asks again when that time is up, so a log-out ends it
+        as soon as it would refuse a poll.
+        """
         header = environ.get("HTTP_AUTHORIZATION")
         if header:
             scheme, _, key = header.partition(" ")
             key = key.strip()
             if scheme.lower() != "token" or not key:
-                return None
-            return self._cached("token:" + key, lambda: self._token_user(key))
+                return None, 0.0
+            return self._cached("token:" + key, lambda cur: self._token_user(cur, key))
         session_key = _cookie(environ, settings.SESSION_COOKIE_NAME)
         if not session_key:
-            return None
-        return self._cached("session:" + session_key, lambda: self._session_user(session_key))
+            return None, 0.0
+        return self._cached("session:" + session_key, lambda cur: self._session_user(cur, session_key))
 
-    def _cached(self, cache_key: str, lookup) -> int | None:
+    def _cached(self, cache_key: str, lookup) -> tuple[int | None, float]:
         now = self._clock()
         cached = self._cache.get(cache_key)
         if cached is not None and cached[1] > now:
-            return cached[0]
-        user_id = lookup()
+            return cached[0], cached[1] - now
+        user_id = self._pool.run(lookup)
         if len(self._cache) >= CACHE_MAX_ENTRIES:
             self._cache.clear()
         self._cache[cache_key] = (user_id, now + self._cache_seconds)
-        return user_id
+        return user_id, self._cache_seconds
 
-    def _token_user(self, key: str) -> int | None:
-        with self._pool.connection() as conn, conn.cursor() as cur:
-            cur.execute(
-                f"SELECT u.id FROM {self._token_table} t JOIN {self._user_table} u ON u.id = t.user_id"
-                " WHERE t.key = %s AND u.is_active",
-                [key],
-            )
-            row = cur.fetchone()
+    def _token_user(self, cur, key: str) -> int | None:
+        cur.execute(
+            f"SELECT u.id FROM {self._token_table} t JOIN {self._user_table} u ON u.id = t.user_id"
+            " WHERE t.key = %s AND u.is_active",
+            [key],
+        )
+        row = cur.fetchone()
         return row[0] if row else None
 
-    def _session_user(self, session_key: str) -> int | None:
-        with self._pool.connection() as conn, conn.cursor() as cur:
-            cur.execute(
-                f"SELECT session_data FROM {self._session_table} WHERE session_key = %s AND expire_date > now()",
-                [session_key],
-            )
-            row = cur.fetchone()
-            if row is None:
-                return None
-            data = SessionStore().decode(row[0])
-            try:
-                user_id = int(data.get("_auth_user_id"))
-            except (TypeError, ValueError):
-                return None
-            cur.execute(f"SELECT password, is_active FROM {self._user_table} WHERE id = %s", [user_id])
-            row = cur.fetchone()
+    def _session_user(self, cur, session_key: str) -> int | None:
+        cur.execute(
+            f"SELECT session_data FROM {self._session_table} WHERE session_key = %s AND expire_date > now()",
+            [session_key],
+        )
+        row = cur.fetchone()
+        if row is None:
+            return None
+        data = SessionStore().decode(row[0])
+        try:
+            user_id = int(data.get("_auth_user_id"))
+        except (TypeError, ValueError):
+            return None
+        cur.execute(f"SELECT password, is_active FROM {self._user_table} WHERE id = %s", [user_id])
+        row = cur.fetchone()
         if row is None or not row[1]:
             return None
         user = self._user_model(pk=user_id, password=row[0])

@@ -65,18 +65,13 @@ class EventStore:
         ``last_seq`` was committed with it, so the events read next are all
         there, and the answer's count matches its cursor.
         """
-        with self._pool.connection() as conn, conn.cursor() as cur:
-            cur.execute(self._stream_sql, [user_id])
-            row = cur.fetchone()
-            last_seq, unread = row if row else (0, 0)
+        last_seq, unread, rows = self._pool.run(lambda cur: self._read(cur, user_id, cursor))
+        if rows is None:
             if cursor is None or cursor == last_seq:
                 return Batch(cursor=last_seq, unread=unread)
-            if cursor > last_seq:
-                # A cursor this user never reached: from another user, another
-                # database, or made up. Say so rather than wait forever.
-                return Batch(cursor=last_seq, unread=unread, reset=True)
-            cur.execute(self._events_sql, [user_id, cursor, last_seq, self._limit])
-            rows = cur.fetchall()
+            # A cursor this user never reached: from another user, another
+            # database, or made up. Say so rather than wait forever.
+            return Batch(cursor=last_seq, unread=unread, reset=True)
         if not rows or rows[0][0] != cursor + 1:
             # The events right after the cursor are gone (pruned): the client
             # must reload its state, not silently skip them.
@@ -87,3 +82,13 @@ class EventStore:
             return Batch(cursor=last_seq, unread=unread, events=events)
         # A partial page: the count that goes with its last event.
         return Batch(cursor=rows[-1][0], unread=rows[-1][2].get("unread", unread), events=events)
+
+    def _read(self, cur, user_id: int, cursor: int | None):
+        """``(last_seq, unread, rows)``; ``rows`` is None when there is nothing to read after ``cursor``."""
+        cur.execute(self._stream_sql, [user_id])
+        row = cur.fetchone()
+        last_seq, unread = row if row else (0, 0)
+        if cursor is None or cursor >= last_seq:
+            return last_seq, unread, None
+        cur.execute(self._events_sql, [user_id, cursor, last_seq, self._limit])
+        return last_seq, unread, cur.fetchall()
