@@ -16,6 +16,7 @@ import random
 import time
 from pathlib import Path
 
+from realtime.hangup import watch_hangup
 from realtime.protocol import BadRequest, parse_poll, parse_stream_start
 
 log = logging.getLogger(__name__)
@@ -27,10 +28,17 @@ SUBSCRIBE_WAIT_SECONDS = 5.0
 TOO_MANY_POLLS_RETRY_AFTER_SECONDS = 5
 # What an EventSource waits before reconnecting after the stream ends.
 SSE_RETRY_MILLISECONDS = 2000
+# An event stream asks again who its credentials name when the answer it got
+# stops being trusted (REALTIME_SESSION_CACHE_SECONDS), but no more often than
+# this: with the cache turned off, every idle stream would otherwise query
+# PostgreSQL in a loop.
+STREAM_REAUTH_MIN_SECONDS = 1.0
+# gunicorn's server socket for this request, if the server is gunicorn.
+CLIENT_SOCKET = "gunicorn.socket"
 
 CLIENT_JS = Path(__file__).with_name("static") / "client.js"
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
-           429: "Too Many Requests"}
+           429: "Too Many Requests", 499: "Client Closed Request"}
 
 
 class RealtimeApp:
@@ -86,25 +94,33 @@ class RealtimeApp:
                 request = parse_poll(environ.get("QUERY_STRING", ""), hold_seconds=hold)
         except BadRequest as exc:
             return self._refuse(start_response, 400, "bad_request", str(exc))
-        user_id = self._auth.user_id(environ)
+        user_id, trusted_for = self._auth.identify(environ)
         if user_id is None:
             return self._refuse(start_response, 401, "unauthenticated", "log in to receive notifications")
         if streaming:
-            return self._stream(start_response, user_id, cursor)
+            return self._stream(environ, start_response, user_id, cursor, trusted_for)
         if request.cursor is None:
             return _answer(start_response, self._store.read_after(user_id, None))
         if self._hub.held_by(user_id) >= self._max_polls_per_user:
             return self._too_many(start_response)
-        batch, outcome = self._hold(user_id, request.cursor, request.hold_seconds)
+        batch, outcome = self._hold(environ, user_id, request.cursor, request.hold_seconds)
         self._metrics.answered[outcome].inc()
+        if batch is None:
+            # Nobody will read this; nginx's code for it tells an access log why the poll ended.
+            return _json(start_response, 499, {"error": "client_gone", "detail": "the client closed the connection"})
         return _answer(start_response, batch)
 
-    def _hold(self, user_id: int, cursor: int, hold_seconds: float):
+    def _hold(self, environ, user_id: int, cursor: int, hold_seconds: float):
         deadline = time.monotonic() + hold_seconds
         waiter = self._hub.register(user_id)  # before the first read: see realtime/hub.py
+        # A client that leaves (a browser changing page) gives its place back
+        # at once, not when the hold ends: see realtime/hangup.py.
+        hangup = watch_hangup(environ.get(CLIENT_SOCKET), waiter.hang_up)
         try:
             self._await_subscription(hold_seconds)
             while True:
+                if waiter.gone:
+                    return None, "gone"
                 woken_at = waiter.woken_at
                 waiter.clear()
                 batch = self._store.read_after(user_id, cursor)
@@ -121,21 +137,32 @@ class RealtimeApp:
                     return batch, "timeout"
                 waiter.wait(remaining)
         finally:
+            if hangup is not None:
+                hangup.stop()
             self._hub.unregister(waiter)
 
-    def _stream(self, start_response, user_id: int, cursor: int | None):
+    def _stream(self, environ, start_response, user_id: int, cursor: int | None, trusted_for: float):
         if self._hub.held_by(user_id) >= self._max_polls_per_user:
             return self._too_many(start_response)
-        waiter = self._hub.register(user_id)
         start_response("200 OK", [
             ("Content-Type", "text/event-stream; charset=utf-8"),
             ("Cache-Control", "no-store"),
             ("X-Accel-Buffering", "no"),  # proxies that buffer would hold events back
         ])
-        return self._stream_events(waiter, user_id, cursor)
+        return self._stream_events(environ, user_id, cursor, trusted_for)
 
-    def _stream_events(self, waiter, user_id: int, cursor: int | None):
-        """Events as they come; ``id:`` is the cursor, so a reconnect resumes exactly (Last-Event-ID)."""
+    def _stream_events(self, environ, user_id: int, cursor: int | None, trusted_for: float):
+        """Events as they come; ``id:`` is the cursor, so a reconnect resumes exactly (Last-Event-ID).
+
+        The stream lasts while its client stays and its credentials still name
+        its user: they are checked again whenever the last answer about them
+        stops being trusted, as a poll's would be.
+        """
+        # Registered here, not before the generator starts: only a started
+        # generator's ``finally`` runs, and it is what gives the place back.
+        waiter = self._hub.register(user_id)
+        hangup = watch_hangup(environ.get(CLIENT_SOCKET), waiter.hang_up)
+        ended = "gone"  # unless said otherwise: gunicorn closes the stream when a write fails
         try:
             yield f"retry: {SSE_RETRY_MILLISECONDS}\n\n".encode()
             self._await_subscription(SUBSCRIBE_WAIT_SECONDS)
@@ -143,11 +170,27 @@ class RealtimeApp:
                 batch = self._store.read_after(user_id, None)
                 cursor = batch.cursor
                 yield _sse("state", {"cursor": batch.cursor, "unread": batch.unread}, event_id=batch.cursor)
-            while not self._draining:
+            now = time.monotonic()
+            reauth_at = now + max(trusted_for, STREAM_REAUTH_MIN_SECONDS)
+            heartbeat_at = now + self._sse_heartbeat_seconds
+            while True:
+                if waiter.gone:
+                    return
+                if self._draining:
+                    ended = "draining"
+                    return
+                if time.monotonic() >= reauth_at:
+                    now_user, trusted_for = self._auth.identify(environ)
+                    if now_user != user_id:
+                        ended = "unauthenticated"
+                        yield _sse_end("unauthenticated", "the session or token this stream was opened with has ended")
+                        return
+                    reauth_at = time.monotonic() + max(trusted_for, STREAM_REAUTH_MIN_SECONDS)
                 woken_at = waiter.woken_at
                 waiter.clear()
                 batch = self._store.read_after(user_id, cursor)
                 if batch.reset:
+                    ended = "reset"
                     yield _sse("reset", batch.as_answer(), event_id=batch.cursor)
                     return
                 if batch.events:
@@ -155,12 +198,22 @@ class RealtimeApp:
                         self._metrics.wakeup_to_answer.observe(time.monotonic() - woken_at)
                     yield b"".join(_sse_raw(raw) for raw in batch.events)
                     cursor = batch.cursor
+                    heartbeat_at = time.monotonic() + self._sse_heartbeat_seconds
                     continue
-                if not waiter.wait(self._sse_heartbeat_seconds):
+                if waiter.wait(max(0.0, min(heartbeat_at, reauth_at) - time.monotonic())):
+                    continue
+                if time.monotonic() >= heartbeat_at:
                     # A comment line: keeps proxies from cutting an idle stream.
                     yield b": keep-alive\n\n"
+                    heartbeat_at = time.monotonic() + self._sse_heartbeat_seconds
+        except Exception:
+            ended = "error"
+            raise
         finally:
+            if hangup is not None:
+                hangup.stop()
             self._hub.unregister(waiter)
+            self._metrics.streams_ended[ended].inc()
 
     def _await_subscription(self, at_most: float) -> None:
         self._hub.start()
@@ -198,6 +251,11 @@ def _send_json(start_response, status: int, payload: bytes, extra_headers=()):
 
 def _sse(event_type: str, data: dict, *, event_id: int) -> bytes:
     return f"id: {event_id}\nevent: {event_type}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+
+
+def _sse_end(reason: str, detail: str) -> bytes:
+    """The last event of a stream that will not resume: no ``id:``, so Last-Event-ID keeps the last real one."""
+    return f"event: end\ndata: {json.dumps({'reason': reason, 'detail': detail}, separators=(',', ':'))}\n\n".encode()
 
 
 def _sse_raw(raw: bytes) -> bytes:

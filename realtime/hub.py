@@ -26,22 +26,30 @@ RESUBSCRIBE_MAX_DELAY_SECONDS = 5.0
 
 
 class Waiter:
-    """One held request of one user; ``woken_at`` says when its wake-up came."""
+    """One held request of one user; ``woken_at`` says when its wake-up came,
+    ``gone`` that its client closed the connection (realtime/hangup.py)."""
 
-    __slots__ = ("user_id", "_event", "woken_at")
+    __slots__ = ("user_id", "_event", "woken_at", "gone")
 
     def __init__(self, user_id: int):
         self.user_id = user_id
         self._event = gevent.event.Event()
         self.woken_at: float | None = None
+        self.gone = False
 
     def wake(self, now: float) -> None:
         if self.woken_at is None:
             self.woken_at = now
         self._event.set()
 
+    def hang_up(self) -> None:
+        """The client has gone: wake the request for good, so it lets go of its place at once."""
+        self.gone = True
+        self._event.set()
+
     def clear(self) -> None:
-        self._event.clear()
+        if not self.gone:  # a hang-up between a check and the next wait must still end that wait
+            self._event.clear()
         self.woken_at = None
 
     def wait(self, timeout: float) -> bool:

@@ -24,7 +24,14 @@ class RealtimeMetrics:
         refused = Counter("beacon_realtime_refused", "Requests refused, by HTTP status", ["status"],
                           registry=self.registry)
         # Children bound once: a labels() lookup per answer is measurable at thousands a second.
-        self.answered = {o: answers.labels(o) for o in ("events", "timeout", "reset", "draining")}
+        # "gone": the client closed the connection while its poll was held, and the poll was let go at once.
+        self.answered = {o: answers.labels(o) for o in ("events", "timeout", "reset", "draining", "gone")}
+        streams = Counter("beacon_realtime_streams_ended", "Event streams ended, by why", ["reason"],
+                          registry=self.registry)
+        # "gone": the client closed it; "unauthenticated": its session or token ended (or names someone else
+        # now); "reset": its cursor could not be caught up from; "draining": this process is stopping;
+        # "error": an exception, logged by gunicorn.
+        self.streams_ended = {r: streams.labels(r) for r in ("gone", "unauthenticated", "reset", "draining", "error")}
         self.refusals = {s: refused.labels(str(s)) for s in (400, 401, 405, 429)}
 
     def exposition(self) -> tuple[bytes, str]:
