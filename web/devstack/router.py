@@ -15,10 +15,13 @@ import http.client  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
 import signal  # noqa: E402
+import socket  # noqa: E402
 from urllib.parse import quote  # noqa: E402
 
 import gevent  # noqa: E402
-from gevent.pywsgi import WSGIServer  # noqa: E402
+from gevent.pywsgi import WSGIHandler, WSGIServer  # noqa: E402
+
+from realtime.hangup import watch_hangup  # noqa: E402
 
 log = logging.getLogger("beacon.router")
 
@@ -30,6 +33,12 @@ HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
     "te", "trailer", "transfer-encoding", "upgrade",
 }
+# Where the client's socket is in the environ (set by _ClientSocketHandler).
+CLIENT_SOCKET = "beacon.client_socket"
+# Methods whose requests carry a body, if only an empty one (as http.client sends them).
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+# The request body goes upstream in pieces this big, so a sender stops soon after the upstream has answered.
+BODY_CHUNK_BYTES = 65536
 
 
 class Router:
@@ -46,21 +55,93 @@ class Router:
         target = quote(path, safe="/%:@!$&'()*+,;=-._~")
         if environ.get("QUERY_STRING"):
             target += "?" + environ["QUERY_STRING"]
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else None
+        # The whole body, however it came: pywsgi reads a Content-Length body
+        # or a chunked one to its end. It goes upstream with a Content-Length,
+        # since Django reads no body without one.
+        body = environ["wsgi.input"].read()
+        headers = _request_headers(environ)
+        if body or environ["REQUEST_METHOD"] in BODY_METHODS:
+            headers["Content-Length"] = str(len(body))
         conn = http.client.HTTPConnection(host, port, timeout=UPSTREAM_TIMEOUT_SECONDS)
+        exchange = _Exchange(conn)
         try:
-            conn.request(environ["REQUEST_METHOD"], target, body=body, headers=_request_headers(environ))
-            response = conn.getresponse()
-        except OSError as exc:
-            conn.close()
-            log.warning("upstream %s:%d for %s failed: %s", host, port, path, exc)
+            conn.connect()
+            # A client that leaves while its request is upstream (a browser
+            # changing page during a held poll) closes the upstream connection
+            # too, so the realtime process lets go of the poll at once.
+            exchange.hangup = watch_hangup(environ.get(CLIENT_SOCKET), exchange.client_gone)
+            response = exchange.send(environ["REQUEST_METHOD"], target, headers, body)
+        except (OSError, http.client.HTTPException) as exc:
+            exchange.close()
+            if not exchange.gone:  # else nobody reads the answer
+                log.warning("upstream %s:%d for %s failed: %s", host, port, path, exc)
             message = f"Beacon's {'realtime' if (host, port) == self._realtime else 'web'} process is not answering.\n"
             start_response("502 Bad Gateway", [("Content-Type", "text/plain; charset=utf-8")])
             return [message.encode()]
         headers = [(k, v) for k, v in response.getheaders() if k.lower() not in HOP_BY_HOP]
         start_response(f"{response.status} {response.reason}", headers)
-        return _stream(response, conn)
+        return _Relay(response, exchange)
+
+
+class _Exchange:
+    """One request forwarded upstream and its answer, ended early if the client leaves."""
+
+    def __init__(self, conn: http.client.HTTPConnection):
+        self.conn = conn
+        self.hangup = None
+        self.gone = False
+
+    def send(self, method: str, target: str, headers: dict, body: bytes) -> http.client.HTTPResponse:
+        """Send the request, and read the answer while the body is still going out.
+
+        An upstream may answer before it has read the whole body (Django's 413
+        for a body over its limit) and close the connection: sending the rest
+        would then fail, and that answer is the one the client must get.
+        """
+        names = {name.lower() for name in headers}
+        self.conn.putrequest(method, target, skip_host="host" in names,
+                             skip_accept_encoding="accept-encoding" in names)
+        for name, value in headers.items():
+            self.conn.putheader(name, value)
+        self.conn.endheaders()
+        sender = gevent.spawn(self._send_body, body) if body else None
+        try:
+            return self.conn.getresponse()
+        finally:
+            if sender is not None:
+                sender.kill()  # answered: whatever of the body is left, upstream does not want it
+
+    def _send_body(self, body: bytes) -> None:
+        view = memoryview(body)
+        try:
+            for start in range(0, len(body), BODY_CHUNK_BYTES):
+                self.conn.send(view[start:start + BODY_CHUNK_BYTES])
+        except OSError:
+            pass  # upstream stopped reading; its answer, if any, is read all the same
+
+    def client_gone(self) -> None:
+        """From the event loop (realtime/hangup.py): shut the upstream socket, which ends the wait on it."""
+        self.gone = True
+        sock = self.conn.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        if self.hangup is not None:
+            self.hangup.stop()
+        self.conn.close()
+
+
+class _ClientSocketHandler(WSGIHandler):
+    """pywsgi's handler, with the client's socket in the environ for watching (realtime/hangup.py)."""
+
+    def get_environ(self):
+        environ = super().get_environ()
+        environ[CLIENT_SOCKET] = self.socket
+        return environ
 
 
 def _request_headers(environ) -> dict:
@@ -80,15 +161,26 @@ def _request_headers(environ) -> dict:
     return headers
 
 
-def _stream(response, conn):
-    try:
-        while True:
-            chunk = response.read1(65536)
-            if not chunk:
-                return
-            yield chunk
-    finally:
-        conn.close()
+class _Relay:
+    """The upstream's answer as it comes; ``close()``, which the server always calls, ends the exchange."""
+
+    def __init__(self, response: http.client.HTTPResponse, exchange: _Exchange):
+        self._response = response
+        self._exchange = exchange
+
+    def __iter__(self):
+        try:
+            while True:
+                chunk = self._response.read1(65536)
+                if not chunk:
+                    return
+                yield chunk
+        except (OSError, http.client.HTTPException):
+            if not self._exchange.gone:
+                raise
+
+    def close(self) -> None:
+        self._exchange.close()
 
 
 def main() -> None:
@@ -99,7 +191,7 @@ def main() -> None:
         web=(os.environ.get("WEB_HOST", "127.0.0.1"), int(os.environ.get("WEB_PORT", "8001"))),
         realtime=(os.environ.get("REALTIME_HOST", "127.0.0.1"), int(os.environ.get("REALTIME_PORT", "8002"))),
     )
-    server = WSGIServer((host, port), router, log=None, error_log=log)
+    server = WSGIServer((host, port), router, log=None, error_log=log, handler_class=_ClientSocketHandler)
     gevent.signal_handler(signal.SIGTERM, server.stop, 1)
     log.info("Beacon at http://%s:%d/ (web on :%s, realtime on :%s)", host, port,
              os.environ.get("WEB_PORT", "8001"), os.environ.get("REALTIME_PORT", "8002"))
