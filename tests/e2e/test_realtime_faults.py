@@ -1,0 +1,341 @@
+"""Nothing lost, whatever fails: clients that leave, sessions that end, a database that drops its
+connections, and request bodies the development router must pass through as they are."""
+
+import http.client
+import json
+import socket
+import time
+import uuid
+from urllib.parse import urlsplit
+
+import pytest
+from django.db import connection
+from rest_framework.authtoken.models import Token
+
+from realtime.publish import events_key, state_key
+from tests.support.events import graph_event
+from tests.support.stack import ProcfileStack, free_port
+from tests.support.waiting import wait_for
+from web.groups.models import Group
+from web.notifications.delivery import deliver
+from web.redis_client import get_redis
+
+pytestmark = [pytest.mark.stack, pytest.mark.usefixtures("live_db")]
+
+# How long a request the client left may stay held: far below the 25 s hold it would otherwise last.
+LET_GO_WITHIN_SECONDS = 5
+
+
+# -- a held request whose client leaves -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("via", ["router", "realtime"])
+def test_clicking_through_30_pages_never_meets_a_429_and_leaves_only_the_open_pages_poll_held(beacon, make_user,
+                                                                                             via):
+    # given alice, and nothing held by anyone (what earlier tests left has gone)
+    alice = make_user("alice")
+    credentials = {"Authorization": f"Token {Token.objects.create(user=alice).key}"}
+    realtime = _realtime_address(beacon)
+    wait_for(lambda: _held(realtime) == 0, timeout=40, message="no request held from earlier tests")
+    refused_before = _counter(realtime, 'beacon_realtime_refused_total{status="429"}')
+
+    # when she clicks through 30 pages, one after the other: each page's poll is held until she leaves it
+    for _ in range(30):
+        page = OpenRequest(_address(beacon, via), "/realtime/poll?cursor=0", credentials)
+        wait_for(lambda: _held(realtime) >= 1, message="the page's poll held")
+        page.leave()
+    last_page = OpenRequest(_address(beacon, via), "/realtime/poll?cursor=0", credentials)
+
+    # then only the page she is on holds a poll, none of hers was refused, and operators see why the others ended
+    wait_for(lambda: _held(realtime) == 1, timeout=LET_GO_WITHIN_SECONDS, message="only the open page's poll held")
+    assert _counter(realtime, 'beacon_realtime_refused_total{status="429"}') == refused_before
+    assert _counter(realtime, 'beacon_realtime_answers_total{outcome="gone"}') >= 1
+    # and that page gets her next notification
+    deliver(graph_event(alice, "after 30 pages"))
+    status, answer = last_page.answer()
+    assert status == 200
+    assert [e["notification"]["target"]["name"] for e in json.loads(answer)["events"]] == ["after 30 pages"]
+
+
+@pytest.mark.parametrize("via", ["router", "realtime"])
+def test_event_streams_left_behind_are_let_go_at_once(beacon, make_user, via):
+    # given alice, and nothing held by anyone
+    alice = make_user("alice")
+    credentials = {"Authorization": f"Token {Token.objects.create(user=alice).key}",
+                   "Accept": "text/event-stream"}
+    realtime = _realtime_address(beacon)
+    wait_for(lambda: _held(realtime) == 0, timeout=40, message="no request held from earlier tests")
+
+    # when she opens 30 pages one after the other, each with an event stream, leaving each for the next
+    for n in range(30):
+        page = OpenRequest(_address(beacon, via), "/realtime/poll", credentials)
+        assert page.status() == 200, f"page {n + 1}'s event stream was refused"
+        page.leave()
+    last_page = OpenRequest(_address(beacon, via), "/realtime/poll", credentials)
+    assert last_page.status() == 200
+
+    # then only the open page's stream is held, and it carries her next notification
+    wait_for(lambda: _held(realtime) == 1, timeout=LET_GO_WITHIN_SECONDS, message="only the open page's stream held")
+    assert _counter(realtime, 'beacon_realtime_streams_ended_total{reason="gone"}') >= 1
+    deliver(graph_event(alice, "after 30 streams"))
+    assert b"after 30 streams" in last_page.read_until(b"after 30 streams")
+    last_page.leave()
+
+
+# -- an event stream whose credentials end ----------------------------------------------------------
+
+# A short trust in a session or token lookup, so that a test sees a stream end in seconds.
+SHORT_SESSION_CACHE_SECONDS = 2
+
+
+@pytest.fixture
+def short_trust_realtime(beacon, tmp_path):
+    """A realtime process of this test's own that trusts a credentials lookup for 2 s only,
+    and sends a keep-alive every second, so an idle stream is never silent."""
+    port = free_port()
+    env = {**beacon.processes.env, "REALTIME_PORT": str(port),
+           "REALTIME_SESSION_CACHE_SECONDS": str(SHORT_SESSION_CACHE_SECONDS),
+           "REALTIME_SSE_HEARTBEAT_SECONDS": "1"}
+    process = ProcfileStack(["realtime"], env, tmp_path)
+    process.start()
+    address = ("127.0.0.1", port)
+    try:
+        wait_for(lambda: _answers(address), timeout=60, message="the short-trust realtime process")
+        yield address
+    finally:
+        process.stop()
+
+
+def test_an_event_stream_ends_soon_after_its_user_logs_out(beacon, make_user, short_trust_realtime):
+    # given alice, logged in, with an event stream open on her session
+    alice = make_user("alice")
+    browser = beacon.browser()
+    browser.log_in(alice.username, "alice")
+    cookie = "; ".join(f"{c.name}={c.value}" for c in browser.cookies)
+    stream = OpenRequest(short_trust_realtime, "/realtime/poll", {"Cookie": cookie, "Accept": "text/event-stream"})
+    assert stream.status() == 200
+    stream.read_until(b"event: state")
+
+    # when she logs out in another tab
+    assert browser.submit("/accounts/profile/", {}, action="/accounts/logout/").status == 302
+
+    # then within the session cache time (and a margin) the stream says why it ends, and ends
+    rest = stream.read_to_end(within=SHORT_SESSION_CACHE_SECONDS + 8)
+    assert b"event: end" in rest
+    assert b'"reason":"unauthenticated"' in rest
+    wait_for(lambda: _held(short_trust_realtime) == 0, timeout=LET_GO_WITHIN_SECONDS, message="the stream let go")
+
+
+def test_an_event_stream_ends_soon_after_its_api_token_is_revoked(make_user, short_trust_realtime):
+    # given bob's script, streaming his events with an API token
+    bob = make_user("bob")
+    token = Token.objects.create(user=bob)
+    stream = OpenRequest(short_trust_realtime, "/realtime/poll",
+                         {"Authorization": f"Token {token.key}", "Accept": "text/event-stream"})
+    assert stream.status() == 200
+    stream.read_until(b"event: state")
+
+    # when he revokes the token
+    token.delete()
+
+    # then the stream ends within the cache time and a margin, saying why
+    rest = stream.read_to_end(within=SHORT_SESSION_CACHE_SECONDS + 8)
+    assert b'"reason":"unauthenticated"' in rest
+
+
+# -- PostgreSQL ending the realtime process's connections ---------------------------------------------
+
+
+def test_polls_answer_as_ever_after_postgresql_ends_the_realtime_connections(beacon, make_user):
+    # given people with two notifications each, which only PostgreSQL holds (Redis let go of its copy)
+    people = [make_user(f"person{n}") for n in range(8)]
+    for person in people:
+        deliver(graph_event(person, "first"))
+        deliver(graph_event(person, "second"))
+        get_redis().delete(events_key(person.pk), state_key(person.pk))
+    tokens = {person: Token.objects.create(user=person).key for person in people}
+    # (and the realtime process with connections open: this poll made them)
+    warm_up = _poll(beacon, tokens[people[0]], "cursor=2&timeout=0")
+    assert warm_up.status == 200
+
+    # when PostgreSQL ends every connection of the realtime process (a failover, an operator)
+    assert _terminate_realtime_connections() >= 1
+    wait_for(lambda: _realtime_connections() == 0, message="the realtime process's backends gone")
+
+    # then each person's poll answers as it would have, from fresh connections, with no 500
+    for person in people:
+        answer = _poll(beacon, tokens[person], "cursor=0&timeout=0")
+        assert answer.status == 200, answer.body
+        body = json.loads(answer.body)
+        assert (body["cursor"], body["unread"]) == (2, 2)
+        assert [e["notification"]["target"]["name"] for e in body["events"]] == ["first", "second"]
+
+
+# -- the development router and request bodies ---------------------------------------------------------
+
+
+def test_the_router_passes_on_the_web_processs_413_for_a_body_too_big(beacon, make_user):
+    # given bob with an API token
+    key = Token.objects.create(user=make_user("bob")).key
+
+    # when his script posts a 6 MB graph, past the 5.25 MB the web process reads
+    body = b'{"graph_json": "' + b"x" * (6 * 1024 * 1024) + b'"}'
+    answer = _send(beacon, "POST", "/api/v1/graphs/", body,
+                   {"Authorization": f"Token {key}", "Content-Type": "application/json"})
+
+    # then he gets the web process's own answer, not a 502 from the router
+    assert answer.status == 413, answer.body[:300]
+    assert json.loads(answer.body)["error"] == "request_too_big"
+
+
+def test_a_chunked_request_body_reaches_the_web_process(beacon, make_user):
+    # given bob with an API token
+    bob = make_user("bob")
+    key = Token.objects.create(user=bob).key
+    name = f"Chunked lab {uuid.uuid4().hex[:6]}"
+
+    # when his script sends a new group's JSON in chunks, with no Content-Length
+    body = json.dumps({"name": name}).encode()
+    answer = _send(beacon, "POST", "/api/v1/groups/", iter([body[:5], body[5:]]),
+                   {"Authorization": f"Token {key}", "Content-Type": "application/json"}, chunked=True)
+
+    # then the group is created, as if the body had come in one piece
+    assert answer.status == 201, answer.body[:300]
+    assert json.loads(answer.body)["name"] == name
+    assert Group.objects.filter(name=name, owner=bob).exists()
+
+
+# -- helpers --------------------------------------------------------------------------------------------
+
+
+class OpenRequest:
+    """A request sent on a socket of its own, as a browser tab holds it: left by closing the socket."""
+
+    def __init__(self, address: tuple[str, int], path: str, headers: dict, timeout: float = 40):
+        self._sock = socket.create_connection(address, timeout=timeout)
+        lines = [f"GET {path} HTTP/1.1", f"Host: {address[0]}:{address[1]}",
+                 *(f"{name}: {value}" for name, value in headers.items())]
+        self._sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        self._response = http.client.HTTPResponse(self._sock)
+        self._begun = False
+
+    def status(self) -> int:
+        if not self._begun:
+            self._response.begin()
+            self._begun = True
+        return self._response.status
+
+    def answer(self) -> tuple[int, bytes]:
+        status = self.status()
+        try:
+            return status, self._response.read()
+        finally:
+            self.leave()
+
+    def read_until(self, marker: bytes) -> bytes:
+        self.status()
+        seen = b""
+        while marker not in seen:
+            chunk = self._response.read1(65536)
+            assert chunk, f"the stream ended before {marker!r}: {seen[-500:]!r}"
+            seen += chunk
+        return seen
+
+    def read_to_end(self, *, within: float) -> bytes:
+        """Everything until the server ends the response; fails if it has not within ``within`` seconds."""
+        self.status()
+        deadline = time.monotonic() + within
+        seen = b""
+        try:
+            while True:
+                # (keep-alives come every second: each read gets only what is left of the deadline)
+                self._sock.settimeout(max(0.01, deadline - time.monotonic()))
+                chunk = self._response.read1(65536)
+                if not chunk:
+                    return seen
+                seen += chunk
+                if time.monotonic() >= deadline:
+                    raise TimeoutError
+        except TimeoutError:
+            raise AssertionError(f"the stream was still open after {within} s: {seen[-300:]!r}") from None
+        finally:
+            self.leave()
+
+    def leave(self) -> None:
+        self._response.close()
+        self._sock.close()
+
+
+def _address(beacon, via: str) -> tuple[str, int]:
+    if via == "router":
+        parts = urlsplit(beacon.base_url)
+        return parts.hostname, parts.port
+    return _realtime_address(beacon)
+
+
+def _realtime_address(beacon) -> tuple[str, int]:
+    return "127.0.0.1", int(beacon.processes.env["REALTIME_PORT"])
+
+
+def _get(address: tuple[str, int], path: str) -> bytes:
+    conn = http.client.HTTPConnection(*address, timeout=10)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        assert response.status == 200, response.status
+        return response.read()
+    finally:
+        conn.close()
+
+
+def _held(address: tuple[str, int]) -> int:
+    return json.loads(_get(address, "/realtime/healthz"))["held_polls"]
+
+
+def _counter(address: tuple[str, int], sample: str) -> float:
+    for line in _get(address, "/realtime/metrics").decode().splitlines():
+        if line.startswith(sample + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def _answers(address: tuple[str, int]) -> bool:
+    try:
+        return _held(address) >= 0
+    except OSError:
+        return False
+
+
+class _Answer:
+    def __init__(self, status: int, body: bytes):
+        self.status, self.body = status, body
+
+
+def _send(beacon, method: str, path: str, body, headers: dict, *, chunked: bool = False) -> _Answer:
+    parts = urlsplit(beacon.base_url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        conn.request(method, path, body=body, headers=headers, encode_chunked=chunked)
+        response = conn.getresponse()
+        return _Answer(response.status, response.read())
+    finally:
+        conn.close()
+
+
+def _poll(beacon, key: str, query: str) -> _Answer:
+    return _send(beacon, "GET", f"/realtime/poll?{query}", None, {"Authorization": f"Token {key}"})
+
+
+def _terminate_realtime_connections() -> int:
+    """What an operator's pg_terminate_backend does to the realtime process's connections to this database."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE application_name = 'beacon-realtime' AND datname = current_database()")
+        return cur.fetchone()[0]
+
+
+def _realtime_connections() -> int:
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_stat_activity"
+                    " WHERE application_name = 'beacon-realtime' AND datname = current_database()")
+        return cur.fetchone()[0]
