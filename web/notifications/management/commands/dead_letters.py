@@ -1,3 +1,4 @@
+import logging
 from pathlib import Path
 
 from django.conf import settings
@@ -5,7 +6,6 @@ from django.core.management.base import BaseCommand, CommandError
 from kafka.errors import KafkaError
 
 from tasks import dead_letters
-from tasks.kafka_clients import discard_producer
 from web.notifications.events import dead_letter_topic
 
 PREVIEW_CHARS = 100
@@ -29,6 +29,11 @@ class Command(BaseCommand):
             raise CommandError("--value-file replays one record: give exactly one --replay")
         if limit < 0:
             raise CommandError("--limit must be 0 or more")
+        # kafka-python logs every failed connection attempt; the one error that matters is ours, below.
+        kafka_log = logging.getLogger("kafka")
+        level = kafka_log.level
+        if options["verbosity"] < 2:
+            kafka_log.setLevel(logging.CRITICAL)
         try:
             letters = dead_letters.read_all()
             if replay:
@@ -38,9 +43,9 @@ class Command(BaseCommand):
         except dead_letters.DeadLetterError as exc:
             raise CommandError(str(exc)) from None
         except KafkaError as exc:
-            raise CommandError(f"Kafka at {','.join(settings.KAFKA_BOOTSTRAP_SERVERS)}: {exc!r}") from None
+            raise CommandError(f"Kafka at {','.join(settings.KAFKA_BOOTSTRAP_SERVERS)}: {exc}") from None
         finally:
-            discard_producer()
+            kafka_log.setLevel(level)
 
     def _list(self, letters, limit):
         topic = dead_letter_topic()
