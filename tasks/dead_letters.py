@@ -11,6 +11,7 @@ delivered if it is good now, dead-lettered again if not. Delivery is
 idempotent, so replaying a record twice tells nobody twice.
 """
 
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -111,10 +112,11 @@ def select(letters: list[DeadLetter], selectors: list[str]) -> list[DeadLetter]:
 
 def parse_selector(selector: str) -> tuple[str, int, int]:
     # Kafka topic names cannot hold a colon, so the last two fields are the numbers.
-    parts = selector.rsplit(":", 2)
-    if len(parts) != 3 or not parts[0] or not parts[1].isdigit() or not parts[2].isdigit():
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    match = re.fullmatch(r"(.+):([0-9]+):([0-9]+)", selector)
+    if match is None:
         raise DeadLetterError(f"{selector!r} is not <source topic>:<partition>:<offset>")
-    return parts[0], int(parts[1]), int(parts[2])
+    return match[1], int(match[2]), int(match[3])
 
 
 def check_replayable(letter: DeadLetter, value: bytes | None = None) -> str:

@@ -156,8 +156,9 @@ def test_an_unknown_or_malformed_choice_is_refused_and_nothing_is_sent(consumer)
 
     with pytest.raises(CommandError, match=f"no dead letter from {topic_for('owner')}:0:5 in "):
         dead_letters("--replay", f"{topic_for('owner')}:0:0", f"{topic_for('owner')}:0:5")
-    with pytest.raises(CommandError, match="'owner-0' is not <source topic>:<partition>:<offset>"):
-        dead_letters("--replay", "owner-0")
+    for malformed in ("owner-0", f"{topic_for('owner')}:0:²"):
+        with pytest.raises(CommandError, match=f"'{malformed}' is not <source topic>:<partition>:<offset>"):
+            dead_letters("--replay", malformed)
 
     assert _end_offset(topic_for("owner")) == 1
 
