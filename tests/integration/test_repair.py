@@ -147,13 +147,17 @@ def test_finding_the_differences_of_every_user_is_one_query(make_user, django_as
     assert {d.user_id for d in drifts} == {users[0].pk, users[1].pk}
 
 
-def test_unread_notifications_with_no_stream_at_all_are_counted(make_user):
+def test_a_lost_stream_row_is_found_and_rebuilt_numbering_after_its_last_event(make_user):
     # given alice's stream row lost (a partial restore) while her notifications survived
     alice = make_user("alice")
     notify(alice, "one", "two")
     UserStream.objects.filter(user=alice).delete()
 
     assert [(d.user_id, d.recorded, d.actual) for d in repair.find_drift()] == [(alice.pk, 0, 2)]
+
+    # and rebuilt, her count is right and numbered after her last event, not at 1 again
+    run("--user", alice.username)
+    assert counts(alice) == (2, 3)
 
 
 def test_the_periodic_check_repairs_and_warns_naming_the_user_and_both_counts(make_user, caplog):

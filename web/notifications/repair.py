@@ -15,9 +15,10 @@ their next reload.
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import Max
 
 from web.notifications import stream
-from web.notifications.models import Notification, UserStream
+from web.notifications.models import Notification, StreamEvent, UserStream
 
 RECOUNT = "notifications.recount"
 
@@ -71,6 +72,7 @@ def rebuild(user_id: int) -> Drift | None:
         actual = _unread(user_id)
         if recorded == actual:
             return None
+        _resume_numbering(user_id)
         stream.append([stream.Change(user_id, RECOUNT, {"was": recorded}, unread_to=actual)])
     return Drift(user_id, recorded, actual)
 
@@ -82,6 +84,15 @@ def rebuild_all() -> list[Drift]:
     the user) is left alone and not reported.
     """
     return [fixed for drift in find_drift() if (fixed := rebuild(drift.user_id)) is not None]
+
+
+def _resume_numbering(user_id: int) -> None:
+    """Number after the user's last event even if their stream row was lost and made anew at 0.
+
+    Otherwise the recount would take a number already used and fail.
+    """
+    last = StreamEvent.objects.filter(user_id=user_id).aggregate(last=Max("seq"))["last"] or 0
+    UserStream.objects.filter(user_id=user_id, last_seq__lt=last).update(last_seq=last)
 
 
 def _unread(user_id: int) -> int:
