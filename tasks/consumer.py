@@ -82,22 +82,19 @@ class EventConsumer:
 
         Kafka says "offset out of range" when that happens and kafka-python
         then resets by itself; a broker restarted empty (the development
-        broker) just answers nothing, and the records written to it anew,
+        broker) may just answer nothing, and the records written to it anew,
         from offset 0, would be skipped until the log grew past where we were.
+        The end is the high watermark of the latest fetch answer (the
+        development broker's ListOffsets answer is one short).
         """
-        assigned = self._consumer.assignment()
-        if not assigned:
-            return
-        ends = self._consumer.end_offsets(list(assigned))
-        for partition in assigned:
+        for partition in self._consumer.assignment():
+            end = self._consumer.highwater(partition)
             position = self._consumer.position(partition)
-            end = ends.get(partition)
             if end is not None and position is not None and position > end:
-                start = self._consumer.beginning_offsets([partition]).get(partition, 0)
                 log.warning("%s[%d] now ends at offset %d, before our position %d: the broker lost records "
-                            "(restarted empty?); reading it again from offset %d", partition.topic,
-                            partition.partition, end, position, start)
-                self._consumer.seek(partition, start)
+                            "(restarted empty?); reading it again from its start", partition.topic,
+                            partition.partition, end, position)
+                self._consumer.seek_to_beginning(partition)
 
     def _handle(self, record) -> None:
         from web.notifications.events import InvalidEvent, NotificationEvent

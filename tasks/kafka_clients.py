@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 # and stays in the outbox for the next relay.
 SEND_TIMEOUT_SECONDS = 10
 
+# How stale the consumer's view of topics and partitions may grow.
+METADATA_MAX_AGE_MS = 5000
+
 _producer: KafkaProducer | None = None
 _producer_lock = threading.Lock()
 
@@ -117,6 +120,10 @@ def new_consumer(topics: Sequence[str]) -> KafkaConsumer:
         session_timeout_ms=settings.KAFKA_SESSION_TIMEOUT_MS,
         heartbeat_interval_ms=settings.KAFKA_HEARTBEAT_INTERVAL_MS,
         max_poll_records=100,
+        # A topic made anew by a broker that lost it (the development broker
+        # creates it on first use, with partitions of its own choosing) is
+        # read within seconds, not after kafka-python's default of 5 minutes.
+        metadata_max_age_ms=METADATA_MAX_AGE_MS,
     )
     consumer.subscribe(topics=list(topics), listener=_LogAssignments())
     return consumer

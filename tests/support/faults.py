@@ -163,11 +163,17 @@ class DrillStack:
     # What the drill's Redis says about Celery's queue.
 
     def tasks_taken_unacknowledged(self) -> int:
+        return self._redis(lambda client: client.hlen("unacked"))
+
+    def queued_tasks(self) -> int:
+        return self._redis(lambda client: client.llen("celery"))
+
+    def _redis(self, ask):
         import redis
 
         client = redis.Redis.from_url(self.redis.url)
         try:
-            return client.hlen("unacked")
+            return ask(client)
         finally:
             client.close()
 
@@ -345,10 +351,17 @@ def kill_kafka_while_the_consumer_is_behind(stack: DrillStack, settings: DrillSe
 
 
 def kill_redis_and_lose_its_data(stack: DrillStack, settings: DrillSettings) -> None:
-    stack.redis.kill()
-    stack.redis.wipe()
-    time.sleep(3)
-    stack.redis.start()
+    # The worker paused so that Celery's queue surely holds delivery tasks when Redis dies with them.
+    worker = stack.processes.procs["worker"].pid
+    os.killpg(worker, signal.SIGSTOP)
+    try:
+        wait_for(lambda: stack.queued_tasks() > 0, timeout=30, interval=0.05, message="tasks in Celery's queue")
+        stack.redis.kill()
+        stack.redis.wipe()
+        time.sleep(3)
+        stack.redis.start()
+    finally:
+        os.killpg(worker, signal.SIGCONT)
 
 
 def stop_realtime(stack: DrillStack, settings: DrillSettings) -> None:
@@ -382,7 +395,8 @@ class DrillResult:
     fault: str
     actions: int
     created: int  # graphs the API answered 201 for
-    stored: int  # Alice's notifications of those graphs
+    stored: int  # Alice's notifications of those graphs (group kind)
+    owner_stored: int  # Bob's own record of them (owner kind)
     duplicated: int
     counts_wrong: list[str]
     seen_by_poller: int
@@ -398,7 +412,7 @@ class DrillResult:
 
     @property
     def lost(self) -> int:
-        return self.created - self.stored
+        return (self.created - self.stored) + (self.created - self.owner_stored)
 
     @property
     def server_errors(self) -> int:
@@ -459,9 +473,11 @@ def run_drill(stack: DrillStack, name: str, fault: Fault | None) -> DrillResult:
 
     # then every notification arrives, once
     told = Notification.objects.filter(user=alice.user, target_type="graph", target_id__in=graph_ids)
+    recorded = Notification.objects.filter(user=bob.user, target_type="graph", target_id__in=graph_ids)
     try:
-        wait_for(lambda: told.count() >= len(graph_ids), timeout=settings.deadline_seconds, interval=0.2,
-                 message=f"Alice's {len(graph_ids)} notifications stored")
+        wait_for(lambda: told.count() >= len(graph_ids) and recorded.count() >= len(graph_ids),
+                 timeout=settings.deadline_seconds, interval=0.2,
+                 message=f"Alice's {len(graph_ids)} notifications and Bob's records stored")
     except TimedOut:
         pass  # reported as lost below
     all_stored = time.monotonic() - burst_over
@@ -476,7 +492,9 @@ def run_drill(stack: DrillStack, name: str, fault: Fault | None) -> DrillResult:
         actions=settings.actions,
         created=len(graph_ids),
         stored=len(notification_ids),
-        duplicated=len(notification_ids) - len({n.target_id for n in told}),
+        owner_stored=recorded.count(),
+        duplicated=(len(notification_ids) - len({n.target_id for n in told})
+                    + recorded.count() - len(set(recorded.values_list("target_id", flat=True)))),
         counts_wrong=[msg for msg in (_count_mismatch(p.user) for p in (alice, bob)) if msg],
         seen_by_poller=len(set(seen)),
         poller_missed=len(notification_ids - set(seen)),
@@ -508,9 +526,8 @@ def _slowest_delivery(graph_ids: list[int]) -> float:
         cursor.execute(
             "SELECT coalesce(max(extract(epoch FROM p.processed_at - o.created)), 0)"
             " FROM outbox_outboxevent o JOIN notifications_processedevent p ON p.event_id = o.id"
-            " WHERE o.topic LIKE %s AND (o.payload->>'target_id')::bigint = ANY(%s)"
-            " AND o.payload->>'target_type' = 'graph'",
-            ["%notifications.group", graph_ids])
+            " WHERE (o.payload->>'target_id')::bigint = ANY(%s) AND o.payload->>'target_type' = 'graph'",
+            [graph_ids])
         return float(cursor.fetchone()[0])
 
 
@@ -520,7 +537,7 @@ DRILLS: dict[str, Fault | None] = {
     "Celery worker SIGKILLed holding a delivery task": kill_worker_holding_a_task,
     "Kafka broker SIGKILLed, down, restarted empty": kill_kafka,
     "the same while the consumer is behind": kill_kafka_while_the_consumer_is_behind,
-    "Redis SIGKILLed, restarted empty (AOF removed)": kill_redis_and_lose_its_data,
+    "Redis SIGKILLed with tasks queued, restarted empty (AOF removed)": kill_redis_and_lose_its_data,
     "realtime process SIGTERMed, restarted": stop_realtime,
     "realtime process SIGKILLed, restarted": kill_realtime,
     "PostgreSQL connections cut 5 times": cut_database_connections,
