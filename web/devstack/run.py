@@ -2,9 +2,9 @@
 
 Makes the services available (web.devstack.stack), migrates, loads the demo
 data, then runs every Procfile process under honcho on free ports, and prints
-where to go once the site answers. Ctrl-C stops the processes, then the
-servers this command started; ``--keep-services`` leaves those running for
-the next run to reuse.
+where to go once the site answers. Ctrl-C, SIGTERM (a supervisor) or SIGHUP
+(a closed terminal) stops the processes, then the servers this command
+started; ``--keep-services`` leaves those running for the next run to reuse.
 """
 
 import contextlib
@@ -28,12 +28,39 @@ SITE_READY_TIMEOUT_SECONDS = 60
 # Every process of a run carries this in its environment, naming the run's
 # var dir, so the next run can find the processes of one that was killed.
 RUN_MARKER = "BEACON_RUN_VAR_DIR"
+# Signals that mean "stop everything", as Ctrl-C does.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# Honcho asks its processes to stop and waits this long before killing them.
+HONCHO_STOP_SECONDS = 20
+
+
+class _StopRequested(Exception):
+    pass
+
+
+def _raise_stop(signum, frame):
+    raise _StopRequested(signal.Signals(signum).name)
 
 
 def run(var_dir: Path, configured: dict[str, str], *, keep_services: bool) -> int:
     var_dir = var_dir.resolve()
     _stop_leftovers(var_dir)
-    endpoints = ensure_stack(var_dir, **configured, log=_say)
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, _raise_stop)
+    try:
+        return _run(var_dir, configured, keep_services=keep_services)
+    except _StopRequested as stop:
+        _say(f"{stop}: stopped before Beacon was up")
+        return 1
+
+
+def _run(var_dir: Path, configured: dict[str, str], *, keep_services: bool) -> int:
+    try:
+        endpoints = ensure_stack(var_dir, **configured, log=_say)
+    except _StopRequested:
+        if not keep_services:
+            stop_stack(var_dir, log=_say)
+        raise
     env = dict(os.environ)
     env[RUN_MARKER] = str(var_dir)
     env.setdefault("DJANGO_SETTINGS_MODULE", "settings.dev")
@@ -61,13 +88,24 @@ def run(var_dir: Path, configured: dict[str, str], *, keep_services: bool) -> in
         demo = subprocess.run([*manage, "load_demo"], cwd=REPO_ROOT, env=env, check=True,
                               capture_output=True, text=True).stdout
         _say(demo.rstrip())
-        honcho = subprocess.Popen([sys.executable, "-m", "honcho", "start", "-f", "Procfile"], cwd=REPO_ROOT, env=env)
+        # Honcho in a session of its own: a terminal's Ctrl-C or hang-up reaches
+        # only this process, which stops honcho (and so every process) in order
+        # and then the servers, whatever the signal was.
+        honcho = subprocess.Popen([sys.executable, "-m", "honcho", "start", "-f", "Procfile"], cwd=REPO_ROOT, env=env,
+                                  start_new_session=True)
         threading.Thread(target=_announce_when_ready, args=(site, honcho, demo), daemon=True).start()
         try:
             return honcho.wait()
-        except KeyboardInterrupt:
-            # The terminal sent SIGINT to honcho too; let it stop its processes.
-            return honcho.wait()
+        except _StopRequested as stop:
+            _say(f"{stop}: stopping Beacon's processes")
+            for sig in STOP_SIGNALS:
+                signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
+            honcho.send_signal(signal.SIGTERM)
+            try:
+                return honcho.wait(timeout=HONCHO_STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                os.killpg(honcho.pid, signal.SIGKILL)
+                return honcho.wait()
     finally:
         if not keep_services:
             stop_stack(var_dir, log=_say)
