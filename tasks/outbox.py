@@ -4,6 +4,7 @@ from django.conf import settings
 
 from tasks.celery import app
 from tasks.kafka_clients import send_batch
+from web.api.idempotency import prune_idempotency_keys
 from web.notifications.delivery import prune_processed
 from web.outbox import metrics
 from web.outbox.relay import Redelivery, prune_sent, redeliver_all, relay_all
@@ -37,5 +38,7 @@ def redeliver_outbox() -> int:
 
 @app.task(ignore_result=True)
 def prune_delivery_records() -> int:
-    """Forget sent outbox rows and processed-event marks past DELIVERY_RECORDS_DAYS (hourly, by beat)."""
-    return prune_sent(settings.DELIVERY_RECORDS_DAYS) + prune_processed(settings.DELIVERY_RECORDS_DAYS)
+    """Forget sent outbox rows and processed-event marks past DELIVERY_RECORDS_DAYS, and
+    Idempotency-Keys past their 24 hours (hourly, by beat)."""
+    return (prune_sent(settings.DELIVERY_RECORDS_DAYS) + prune_processed(settings.DELIVERY_RECORDS_DAYS)
+            + prune_idempotency_keys())
