@@ -3,6 +3,7 @@
   python -m bench            both: the notification list (bench/notification_list.py), then the realtime one
   python -m bench list       only the notification list under 1,000,000 rows (``list --help``)
   python -m bench realtime   only the long-poll endpoint against nginx + nchan (the options below)
+  python -m bench drills     the fault drills at 300 actions, into RELIABILITY.md (bench/drills.py)
 
 Each writes its own section of BENCHMARKS.md and keeps the other's (bench/sections.py).
 
@@ -539,7 +540,12 @@ class Bench:
 
 def main():
     argv = sys.argv[1:]
-    which = argv.pop(0) if argv and argv[0] in ("list", "realtime") else "both"
+    which = argv.pop(0) if argv and argv[0] in ("list", "realtime", "drills") else "both"
+    if which == "drills":
+        from bench import drills
+
+        drills.main(argv)
+        return
     if which == "list":
         notification_list.main(argv)
         return

@@ -542,3 +542,39 @@ DRILLS: dict[str, Fault | None] = {
     "realtime process SIGKILLed, restarted": kill_realtime,
     "PostgreSQL connections cut 5 times": cut_database_connections,
 }
+
+
+def abandoned_polls(stack: DrillStack, views: int = 30, seconds: float = 10.0) -> tuple[dict[int, int], int, int]:
+    """One person clicking through ``views`` pages in ``seconds``: each page's poll is left when the next loads.
+
+    Returns (statuses of the answers that came before leaving, held polls in the
+    realtime process right after the last page, and a second later).
+    """
+    import socket
+
+    from django.contrib.auth import get_user_model  # noqa: F401  (Django is set up by now)
+
+    who = person("clicker")
+    status, _, raw = request(stack.realtime_port, "GET", "/realtime/poll", headers=who.auth)
+    cursor = json.loads(raw)["cursor"]
+    statuses: dict[int, int] = {}
+    for _ in range(views):
+        sock = socket.create_connection(("127.0.0.1", stack.realtime_port))
+        sock.sendall(f"GET /realtime/poll?cursor={cursor} HTTP/1.1\r\nHost: x\r\n"
+                     f"Authorization: Token {who.token}\r\n\r\n".encode())
+        sock.settimeout(seconds / views)
+        try:
+            answer = sock.recv(200)
+            if answer:
+                code = int(answer.split(b" ", 2)[1])
+                statuses[code] = statuses.get(code, 0) + 1
+        except (TimeoutError, socket.timeout):
+            pass  # still held when the next page loads: the browser drops it
+        sock.close()
+
+    def held() -> int:
+        return json.loads(request(stack.realtime_port, "GET", "/realtime/healthz")[2])["held_polls"]
+
+    right_after = held()
+    time.sleep(1)
+    return statuses, right_after, held()
