@@ -14,6 +14,7 @@ PostgreSQL (DATABASE_URL's server). About 15 minutes.
 import argparse
 import os
 import platform
+import signal
 import subprocess
 import sys
 import time
@@ -47,6 +48,8 @@ def main(argv=None) -> None:
     settings = DrillSettings(actions=args.actions, actions_per_second=15, kafka_down_seconds=30,
                              deadline_seconds=300)
     stack = DrillStack(database_url, MAIN / "var" / "bench-drills", settings)
+    # Stopped from outside (SIGTERM), the stack is stopped too rather than left relaying this database.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped by SIGTERM"))
     started = time.monotonic()
     results, clicks = [], None
     stack.start()

@@ -29,6 +29,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from tests.support.stack import ProcfileStack, free_port
+from web.devstack.run import RUN_MARKER, stop_leftovers
 from tests.support.waiting import TimedOut, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,8 +74,12 @@ class OwnServer:
         self.pid: int | None = None
 
     def start(self) -> None:
+        from web.devstack import state
+
         self._dir.mkdir(parents=True, exist_ok=True)
+        self._stop_leftover()
         self.pid = self._service.start(self._dir, self.port, lambda line: None)
+        state.write(self._dir, pid=self.pid, port=self.port, url=self.url)
         wait_for(lambda: self._service.answers(self.url), timeout=30, interval=0.1,
                  message=f"our {self._service.NAME} answering at {self.url}")
 
@@ -85,10 +90,20 @@ class OwnServer:
             os.kill(self.pid, signal.SIGKILL)
             wait_for(lambda: not procs.is_alive(self.pid), timeout=10, message=f"{self._service.NAME} gone")
 
+    def _stop_leftover(self) -> None:
+        """A server an earlier drill run left (it was killed before it could stop its own)."""
+        from web.devstack import procs, state
+
+        record = state.read(self._dir)
+        if record and record.get("pid") != self.pid and procs.is_alive(record.get("pid")) and \
+                self._service.is_ours(record["pid"], self._dir, record.get("port")):
+            os.kill(record["pid"], signal.SIGKILL)
+        state.clear(self._dir)
+
     def wipe(self) -> None:
         """Forget everything it kept on disk (Redis's append-only file): it comes back empty."""
         for entry in self._dir.iterdir():
-            if entry.name != "server.log":
+            if entry.name not in ("server.log", "state.json"):
                 shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
 
     def stop(self) -> None:
@@ -121,12 +136,17 @@ class DrillStack:
             "WEB_PORT": str(self.web_port),
             "REALTIME_PORT": str(self.realtime_port),
             "CELERY_BEAT_SCHEDULE_FILE": str(var_dir / "celerybeat-schedule"),
+            # Marks every process of this stack, so the next one on this var dir can stop what a
+            # killed run left behind (web.devstack.run.stop_leftovers): left running, they would
+            # relay this database's outbox to their own, dead, Kafka.
+            RUN_MARKER: str(var_dir.resolve()),
             "LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
         }
         self.processes = ProcfileStack(PROCESSES, self.env, var_dir / "logs")
 
     def start(self) -> None:
+        stop_leftovers(self.var_dir.resolve())
         self.redis.start()
         self.kafka.start()
         self.processes.start()

@@ -44,7 +44,7 @@ def _raise_stop(signum, frame):
 
 def run(var_dir: Path, configured: dict[str, str], *, keep_services: bool) -> int:
     var_dir = var_dir.resolve()
-    _stop_leftovers(var_dir)
+    stop_leftovers(var_dir)
     for sig in STOP_SIGNALS:
         signal.signal(sig, _raise_stop)
     try:
@@ -111,7 +111,7 @@ def _run(var_dir: Path, configured: dict[str, str], *, keep_services: bool) -> i
             stop_stack(var_dir, log=_say)
 
 
-def _stop_leftovers(var_dir: Path) -> None:
+def stop_leftovers(var_dir: Path) -> None:
     """Stop the Procfile processes of an earlier run on this var dir that was killed.
 
     Killing ``make run`` outright leaves honcho's children running, holding
