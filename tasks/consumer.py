@@ -8,10 +8,9 @@ dead-letter topic with the reason in its headers, and the consumer carries on.
 
 The process never exits because Kafka failed: a broker error closes the
 consumer, and a new one is made once Kafka answers again (backing off, saying
-what it waits for). A broker that came back without the records the consumer
-had read past (Tansu keeps only memory; an unclean leader election truncates)
-is noticed and its partitions read again from their start. Whatever Kafka
-lost outright, the outbox sends again (web/outbox/relay.py).
+what it waits for). A topic that came back as a new log (Tansu keeps only
+memory) is noticed by its new id and read again from its start. Whatever
+Kafka lost outright, the outbox sends again (web/outbox/relay.py).
 """
 
 import contextlib
@@ -32,14 +31,17 @@ POLL_TIMEOUT_MS = 500
 # Waiting for Kafka to answer again after it failed under the consumer:
 # quick at first (a broker restart takes seconds), never slower than this.
 RECONNECT_MAX_SECONDS = 15.0
-# How often an idle consumer asks whether its partitions still reach as far
-# as it has read: one cheap request per partition.
-LOG_CHECK_EVERY_SECONDS = 2.0
+# How often an idle consumer looks whether a topic it reads was created anew
+# (in metadata it already has: no request).
+TOPIC_CHECK_EVERY_SECONDS = 1.0
 
 
 class EventConsumer:
-    def __init__(self, *, consumer, hand_off, dead_letter, topic_kinds: dict[str, str], stop: threading.Event):
+    def __init__(self, *, consumer, hand_off, dead_letter, topic_kinds: dict[str, str], stop: threading.Event,
+                 topic_ids: dict | None = None):
         self._consumer = consumer
+        # Each topic's id as first seen; kept across reconnections by the caller.
+        self._topic_ids = topic_ids if topic_ids is not None else {}
         self._hand_off = hand_off
         self._dead_letter = dead_letter
         self._topic_kinds = topic_kinds
@@ -48,13 +50,13 @@ class EventConsumer:
     def run(self) -> None:
         """Consume until stopped; a Kafka error is raised to the caller, who reconnects."""
         delay = 0.5
-        next_log_check = 0.0
+        next_topic_check = 0.0
         while not self._stop.is_set():
             batch = self._consumer.poll(timeout_ms=POLL_TIMEOUT_MS)
             if not batch:
-                if time.monotonic() >= next_log_check:
-                    self._reread_lost_logs()
-                    next_log_check = time.monotonic() + LOG_CHECK_EVERY_SECONDS
+                if time.monotonic() >= next_topic_check:
+                    self._reread_recreated_topics()
+                    next_topic_check = time.monotonic() + TOPIC_CHECK_EVERY_SECONDS
                 continue
             done = {}
             try:
@@ -77,24 +79,36 @@ class EventConsumer:
             delay = 0.5
             self._consumer.commit(done)
 
-    def _reread_lost_logs(self) -> None:
-        """Read again from the start any partition whose log now ends before our position.
+    def _reread_recreated_topics(self) -> None:
+        """Read again from its start every partition of a topic that was created anew.
 
-        Kafka says "offset out of range" when that happens and kafka-python
-        then resets by itself; a broker restarted empty (the development
-        broker) may just answer nothing, and the records written to it anew,
-        from offset 0, would be skipped until the log grew past where we were.
-        The end is the high watermark of the latest fetch answer (the
-        development broker's ListOffsets answer is one short).
+        A broker restarted empty (the development broker keeps only memory)
+        or a topic deleted and made again starts its log at offset 0, while
+        our position, and the offset the group committed, point far along the
+        old one: records written anew would be skipped until the log grew past
+        it. Kafka gives each incarnation of a topic its own id, so a new id is
+        a new log. (Neither the log's end offsets nor fetch high watermarks
+        tell it reliably: the development broker's lag behind the log.)
         """
+        # kafka-python keeps the ids from metadata answers in its cluster view, with no public accessor.
+        cluster = self._consumer._client.cluster
+        restart = {}
         for partition in self._consumer.assignment():
-            end = self._consumer.highwater(partition)
-            position = self._consumer.position(partition)
-            if end is not None and position is not None and position > end:
-                log.warning("%s[%d] now ends at offset %d, before our position %d: the broker lost records "
-                            "(restarted empty?); reading it again from its start", partition.topic,
-                            partition.partition, end, position)
-                self._consumer.seek_to_beginning(partition)
+            topic_id = cluster.topic_id(partition.topic)
+            if topic_id is None:
+                continue
+            known = self._topic_ids.setdefault(partition.topic, topic_id)
+            if known != topic_id:
+                restart[partition] = OffsetAndMetadata(0, None, -1)
+        if not restart:
+            return
+        for partition in restart:
+            self._topic_ids[partition.topic] = cluster.topic_id(partition.topic)
+            log.warning("%s was created anew (a broker that lost it, or an operator): reading %s[%d] again "
+                        "from its start", partition.topic, partition.topic, partition.partition)
+            self._consumer.seek(partition, 0)
+        # Committed too: the group may hold our offset in the old log, which a rebalance would restore.
+        self._consumer.commit(restart)
 
     def _handle(self, record) -> None:
         from web.notifications.events import InvalidEvent, NotificationEvent
@@ -153,6 +167,7 @@ def main() -> None:
     dead_letters = dead_letter_topic()
     where = ", ".join(settings.KAFKA_BOOTSTRAP_SERVERS)
     delay = 1.0
+    topic_ids: dict = {}
     try:
         while not stop.is_set():
             consumer = None
@@ -167,6 +182,7 @@ def main() -> None:
                     dead_letter=lambda key, value, headers: kafka.send_raw(dead_letters, key, value, headers),
                     topic_kinds=topic_kinds,
                     stop=stop,
+                    topic_ids=topic_ids,
                 ).run()
             except KafkaError as exc:
                 if stop.is_set():

@@ -14,7 +14,15 @@ log = logging.getLogger(__name__)
 
 def _redelivery() -> Redelivery:
     return Redelivery(first_after=settings.OUTBOX_REDELIVER_AFTER_SECONDS,
-                      at_most=settings.OUTBOX_REDELIVER_MAX_SECONDS)
+                      at_most=settings.OUTBOX_REDELIVER_MAX_SECONDS,
+                      around_kafka_from=settings.OUTBOX_AROUND_KAFKA_FROM_SEND)
+
+
+def _deliver_directly(events) -> None:
+    from tasks.notifications import deliver_event
+
+    for event in events:
+        deliver_event.delay(event)
 
 
 @app.task(ignore_result=True)
@@ -26,13 +34,14 @@ def relay_outbox() -> int:
 @app.task(ignore_result=True)
 def redeliver_outbox() -> int:
     """Send again every event Kafka took but whose notifications are not stored in time (by beat)."""
-    report = redeliver_all(send_batch, _redelivery())
+    report = redeliver_all(send_batch, _redelivery(), hand_over=_deliver_directly)
     if report.resent:
         log.warning(
-            "re-sent %d events sent but not stored within their grace period (the oldest first sent %.0f s ago): "
-            "Kafka, Celery's queue or a killed worker lost them, or delivery is behind; %d others found stored",
-            report.resent, report.oldest_seconds, report.delivered)
-        metrics.count_resent(report.resent)
+            "re-sent %d events sent but not stored within their grace period (the oldest first sent %.0f s ago; "
+            "%d straight to delivery, Kafka having failed them before): Kafka, Celery's queue or a killed worker "
+            "lost them, or delivery is behind; %d others found stored",
+            report.resent, report.oldest_seconds, report.around_kafka, report.delivered)
+        metrics.count_resent(report.resent, around_kafka=report.around_kafka)
     return report.resent
 
 

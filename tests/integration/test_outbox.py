@@ -237,3 +237,33 @@ def test_re_sending_waits_for_kafka_like_sending_does(make_user):
     assert row.attempts == 1  # not counted as sent again
     kafka = KafkaThatLoses()
     assert redeliver_all(kafka, REDELIVERY).resent == 1
+
+
+def test_an_event_kafka_keeps_failing_goes_straight_to_delivery_on_its_third_send(make_user):
+    from web.notifications.delivery import deliver
+    from web.notifications.events import NotificationEvent
+    from web.notifications.models import Notification
+
+    # given an event Kafka took twice and lost twice
+    alice = make_user("alice")
+    create_graph(alice, name="Around Kafka")
+    kafka, handed = KafkaThatLoses(), []
+
+    def deliver_now(events):
+        handed.extend(events)
+        for event in events:
+            deliver(NotificationEvent.from_dict(event))
+
+    relay_all(kafka, REDELIVERY)
+    _come_due(31)
+    first = redeliver_all(kafka, REDELIVERY, hand_over=deliver_now)
+    assert (first.resent, first.around_kafka, len(kafka.taken)) == (1, 0, 2)
+    # when its next check comes
+    _come_due(61)
+    second = redeliver_all(kafka, REDELIVERY, hand_over=deliver_now)
+    # then it goes around Kafka, straight to delivery, and Alice has her record
+    assert (second.resent, second.around_kafka, len(kafka.taken), len(handed)) == (1, 1, 2, 1)
+    assert Notification.objects.filter(user=alice, target_name="Around Kafka").count() == 1
+    # and the check after finds it stored
+    _come_due(121)
+    assert redeliver_all(kafka, REDELIVERY, hand_over=deliver_now).delivered == 1

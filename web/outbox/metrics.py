@@ -18,17 +18,25 @@ from web.redis_client import get_redis
 log = logging.getLogger(__name__)
 
 RESENT_KEY = "beacon:metrics:outbox_resent_total"
+AROUND_KAFKA_KEY = "beacon:metrics:outbox_resent_around_kafka_total"
 
 
-def count_resent(events: int) -> None:
+def count_resent(events: int, *, around_kafka: int = 0) -> None:
     try:
-        get_redis().incrby(RESENT_KEY, events)
+        pipe = get_redis().pipeline()
+        pipe.incrby(RESENT_KEY, events)
+        pipe.incrby(AROUND_KAFKA_KEY, around_kafka)
+        pipe.execute()
     except RedisError:
         log.warning("could not count %d re-sent events in Redis", events, exc_info=True)
 
 
 def resent_total() -> int:
     return int(get_redis().get(RESENT_KEY) or 0)
+
+
+def resent_around_kafka_total() -> int:
+    return int(get_redis().get(AROUND_KAFKA_KEY) or 0)
 
 
 class _DeliveryCollector:
@@ -43,12 +51,15 @@ class _DeliveryCollector:
         yield GaugeMetricFamily("beacon_outbox_oldest_in_flight_seconds",
                                 "Age of the oldest event not yet found stored", value=oldest)
         try:
-            resent = resent_total()
+            resent, around = resent_total(), resent_around_kafka_total()
         except RedisError:
-            return  # the gauges still tell; the counter is back with Redis
+            return  # the gauges still tell; the counters are back with Redis
         yield CounterMetricFamily("beacon_outbox_resent_events",
                                   "Events sent again because they were not stored within their grace period",
                                   value=resent)
+        yield CounterMetricFamily("beacon_outbox_resent_around_kafka_events",
+                                  "Of those, sent straight to the delivery task, Kafka having failed them before",
+                                  value=around)
 
 
 def exposition() -> tuple[bytes, str]:

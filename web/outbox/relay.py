@@ -34,10 +34,13 @@ SendBatch = Callable[[Sequence[tuple[str, str, dict]]], None]
 @dataclass(frozen=True)
 class Redelivery:
     """When to look again at a sent event: ``first_after`` seconds after it was sent,
-    then twice as long after each re-send, never longer than ``at_most``."""
+    then twice as long after each re-send, never longer than ``at_most``; and
+    from which send on to go around Kafka (``around_kafka_from``: 3 means the
+    first send and one re-send go through Kafka, the next straight to delivery)."""
 
     first_after: float
     at_most: float
+    around_kafka_from: int = 3
 
     def next_check(self, now, attempts: int):
         wait = min(self.first_after * 2 ** max(attempts - 1, 0), self.at_most)
@@ -76,14 +79,18 @@ def relay_all(send_batch: SendBatch, redelivery: Redelivery) -> int:
             return sent
 
 
+HandOver = Callable[[Sequence[dict]], None]
+
+
 @dataclass(frozen=True)
 class RedeliveryReport:
     delivered: int  # found stored: done with
-    resent: int  # not stored by their check time: sent again
+    resent: int  # not stored by their check time: sent again (through Kafka or around it)
     oldest_seconds: float  # how long ago the oldest re-sent one was first sent
+    around_kafka: int = 0  # of the re-sent, how many went straight to delivery
 
 
-def redeliver_unconfirmed(send_batch: SendBatch, redelivery: Redelivery, *,
+def redeliver_unconfirmed(send_batch: SendBatch, redelivery: Redelivery, *, hand_over: HandOver | None = None,
                           limit: int = RELAY_BATCH_SIZE) -> RedeliveryReport:
     """Check up to ``limit`` sent events whose check time has come.
 
@@ -91,6 +98,12 @@ def redeliver_unconfirmed(send_batch: SendBatch, redelivery: Redelivery, *,
     sent again and checked later, backing off. Each sent event is looked at
     once per check, never scanned for in between: the partial index
     ``outbox_unconfirmed`` holds only events in flight.
+
+    An event Kafka has failed to deliver ``around_kafka_from - 1`` times goes
+    around it: ``hand_over`` gives it to the delivery task directly. Kafka is
+    the way events travel, not the guarantee: a broker that lost a topic, or
+    a consumer stuck past the end of a log made anew, must not keep an event
+    from its users for longer than a couple of checks.
     """
     with transaction.atomic():
         now = timezone.now()
@@ -105,26 +118,33 @@ def redeliver_unconfirmed(send_batch: SendBatch, redelivery: Redelivery, *,
                      .values_list("event_id", flat=True))
         OutboxEvent.objects.filter(pk__in=stored).update(delivered_at=now)
         lost = [row for row in rows if row.pk not in stored]
+        around = [row for row in lost if hand_over is not None and row.attempts + 1 >= redelivery.around_kafka_from]
+        through = [row for row in lost if row not in around]
+        if through:
+            send_batch([(row.topic, row.key, row.payload) for row in through])
+        if around:
+            hand_over([row.payload for row in around])
         if lost:
-            send_batch([(row.topic, row.key, row.payload) for row in lost])
             for row in lost:
                 row.attempts += 1
                 row.resend_at = redelivery.next_check(now, row.attempts)
             OutboxEvent.objects.bulk_update(lost, ["attempts", "resend_at"])
     oldest = max(((now - row.sent_at).total_seconds() for row in lost), default=0.0)
-    return RedeliveryReport(len(stored), len(lost), oldest)
+    return RedeliveryReport(len(stored), len(lost), oldest, len(around))
 
 
-def redeliver_all(send_batch: SendBatch, redelivery: Redelivery) -> RedeliveryReport:
-    delivered = resent = 0
+def redeliver_all(send_batch: SendBatch, redelivery: Redelivery, *,
+                  hand_over: HandOver | None = None) -> RedeliveryReport:
+    delivered = resent = around = 0
     oldest = 0.0
     while True:
-        report = redeliver_unconfirmed(send_batch, redelivery)
+        report = redeliver_unconfirmed(send_batch, redelivery, hand_over=hand_over)
         delivered += report.delivered
         resent += report.resent
+        around += report.around_kafka
         oldest = max(oldest, report.oldest_seconds)
         if report.delivered + report.resent < RELAY_BATCH_SIZE:
-            return RedeliveryReport(delivered, resent, oldest)
+            return RedeliveryReport(delivered, resent, oldest, around)
 
 
 def prune_sent(older_than_days: int) -> int:
