@@ -36,12 +36,41 @@ RECONNECT_MAX_SECONDS = 15.0
 TOPIC_CHECK_EVERY_SECONDS = 1.0
 
 
+class TopicIncarnations:
+    """Which log of each topic we read (its Kafka topic id), and which partitions must start again at 0."""
+
+    def __init__(self):
+        self._ids: dict[str, object] = {}
+        self._to_start: set[tuple[str, int]] = set()
+        self._new_topics: set[str] = set()
+
+    def is_new(self, topic: str, topic_id) -> bool:
+        """Record ``topic_id`` as the topic's; True when it replaces another (the topic was made anew)."""
+        known = self._ids.setdefault(topic, topic_id)
+        if known == topic_id:
+            return False
+        self._ids[topic] = topic_id
+        self._new_topics.add(topic)
+        return True
+
+    def needs_start(self, partition) -> bool:
+        if partition.topic in self._new_topics:
+            # Every partition of the new log, as we come to be assigned it.
+            self._to_start.add((partition.topic, partition.partition))
+        return (partition.topic, partition.partition) in self._to_start
+
+    def started(self, partitions) -> None:
+        for partition in partitions:
+            self._to_start.discard((partition.topic, partition.partition))
+        self._new_topics -= {partition.topic for partition in partitions}
+
+
 class EventConsumer:
     def __init__(self, *, consumer, hand_off, dead_letter, topic_kinds: dict[str, str], stop: threading.Event,
-                 topic_ids: dict | None = None):
+                 topics: "TopicIncarnations | None" = None):
         self._consumer = consumer
-        # Each topic's id as first seen; kept across reconnections by the caller.
-        self._topic_ids = topic_ids if topic_ids is not None else {}
+        # Kept across reconnections by the caller: a new consumer must still read a new log from its start.
+        self._topics = topics if topics is not None else TopicIncarnations()
         self._hand_off = hand_off
         self._dead_letter = dead_letter
         self._topic_kinds = topic_kinds
@@ -92,23 +121,21 @@ class EventConsumer:
         """
         # kafka-python keeps the ids from metadata answers in its cluster view, with no public accessor.
         cluster = self._consumer._client.cluster
-        restart = {}
-        for partition in self._consumer.assignment():
+        assigned = self._consumer.assignment()
+        for partition in assigned:
             topic_id = cluster.topic_id(partition.topic)
-            if topic_id is None:
-                continue
-            known = self._topic_ids.setdefault(partition.topic, topic_id)
-            if known != topic_id:
-                restart[partition] = OffsetAndMetadata(0, None, -1)
+            if topic_id is not None and self._topics.is_new(partition.topic, topic_id):
+                log.warning("%s was created anew (a broker that lost it, or an operator): reading it again "
+                            "from its start", partition.topic)
+        restart = {p: OffsetAndMetadata(0, None, -1) for p in assigned if self._topics.needs_start(p)}
         if not restart:
             return
         for partition in restart:
-            self._topic_ids[partition.topic] = cluster.topic_id(partition.topic)
-            log.warning("%s was created anew (a broker that lost it, or an operator): reading %s[%d] again "
-                        "from its start", partition.topic, partition.topic, partition.partition)
             self._consumer.seek(partition, 0)
-        # Committed too: the group may hold our offset in the old log, which a rebalance would restore.
+        # Committed too, and only then done with: the group may hold our offset in the old log (a
+        # commit retried into the new broker), which the next assignment would restore.
         self._consumer.commit(restart)
+        self._topics.started(restart)
 
     def _handle(self, record) -> None:
         from web.notifications.events import InvalidEvent, NotificationEvent
@@ -167,7 +194,7 @@ def main() -> None:
     dead_letters = dead_letter_topic()
     where = ", ".join(settings.KAFKA_BOOTSTRAP_SERVERS)
     delay = 1.0
-    topic_ids: dict = {}
+    topics = TopicIncarnations()
     try:
         while not stop.is_set():
             consumer = None
@@ -182,7 +209,7 @@ def main() -> None:
                     dead_letter=lambda key, value, headers: kafka.send_raw(dead_letters, key, value, headers),
                     topic_kinds=topic_kinds,
                     stop=stop,
-                    topic_ids=topic_ids,
+                    topics=topics,
                 ).run()
             except KafkaError as exc:
                 if stop.is_set():

@@ -254,16 +254,27 @@ def test_an_event_kafka_keeps_failing_goes_straight_to_delivery_on_its_third_sen
         for event in events:
             deliver(NotificationEvent.from_dict(event))
 
-    relay_all(kafka, REDELIVERY)
+    kafka_once_more = Redelivery(first_after=30, at_most=300, around_kafka_from=3)
+    relay_all(kafka, kafka_once_more)
     _come_due(31)
-    first = redeliver_all(kafka, REDELIVERY, hand_over=deliver_now)
+    first = redeliver_all(kafka, kafka_once_more, hand_over=deliver_now)
     assert (first.resent, first.around_kafka, len(kafka.taken)) == (1, 0, 2)
     # when its next check comes
     _come_due(61)
-    second = redeliver_all(kafka, REDELIVERY, hand_over=deliver_now)
+    second = redeliver_all(kafka, kafka_once_more, hand_over=deliver_now)
     # then it goes around Kafka, straight to delivery, and Alice has her record
     assert (second.resent, second.around_kafka, len(kafka.taken), len(handed)) == (1, 1, 2, 1)
     assert Notification.objects.filter(user=alice, target_name="Around Kafka").count() == 1
     # and the check after finds it stored
     _come_due(121)
-    assert redeliver_all(kafka, REDELIVERY, hand_over=deliver_now).delivered == 1
+    assert redeliver_all(kafka, kafka_once_more, hand_over=deliver_now).delivered == 1
+
+
+def test_by_default_every_re_send_goes_straight_to_delivery(make_user):
+    alice = make_user("alice")
+    create_graph(alice, name="Straight")
+    kafka, handed = KafkaThatLoses(), []
+    relay_all(kafka, REDELIVERY)
+    _come_due(31)
+    report = redeliver_all(kafka, REDELIVERY, hand_over=handed.extend)
+    assert (report.resent, report.around_kafka, len(kafka.taken), len(handed)) == (1, 1, 1, 1)

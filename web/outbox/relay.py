@@ -35,12 +35,12 @@ SendBatch = Callable[[Sequence[tuple[str, str, dict]]], None]
 class Redelivery:
     """When to look again at a sent event: ``first_after`` seconds after it was sent,
     then twice as long after each re-send, never longer than ``at_most``; and
-    from which send on to go around Kafka (``around_kafka_from``: 3 means the
-    first send and one re-send go through Kafka, the next straight to delivery)."""
+    from which send on to go around Kafka (``around_kafka_from``: 2 sends every
+    re-send straight to delivery; 3 gives Kafka one re-send first)."""
 
     first_after: float
     at_most: float
-    around_kafka_from: int = 3
+    around_kafka_from: int = 2
 
     def next_check(self, now, attempts: int):
         wait = min(self.first_after * 2 ** max(attempts - 1, 0), self.at_most)
