@@ -100,6 +100,11 @@ class OwnServer:
             os.kill(record["pid"], signal.SIGKILL)
         state.clear(self._dir)
 
+    def forget_everything(self) -> None:
+        self._stop_leftover()
+        if self._dir.is_dir():
+            self.wipe()
+
     def wipe(self) -> None:
         """Forget everything it kept on disk (Redis's append-only file): it comes back empty."""
         for entry in self._dir.iterdir():
@@ -147,6 +152,9 @@ class DrillStack:
 
     def start(self) -> None:
         stop_leftovers(self.var_dir.resolve())
+        # A Redis kept from an earlier run on this var dir (its append-only file) would answer
+        # polls with that run's cached events: user ids start again in a database made anew.
+        self.redis.forget_everything()
         self.redis.start()
         self.kafka.start()
         self.processes.start()
