@@ -8,7 +8,7 @@ way in; Alice follows her notifications with a long-poll client.
 
 Runs Beacon's processes on a Redis and a Kafka broker of its own and a
 database of its own (beacon_bench_drills, made anew), on this machine's
-PostgreSQL (DATABASE_URL's server). About 15 minutes.
+PostgreSQL (DATABASE_URL's server). About 7 minutes.
 """
 
 import argparse
