@@ -102,10 +102,11 @@ def _run(var_dir: Path, configured: dict[str, str], *, keep_services: bool) -> i
                 signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
             honcho.send_signal(signal.SIGTERM)
             try:
-                return honcho.wait(timeout=HONCHO_STOP_SECONDS)
+                honcho.wait(timeout=HONCHO_STOP_SECONDS)
             except subprocess.TimeoutExpired:
                 os.killpg(honcho.pid, signal.SIGKILL)
-                return honcho.wait()
+                honcho.wait()
+            return 0  # stopped as asked: not a failure (make would report one)
     finally:
         if not keep_services:
             stop_stack(var_dir, log=_say)
