@@ -30,9 +30,8 @@ def _cut_own_connection() -> None:
         cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
 
 
-def test_a_connection_cut_before_the_commit_is_retried_and_the_graph_made_once(make_user, monkeypatch):
-    # given a connection that dies the first time the action touches the database
-    alice = make_user("alice")
+def _cut_before_the_first_create(monkeypatch) -> list:
+    """The connection dies the first time an upload's action touches the database; returns the calls made."""
     real_create, calls = graph_actions.create_graph, []
 
     def create_after_a_cut(*args, **kwargs):
@@ -42,6 +41,27 @@ def test_a_connection_cut_before_the_commit_is_retried_and_the_graph_made_once(m
         return real_create(*args, **kwargs)
 
     monkeypatch.setattr(graph_actions, "create_graph", create_after_a_cut)
+    return calls
+
+
+def _cut_during_the_first_commit(monkeypatch) -> None:
+    """The connection dies while the first COMMIT is on its way: nobody can know whether it committed."""
+    real_commit, done = DatabaseWrapper.commit, []
+
+    def commit_then_cut(self):
+        if not done:
+            done.append(1)
+            with contextlib.suppress(OperationalError):
+                _cut_own_connection()  # the COMMIT below then meets a dead connection
+        return real_commit(self)
+
+    monkeypatch.setattr(DatabaseWrapper, "commit", commit_then_cut)
+
+
+def test_a_connection_cut_before_the_commit_is_retried_and_the_graph_made_once(make_user, monkeypatch):
+    # given a connection that dies the first time the action touches the database
+    alice = make_user("alice")
+    calls = _cut_before_the_first_create(monkeypatch)
     # when Alice uploads a graph
     response = _client(alice).post("/api/v1/graphs/", {"name": "Survivor", "graph_json": GRAPH}, format="json")
     # then she gets her 201 and the graph exists once
@@ -58,15 +78,7 @@ def test_a_page_upload_cut_under_it_is_retried_with_its_file(make_user, monkeypa
     alice = make_user("alice")
     browser = Client()
     browser.force_login(alice)
-    real_create, calls = graph_actions.create_graph, []
-
-    def create_after_a_cut(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 1:
-            _cut_own_connection()
-        return real_create(*args, **kwargs)
-
-    monkeypatch.setattr(graph_actions, "create_graph", create_after_a_cut)
+    calls = _cut_before_the_first_create(monkeypatch)
     upload = SimpleUploadedFile("g.json", b'{"elements": {"nodes": [{"data": {"id": "a"}}, {"data": {"id": "b"}}]}}',
                                 content_type="application/json")
     response = browser.post("/graphs/new/", {"name": "From the form", "graph_file": upload})
@@ -79,16 +91,7 @@ def test_a_page_upload_cut_under_it_is_retried_with_its_file(make_user, monkeypa
 def test_a_commit_cut_in_doubt_is_not_retried_without_an_idempotency_key(make_user, monkeypatch):
     # given a connection that dies while COMMIT is on its way
     alice = make_user("alice")
-    real_commit = DatabaseWrapper.commit
-
-    def commit_then_cut(self):
-        if not getattr(commit_then_cut, "done", False):
-            commit_then_cut.done = True
-            with contextlib.suppress(OperationalError):
-                _cut_own_connection()  # the COMMIT below then meets a dead connection
-        return real_commit(self)
-
-    monkeypatch.setattr(DatabaseWrapper, "commit", commit_then_cut)
+    _cut_during_the_first_commit(monkeypatch)
     # when Alice uploads a graph with no Idempotency-Key
     response = _client(alice, raise_request_exception=False).post(
         "/api/v1/graphs/", {"name": "In doubt", "graph_json": GRAPH}, format="json")
@@ -100,16 +103,7 @@ def test_a_commit_cut_in_doubt_is_not_retried_without_an_idempotency_key(make_us
 
 def test_a_commit_cut_in_doubt_with_an_idempotency_key_is_retried_safely(make_user, monkeypatch):
     alice = make_user("alice")
-    real_commit = DatabaseWrapper.commit
-
-    def commit_then_cut(self):
-        if not getattr(commit_then_cut, "done", False):
-            commit_then_cut.done = True
-            with contextlib.suppress(OperationalError):
-                _cut_own_connection()  # the COMMIT below then meets a dead connection
-        return real_commit(self)
-
-    monkeypatch.setattr(DatabaseWrapper, "commit", commit_then_cut)
+    _cut_during_the_first_commit(monkeypatch)
     response = _client(alice).post("/api/v1/graphs/", {"name": "Keyed", "graph_json": GRAPH}, format="json",
                                    HTTP_IDEMPOTENCY_KEY="upload-1")
     assert response.status_code == 201, response.content
