@@ -32,8 +32,6 @@ import sys
 import time
 from pathlib import Path
 
-import psycopg2
-
 from bench import notification_list, report, sections
 from bench.proc import LineProc
 from bench.servers import (
@@ -44,6 +42,7 @@ from bench.servers import (
     cpu_percent,
     proc_stats,
     raise_open_files_limit,
+    recreate_database,
 )
 
 PY = str(VENV_BIN / "python")
@@ -140,14 +139,8 @@ class Bench:
 
     def prepare_database(self, n_users):
         self.log(f"database {DB_NAME}: recreate, migrate, {n_users} users with tokens and sessions")
-        admin = psycopg2.connect(PG_ADMIN)
-        admin.autocommit = True
-        with admin.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-            cur.execute(f"CREATE DATABASE {DB_NAME}")
-        admin.close()
+        recreate_database(PG_ADMIN, DB_NAME, self.env)
         env = {**os.environ, **self.env}
-        subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=MAIN, env=env, check=True)
         users_path = self.dir / "users.json"
         subprocess.run([PY, "-m", "bench.seed", str(n_users), str(FIRST_USER_ID), str(users_path)], cwd=MAIN,
                        env=env, check=True)

@@ -38,7 +38,10 @@ def main(argv=None) -> None:
 
     server = urlsplit(os.environ.get("DATABASE_URL", defaults.DATABASE_URL))
     database_url = urlunsplit(server._replace(path=f"/{DB_NAME}"))
-    _make_database(urlunsplit(server._replace(path="/postgres")), database_url)
+    from bench.servers import recreate_database
+
+    recreate_database(urlunsplit(server._replace(path="/postgres")), DB_NAME,
+                      {"DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "settings.dev"})
     os.environ.update(DJANGO_SETTINGS_MODULE="settings.dev", DATABASE_URL=database_url)
     import django
 
@@ -71,19 +74,6 @@ def main(argv=None) -> None:
     Path(args.out).write_text(_report(results, clicks, settings, time.monotonic() - started,
                                       " ".join([".venv/bin/python -m bench drills", *(argv or sys.argv[2:])])))
     print(f"report: {args.out}")
-
-
-def _make_database(admin_url: str, database_url: str) -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(admin_url)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        cur.execute(f"CREATE DATABASE {DB_NAME}")
-    conn.close()
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=MAIN, check=True,
-                   env={**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "settings.dev"})
 
 
 def _report(results, clicks, settings, seconds: float, command: str) -> str:

@@ -58,6 +58,20 @@ def _get(port: int, path: str, headers=None, timeout=5.0):
         conn.close()
 
 
+def recreate_database(admin_url: str, name: str, env: dict) -> None:
+    """Drop and create database ``name`` on the server of ``admin_url``, then migrate it with ``env``."""
+    import psycopg2
+
+    admin = psycopg2.connect(admin_url)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        cur.execute(f"CREATE DATABASE {name}")
+    admin.close()
+    subprocess.run([str(VENV_BIN / "python"), "manage.py", "migrate", "--noinput", "-v", "0"], cwd=MAIN,
+                   env={**os.environ, **env}, check=True)
+
+
 def stop_server(proc: subprocess.Popen) -> None:
     """SIGTERM (gunicorn drains), then the whole process group killed if it has not gone in 20 s."""
     if proc.poll() is None:

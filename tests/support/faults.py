@@ -111,9 +111,6 @@ class OwnServer:
             if entry.name not in ("server.log", "state.json"):
                 shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
 
-    def stop(self) -> None:
-        self.kill()
-
 
 class DrillStack:
     """Beacon's processes on the drill's own Redis and Kafka and the given database."""
@@ -185,8 +182,8 @@ class DrillStack:
     def stop(self) -> None:
         with contextlib.suppress(Exception):
             self.processes.stop()
-        self.kafka.stop()
-        self.redis.stop()
+        self.kafka.kill()
+        self.redis.kill()
 
     # What the drill's Redis says about Celery's queue.
 
@@ -580,10 +577,8 @@ def abandoned_polls(stack: DrillStack, views: int = 30, seconds: float = 10.0) -
     """
     import socket
 
-    from django.contrib.auth import get_user_model  # noqa: F401  (Django is set up by now)
-
     who = person("clicker")
-    status, _, raw = request(stack.realtime_port, "GET", "/realtime/poll", headers=who.auth)
+    _, _, raw = request(stack.realtime_port, "GET", "/realtime/poll", headers=who.auth)
     cursor = json.loads(raw)["cursor"]
     statuses: dict[int, int] = {}
     for _ in range(views):
