@@ -44,12 +44,19 @@ Every variable Beacon reads, with its default:
   REALTIME_RETENTION_DAYS    how long events are kept for catching up; older cursors get "reset"; 30
   GRAPH_MAX_BYTES            largest graph upload (JSON text) accepted; 5242880 (5 MB)
   SITE_URL                   absolute address used in links sent by mail; http://127.0.0.1:8000
+  DIGEST_INTERVAL_MINUTES    how often beat mails the digest run; 60
+  DIGEST_SETTLE_MINUTES      a notification is mailed only once it is this old, so one read soon
+                             after it came is never mailed; 5
+  DIGEST_CHUNK_USERS         users mailed per task and per transaction (one SMTP connection each); 200
   EMAIL_BACKEND              django.core.mail.backends.smtp.EmailBackend (dev: console)
   EMAIL_HOST / EMAIL_PORT    localhost / 25
   EMAIL_HOST_USER / EMAIL_HOST_PASSWORD  empty
   EMAIL_USE_TLS              false
+  EMAIL_TIMEOUT              seconds an SMTP connect, command or reply may take; 30
   DEFAULT_FROM_EMAIL         beacon@localhost
   LOG_LEVEL                  INFO
+  STATIC_ROOT                where `manage.py collectstatic` puts the stylesheet and icons for
+                             production to serve; production: var/static (elsewhere unused)
 """
 
 from pathlib import Path
@@ -75,6 +82,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
@@ -86,12 +94,15 @@ INSTALLED_APPS = [
     "web.notifications",
     "web.outbox",
     "web.api",
+    "web.digest",
 ]
 
 MIDDLEWARE = [
     # First, so it sees a lost database connection wherever the view met it.
     "web.retry.RetryWhenTheDatabaseConnectionIsLost",
     "django.middleware.security.SecurityMiddleware",
+    # Static files answer here, before sessions and the database are touched.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -142,6 +153,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# The stylesheet and icons (web/static/), served by the web process itself with
+# whitenoise. Here (development, tests) straight from their folders, found as
+# Django finds them, so neither `make run` nor `make test` needs a collect
+# step and an edited stylesheet shows at the next reload. settings.production
+# serves what `manage.py collectstatic` put in STATIC_ROOT instead, under
+# names that carry a hash of the content, cached for a year.
+STATIC_URL = "/static/"
+STATIC_ROOT = env_str("STATIC_ROOT", "") or None  # production's default: var/static
+STATICFILES_DIRS = [BASE_DIR / "web" / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+# Files served at the site's root: /favicon.ico, which browsers and other
+# clients ask for whatever a page names.
+WHITENOISE_ROOT = BASE_DIR / "web" / "site_root"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -198,6 +227,12 @@ OUTBOX_REDELIVER_MAX_SECONDS = env_float("OUTBOX_REDELIVER_MAX_SECONDS", 300.0)
 OUTBOX_AROUND_KAFKA_FROM_SEND = env_int("OUTBOX_AROUND_KAFKA_FROM_SEND", 2, minimum=2)
 DELIVERY_RECORDS_DAYS = env_int("DELIVERY_RECORDS_DAYS", 14, minimum=1)
 UNREAD_CHECK_INTERVAL_SECONDS = env_float("UNREAD_CHECK_INTERVAL_SECONDS", 600.0)
+DIGEST_INTERVAL_MINUTES = env_float("DIGEST_INTERVAL_MINUTES", 60.0)
+DIGEST_SETTLE_MINUTES = env_float("DIGEST_SETTLE_MINUTES", 5.0)
+# A chunk is one transaction holding its notifications' row locks while it
+# sends: 200 mails take about a second, so a user marking one read meanwhile
+# waits at most that long.
+DIGEST_CHUNK_USERS = env_int("DIGEST_CHUNK_USERS", 200, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     # The safety net for events whose immediate send failed (Kafka or the
     # Celery broker down at commit time): they wait in the outbox until this
@@ -210,6 +245,9 @@ CELERY_BEAT_SCHEDULE = {
     "prune-delivery-records": {"task": "tasks.outbox.prune_delivery_records", "schedule": 3600.0},
     # A count that drifted from the notifications (web/notifications/repair.py) is repaired and logged.
     "check-unread-counts": {"task": "tasks.repair.check_unread_counts", "schedule": UNREAD_CHECK_INTERVAL_SECONDS},
+    # The email digest (web/digest): a run never mails a notification twice,
+    # so a run that outlasts the interval and meets the next is harmless.
+    "send-digests": {"task": "tasks.digest.send_digests", "schedule": DIGEST_INTERVAL_MINUTES * 60},
 }
 
 REALTIME_HOLD_SECONDS = env_float("REALTIME_HOLD_SECONDS", 25.0)
@@ -268,6 +306,9 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Django's default is to wait for ever: a mail server that stops answering
+# would hold a digest chunk (and its row locks) as long.
+EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 30.0)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "beacon@localhost")
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

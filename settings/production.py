@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from settings.base import *  # noqa: F401,F403
-from settings.base import DEBUG, DEV_SECRET_KEY, SECRET_KEY
+from settings.base import BASE_DIR, DEBUG, DEV_SECRET_KEY, SECRET_KEY, STATIC_ROOT, STORAGES
 from settings.env import env_bool
 
 if SECRET_KEY == DEV_SECRET_KEY or not SECRET_KEY:
@@ -16,3 +16,10 @@ if DEBUG:
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Static files from STATIC_ROOT, as `python manage.py collectstatic --noinput`
+# (a step of every deploy) left them: names with a hash of their content, so
+# whitenoise can let browsers cache them for a year, and compressed copies.
+STATIC_ROOT = STATIC_ROOT or str(BASE_DIR / "var" / "static")
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+WHITENOISE_USE_FINDERS = False
