@@ -27,9 +27,17 @@
 
   function $(id) { return document.getElementById(id); }
 
+  // The count shows in the header, the page title ("(3) Notifications · Beacon",
+  // nothing at 0) and the favicon (a dot while anything is unread), as the
+  // server rendered them.
   function setUnread(count) {
-    var badge = $("unread-count");
+    var badge = $("unread-count"), icon = $("favicon");
     if (badge) { badge.textContent = count; badge.setAttribute("data-count", count); }
+    document.title = (count > 0 ? "(" + count + ") " : "") + document.title.replace(/^\(\d+\) /, "");
+    if (icon) {
+      var href = icon.getAttribute(count > 0 ? "data-unread" : "data-read");
+      if (href && icon.getAttribute("href") !== href) icon.setAttribute("href", href);
+    }
   }
 
   // Notification text goes in through textContent only: it is never HTML.
