@@ -10,5 +10,5 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.dev")
 
-app = Celery("beacon", include=["tasks.outbox", "tasks.notifications", "tasks.realtime", "tasks.repair"])
+app = Celery("beacon", include=["tasks.outbox", "tasks.notifications", "tasks.realtime", "tasks.repair", "tasks.digest"])
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -13,5 +13,6 @@ urlpatterns = [
     path("groups/", include("web.groups.urls")),
     path("notifications/", include("web.notifications.urls")),
     path("api/v1/", include("web.api.urls")),
+    path("digest/", include("web.digest.urls")),
     path("metrics", metrics_view, name="metrics"),
 ]

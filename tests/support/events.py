@@ -6,14 +6,14 @@ from web.notifications.events import Target, new_event
 
 
 def graph_event(actor, name: str, *, kind: str = "owner", verb: str = "created", group=None, to=None,
-                action_id: str | None = None):
+                action_id: str | None = None, graph_id: int = 1):
     """An event about graph ``name`` by ``actor``, told to ``to`` (default: the actor, for owner events)."""
     recipients = to if to is not None else [actor]
     reasons = {"owner": {"kind": "owner"},
                "group": {"kind": "group", "group": {"id": group.pk if group else 0, "name": group.name if group else ""}},
-               "watching": {"kind": "watching", "watched": {"type": "graph", "id": 1, "name": name}}}[kind]
+               "watching": {"kind": "watching", "watched": {"type": "graph", "id": graph_id, "name": name}}}[kind]
     return new_event(
         action_id=action_id or str(uuid.uuid4()), kind=kind, verb=verb, actor=actor,
-        target=Target("graph", 1, name, "/graphs/1/", graph_id=1, graph_name=name),
+        target=Target("graph", graph_id, name, f"/graphs/{graph_id}/", graph_id=graph_id, graph_name=name),
         recipients=[{"user": user.pk, "reasons": [reasons]} for user in recipients], group=group,
     )

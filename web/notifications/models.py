@@ -106,11 +106,18 @@ class Notification(models.Model):
             models.Index(fields=["user", "graph_id", "-id"], name="notification_user_graph"),
             models.Index(fields=["user", "group_id", "-id"], name="notification_user_group"),
             GinIndex(fields=["words"], name="notification_user_words"),
+            # The digest's unread, not yet mailed notifications of a user (migration 0006).
+            models.Index(fields=["user", "created"], condition=Q(read_at__isnull=True, mailed_at__isnull=True),
+                         name="notification_user_unmailed"),
         ]
 
     @property
     def text(self) -> str:
         return describe(self)
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
 
     def as_event_payload(self) -> dict:
         """The notification as the browser renders it (plain text; the client escapes)."""

@@ -1,0 +1,194 @@
+"""The email digest against a real SMTP server on loopback (aiosmtpd): who gets what, once.
+
+Each test runs a digest the way ``manage.py send_digests`` does (the code beat
+runs), then reads what the mail server received.
+"""
+
+import logging
+import re
+
+import pytest
+from django.utils import timezone
+
+from tests.support.events import graph_event
+from tests.support.smtp import RecordingMailServer
+from web.accounts.actions import update_preferences
+from web.devstack.ports import any_free_port
+from web.digest.sending import send_now
+from web.notifications import actions
+from web.notifications.delivery import deliver
+from web.notifications.models import Notification
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SITE = "https://beacon.example.org"
+
+
+@pytest.fixture
+def smtp(settings):
+    with RecordingMailServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        settings.EMAIL_TIMEOUT = 2
+        settings.DIGEST_SETTLE_MINUTES = 0
+        settings.SITE_URL = SITE
+        yield server
+
+
+def notify(user, name, *, kind="owner", verb="created", actor=None, graph_id=None):
+    """One notification for ``user`` about graph ``name`` (its own graph id unless given)."""
+    graph_id = graph_id or (abs(hash(name)) % 10**9 + 1)
+    [delivered] = deliver(graph_event(actor or user, name, kind=kind, verb=verb, to=[user], graph_id=graph_id))
+    return Notification.objects.get(pk=delivered.notification_id)
+
+
+def text_of(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def html_of(message) -> str:
+    return message.get_body(preferencelist=("html",)).get_content()
+
+
+def mailed(*notifications) -> list[bool]:
+    return [Notification.objects.get(pk=n.pk).mailed_at is not None for n in notifications]
+
+
+def test_each_user_gets_one_mail_with_exactly_their_unread_unmailed_wanted_notifications(smtp, make_user):
+    alice, bob, carol, dave = (make_user(name) for name in ("alice", "bob", "carol", "dave"))
+    uploaded = notify(alice, "yeast PPI")
+    shared = notify(alice, "kinase map", kind="group", verb="shared", actor=bob)
+    watched = notify(alice, "p53 net", kind="watching", verb="updated", actor=carol)
+    read_first = notify(alice, "read before the run")
+    actions.mark_read(alice, read_first.pk)
+    bobs = notify(bob, "bob's graph")
+    update_preferences(bob, digest=False)
+    carols_own = notify(carol, "carol's graph")
+    carols_watched = notify(carol, "watched by carol", kind="watching", verb="updated", actor=bob)
+    update_preferences(carol, mail_watching=False)
+
+    outcome = send_now()
+
+    assert (outcome.users_mailed, outcome.notifications_mailed, outcome.users_left) == (2, 4, 0)
+    [to_alice] = smtp.to(alice.email)
+    assert to_alice["Subject"] == "3 new notifications in Beacon"
+    body = text_of(to_alice)
+    assert "You created graph “yeast PPI”." in body
+    assert f"{bob.username} shared graph “kinase map”." in body
+    assert f"{carol.username} updated graph “p53 net”." in body
+    assert "read before the run" not in body
+    [to_carol] = smtp.to(carol.email)
+    assert to_carol["Subject"] == "1 new notification in Beacon"
+    assert "carol's graph" in text_of(to_carol) and "watched by carol" not in text_of(to_carol)
+    assert smtp.to(bob.email) == [] and smtp.to(dave.email) == []
+    assert mailed(uploaded, shared, watched, carols_own) == [True] * 4
+    assert mailed(read_first, bobs, carols_watched) == [False] * 3
+
+    # Never twice: the next run finds nothing new, then only what came since.
+    assert send_now().users_mailed == 0
+    later = notify(alice, "later")
+    assert (send_now().notifications_mailed, len(smtp.to(alice.email))) == (1, 2)
+    assert "later" in text_of(smtp.to(alice.email)[-1]) and "yeast PPI" not in text_of(smtp.to(alice.email)[-1])
+    assert mailed(later) == [True]
+
+
+def test_a_notification_waits_for_the_settle_time_so_one_read_soon_is_never_mailed(smtp, settings, make_user):
+    settings.DIGEST_SETTLE_MINUTES = 5
+    alice = make_user("alice")
+    read_soon, left_unread = notify(alice, "read soon"), notify(alice, "left unread")
+
+    assert send_now().users_mailed == 0  # both too fresh
+    actions.mark_read(alice, read_soon.pk)
+    Notification.objects.filter(pk__in=[read_soon.pk, left_unread.pk]).update(
+        created=timezone.now() - timezone.timedelta(minutes=6))
+    assert send_now().notifications_mailed == 1
+
+    [message] = smtp.to(alice.email)
+    assert "left unread" in text_of(message) and "read soon" not in text_of(message)
+
+
+def test_the_mail_groups_by_target_links_absolutely_escapes_html_and_offers_one_click_unsubscribe(smtp, make_user):
+    alice, bob, carol, dave = (make_user(name) for name in ("alice", "bob", "carol", "dave"))
+    for actor in (dave, carol, bob, bob, bob):  # bob last: the newest
+        notify(alice, "yeast PPI", kind="watching", verb="updated", actor=actor, graph_id=7)
+    notify(alice, "<script>alert(1)</script>", kind="group", verb="shared", actor=bob, graph_id=8)
+
+    send_now()
+
+    [message] = smtp.to(alice.email)
+    assert message["Subject"] == "6 new notifications in Beacon"
+    text, html = text_of(message), html_of(message)
+    # Newest first: the shared graph came last, so it leads.
+    lines = [line for line in text.splitlines() if line.startswith("* ")]
+    assert lines == [f"* {bob.username} shared graph “<script>alert(1)</script>”.",
+                     f"* Graph “yeast PPI”: 5 updates by {bob.username} and 2 others"]
+    assert f"{SITE}/graphs/7/" in text and f"{SITE}/graphs/8/" in text
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert f'href="{SITE}/graphs/7/"' in html
+    link = re.fullmatch(r"<(.+)>", message["List-Unsubscribe"].strip()).group(1)
+    assert link.startswith(f"{SITE}/digest/unsubscribe/") and link in text and link in html
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["Auto-Submitted"] == "auto-generated"
+
+
+def test_at_most_fifty_items_and_a_count_of_the_rest_all_marked_mailed(smtp, make_user):
+    alice = make_user("alice")
+    for number in range(53):
+        notify(alice, f"graph {number:02d}", graph_id=1000 + number)
+    # Grouped with its first, and now the newest: 53 items, 54 notifications.
+    notify(alice, "graph 00", verb="updated", graph_id=1000)
+
+    send_now()
+
+    [message] = smtp.to(alice.email)
+    text = text_of(message)
+    assert message["Subject"] == "54 new notifications in Beacon"
+    assert len([line for line in text.splitlines() if line.startswith("* ")]) == 50
+    assert f"… and 3 more: {SITE}/notifications/?state=unread" in text  # graphs 01 to 03, the oldest
+    assert "Graph “graph 00”: 2 changes by you" in text and "graph 04" in text and "graph 03" not in text
+    assert not Notification.objects.filter(user=alice, mailed_at__isnull=True).exists()
+
+
+def test_a_refused_address_is_left_for_the_next_run_and_stops_no_one_else(smtp, make_user, caplog):
+    alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
+    mine = {user: notify(user, f"{user.username}'s graph") for user in (alice, bob, carol)}
+    smtp.handler.refused_addresses[bob.email] = "550 5.1.1 No such user here"
+
+    with caplog.at_level(logging.WARNING, logger="web.digest"):
+        outcome = send_now()
+
+    assert (outcome.users_mailed, outcome.users_left) == (2, 1)
+    assert [len(smtp.to(u.email)) for u in (alice, bob, carol)] == [1, 0, 1]
+    assert mailed(mine[alice], mine[bob], mine[carol]) == [True, False, True]
+    assert f"digest for user {bob.pk} <{bob.email}> refused by the mail server" in caplog.text
+    assert "550 5.1.1 No such user here" in caplog.text
+
+    del smtp.handler.refused_addresses[bob.email]
+    assert send_now().users_mailed == 1
+    assert [len(smtp.to(u.email)) for u in (alice, bob, carol)] == [1, 1, 1]
+
+
+@pytest.mark.parametrize("fault", ["unreachable", "refusing every sender", "not answering"])
+def test_a_mail_server_that_fails_marks_nothing_and_the_next_run_mails_it_all(smtp, settings, make_user, caplog,
+                                                                               fault):
+    alice, bob = make_user("alice"), make_user("bob")
+    mine = [notify(alice, "alice's"), notify(bob, "bob's")]
+    if fault == "unreachable":
+        settings.EMAIL_PORT = any_free_port()  # nothing listens there
+    elif fault == "refusing every sender":
+        smtp.handler.sender_reply = "421 4.3.2 Service not available, closing"
+    else:
+        smtp.handler.data_delay_seconds = 2 * settings.EMAIL_TIMEOUT
+
+    with caplog.at_level(logging.ERROR, logger="web.digest"):
+        outcome = send_now()
+
+    assert (outcome.users_mailed, outcome.users_left) == (0, 2)
+    assert mailed(*mine) == [False, False]
+    assert "digest: mail server 127.0.0.1:" in caplog.text and "2 of 2 users left for the next run" in caplog.text
+
+    settings.EMAIL_PORT = smtp.port
+    smtp.handler.sender_reply, smtp.handler.data_delay_seconds = None, 0
+    messages_before = len(smtp.messages)  # a mail the slow server took after Beacon gave up on it
+    assert send_now().users_mailed == 2
+    assert mailed(*mine) == [True, True]
+    assert len(smtp.messages) - messages_before == 2

@@ -1,0 +1,53 @@
+"""Who is due a digest, and claiming their notifications so that no other run mails them."""
+
+from datetime import datetime
+
+from django.db.models import Q
+
+from web.accounts.models import KINDS
+from web.notifications.models import Notification
+
+PREFERENCES = "user__notification_preferences"
+
+# What a digest needs of each notification: its words (text.describe), its
+# target and its time.
+DIGEST_FIELDS = ("id", "user_id", "kind", "verb", "actor_id", "actor_name", "target_type", "target_id",
+                 "target_name", "graph_name", "group_name", "member_id", "member_name", "old_name", "link",
+                 "created")
+
+
+def wanted_by_mail() -> Q:
+    """Notifications their user wants mailed: an active user with an address, the digest on, the kind on.
+
+    No preferences row means the defaults: everything on.
+    """
+    kinds = Q()
+    for kind in KINDS:
+        kinds |= Q(kind=kind, **{f"{PREFERENCES}__mail_{kind}": True})
+    return (Q(user__is_active=True) & ~Q(user__email="")
+            & (Q(**{f"{PREFERENCES}__isnull": True}) | (Q(**{f"{PREFERENCES}__digest": True}) & kinds)))
+
+
+def mailable(settled_before: datetime):
+    """Unread, never mailed, wanted by mail, and old enough that the user had time to read it here."""
+    return Notification.objects.filter(wanted_by_mail(), read_at__isnull=True, mailed_at__isnull=True,
+                                       created__lte=settled_before)
+
+
+def users_due(settled_before: datetime) -> list[int]:
+    """The users with something to mail, in id order: one statement (notification_user_unmailed)."""
+    return list(mailable(settled_before).order_by("user_id").values_list("user_id", flat=True).distinct())
+
+
+def claim(user_ids: list[int], settled_before: datetime) -> list[Notification]:
+    """Lock these users' mailable notifications for this transaction, newest first per user.
+
+    SKIP LOCKED: rows another run holds are left to it, so two runs at once
+    never mail one notification twice, and neither waits for the other. A row
+    the other run marked mailed and committed is no longer mailable when this
+    statement reaches it (PostgreSQL checks the newest version of a row it
+    locks), so it is not taken either. Must run inside a transaction.
+    """
+    return list(mailable(settled_before).filter(user_id__in=user_ids)
+                .select_for_update(skip_locked=True, of=("self",))
+                .only(*DIGEST_FIELDS).order_by("user_id", "-id"))

@@ -1,0 +1,121 @@
+"""A user's digest: their notifications grouped by what they are about, and the mail that carries them.
+
+Pure except for rendering the templates: the grouping is unit-tested on its own.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from web.notifications.text import describe
+
+# Items in one mail; the rest are counted ("and 37 more") and linked.
+MAX_ITEMS = 50
+
+# "5 updates by bob and 2 others": what several of one verb are called; mixed verbs are "changes".
+VERB_NOUNS = {
+    "updated": "updates", "renamed": "renames", "shared": "shares", "added": "members added",
+    "removed": "members removed", "left": "members left", "created": "creations", "uploaded": "uploads",
+    "deleted": "deletions",
+}
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One line of the digest: one notification, or several about one target."""
+
+    heading: str  # what it is about: Graph “yeast PPI”
+    text: str  # the notification's sentence, or "5 updates by bob and 2 others"
+    link: str  # absolute
+    newest: datetime
+    count: int
+
+    @property
+    def line(self) -> str:
+        return self.text if self.count == 1 else f"{self.heading}: {self.text}"
+
+
+@dataclass(frozen=True)
+class Digest:
+    items: list[DigestItem]  # newest first, at most MAX_ITEMS
+    total: int  # notifications this digest covers (all of them are marked mailed)
+    more: int  # of those, how many are not listed
+
+    @property
+    def subject(self) -> str:
+        return f"{self.total} new notification{'' if self.total == 1 else 's'} in Beacon"
+
+
+def digest_of(notifications, user_id: int, site_url: str) -> Digest:
+    """Group one user's notifications by target, newest group first."""
+    groups: dict[tuple[str, int], list] = {}
+    for n in sorted(notifications, key=lambda n: (n.created, n.id), reverse=True):
+        groups.setdefault((n.target_type, n.target_id), []).append(n)
+    items = [_item(group, user_id, site_url) for group in groups.values()]
+    listed = items[:MAX_ITEMS]
+    total = sum(item.count for item in items)
+    return Digest(items=listed, total=total, more=total - sum(item.count for item in listed))
+
+
+def _item(group: list, user_id: int, site_url: str) -> DigestItem:
+    newest = group[0]
+    if len(group) == 1:
+        text = describe(newest)
+    else:
+        one_verb = len({n.verb for n in group}) == 1
+        noun = VERB_NOUNS.get(newest.verb, "changes") if one_verb else "changes"
+        text = f"{len(group)} {noun} by {_people(group, user_id)}"
+    link = newest.link or "/notifications/?" + urlencode({"target": f"{newest.target_type}:{newest.target_id}"})
+    return DigestItem(heading=_heading(newest), text=text, link=site_url.rstrip("/") + link,
+                      newest=newest.created, count=len(group))
+
+
+def _heading(n) -> str:
+    if n.target_type == "layout" and n.graph_name:
+        return f"Layout “{n.target_name}” of graph “{n.graph_name}”"
+    return f"{n.target_type.capitalize()} “{n.target_name}”"
+
+
+def _people(group: list, user_id: int) -> str:
+    """"bob", "bob and carol", "bob and 2 others": who acted, most recent first."""
+    names: list[str] = []
+    for n in group:
+        name = "you" if n.actor_id == user_id else n.actor_name
+        if name not in names:
+            names.append(name)
+    if len(names) == 1:
+        return names[0]
+    if len(names) == 2:
+        return f"{names[0]} and {names[1]}"
+    return f"{names[0]} and {len(names) - 1} others"
+
+
+def digest_message(user, digest: Digest, *, site_url: str, unsubscribe_url: str,
+                   from_email: str) -> EmailMultiAlternatives:
+    """The mail: plain text and HTML (escaped by the template), with one-click unsubscribe (RFC 8058)."""
+    site = site_url.rstrip("/")
+    context = {
+        "username": user.get_username(),
+        "digest": digest,
+        "site_url": site,
+        "all_url": f"{site}/notifications/?state=unread",
+        "preferences_url": f"{site}/accounts/profile/",
+        "unsubscribe_url": unsubscribe_url,
+    }
+    message = EmailMultiAlternatives(
+        subject=digest.subject,
+        body=render_to_string("digest/email.txt", context),
+        from_email=from_email,
+        to=[user.email],
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            # RFC 3834: an automatic mail; vacation responders stay quiet.
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    message.attach_alternative(render_to_string("digest/email.html", context), "text/html")
+    return message

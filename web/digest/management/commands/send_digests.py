@@ -1,0 +1,24 @@
+"""``python manage.py send_digests``: a digest run now, in this process: the code beat runs."""
+
+from django.core.management.base import BaseCommand
+
+from web.digest.sending import send_now
+
+
+class Command(BaseCommand):
+    help = "Mail each opted-in user their unread notifications not mailed before (the run beat starts)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--settle-minutes", type=float, default=None,
+                            help="mail notifications at least this old (default DIGEST_SETTLE_MINUTES); "
+                                 "0 mails the ones just made, for a demo")
+
+    def handle(self, *args, settle_minutes, **options):
+        if settle_minutes is not None and settle_minutes < 0:
+            self.stderr.write("--settle-minutes cannot be negative")
+            raise SystemExit(2)
+        outcome = send_now(settle_minutes=settle_minutes)
+        self.stdout.write(f"Mailed {outcome.users_mailed} users ({outcome.notifications_mailed} notifications); "
+                          f"{outcome.users_left} left for the next run.")
+        if outcome.users_left:
+            raise SystemExit(1)

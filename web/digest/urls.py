@@ -1,0 +1,8 @@
+from django.urls import path
+
+from web.digest import views
+
+app_name = "digest"
+urlpatterns = [
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]
