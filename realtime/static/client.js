@@ -81,6 +81,14 @@
     return !kind || kind === n.kind;
   }
 
+  // The names the page gives the kinds (the server's, in #kind-labels), so a
+  // live row reads as the rendered ones do.
+  function kindLabel(kind) {
+    var labels = $("kind-labels"), names = {};
+    try { names = JSON.parse(labels ? labels.textContent : "{}") || {}; } catch (e) {}
+    return names[kind] || kind;
+  }
+
   function item(id) {
     var list = $("notification-list");
     return list && list.querySelector('[data-id="' + id + '"]');
@@ -94,7 +102,7 @@
       li.setAttribute("data-id", n.id);
       li.setAttribute("data-kind", n.kind);
       li.appendChild(openForm(n));
-      var meta = el("span", "muted", " " + n.kind + " · " + n.actor + " · just now · ");
+      var meta = el("span", "muted meta", " " + kindLabel(n.kind) + " · " + n.actor + " · just now · ");
       meta.appendChild(el("span", "is-unread", "unread"));
       meta.appendChild(el("span", "is-read", "read"));
       li.appendChild(meta);

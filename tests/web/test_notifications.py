@@ -6,6 +6,7 @@ from django.utils.html import escape
 
 from tests.support.events import graph_event
 from tests.web.conftest import page_text
+from web.graphs.actions import create_graph
 from web.groups.actions import create_group
 from web.notifications.delivery import deliver
 from web.notifications.models import Notification
@@ -46,7 +47,7 @@ def test_the_list_shows_each_notification_newest_first_with_its_reasons(make_use
     # then the newest is first, with its text, kind, actor, time, and why she was told
     assert shown_ids(html) == [bobs.pk, own.pk]
     assert escape(f"{bob.username} created graph “Kinase map”, shared with “Lab”.") in html
-    assert f"group · {bob.username} · <time" in html
+    assert f"Your groups · {bob.username} · <time" in html
     assert "(member of Lab)" in html and "(you did this)" in html
 
 
@@ -216,17 +217,19 @@ def test_mark_all_matching_read_leaves_the_rest(make_user, browser_for):
 
 def test_opening_a_notification_marks_it_read_and_goes_to_its_link(make_user, browser_for):
     alice = make_user("alice")
-    n = notify(alice)
+    graph = create_graph(alice, name="Kinase map")
+    [delivered] = deliver(graph_event(alice, graph.name, graph_id=graph.pk))
+    n = Notification.objects.get(pk=delivered.notification_id)
     browser = browser_for(alice)
     assert f'action="/notifications/{n.pk}/open/"' in page_text(browser.get("/notifications/"))
 
     response = browser.post(f"/notifications/{n.pk}/open/", {"next": "/notifications/"})
 
-    assert response.status_code == 302 and response["Location"] == "/graphs/1/"
+    assert response.status_code == 302 and response["Location"] == f"/graphs/{graph.pk}/"
     assert unread_ids(page_text(browser.get("/notifications/"))) == []
 
 
-def test_opening_one_whose_target_is_gone_comes_back_to_the_list(make_user, browser_for):
+def test_opening_one_whose_target_is_gone_says_so_with_the_way_back(make_user, browser_for):
     alice = make_user("alice")
     n = notify(alice)
     Notification.objects.filter(pk=n.pk).update(link="")  # as for a deleted graph
@@ -234,8 +237,11 @@ def test_opening_one_whose_target_is_gone_comes_back_to_the_list(make_user, brow
 
     response = browser.post(f"/notifications/{n.pk}/open/", {"next": "/notifications/?state=unread"}, follow=True)
 
-    assert response.redirect_chain == [("/notifications/?state=unread", 302)]
-    assert "What this notification was about is gone." in page_text(response)
+    assert response.redirect_chain == [(f"/notifications/{n.pk}/unavailable/?back=%2Fnotifications%2F%3Fstate%3Dunread", 302)]
+    assert response.status_code == 404
+    html = page_text(response)
+    assert "You can no longer see this graph" in html
+    assert 'href="/notifications/?state=unread" id="back-to-notifications"' in html
     assert unread_ids(page_text(browser.get("/notifications/"))) == []
 
 

@@ -2,8 +2,7 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
 from web.accounts.models import KINDS, NotificationPreferences
-
-KIND_LABELS = {"owner": "What you do", "group": "Your groups", "watching": "What you watch"}
+from web.notifications.models import KIND_LABELS
 
 
 class SignUpForm(UserCreationForm):

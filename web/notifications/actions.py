@@ -18,9 +18,9 @@ def mark_unread(user, notification_id: int) -> Notification:
     return _set_read(user, notification_id, read=False)
 
 
-def open_notification(user, notification_id: int) -> str:
-    """Opening a notification reads it; returns where its link leads ("" when its target is gone)."""
-    return mark_read(user, notification_id).link
+def open_notification(user, notification_id: int) -> Notification:
+    """Opening a notification reads it; its ``link`` is where it leads ("" when its target is gone)."""
+    return mark_read(user, notification_id)
 
 
 def mark_all_read(user, flt=None) -> int:

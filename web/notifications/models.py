@@ -13,6 +13,13 @@ class Kind(models.TextChoices):
     WATCHING = "watching"
 
 
+# The one name each kind has wherever a person reads it: the list, its
+# filter, the preferences. (Not the field's choices: those are in the
+# migrations, and a name is no reason to write one.)
+KIND_LABELS = {"owner": "Your own actions", "group": "Your groups", "watching": "What you watch"}
+KIND_CHOICES = [(kind, KIND_LABELS[kind]) for kind in Kind.values]
+
+
 # Everything a notification's text is built from: what a search looks in.
 WORD_FIELDS = ("actor_name", "verb", "target_type", "target_name", "graph_name", "group_name", "member_name", "old_name")
 

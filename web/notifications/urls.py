@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:notification_id>/read/", views.read, name="read"),
     path("<int:notification_id>/unread/", views.unread, name="unread"),
     path("<int:notification_id>/open/", views.open_notification, name="open"),
+    path("<int:notification_id>/unavailable/", views.unavailable, name="unavailable"),
 ]

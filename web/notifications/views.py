@@ -1,7 +1,9 @@
 """The notifications page: the list, its filters and cursor paging, and the read-state changes.
 
 Every change is a POST that calls one action in web.notifications.actions,
-then goes back to the list the user was on (the form's ``next``).
+then goes back to the list the user was on (the form's ``next``). Opening a
+notification whose target the user can no longer see leads to a page that
+says so, with the way back.
 """
 
 from urllib.parse import urlencode
@@ -16,8 +18,9 @@ from django.views.decorators.http import require_POST, require_safe
 
 from web.notifications import actions
 from web.notifications.forms import FilterForm
-from web.notifications.models import Notification
+from web.notifications.models import KIND_LABELS, Notification
 from web.notifications.queries import BadFilter, NotificationFilter, page_of, parse_paging
+from web.notifications.targets import describe_target, is_visible
 from web.notifications.text import reasons_in_words
 
 
@@ -40,10 +43,11 @@ def index(request):
         "newest_url": "?" + urlencode(params) if before is not None else "",
         # A notification that arrives while the page is open belongs at its top only when nothing
         # filters it out here: the newest page, no words or target the browser cannot check.
-        "target_label": flt.target.replace(":", " "),
+        "target_label": describe_target(request.user, flt.target) if flt.target else "",
         "without_target_url": "?" + urlencode({k: v for k, v in params.items() if k != "target"}),
         "live_insert": before is None and not flt.q and not flt.target and flt.state != "read",
         "next": request.get_full_path(),
+        "kind_labels": KIND_LABELS,
     })
 
 
@@ -63,13 +67,29 @@ def unread(request, notification_id: int):
 @require_POST
 def open_notification(request, notification_id: int):
     try:
-        link = actions.open_notification(request.user, notification_id)
+        notification = actions.open_notification(request.user, notification_id)
     except Notification.DoesNotExist:
-        raise Http404("No such notification") from None
-    if link and link.startswith("/") and url_has_allowed_host_and_scheme(link, allowed_hosts={request.get_host()}):
-        return redirect(link)
-    messages.info(request, "What this notification was about is gone.")
-    return redirect(_next(request))
+        return _no_such_notification(request)
+    if _can_follow(request, notification):
+        return redirect(notification.link)
+    # A GET of its own, so that reloading it re-sends nothing.
+    return redirect(reverse("notifications:unavailable", args=[notification_id]) + _back_query(request))
+
+
+@login_required
+@require_safe
+def unavailable(request, notification_id: int):
+    """What a notification was about, when the user can no longer open it: a page saying so (404)."""
+    notification = Notification.objects.filter(pk=notification_id, user=request.user).first()
+    if notification is None:
+        return _no_such_notification(request)
+    if _can_follow(request, notification):  # shared again since
+        return redirect(notification.link)
+    return render(request, "notifications/unavailable.html", {
+        "notification": notification,
+        "deleted": notification.verb == "deleted",
+        "back": _next_from(request, request.GET.get("back") or ""),
+    }, status=404)
 
 
 @login_required
@@ -93,9 +113,29 @@ def _change(request, action, notification_id: int):
     return redirect(_next(request))
 
 
+def _can_follow(request, notification) -> bool:
+    link = notification.link
+    return bool(link and link.startswith("/") and url_has_allowed_host_and_scheme(link, allowed_hosts={request.get_host()})
+                and is_visible(request.user, notification.target_type, notification.target_id))
+
+
+def _back_query(request) -> str:
+    back = _next(request)
+    return "?" + urlencode({"back": back}) if back != reverse("notifications:index") else ""
+
+
+def _no_such_notification(request):
+    return render(request, "notifications/unavailable.html", {
+        "notification": None, "back": reverse("notifications:index"),
+    }, status=404)
+
+
 def _next(request) -> str:
+    return _next_from(request, request.POST.get("next") or "")
+
+
+def _next_from(request, wanted: str) -> str:
     """Back to the list the form was on; only ever a path of this page, never elsewhere."""
-    wanted = request.POST.get("next") or ""
     index = reverse("notifications:index")
     if (wanted.startswith(index) and "\\" not in wanted and not any(ord(c) < 32 for c in wanted)
             and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()})):

@@ -1,0 +1,65 @@
+"""What a notification is about, as the person reading it may see it now.
+
+A notification keeps the names its target had when it was told; the target
+may since have been renamed, deleted or unshared. These answer "what is it
+called for this user" and "may this user still open it", by the same rules
+every page keeps (web.graphs.visibility, group membership).
+"""
+
+from web.graphs.visibility import visible_graphs, visible_layouts
+from web.groups.models import Group
+from web.notifications.models import Notification
+
+
+def is_visible(user, target_type: str, target_id: int) -> bool:
+    """Whether ``user`` may open the graph, layout or group now."""
+    return _visible(user, target_type).filter(pk=target_id).exists()
+
+
+def describe_target(user, target: str) -> str:
+    """A filter's target ("graph:12") in words: 'graph “Kinase map”'.
+
+    Its name now when the user can see it; else the name their own newest
+    notification about it gave (they were told it, so it tells them nothing
+    new); else only its type and number.
+    """
+    target_type, raw_id = target.split(":")
+    target_id = int(raw_id)
+    current = _visible(user, target_type).filter(pk=target_id)
+    if target_type == "layout":
+        row = current.values_list("name", "graph__name").first()
+        if row:
+            return _layout_words(*row)
+    else:
+        name = current.values_list("name", flat=True).first()
+        if name is not None:
+            return f"{target_type} “{name}”"
+    told = _last_told_name(user, target_type, target_id)
+    return told or f"{target_type} {target_id}"
+
+
+def _visible(user, target_type: str):
+    if target_type == "graph":
+        return visible_graphs(user)
+    if target_type == "layout":
+        return visible_layouts(user)
+    if target_type == "group":
+        return Group.objects.filter(memberships__user=user)
+    raise ValueError(f"unknown target type {target_type!r}")
+
+
+def _last_told_name(user, target_type: str, target_id: int) -> str:
+    mine = Notification.objects.filter(user=user).order_by("user_id", "-id")
+    if target_type == "graph":
+        row = mine.filter(graph_id=target_id).exclude(graph_name="").values_list("graph_name", flat=True).first()
+        return f"graph “{row}”" if row else ""
+    if target_type == "group":
+        told = (mine.filter(target_type="group", target_id=target_id).values_list("target_name", flat=True).first()
+                or mine.filter(group_id=target_id).exclude(group_name="").values_list("group_name", flat=True).first())
+        return f"group “{told}”" if told else ""
+    row = mine.filter(target_type="layout", target_id=target_id).values_list("target_name", "graph_name").first()
+    return _layout_words(*row) if row else ""
+
+
+def _layout_words(name: str, graph_name: str) -> str:
+    return f"layout “{name}” of graph “{graph_name}”" if graph_name else f"layout “{name}”"
