@@ -6,6 +6,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from tests.support.browser import Browser
+from tests.support.chromium import CHROMIUM, launched_chromium
 from tests.support.stack import ProcfileStack, free_port
 from tests.support.waiting import wait_for
 
@@ -71,6 +72,23 @@ def beacon(stack_database, django_db_blocker):
         yield RunningBeacon(base_url, processes)
     finally:
         processes.stop()
+
+
+@pytest.fixture
+def chromium(monkeypatch):
+    """Debian's Chromium, headless; the test is skipped, saying so, where it is not installed."""
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from django.db import connections
+
+    # Playwright's sync API keeps an event loop in this thread, which Django
+    # takes for async code; the ORM calls here are ordinary blocking ones.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with launched_chromium() as browser:
+        yield browser
+        # The test ran inside Playwright's greenlet, where Django opened a
+        # connection of its own; close it here, or it outlives the test database.
+        connections.close_all()
 
 
 @pytest.fixture

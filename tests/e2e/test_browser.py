@@ -4,47 +4,17 @@ Needs Debian's Chromium (``apt-get install chromium``, the one step that
 needs root); without it this test is skipped and says so.
 """
 
-import shutil
-
 import pytest
-from django.db import connections
 
+from tests.support.chromium import log_in as log_in_at
 from web.graphs.actions import create_graph
 from web.groups.actions import add_member, create_group
 
 pytestmark = [pytest.mark.stack, pytest.mark.usefixtures("live_db")]
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# Flags for a headless browser on a machine with no network but loopback:
-# background services would only fail to connect.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture
-def chromium(monkeypatch):
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop in this thread, which Django
-    # takes for async code; the ORM calls here are ordinary blocking ones.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-        # The test ran inside Playwright's greenlet, where Django opened a
-        # connection of its own; close it here, or it outlives the test database.
-        connections.close_all()
-
 
 def log_in(page, beacon, user, password: str) -> None:
-    page.goto(beacon.base_url + "/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    log_in_at(page, beacon.base_url, user.username, password)
 
 
 def test_alices_open_page_shows_bobs_new_graph_without_a_reload(beacon, chromium, make_user):
