@@ -1,6 +1,10 @@
 """Fixtures that start real servers in throw-away var dirs, and make sure none outlive the run."""
 
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -49,6 +53,48 @@ def run_stack(var_dir: Path, urls: dict[str, str]) -> Run:
     started = time.monotonic()
     endpoints = ensure_stack(var_dir, **urls, log=lines.append)
     return Run(var_dir, urls, endpoints, lines, time.monotonic() - started)
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class BeaconRun:
+    """``python -m web.devstack run`` (what ``make run`` runs), in a session of its own, and what it printed."""
+
+    process: subprocess.Popen
+    var_dir: Path
+    output: list[str]
+
+    def text(self) -> str:
+        return "".join(self.output)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def start_beacon_run(cold_run: Run, var_dir: Path, **env: str) -> BeaconRun:
+    """Beacon on the cold run's PostgreSQL and Redis, a Kafka broker of its own, and free ports."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": cold_run.endpoints["postgres"].url,
+        "REDIS_URL": cold_run.endpoints["redis"].url,
+        "KAFKA_BOOTSTRAP_SERVERS": closed_url("kafka"),
+        "BEACON_PORT": str(ports.any_free_port()),
+        "WEB_PORT": str(ports.any_free_port()),
+        "REALTIME_PORT": str(ports.any_free_port()),
+        "MAIL_PORT": str(ports.any_free_port()),
+        "CELERY_BEAT_SCHEDULE_FILE": str(var_dir / "celerybeat-schedule"),
+        **env,
+    }
+    process = subprocess.Popen([sys.executable, "-m", "web.devstack", "run", "--var", str(var_dir)], cwd=REPO,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
+    output: list[str] = []
+    threading.Thread(target=lambda: output.extend(process.stdout), daemon=True).start()
+    return BeaconRun(process, var_dir, output)
 
 
 def recorded_pids(var_dir: Path) -> list[int]:

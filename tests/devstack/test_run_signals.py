@@ -2,19 +2,15 @@
 
 import os
 import signal
-import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import pytest
 
 from tests.support.waiting import wait_for
-from web.devstack import ports, procs, state
+from web.devstack import procs, state
 
-from .conftest import closed_url
+from .conftest import start_beacon_run
 
-REPO = Path(__file__).resolve().parents[2]
 MARKER = "BEACON_RUN_VAR_DIR"
 
 pytestmark = pytest.mark.filterwarnings("ignore:(open_text|read_text) is deprecated:DeprecationWarning")
@@ -37,20 +33,8 @@ def _processes_marked(var_dir: Path) -> list[int]:
 def test_a_stopped_run_leaves_nothing_running(cold_run, new_var_dir, sig):
     # given Beacon running on the configured PostgreSQL and Redis and a Kafka broker of the run's own
     var_dir = new_var_dir("run")
-    env = {
-        **os.environ,
-        "DATABASE_URL": cold_run.endpoints["postgres"].url,
-        "REDIS_URL": cold_run.endpoints["redis"].url,
-        "KAFKA_BOOTSTRAP_SERVERS": closed_url("kafka"),
-        "BEACON_PORT": str(ports.any_free_port()),
-        "WEB_PORT": str(ports.any_free_port()),
-        "REALTIME_PORT": str(ports.any_free_port()),
-        "CELERY_BEAT_SCHEDULE_FILE": str(var_dir / "celerybeat-schedule"),
-    }
-    run = subprocess.Popen([sys.executable, "-m", "web.devstack", "run", "--var", str(var_dir)], cwd=REPO, env=env,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    output: list[str] = []
-    threading.Thread(target=lambda: output.extend(run.stdout), daemon=True).start()
+    beacon = start_beacon_run(cold_run, var_dir)
+    run, output = beacon.process, beacon.output
     try:
         wait_for(lambda: any("Beacon is running at" in line for line in output), timeout=120,
                  message="the run's banner")
@@ -68,8 +52,6 @@ def test_a_stopped_run_leaves_nothing_running(cold_run, new_var_dir, sig):
         assert f"{signal.Signals(sig).name}: stopping Beacon's processes" in text
         assert "kafka: stopped ours" in text
     finally:
-        if run.poll() is None:
-            os.killpg(run.pid, signal.SIGKILL)
-            run.wait()
+        beacon.kill()
         for pid in _processes_marked(var_dir):
             os.kill(pid, signal.SIGKILL)

@@ -9,6 +9,7 @@ started; ``--keep-services`` leaves those running for the next run to reuse.
 
 import contextlib
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -18,9 +19,15 @@ import urllib.request
 from pathlib import Path
 
 from . import kafka, ports, procs
+from .mail import KeepingHandler, MailServer
 from .stack import ensure_stack, stop_stack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# Where the mail Beacon sends in development lands (also shown at /dev/mail/).
+MAIL_DIR = REPO_ROOT / "var" / "mail"
+# What a command typed in another terminal needs to act on this run's Beacon.
+SHARED_SETTINGS = ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", "SITE_URL", "EMAIL_BACKEND", "EMAIL_HOST",
+                   "EMAIL_PORT", "DEV_MAIL_DIR")
 # Honcho's processes start in a couple of seconds; past this something is wrong.
 SITE_READY_TIMEOUT_SECONDS = 60
 
@@ -82,6 +89,19 @@ def _run(var_dir: Path, configured: dict[str, str], *, keep_services: bool) -> i
     site = f"http://127.0.0.1:{site_port}"
     env.setdefault("SITE_URL", site)
     (REPO_ROOT / "var").mkdir(exist_ok=True)
+    # Mail goes to a server of this process that delivers nowhere and keeps
+    # each message in MAIL_DIR, unless the environment names a real one.
+    mail_server = None
+    mail_dir = Path(env.get("DEV_MAIL_DIR", MAIL_DIR)).resolve()
+    if "EMAIL_HOST" not in env:
+        mail_server = MailServer(KeepingHandler(mail_dir),
+                                 port=ports.choose_port("mail", [int(env.get("MAIL_PORT", "8025"))], _say)).start()
+        env.update(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1",
+                   EMAIL_PORT=str(mail_server.port), DEV_MAIL_DIR=str(mail_dir))
+    # The same settings for commands typed in another terminal: `. var/devstack/run.env`.
+    env_file = var_dir / "run.env"
+    env_file.write_text("".join(f"export {name}={shlex.quote(env[name])}\n" for name in sorted(env)
+                                if name in SHARED_SETTINGS or name.startswith("KAFKA_")))
     try:
         manage = [sys.executable, str(REPO_ROOT / "manage.py")]
         subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=REPO_ROOT, env=env, check=True)
@@ -93,7 +113,9 @@ def _run(var_dir: Path, configured: dict[str, str], *, keep_services: bool) -> i
         # and then the servers, whatever the signal was.
         honcho = subprocess.Popen([sys.executable, "-m", "honcho", "start", "-f", "Procfile"], cwd=REPO_ROOT, env=env,
                                   start_new_session=True)
-        threading.Thread(target=_announce_when_ready, args=(site, honcho, demo), daemon=True).start()
+        mail_note = (f"Mail it sends: {site}/dev/mail/ (files in {_shown(mail_dir)}/)"
+                     if mail_server else f"Mail goes to {env['EMAIL_HOST']}")
+        threading.Thread(target=_announce_when_ready, args=(site, honcho, demo, mail_note), daemon=True).start()
         try:
             return honcho.wait()
         except _StopRequested as stop:
@@ -108,6 +130,9 @@ def _run(var_dir: Path, configured: dict[str, str], *, keep_services: bool) -> i
                 honcho.wait()
             return 0  # stopped as asked: not a failure (make would report one)
     finally:
+        env_file.unlink(missing_ok=True)
+        if mail_server is not None:
+            mail_server.stop()
         if not keep_services:
             stop_stack(var_dir, log=_say)
 
@@ -140,7 +165,7 @@ def stop_leftovers(var_dir: Path) -> None:
             return
 
 
-def _announce_when_ready(site: str, honcho: subprocess.Popen, demo: str) -> None:
+def _announce_when_ready(site: str, honcho: subprocess.Popen, demo: str, mail_note: str) -> None:
     """Print where to go, once the site answers, with the demo log-ins load_demo reported."""
     deadline = time.monotonic() + SITE_READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline and honcho.poll() is None:
@@ -158,9 +183,14 @@ def _announce_when_ready(site: str, honcho: subprocess.Popen, demo: str) -> None
     lines += [f"  {line.split(': ', 1)[1]}" for line in demo.splitlines() if line.startswith("demo login: ")]
     lines += [line.replace("demo group: ", "Shared group: ") for line in demo.splitlines()
               if line.startswith("demo group: ")]
+    lines.append(mail_note)
     lines.append("Ctrl-C stops everything.")
     rule = "  " + "─" * 60
     _say("\n".join(["", rule, *(f"  │ {line}" for line in lines), rule, ""]))
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
 
 
 def _say(message: str) -> None:
