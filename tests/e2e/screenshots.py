@@ -1,0 +1,86 @@
+"""The README's screenshots, retaken: ``python -m tests.screenshots``.
+
+Not a test module (pytest does not collect it in ``make test``): it uses the
+browser tests' fixtures to run Beacon's processes on a fresh test database,
+loads the demo data, has bob and carol act, and photographs alice's home,
+graph and notifications pages at 1280 and 375 px, light and dark, into
+docs/screenshots/. The notifications page is taken with a live toast.
+"""
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from tests.support.chromium import log_in
+from tests.support.waiting import wait_for
+from web.accounts.demo import load_demo
+from web.graphs.actions import create_graph, create_layout, update_graph
+from web.graphs.models import Graph
+from web.groups.models import Group
+from web.notifications.actions import mark_read
+from web.notifications.models import Notification, ProcessedEvent
+from web.outbox.models import OutboxEvent
+
+pytestmark = [pytest.mark.stack, pytest.mark.usefixtures("live_db")]
+
+OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SIZES = {1280: {"width": 1280, "height": 800}, 375: {"width": 375, "height": 760}}
+YEAST = {"elements": {
+    "nodes": [{"data": {"id": n}} for n in ("CDC28", "CLN2", "SIC1", "CDH1", "SWI5")],
+    "edges": [{"data": {"id": f"e{i}", "source": s, "target": t}}
+              for i, (s, t) in enumerate([("CLN2", "CDC28"), ("CDC28", "SIC1"), ("CDH1", "SWI5")])],
+}}
+
+
+def all_delivered() -> bool:
+    """Every event recorded so far has its notifications stored."""
+    recorded = {str(i) for i in OutboxEvent.objects.values_list("payload__id", flat=True)}
+    stored = {str(i) for i in ProcessedEvent.objects.values_list("event_id", flat=True)}
+    return recorded <= stored
+
+
+def test_take_the_readmes_screenshots(beacon, chromium):
+    # the demo, and a morning of bob's and carol's work
+    load_demo()
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=["alice", "bob", "carol"])}
+    alice, bob, carol = users["alice"], users["bob"], users["carol"]
+    lab = Group.objects.get(name="Systems Biology Lab")
+    p53 = Graph.objects.get(owner=alice, name="p53 signalling")
+    create_graph(bob, name="Yeast cell-cycle PPI", description="Physical interactions around the G1/S switch.",
+                 tags=["yeast", "ppi"], graph_json=YEAST, group_id=lab.pk)
+    scratch = Graph.objects.get(owner=carol, name="Carol's scratch graph")
+    update_graph(carol, scratch.pk, description="Trying a smaller seed set.")
+    yeast = Graph.objects.get(name="Yeast cell-cycle PPI")
+    update_graph(bob, yeast.pk, tags=["yeast", "ppi", "g1-s"])
+    wait_for(all_delivered, timeout=60, message="every demo notification delivered")
+    # some of it read already, as after a while of use
+    for n in Notification.objects.filter(user=alice, kind="owner"):
+        mark_read(alice, n.pk)
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    # one change for each notifications shot, arriving while alice looks
+    arriving = iter([
+        lambda: update_graph(bob, yeast.pk, description="Physical interactions around the G1/S switch, curated."),
+        lambda: create_graph(bob, name="Kinase screen hits", tags=["screen"], graph_json=YEAST, group_id=lab.pk),
+        lambda: update_graph(carol, scratch.pk, tags=["draft", "seeds"]),
+        lambda: create_layout(bob, yeast.pk, name="Force-directed", shared=True),
+    ])
+    for width, viewport in SIZES.items():
+        for scheme in ("light", "dark"):
+            context = chromium.new_context(viewport=viewport, color_scheme=scheme)
+            page = context.new_page()
+            log_in(page, beacon.base_url, "alice", "alice")
+            page.screenshot(path=OUT / f"home-{width}-{scheme}.png")
+            page.goto(beacon.base_url + p53.get_absolute_url())
+            page.screenshot(path=OUT / f"graph-{width}-{scheme}.png")
+            page.goto(beacon.base_url + "/notifications/")
+            page.wait_for_function("window.fetch && document.getElementById('unread-count')")
+            # a change arrives while she looks: the row drops in, with its toast
+            next(arriving)()
+            page.wait_for_selector(".toast", timeout=30_000)
+            page.wait_for_function("[...document.querySelectorAll('.toast')].every("
+                                   "t => t.getAnimations().every(a => a.playState === 'finished'))", timeout=10_000)
+            page.screenshot(path=OUT / f"notifications-{width}-{scheme}.png")
+            context.close()
+    assert len(list(OUT.glob("*.png"))) >= 12
