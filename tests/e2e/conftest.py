@@ -44,7 +44,16 @@ def stack_database(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(scope="session")
-def beacon(stack_database, django_db_blocker):
+def mail_server():
+    """The SMTP server Beacon's processes mail through in these tests (aiosmtpd on loopback)."""
+    from tests.support.smtp import RecordingMailServer
+
+    with RecordingMailServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def beacon(stack_database, mail_server, django_db_blocker):
     """Router, web, realtime, consumer and Celery worker, from the Procfile, on the test database."""
     from django.conf import settings
 
@@ -58,6 +67,10 @@ def beacon(stack_database, django_db_blocker):
         "SITE_URL": f"http://127.0.0.1:{ports['BEACON_PORT']}",
         "LOG_LEVEL": "INFO",
         "PYTHONUNBUFFERED": "1",
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(mail_server.port),
+        "DIGEST_SETTLE_MINUTES": "0",
     }
     # Logs of this run alone: a second run at once must not satisfy our waits with its lines.
     processes = ProcfileStack(STACK_PROCESSES, env, ROOT / "var" / "test-logs" / str(os.getpid()))

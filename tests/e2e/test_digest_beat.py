@@ -1,0 +1,42 @@
+"""The digest as beat starts it: the task on Celery's queue, a worker mailing each chunk through SMTP."""
+
+import re
+
+import pytest
+
+from tasks.digest import send_digests
+from tests.support.waiting import wait_for
+from web.graphs.actions import create_graph
+from web.groups.actions import add_member, create_group
+from web.notifications.models import Notification
+
+pytestmark = [pytest.mark.stack, pytest.mark.usefixtures("live_db")]
+
+
+def test_beats_task_mails_what_the_pipeline_stored_once(beacon, mail_server, make_user):
+    # given bob's graph in alice's group, stored for alice by the whole pipeline
+    alice, bob = make_user("alice"), make_user("bob")
+    lab = create_group(alice, name="Lab")
+    add_member(alice, lab.pk, bob.username)
+    create_graph(bob, name="Yeast <PPI>", graph_json={"elements": []}, group_id=lab.pk)
+    wait_for(lambda: Notification.objects.filter(user=alice).count() == 2, timeout=60,
+             message="alice's two notifications stored")
+
+    # when beat's task runs (on the worker, as beat would queue it)
+    send_digests.delay()
+
+    # then alice gets one mail with both, and they are marked mailed
+    [mail] = wait_for(lambda: mail_server.to(alice.email), timeout=60, message="alice's digest")
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    assert mail["Subject"] == "2 new notifications in Beacon"
+    assert f"{bob.username} shared graph “Yeast <PPI>” with “Lab”." in text
+    assert "You created group “Lab”." in text
+    wait_for(lambda: not Notification.objects.filter(user=alice, mailed_at__isnull=True).exists(), timeout=30,
+             message="alice's notifications marked mailed")
+
+    # and a second run finds no one due (the task returns the chunks it queued)
+    second = send_digests.delay()
+    finished = wait_for(lambda: re.search(rf"send_digests\[{second.id}\] succeeded in [0-9.]+s: (\d+)",
+                                          beacon.processes.log("worker")), timeout=60, message="the second run")
+    assert finished.group(1) == "0"
+    assert len(mail_server.to(alice.email)) == 1
