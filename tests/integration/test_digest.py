@@ -8,6 +8,7 @@ import logging
 import re
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from tests.support.events import graph_event
@@ -148,10 +149,18 @@ def test_at_most_fifty_items_and_a_count_of_the_rest_all_marked_mailed(smtp, mak
     assert not Notification.objects.filter(user=alice, mailed_at__isnull=True).exists()
 
 
+def digest_metrics() -> tuple[float, float]:
+    """What an operator's Prometheus reads: (mails accepted, users left for the next run)."""
+    lines = Client().get("/metrics").content.decode().splitlines()
+    return tuple(float(next(line for line in lines if line.startswith(f"{name}_total ")).split()[1])
+                 for name in ("beacon_digest_mails", "beacon_digest_users_left"))
+
+
 def test_a_refused_address_is_left_for_the_next_run_and_stops_no_one_else(smtp, make_user, caplog):
     alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
     mine = {user: notify(user, f"{user.username}'s graph") for user in (alice, bob, carol)}
     smtp.handler.refused_addresses[bob.email] = "550 5.1.1 No such user here"
+    mailed_before, left_before = digest_metrics()
 
     with caplog.at_level(logging.WARNING, logger="web.digest"):
         outcome = send_now()
@@ -161,6 +170,7 @@ def test_a_refused_address_is_left_for_the_next_run_and_stops_no_one_else(smtp, 
     assert mailed(mine[alice], mine[bob], mine[carol]) == [True, False, True]
     assert f"digest for user {bob.pk} <{bob.email}> refused by the mail server" in caplog.text
     assert "550 5.1.1 No such user here" in caplog.text
+    assert digest_metrics() == (mailed_before + 2, left_before + 1)
 
     del smtp.handler.refused_addresses[bob.email]
     assert send_now().users_mailed == 1

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from web.digest import claims
 from web.digest.compose import digest_message, digest_of
+from web.digest.metrics import count_chunk
 from web.digest.unsubscribe import unsubscribe_url
 from web.notifications.models import Notification
 
@@ -80,6 +81,7 @@ def send_chunk(user_ids: list[int], *, settle_minutes: float | None = None) -> O
         mailed_ids = [n.id for user_id in accepted for n in by_user[user_id]]
         Notification.objects.filter(pk__in=mailed_ids).update(mailed_at=now)
     outcome = Outcome(len(accepted), len(mailed_ids), len(by_user) - len(accepted))
+    count_chunk(outcome.users_mailed, outcome.users_left)
     log.info("digest: mailed %d users (%d notifications) in %.2f s; %d left for the next run",
              outcome.users_mailed, outcome.notifications_mailed, time.monotonic() - started, outcome.users_left)
     return outcome

@@ -13,6 +13,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from redis.exceptions import RedisError
 
+from web.digest.metrics import DigestCollector
 from web.redis_client import get_redis
 
 log = logging.getLogger(__name__)
@@ -67,4 +68,5 @@ class _DeliveryCollector:
 def exposition() -> tuple[bytes, str]:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_DeliveryCollector())
+    registry.register(DigestCollector())
     return generate_latest(registry), CONTENT_TYPE_LATEST
