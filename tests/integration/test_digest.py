@@ -202,3 +202,25 @@ def test_a_mail_server_that_fails_marks_nothing_and_the_next_run_mails_it_all(sm
     assert send_now().users_mailed == 2
     assert mailed(*mine) == [True, True]
     assert len(smtp.messages) - messages_before == 2
+
+
+def test_a_chunk_costs_the_same_few_statements_for_three_users_or_thirty(smtp, make_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from web.digest.sending import send_chunk
+
+    def statements_for(count: int) -> list[str]:
+        users = [make_user(f"reader{n}") for n in range(count)]
+        for n, user in enumerate(users):
+            notify(user, f"graph {n}", graph_id=n + 1)
+            notify(user, f"graph {n}", verb="updated", actor=users[0], graph_id=n + 1)
+        with CaptureQueriesContext(connection) as queries:
+            outcome = send_chunk([u.pk for u in users])
+        assert outcome.users_mailed == count
+        return [q["sql"].split()[0] for q in queries.captured_queries]
+
+    few, many = statements_for(3), statements_for(30)
+    # Claim, the users' addresses, mark mailed (and the transaction around them): nothing per user.
+    assert few == many
+    assert [s for s in many if s in ("SELECT", "UPDATE")] == ["SELECT", "SELECT", "UPDATE"]
