@@ -4,6 +4,7 @@
   python -m bench list       only the notification list under 1,000,000 rows (``list --help``)
   python -m bench realtime   only the long-poll endpoint against nginx + nchan (the options below)
   python -m bench drills     the fault drills at 300 actions, into RELIABILITY.md (bench/drills.py)
+  python -m bench digest     one email digest run for 10,000 users through a local SMTP server (bench/digest.py)
 
 Each writes its own section of BENCHMARKS.md and keeps the other's (bench/sections.py).
 
@@ -533,7 +534,12 @@ class Bench:
 
 def main():
     argv = sys.argv[1:]
-    which = argv.pop(0) if argv and argv[0] in ("list", "realtime", "drills") else "both"
+    which = argv.pop(0) if argv and argv[0] in ("list", "realtime", "drills", "digest") else "both"
+    if which == "digest":
+        from bench import digest
+
+        digest.main(argv)
+        return
     if which == "drills":
         from bench import drills
 

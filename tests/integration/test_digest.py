@@ -224,3 +224,23 @@ def test_a_chunk_costs_the_same_few_statements_for_three_users_or_thirty(smtp, m
     # Claim, the users' addresses, mark mailed (and the transaction around them): nothing per user.
     assert few == many
     assert [s for s in many if s in ("SELECT", "UPDATE")] == ["SELECT", "SELECT", "UPDATE"]
+
+
+def test_the_command_says_what_it_mailed_and_fails_when_users_were_left(smtp, settings, make_user):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    alice, bob = make_user("alice"), make_user("bob")
+    notify(alice, "alice's"), notify(bob, "bob's")
+    smtp.handler.refused_addresses[bob.email] = "550 5.1.1 No such user"
+    out = StringIO()
+    with pytest.raises(SystemExit) as exit_status:
+        call_command("send_digests", stdout=out)
+    assert exit_status.value.code == 1
+    assert out.getvalue() == "Mailed 1 user (1 notification); 1 left for the next run.\n"
+
+    del smtp.handler.refused_addresses[bob.email]
+    out = StringIO()
+    call_command("send_digests", stdout=out)  # no SystemExit: status 0
+    assert out.getvalue() == "Mailed 1 user (1 notification); 0 left for the next run.\n"

@@ -18,7 +18,12 @@ class Command(BaseCommand):
             self.stderr.write("--settle-minutes cannot be negative")
             raise SystemExit(2)
         outcome = send_now(settle_minutes=settle_minutes)
-        self.stdout.write(f"Mailed {outcome.users_mailed} users ({outcome.notifications_mailed} notifications); "
+        self.stdout.write(f"Mailed {_count(outcome.users_mailed, 'user')} "
+                          f"({_count(outcome.notifications_mailed, 'notification')}); "
                           f"{outcome.users_left} left for the next run.")
         if outcome.users_left:
             raise SystemExit(1)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"

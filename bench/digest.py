@@ -1,0 +1,283 @@
+"""``python -m bench digest``: one digest run for 10,000 users with 5 unread notifications each.
+
+Through the code users run: beat's task (tasks.digest.send_digests) queued
+on Celery's broker, a worker as the Procfile starts it (two processes)
+mailing a chunk of users per task, each over its own SMTP connection, to a
+local SMTP server (aiosmtpd, in this process, counting what it receives);
+and the same run by ``python manage.py send_digests`` (one process, chunk
+after chunk). Each run starts from the same data: every notification unread
+and unmailed. A run is over when the last notification is marked mailed.
+
+Own database (beacon_bench_digest, made anew) on this machine's PostgreSQL,
+Redis database 8 for Celery. About 3 minutes. Writes the "digest" section of
+BENCHMARKS.md.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psutil
+
+MAIN = Path(__file__).resolve().parents[1]
+PY = str(MAIN / ".venv" / "bin" / "python")
+DB_NAME = "beacon_bench_digest"
+REDIS_URL = "redis://127.0.0.1:6379/8"
+RUN_DEADLINE_SECONDS = 600
+
+
+class CountingHandler:
+    """An SMTP server's end that keeps only who got a mail and when (no parsing: the sink must be cheap)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        with self.lock:
+            self.recipients: Counter = Counter()
+            self.first = self.last = None
+            self.sample = None
+
+    async def handle_DATA(self, server, session, envelope):
+        now = time.monotonic()
+        with self.lock:
+            self.recipients.update(envelope.rcpt_tos)
+            self.first = self.first or now
+            self.last = now
+            self.sample = self.sample or envelope.content
+        return "250 OK"
+
+    def mails(self) -> int:
+        with self.lock:
+            return sum(self.recipients.values())
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench digest", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--per-user", type=int, default=5)
+    parser.add_argument("--celery-runs", type=int, default=3)
+    parser.add_argument("--out", default=str(MAIN / "BENCHMARKS.md"))
+    args = parser.parse_args(argv)
+    command = " ".join([".venv/bin/python -m bench digest", *(argv if argv is not None else sys.argv[2:])])
+
+    from settings import defaults
+    from web.devstack.mail import MailServer
+
+    server = urlsplit(os.environ.get("DATABASE_URL", defaults.DATABASE_URL))
+    database_url = urlunsplit(server._replace(path=f"/{DB_NAME}"))
+    handler = CountingHandler()
+    sink = MailServer(handler).start()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "settings.dev", "DATABASE_URL": database_url,
+           "REDIS_URL": REDIS_URL, "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+           "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(sink.port), "DIGEST_SETTLE_MINUTES": "5",
+           "SITE_URL": "https://beacon.example.org", "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
+    out_dir = MAIN / "bench" / "out" / time.strftime("digest-%Y%m%d-%H%M%S")
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    from bench.servers import recreate_database
+
+    log(f"database {DB_NAME}: recreate, migrate, {args.users} users x {args.per_user} notifications")
+    recreate_database(urlunsplit(server._replace(path="/postgres")), DB_NAME, env)
+    subprocess.run([PY, "-m", "bench.digest_seed", str(args.users), str(args.per_user)], cwd=MAIN, env=env,
+                   check=True)
+    import psycopg2
+
+    db = psycopg2.connect(database_url)
+    db.autocommit = True
+    with db.cursor() as cur:
+        cur.execute("VACUUM ANALYZE notifications_notification")
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+    runs = []
+    started = time.monotonic()
+    try:
+        worker = start_worker(env, out_dir / "worker.log")
+        try:
+            for number in range(args.celery_runs):
+                runs.append(one_run("beat's task on a Celery worker (2 processes)", handler, db, args,
+                                    lambda: send_task(), worker))
+                log(f"  {summary(runs[-1])}")
+        finally:
+            stop(worker)
+        runs.append(one_run("python manage.py send_digests (one process)", handler, db, args,
+                            lambda: subprocess.Popen([PY, "manage.py", "send_digests"], cwd=MAIN, env=env,
+                                                     stdout=subprocess.DEVNULL), None))
+        log(f"  {summary(runs[-1])}")
+    finally:
+        sink.stop()
+        db.close()
+    sample = handler.sample.decode(errors="replace") if handler.sample else ""
+    report = render(runs, args, command, time.monotonic() - started, sample)
+    from bench import sections
+
+    sections.write_section(Path(args.out), "digest", report)
+    log(f"report: {args.out}")
+
+
+def start_worker(env, log_path: Path) -> subprocess.Popen:
+    log("Celery worker: starting (--concurrency=2, as the Procfile)")
+    logfile = open(log_path, "ab")
+    worker = subprocess.Popen(
+        [PY, "-m", "celery", "-A", "tasks.celery:app", "worker", "--loglevel=INFO", "--concurrency=2",
+         "--without-gossip", "--without-mingle", "-n", "bench-digest@%h"],
+        cwd=MAIN, env=env, stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while "ready." not in log_path.read_text(errors="replace"):
+        if worker.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the Celery worker did not start; see {log_path}")
+        time.sleep(0.2)
+    return worker
+
+
+def send_task():
+    """Queue beat's task by name, as beat does (this process needs no Django)."""
+    from celery import Celery
+
+    Celery(broker=REDIS_URL).send_task("tasks.digest.send_digests")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU of a process and all its children (the worker's pool processes)."""
+    try:
+        root = psutil.Process(pid)
+        total = 0.0
+        for process in [root, *root.children(recursive=True)]:
+            times = process.cpu_times()
+            total += times.user + times.system
+        return total
+    except psutil.NoSuchProcess:
+        return 0.0
+
+
+def unmailed(db) -> int:
+    with db.cursor() as cur:
+        cur.execute("SELECT count(*) FROM notifications_notification WHERE mailed_at IS NULL")
+        return cur.fetchone()[0]
+
+
+def postgres_cpu() -> float:
+    total = 0.0
+    for process in psutil.process_iter(["name", "cpu_times"]):
+        if process.info["name"] in ("postgres", "postgresql") and process.info["cpu_times"]:
+            total += process.info["cpu_times"].user + process.info["cpu_times"].system
+    return total
+
+
+def one_run(label, handler, db, args, start, worker) -> dict:
+    log(f"run: {label}")
+    with db.cursor() as cur:
+        cur.execute("UPDATE notifications_notification SET mailed_at = NULL")
+    handler.reset()
+    expected = args.users * args.per_user
+    assert unmailed(db) >= expected
+    this = psutil.Process()
+    cpu_before = (cpu_seconds(worker.pid) if worker else 0.0, this.cpu_times(), postgres_cpu())
+    # The command's process is a child of this one: its CPU shows in our children's times once it is waited for.
+    t0 = time.monotonic()
+    launched = start()
+    deadline = t0 + RUN_DEADLINE_SECONDS
+    left = unmailed(db)
+    while left > 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+        left = unmailed(db)
+    t_done = time.monotonic()
+    if isinstance(launched, subprocess.Popen):
+        launched.wait(60)
+    this_after = this.cpu_times()
+    command_cpu = ((this_after.children_user + this_after.children_system)
+                   - (cpu_before[1].children_user + cpu_before[1].children_system))
+    counts = handler.recipients.copy()
+    readers = [f"reader{i}@example.org" for i in range(args.users)]
+    return {
+        "label": label,
+        "seconds": t_done - t0,
+        "first_mail_seconds": (handler.first - t0) if handler.first else None,
+        "last_mail_seconds": (handler.last - t0) if handler.last else None,
+        "mails": sum(counts.values()),
+        "missing": sum(1 for r in readers if counts[r] == 0),
+        "duplicated": sum(1 for r in readers if counts[r] > 1),
+        "left_unmailed": left,
+        "worker_cpu": (cpu_seconds(worker.pid) - cpu_before[0]) if worker else command_cpu,
+        "sink_cpu": (this_after.user + this_after.system) - (cpu_before[1].user + cpu_before[1].system),
+        "postgres_cpu": postgres_cpu() - cpu_before[2],
+    }
+
+
+def summary(run: dict) -> str:
+    return (f"{run['mails']} mails in {run['seconds']:.1f} s ({rate(run):.0f} mails/s); missing {run['missing']}, "
+            f"duplicated {run['duplicated']}, left unmailed {run['left_unmailed']}")
+
+
+def rate(run: dict) -> float:
+    return run["mails"] / run["last_mail_seconds"] if run["last_mail_seconds"] else 0.0
+
+
+def render(runs, args, command, elapsed, sample) -> str:
+    import platform
+
+    from bench.report import beacon_code_state
+
+    celery_runs = [r for r in runs if "Celery" in r["label"]]
+    lines = [
+        f"## The email digest: one run for {args.users:,} users",
+        "",
+        f"Command: `{command}` ({elapsed / 60:.1f} min). Code: {beacon_code_state()}. "
+        f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, PostgreSQL and Redis on loopback.",
+        "",
+        f"{args.users:,} users, each with {args.per_user} unread notifications never mailed (about 2 graphs each, "
+        f"so most mails group several under one graph); every one wants the digest. The SMTP server is aiosmtpd "
+        "on loopback in the bench process (it keeps only who got a mail). A run is timed from queuing beat's task "
+        "(or starting the command) until the last notification is marked mailed; chunks of "
+        "`DIGEST_CHUNK_USERS` = 200 users, each one transaction and one SMTP connection.",
+        "",
+        "| run | mails | whole run | mails/s | first mail after | missing | duplicated | "
+        "worker CPU | PostgreSQL CPU | SMTP server CPU |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for run in runs:
+        lines.append(
+            f"| {run['label']} | {run['mails']:,} | {run['seconds']:.1f} s | {rate(run):.0f} | "
+            f"{run['first_mail_seconds'] or 0:.2f} s | {run['missing']} | {run['duplicated']} | "
+            f"{run['worker_cpu']:.1f} s | {run['postgres_cpu']:.1f} s | {run['sink_cpu']:.1f} s |")
+    if celery_runs:
+        seconds = [r["seconds"] for r in celery_runs]
+        met = all(s < 60 for s in seconds) and all(r["missing"] == r["duplicated"] == 0 for r in celery_runs)
+        lines += [
+            "",
+            f"Target: the run finishes in under 60 s: **{'met' if met else 'MISSED'}** with the Celery worker "
+            f"({len(seconds)} runs: {min(seconds):.1f}–{max(seconds):.1f} s, median {statistics.median(seconds):.1f} s). "
+            "Each user got exactly one mail in every run (missing and duplicated count users).",
+        ]
+    subject = next((line for line in sample.splitlines() if line.startswith("Subject:")), "")
+    if subject:
+        lines += ["", f"A mail of the run, for the record: `{subject}`."]
+    return "\n".join(lines) + "\n"
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

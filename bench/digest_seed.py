@@ -1,0 +1,67 @@
+"""Digest bench data: N users with an address and K unread notifications each (python -m bench.digest_seed N K).
+
+Run with the bench database's environment. Each user's notifications are
+about a few graphs, by a few colleagues, as a week of group work would
+leave them: some group under one target (5 updates by bob and 2 others),
+some alone. All are an hour old, so none waits for the settle time.
+"""
+
+import os
+import random
+import sys
+import uuid
+from datetime import timedelta
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.dev")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.hashers import make_password  # noqa: E402
+from django.db import transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from web.notifications.models import Notification, UserStream  # noqa: E402
+
+BATCH = 2000
+COLLEAGUES = 40
+GRAPHS = 300
+VERBS = (("group", "updated"), ("group", "shared"), ("watching", "updated"), ("owner", "created"))
+
+
+def main():
+    n, per_user = int(sys.argv[1]), int(sys.argv[2])
+    rng = random.Random(7)
+    User = get_user_model()
+    password = make_password("bench-password")
+    now = timezone.now()
+    with transaction.atomic():
+        colleagues = User.objects.bulk_create(
+            [User(username=f"colleague{i}", email=f"colleague{i}@example.org", password=password)
+             for i in range(COLLEAGUES)])
+        for start in range(0, n, BATCH):
+            users = User.objects.bulk_create(
+                [User(username=f"reader{i}", email=f"reader{i}@example.org", password=password)
+                 for i in range(start, min(n, start + BATCH))])
+            UserStream.objects.bulk_create([UserStream(user=u, last_seq=per_user, unread=per_user) for u in users])
+            rows = []
+            for user in users:
+                graphs = rng.sample(range(1, GRAPHS + 1), 2)
+                for j in range(per_user):
+                    kind, verb = rng.choice(VERBS)
+                    graph = graphs[0] if j % 2 == 0 else graphs[1]
+                    actor = user if kind == "owner" else rng.choice(colleagues)
+                    rows.append(Notification(
+                        user=user, event_id=uuid.uuid4(), action_id=uuid.uuid4(), kind=kind, verb=verb, actor=actor,
+                        actor_name=actor.username, target_type="graph", target_id=graph,
+                        target_name=f"Yeast PPI network {graph}", graph_id=graph,
+                        graph_name=f"Yeast PPI network {graph}", link=f"/graphs/{graph}/",
+                        reasons=[{"kind": kind}], created=now - timedelta(minutes=60 + j)))
+            Notification.objects.bulk_create(rows)
+    print(f"{n} users, {n * per_user} notifications", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
