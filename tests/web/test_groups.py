@@ -34,6 +34,19 @@ def test_creating_a_group_lists_it_with_its_owner_and_member_count(make_user, br
     assert "Proteomics" in html and f"owner {alice.username} · 1 member" in html
 
 
+def test_the_member_count_includes_the_owner(lab, make_user, browser_for):
+    # given alice's Lab, with bob in it, and carol's group of her own that alice is in too
+    group, alice, bob = lab
+    carol = make_user("carol")
+    solo = create_group(carol, name="Carol's")
+    add_member(carol, solo.pk, alice.username)
+
+    # then each of them sees two members in each: the owner and the one added
+    for user in (alice, bob):
+        assert f"owner {alice.username} · 2 members" in page_text(browser_for(user).get("/groups/"))
+    assert f"owner {carol.username} · 2 members" in page_text(browser_for(alice).get("/groups/"))
+
+
 def test_a_group_needs_a_name(make_user, browser_for):
     response = browser_for(make_user("alice")).post("/groups/new/", {"name": "   "})
     assert response.status_code == 400

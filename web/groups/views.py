@@ -9,7 +9,7 @@ the reason, status 400.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -121,8 +121,12 @@ def _my_group(request, group_id: int) -> Group:
 
 
 def _list_page(request, form, *, status: int = 200):
+    # Counted in a subquery: annotating my_groups() itself would count along its own join, which holds only my
+    # membership, so every group would say "1 member".
+    member_count = (Membership.objects.filter(group=OuterRef("pk")).order_by().values("group")
+                    .annotate(n=Count("pk")).values("n"))
     groups = (actions.my_groups(request.user).select_related("owner")
-              .annotate(member_count=Count("memberships", distinct=True)).order_by("name", "pk"))
+              .annotate(member_count=Subquery(member_count)).order_by("name", "pk"))
     return render(request, "groups/list.html", {"groups": groups, "form": form}, status=status)
 
 
