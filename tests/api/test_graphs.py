@@ -78,6 +78,21 @@ def test_bad_graph_json_is_refused_with_the_reason(make_user, api_as):
     assert client.get("/api/v1/graphs/").json() == []
 
 
+def test_an_upload_without_a_graph_is_refused_saying_so(make_user, api_as):
+    # when alice's program posts a name and no graph
+    client = api_as(make_user("alice"))
+    body = assert_error(client.post("/api/v1/graphs/", {"name": "Kinase map"}, format="json"), 400, "invalid")
+
+    # then it is told what is missing, and no empty graph is made
+    assert body["fields"] == {"graph_json": [
+        'no graph given: send the graph as Cytoscape.js JSON (an empty graph is {"elements": []})']}
+    assert_error(client.post("/api/v1/graphs/", {"name": "Kinase map", "graph_json": None}, format="json"), 400)
+    assert client.get("/api/v1/graphs/").json() == []
+    # while an empty graph asked for as such is made
+    empty = client.post("/api/v1/graphs/", {"name": "Empty", "graph_json": {"elements": []}}, format="json")
+    assert empty.status_code == 201 and empty.json()["node_count"] == 0
+
+
 @override_settings(GRAPH_MAX_BYTES=100)
 def test_a_graph_past_the_size_limit_is_refused(make_user, api_as):
     big = {"elements": {"nodes": [{"data": {"id": f"node-{n}"}} for n in range(20)], "edges": []}}
@@ -97,7 +112,7 @@ def test_sharing_and_unsharing(make_user, api_as):
     alice, bob = make_user("alice"), make_user("bob")
     group = api_as(alice).post("/api/v1/groups/", {"name": "Lab"}, format="json").json()
     api_as(alice).post(f"/api/v1/groups/{group['id']}/members/", {"username": bob.username}, format="json")
-    graph = api_as(alice).post("/api/v1/graphs/", {"name": "Kinase map"}, format="json").json()
+    graph = api_as(alice).post("/api/v1/graphs/", {"name": "Kinase map", "graph_json": GRAPH}, format="json").json()
     assert_error(api_as(bob).get(f"/api/v1/graphs/{graph['id']}/"), 404)
 
     # when she shares it, Bob sees it; when she unshares it, he no longer does

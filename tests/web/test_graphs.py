@@ -104,6 +104,23 @@ def test_a_file_and_pasted_text_together_are_refused(make_user, browser_for):
     assert not Graph.objects.exists()
 
 
+@pytest.mark.parametrize("given", [{}, {"graph_text": "  \n "}], ids=["nothing", "blank text"])
+def test_an_upload_without_a_graph_is_refused_saying_what_to_give(make_user, browser_for, given):
+    # when alice names a graph but gives neither a file nor text
+    response = upload(browser_for(make_user("alice")), **given)
+
+    # then the form comes back saying what is missing, and no empty graph is made
+    assert response.status_code == 400
+    assert "no graph given: choose a Cytoscape.js JSON file or paste its JSON" in page_text(response)
+    assert 'value="Kinase map"' in page_text(response)
+    assert not Graph.objects.exists()
+
+
+def test_an_explicitly_empty_graph_is_still_accepted(make_user, browser_for):
+    response = upload(browser_for(make_user("alice")), graph_text='{"elements": []}')
+    assert response.status_code == 302 and Graph.objects.get().node_count == 0
+
+
 def test_someone_elses_graph_and_layout_are_not_found(lab, browser_for):
     # given alice's private graph with a private layout, and carol outside every group
     _, alice, bob, carol = lab

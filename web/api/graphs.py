@@ -80,6 +80,9 @@ class GraphInput(StrictSerializer):
 
 
 class GraphCreateInput(GraphInput):
+    # Required here: an upload without a graph is a mistake, not an empty graph (send {"elements": []} for that).
+    graph_json = GraphJSONField(error_messages={
+        "required": 'no graph given: send the graph as Cytoscape.js JSON (an empty graph is {{"elements": []}})'})
     group = id_field(required=False, allow_null=True, help_text="share it with this group of mine at once")
 
 

@@ -8,6 +8,9 @@ from web.graphs.actions import NAME_MAX
 from web.groups.models import Group
 
 
+NO_GRAPH = 'no graph given: choose a Cytoscape.js JSON file or paste its JSON (an empty graph is {"elements": []})'
+
+
 class GraphJsonFields(forms.Form):
     """The graph itself: an uploaded Cytoscape.js JSON file or the same text pasted; at most one."""
 
@@ -15,11 +18,16 @@ class GraphJsonFields(forms.Form):
     graph_text = forms.CharField(required=False, strip=False, label="…or paste the JSON",
                                  widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}))
 
+    # An upload must bring a graph; an edit without one keeps the graph it has.
+    graph_required = False
+
     def clean(self):
         cleaned = super().clean()
         upload, text = cleaned.get("graph_file"), cleaned.get("graph_text")
         if upload and text and text.strip():
             raise forms.ValidationError("give the graph as a file or as pasted text, not both")
+        if self.graph_required and not upload and not (text and text.strip()) and "graph_file" not in self.errors:
+            raise forms.ValidationError(NO_GRAPH)
         limit = settings.GRAPH_MAX_BYTES
         # Refused before reading: a file is not held in memory only to be turned away.
         if upload and upload.size > limit:
@@ -35,6 +43,7 @@ class GraphJsonFields(forms.Form):
 
 
 class GraphForm(GraphJsonFields):
+    graph_required = True
     name = forms.CharField(max_length=NAME_MAX)
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     tags = forms.CharField(required=False, help_text="Comma separated, e.g. signalling, kinases")
