@@ -16,6 +16,9 @@ pytestmark = [pytest.mark.stack, pytest.mark.usefixtures("live_db")]
 def test_beats_task_mails_what_the_pipeline_stored_once(beacon, mail_server, make_user):
     # given bob's graph in alice's group, stored for alice by the whole pipeline
     alice, bob = make_user("alice"), make_user("bob")
+    # Every test's alice is alice@example.org, and this mail server serves the whole session.
+    alice.email = f"{alice.username}@example.org"
+    alice.save(update_fields=["email"])
     lab = create_group(alice, name="Lab")
     add_member(alice, lab.pk, bob.username)
     create_graph(bob, name="Yeast <PPI>", graph_json={"elements": []}, group_id=lab.pk)
