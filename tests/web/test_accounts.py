@@ -69,7 +69,7 @@ def test_a_token_is_shown_once_authenticates_and_can_be_revoked(make_user, brows
     assert "You have no API token." in page_text(browser.get("/accounts/profile/"))
 
     # when she creates one
-    html = page_text(browser.post("/accounts/profile/token/"))
+    html = page_text(browser.post("/accounts/profile/token/", follow=True))
 
     # then the page shows its key, which authenticates her
     key = re.search(r'<code class="key" id="new-token">([0-9a-f]+)</code>', html).group(1)
@@ -92,8 +92,9 @@ def test_a_token_is_shown_once_authenticates_and_can_be_revoked(make_user, brows
 def test_creating_a_token_again_replaces_the_first(make_user, browser_for):
     alice = make_user("alice")
     browser = browser_for(alice)
-    first = re.search(r'id="new-token">([0-9a-f]+)<', page_text(browser.post("/accounts/profile/token/"))).group(1)
-    second = re.search(r'id="new-token">([0-9a-f]+)<', page_text(browser.post("/accounts/profile/token/"))).group(1)
+    first, second = (re.search(r'id="new-token">([0-9a-f]+)<',
+                               page_text(browser.post("/accounts/profile/token/", follow=True))).group(1)
+                     for _ in range(2))
 
     assert first != second
     assert list(Token.objects.filter(user=alice).values_list("key", flat=True)) == [second]

@@ -50,7 +50,19 @@ def things(make_user):
     return bob, dict(group=group.pk, graph=graph.pk, layout=layout.pk, notification=delivered.notification_id)
 
 
-@pytest.mark.parametrize("url", STATE_CHANGES)
+# What a GET of these shows is the question before the change (tests/web/test_confirmations.py).
+CONFIRMED = {
+    "/accounts/profile/token/",
+    "/accounts/profile/token/revoke/",
+    "/groups/{group}/members/remove/",
+    "/groups/{group}/delete/",
+    "/groups/{group}/leave/",
+    "/graphs/{graph}/delete/",
+    "/graphs/{graph}/layouts/{layout}/delete/",
+}
+
+
+@pytest.mark.parametrize("url", sorted(set(STATE_CHANGES) - CONFIRMED))
 def test_a_get_changes_nothing(things, browser_for, url):
     bob, ids = things
     assert browser_for(bob).get(url.format(**ids)).status_code == 405

@@ -3,7 +3,9 @@
 A graph or layout the user cannot see answers 404 (the actions raise
 DoesNotExist, exactly as for one that does not exist); one they see but do
 not own, 403 (PermissionDenied); input the action refuses (GraphInvalid,
-ValidationError), the page again with the reason and status 400.
+ValidationError), the page again with the reason and status 400. Deleting
+a graph or a layout is confirmed first: a GET of its URL shows the
+confirmation page (web.confirm) and changes nothing.
 """
 
 import functools
@@ -11,11 +13,13 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
+from web.confirm import confirm_page
 from web.graphs import actions
 from web.graphs.cytoscape import GraphInvalid
 from web.graphs.forms import GraphEditForm, GraphForm, LayoutForm, ShareForm
@@ -60,6 +64,7 @@ def create(request):
         except REFUSED as error:
             form.add_error(None, _reason(error))
         else:
+            messages.success(request, f"Uploaded graph “{graph.name}”.")
             return redirect(graph)
     return _home_page(request, form, status=400)
 
@@ -92,10 +97,18 @@ def edit(request, graph_id: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 @_not_found_as_404
 def delete(request, graph_id: int):
     graph = _visible_graph(request, graph_id)
+    if request.method == "GET":
+        _owner_only(request, graph)
+        layouts = graph.layouts.count()
+        return confirm_page(
+            request, question=f"Delete graph “{graph.name}”?",
+            detail=(f"Its {layouts} layout{'s' if layouts != 1 else ''} go with it. " if layouts else "")
+                   + "This cannot be undone.",
+            action=reverse("graphs:delete", args=[graph.pk]), button="Delete graph", cancel=graph.get_absolute_url())
     actions.delete_graph(request.user, graph_id)
     messages.success(request, f"Deleted graph {graph.name}.")
     return redirect("home")
@@ -108,11 +121,13 @@ def share(request, graph_id: int):
     graph = _visible_graph(request, graph_id)
     form = ShareForm(request.POST, user=request.user, graph=graph, prefix="share")
     if form.is_valid():
+        group = form.cleaned_data["group"]
         try:
-            actions.share_graph(request.user, graph_id, form.cleaned_data["group"].pk)
+            actions.share_graph(request.user, graph_id, group.pk)
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            messages.success(request, f"Shared with “{group.name}”.")
             return redirect(graph)
     return _detail_page(request, graph, share_form=form, status=400)
 
@@ -123,9 +138,12 @@ def share(request, graph_id: int):
 def unshare(request, graph_id: int):
     graph = _visible_graph(request, graph_id)
     try:
-        actions.unshare_graph(request.user, graph_id, _int(request.POST.get("group")))
+        group_id = _int(request.POST.get("group"))
+        group_name = graph.groups.filter(pk=group_id).values_list("name", flat=True).first()
+        actions.unshare_graph(request.user, graph_id, group_id)
     except ValidationError as error:
         return _detail_page(request, graph, error=_reason(error), status=400)
+    messages.success(request, f"No longer shared with “{group_name}”.")
     return redirect(graph)
 
 
@@ -133,22 +151,23 @@ def unshare(request, graph_id: int):
 @require_POST
 @_not_found_as_404
 def watch(request, graph_id: int):
-    return _graph_watch(request, graph_id, actions.watch_graph)
+    return _graph_watch(request, graph_id, actions.watch_graph, "You are watching graph “{}”.")
 
 
 @login_required
 @require_POST
 @_not_found_as_404
 def unwatch(request, graph_id: int):
-    return _graph_watch(request, graph_id, actions.unwatch_graph)
+    return _graph_watch(request, graph_id, actions.unwatch_graph, "You no longer watch graph “{}”.")
 
 
-def _graph_watch(request, graph_id: int, action):
+def _graph_watch(request, graph_id: int, action, done: str):
     graph = _visible_graph(request, graph_id)
     try:
         action(request.user, graph_id)
     except ValidationError as error:
         return _detail_page(request, graph, error=_reason(error), status=400)
+    messages.success(request, done.format(graph.name))
     return redirect(graph)
 
 
@@ -168,6 +187,7 @@ def create_layout(request, graph_id: int):
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            messages.success(request, f"Saved layout “{layout.name}”.")
             return redirect(layout)
     return _detail_page(request, graph, layout_form=form, status=400)
 
@@ -198,10 +218,17 @@ def edit_layout(request, graph_id: int, layout_id: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 @_not_found_as_404
 def delete_layout(request, graph_id: int, layout_id: int):
     layout = _visible_layout(request, graph_id, layout_id)
+    if request.method == "GET":
+        _owner_only(request, layout)
+        return confirm_page(
+            request, question=f"Delete layout “{layout.name}” of graph “{layout.graph.name}”?",
+            detail="The graph stays. This cannot be undone.",
+            action=reverse("graphs:delete_layout", args=[graph_id, layout.pk]), button="Delete layout",
+            cancel=layout.get_absolute_url())
     actions.delete_layout(request.user, layout_id)
     messages.success(request, f"Deleted layout {layout.name}.")
     return redirect(layout.graph)
@@ -211,26 +238,33 @@ def delete_layout(request, graph_id: int, layout_id: int):
 @require_POST
 @_not_found_as_404
 def watch_layout(request, graph_id: int, layout_id: int):
-    return _layout_watch(request, graph_id, layout_id, actions.watch_layout)
+    return _layout_watch(request, graph_id, layout_id, actions.watch_layout, "You are watching layout “{}”.")
 
 
 @login_required
 @require_POST
 @_not_found_as_404
 def unwatch_layout(request, graph_id: int, layout_id: int):
-    return _layout_watch(request, graph_id, layout_id, actions.unwatch_layout)
+    return _layout_watch(request, graph_id, layout_id, actions.unwatch_layout, "You no longer watch layout “{}”.")
 
 
-def _layout_watch(request, graph_id: int, layout_id: int, action):
+def _layout_watch(request, graph_id: int, layout_id: int, action, done: str):
     layout = _visible_layout(request, graph_id, layout_id)
     try:
         action(request.user, layout_id)
     except ValidationError as error:
         return _layout_page(request, layout, error=_reason(error), status=400)
+    messages.success(request, done.format(layout.name))
     return redirect(layout)
 
 
 # Reading and rendering
+
+def _owner_only(request, thing) -> None:
+    """A GET of the owner's confirmation page answers as the POST would: 403 to anyone else who sees it."""
+    if thing.owner_id != request.user.pk:
+        raise PermissionDenied("only its owner may do that")
+
 
 def _visible_graph(request, graph_id: int) -> Graph:
     # Someone else's graph looks exactly like no graph. The page shows its

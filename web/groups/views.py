@@ -1,5 +1,8 @@
 """Group pages: each POST parses its form and calls one action in web.groups.actions.
 
+Removing a member, leaving and deleting are confirmed first: a GET of their
+URL shows the confirmation page (web.confirm) and changes nothing.
+
 Not a member: 404, as for a group that does not exist. A member trying the
 owner's action: 403 (PermissionDenied, raised by the action). A request the
 action refuses (unknown username, the owner leaving): the page again, with
@@ -8,15 +11,19 @@ the reason, status 400.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
+from web.confirm import confirm_page
 from web.groups import actions
 from web.groups.forms import GroupNameForm, MemberForm
 from web.groups.models import Group, Membership
+
+OWNER_CANNOT_LEAVE = "the owner cannot leave the group; delete it instead"
 
 
 @login_required
@@ -34,6 +41,7 @@ def create(request):
         except ValidationError as error:
             form.add_error("name", error)
         else:
+            messages.success(request, f"Created group “{group.name}”.")
             return redirect("groups:detail", group.pk)
     return _list_page(request, form, status=400)
 
@@ -50,8 +58,18 @@ def add_member(request, group_id: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def remove_member(request, group_id: int):
+    if request.method == "GET":
+        group = _owner_only(request, _my_group(request, group_id))
+        username = request.GET.get("username", "").strip()
+        if not Membership.objects.filter(group=group, user__username=username).exclude(user=group.owner).exists():
+            raise Http404("No such member")
+        return confirm_page(
+            request, question=f"Remove {username} from “{group.name}”?",
+            detail="They stop seeing the graphs shared with the group; you can add them again later.",
+            action=reverse("groups:remove_member", args=[group.pk]), hidden={"remove-username": username},
+            button=f"Remove {username}", cancel=reverse("groups:detail", args=[group.pk]))
     return _member_change(request, group_id, actions.remove_member, "remove_form", "Removed {}.")
 
 
@@ -62,27 +80,45 @@ def rename(request, group_id: int):
     form = GroupNameForm(request.POST, prefix="rename")
     if form.is_valid():
         try:
-            actions.rename_group(request.user, group_id, name=form.cleaned_data["name"])
+            renamed = actions.rename_group(request.user, group_id, name=form.cleaned_data["name"])
         except (Group.DoesNotExist, ValidationError) as error:
             _not_found_or(error, form, "name")
         else:
+            messages.success(request, f"Group renamed to “{renamed.name}”.")
             return redirect("groups:detail", group_id)
     return _detail_page(request, group, rename_form=form, status=400)
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def delete(request, group_id: int):
     group = _my_group(request, group_id)
+    if request.method == "GET":
+        _owner_only(request, group)
+        return confirm_page(
+            request, question=f"Delete group “{group.name}”?",
+            detail="Its members stop seeing the graphs shared with it; the graphs stay with their owners. "
+                   "This cannot be undone.",
+            action=reverse("groups:delete", args=[group.pk]), button="Delete group",
+            cancel=reverse("groups:detail", args=[group.pk]))
     actions.delete_group(request.user, group_id)
     messages.success(request, f"Deleted group {group.name}.")
     return redirect("groups:list")
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def leave(request, group_id: int):
     group = _my_group(request, group_id)
+    if request.method == "GET":
+        if group.owner_id == request.user.pk:
+            return _detail_page(request, group, leave_error=OWNER_CANNOT_LEAVE, status=400)
+        return confirm_page(
+            request, question=f"Leave “{group.name}”?",
+            detail=f"You stop seeing the graphs shared with it; only its owner, {group.owner.get_username()}, "
+                   "can add you again.",
+            action=reverse("groups:leave", args=[group.pk]), button="Leave group",
+            cancel=reverse("groups:detail", args=[group.pk]))
     try:
         actions.leave_group(request.user, group_id)
     except ValidationError as error:
@@ -117,6 +153,13 @@ def _my_group(request, group_id: int) -> Group:
     if group is None:
         # Someone else's group looks exactly like no group.
         raise Http404("No such group")
+    return group
+
+
+def _owner_only(request, group: Group) -> Group:
+    """A GET of an owner's confirmation page answers as the POST would: 403 to a member."""
+    if group.owner_id != request.user.pk:
+        raise PermissionDenied("only the group's owner may do that")
     return group
 
 
