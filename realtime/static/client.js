@@ -124,8 +124,37 @@
     if (li) li.classList.toggle("unread", !read);
   }
 
+  // The home page's graph list (data-live-rows, on its newest page only) takes in a graph newly shared with me or
+  // uploaded into a group of mine: the row comes from the server, rendered as the page renders its rows, and goes
+  // in its place by id (newest first). A graph older than the page's last row belongs on an older page.
+  var GRAPH_VERBS = { shared: true, uploaded: true }, graphRowsPending = {};
+  function graphShared(n) {
+    var list = $("graph-list"), rowUrl = list && list.getAttribute("data-live-rows");
+    if (!rowUrl || !n.target || n.target.type !== "graph" || !GRAPH_VERBS[n.verb]) return;
+    var id = n.target.id;
+    if (graphRowsPending[id] || list.querySelector('[data-graph-id="' + id + '"]')) return;
+    graphRowsPending[id] = true;
+    fetch(rowUrl.replace("{id}", id), { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) { return response.ok && !response.redirected ? response.text() : null; })
+      .then(function (html) {
+        var parsed = document.createElement("template"), row, next = null, rows, i;
+        if (html) { parsed.innerHTML = html.trim(); row = parsed.content.firstElementChild; }
+        if (!row || row.tagName !== "LI" || list.querySelector('[data-graph-id="' + id + '"]')) return;
+        rows = list.querySelectorAll("[data-graph-id]");
+        for (i = 0; i < rows.length && !next; i++) {
+          if (+rows[i].getAttribute("data-graph-id") < id) next = rows[i];
+        }
+        if (!next && $("older-graphs")) return;
+        var empty = $("graph-empty");
+        if (empty) empty.remove();
+        list.insertBefore(row, next);
+      })
+      .catch(function () {})
+      .then(function () { delete graphRowsPending[id]; });
+  }
+
   var handlers = {
-    "notification.created": function (e) { added(e.notification); },
+    "notification.created": function (e) { added(e.notification); graphShared(e.notification); },
     "notification.read": function (e) { setRead(e.id, true); },
     "notification.unread": function (e) { setRead(e.id, false); },
     "notifications.read_all": function (e) { e.ids.forEach(function (id) { setRead(id, true); }); }

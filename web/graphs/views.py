@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from web.confirm import confirm_page
 from web.graphs import actions
@@ -258,6 +258,16 @@ def _layout_watch(request, graph_id: int, layout_id: int, action, done: str):
     return redirect(layout)
 
 
+# The home page's live list
+
+@login_required
+@require_GET
+@_not_found_as_404
+def graph_row(request, graph_id: int):
+    """One graph's row of the home page's list, for client.js to insert when a graph is newly shared with me."""
+    return render(request, "graphs/_row.html", {"graph": _visible_graph(request, graph_id)})
+
+
 # Reading and rendering
 
 def _owner_only(request, thing) -> None:
@@ -304,8 +314,10 @@ def _home_page(request, form, *, status: int = 200):
         graphs = graphs.filter(pk__lt=before)
     page = list(graphs[:GRAPHS_PER_PAGE + 1])
     older = page[GRAPHS_PER_PAGE - 1].pk if len(page) > GRAPHS_PER_PAGE else None
-    return render(request, "graphs/home.html", {"graphs": page[:GRAPHS_PER_PAGE], "older": older, "form": form},
-                  status=status)
+    # Only the newest page takes in graphs live: an older one would be handed rows it does not show.
+    live_rows = reverse("graphs:row", args=[0]).replace("/0/", "/{id}/") if before is None else ""
+    return render(request, "graphs/home.html", {"graphs": page[:GRAPHS_PER_PAGE], "older": older, "form": form,
+                                                "live_rows": live_rows}, status=status)
 
 
 def _detail_page(request, graph: Graph, *, status: int = 200, error: str = "", **forms):
