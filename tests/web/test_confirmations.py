@@ -47,13 +47,14 @@ class Case:
     still_there: Callable  # world -> bool
     query: Callable = lambda w: ""
     post: Callable = lambda w: {}
+    warns: str = ""  # what the question adds
 
 
 CASES = {
     "delete graph": Case(
         "alice", lambda w: f"/graphs/{w.graph.pk}/", lambda w: f"/graphs/{w.graph.pk}/delete/",
         "Delete graph “Kinase map”?", "Deleted graph Kinase map.",
-        lambda w: Graph.objects.filter(pk=w.graph.pk).exists()),
+        lambda w: Graph.objects.filter(pk=w.graph.pk).exists(), warns="Its layout goes with it. This cannot be undone."),
     "delete layout": Case(
         "alice", lambda w: f"/graphs/{w.graph.pk}/layouts/{w.layout.pk}/",
         lambda w: f"/graphs/{w.graph.pk}/layouts/{w.layout.pk}/delete/",
@@ -62,7 +63,8 @@ CASES = {
     "delete group": Case(
         "alice", lambda w: f"/groups/{w.lab.pk}/", lambda w: f"/groups/{w.lab.pk}/delete/",
         "Delete group “Lab”?", "Deleted group Lab.",
-        lambda w: Group.objects.filter(pk=w.lab.pk).exists()),
+        lambda w: Group.objects.filter(pk=w.lab.pk).exists(),
+        warns="the graphs stay with their owners. This cannot be undone."),
     "remove member": Case(
         "alice", lambda w: f"/groups/{w.lab.pk}/", lambda w: f"/groups/{w.lab.pk}/members/remove/",
         "Remove {bob} from “Lab”?", "Removed {bob}.",
@@ -105,7 +107,7 @@ def test_the_button_leads_to_a_question_and_only_its_form_acts(world, browser_fo
     # then the page asks, with a POST form (CSRF) to the same URL and a way back, and nothing has changed
     html = page_text(response)
     assert response.status_code == 200
-    assert f"<h1>{names(case.question, world)}</h1>" in html
+    assert f"<h1>{names(case.question, world)}</h1>" in html and case.warns in html
     form = html[html.index('<form method="post"', html.index('id="confirm"')):]
     assert f'action="{url}"' in form[:200] and "csrfmiddlewaretoken" in form
     assert re.search(rf'<a href="{re.escape(case.page(world))}(#[\w-]+)?" class="button">Cancel</a>', html)

@@ -106,7 +106,7 @@ def delete(request, graph_id: int):
         layouts = graph.layouts.count()
         return confirm_page(
             request, question=f"Delete graph “{graph.name}”?",
-            detail=(f"Its {layouts} layout{'s' if layouts != 1 else ''} go with it. " if layouts else "")
+            detail={0: "", 1: "Its layout goes with it. "}.get(layouts, f"Its {layouts} layouts go with it. ")
                    + "This cannot be undone.",
             action=reverse("graphs:delete", args=[graph.pk]), button="Delete graph", cancel=graph.get_absolute_url())
     actions.delete_graph(request.user, graph_id)
