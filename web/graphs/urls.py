@@ -6,6 +6,7 @@ app_name = "graphs"
 urlpatterns = [
     path("new/", views.create, name="create"),
     path("<int:graph_id>/", views.detail, name="detail"),
+    path("<int:graph_id>/graph.json", views.graph_json, name="graph_json"),
     path("<int:graph_id>/row/", views.graph_row, name="row"),
     path("<int:graph_id>/edit/", views.edit, name="edit"),
     path("<int:graph_id>/delete/", views.delete, name="delete"),

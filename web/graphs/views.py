@@ -14,13 +14,13 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from web.confirm import confirm_page
-from web.graphs import actions
+from web.graphs import actions, drawing
 from web.graphs.cytoscape import GraphInvalid
 from web.graphs.forms import GraphEditForm, GraphForm, LayoutForm, ShareForm
 from web.graphs.models import Graph, Layout
@@ -73,6 +73,16 @@ def create(request):
 @_not_found_as_404
 def detail(request, graph_id: int):
     return _detail_page(request, _visible_graph(request, graph_id))
+
+
+@login_required
+@_not_found_as_404
+def graph_json(request, graph_id: int):
+    """The graph as it was uploaded (grouped form): the drawing's way out to the data, for any who see it."""
+    graph = visible_graphs(request.user).only("pk", "graph_json").get(pk=graph_id)
+    response = JsonResponse(graph.graph_json)
+    response["Content-Disposition"] = f'inline; filename="graph-{graph.pk}.json"'
+    return response
 
 
 @login_required
@@ -277,8 +287,8 @@ def _owner_only(request, thing) -> None:
 
 
 def _visible_graph(request, graph_id: int) -> Graph:
-    # Someone else's graph looks exactly like no graph. The page shows its
-    # counts, never its JSON (up to GRAPH_MAX_BYTES), so that is not read.
+    # Someone else's graph looks exactly like no graph. Its JSON (up to
+    # GRAPH_MAX_BYTES) is read only by the pages that draw it.
     return visible_graphs(request.user).select_related("owner").defer("graph_json").get(pk=graph_id)
 
 
@@ -333,6 +343,8 @@ def _detail_page(request, graph: Graph, *, status: int = 200, error: str = "", *
         "edit_form": GraphEditForm.for_graph(graph) if is_owner else None,
         "share_form": ShareForm(user=user, graph=graph, prefix="share") if is_owner else None,
         "layout_form": LayoutForm(prefix="layout"),
+        "drawing": drawing.for_graph(graph.graph_json),
+        "node_list": drawing.node_list(graph.graph_json),
         **forms,
     }
     return render(request, "graphs/detail.html", context, status=status)
@@ -348,4 +360,6 @@ def _layout_page(request, layout: Layout, *, status: int = 200, error: str = "",
         "watching": not is_owner and actions.is_watching(request.user, layout=layout),
         "error": error,
         "form": form or (LayoutForm.for_layout(layout) if is_owner else None),
+        "drawing": drawing.for_layout(layout.graph.graph_json, layout.positions),
+        "node_list": drawing.node_list(layout.graph.graph_json),
     }, status=status)
