@@ -3,8 +3,9 @@
 Not a test module (pytest does not collect it in ``make test``): it uses the
 browser tests' fixtures to run Beacon's processes on a fresh test database,
 loads the demo data, has bob and carol act, and photographs alice's home,
-graph and notifications pages at 1280 and 375 px, light and dark, into
-docs/screenshots/. The notifications page is taken with a live toast.
+graph and notifications pages, and bob's layout as its owner sees it, at
+1280 and 375 px, light and dark, into docs/screenshots/. The notifications
+page is taken with a live toast; the graph and layout once drawn.
 """
 
 from pathlib import Path
@@ -16,7 +17,7 @@ from tests.support.chromium import log_in
 from tests.support.waiting import wait_for
 from web.accounts.demo import load_demo
 from web.graphs.actions import create_graph, create_layout, update_graph
-from web.graphs.models import Graph
+from web.graphs.models import Graph, Layout
 from web.groups.models import Group
 from web.notifications.actions import mark_read
 from web.notifications.models import Notification, ProcessedEvent
@@ -40,6 +41,14 @@ def all_delivered() -> bool:
     return recorded <= stored
 
 
+def shoot_to_the_drawing(page, path: Path) -> None:
+    """The page from its top to the end of the graph's drawing, once drawn (taller than the window)."""
+    page.wait_for_function("window.beaconGraph && window.beaconGraph.ready", timeout=30_000)
+    bottom = page.evaluate("document.querySelector('.graph-drawing').getBoundingClientRect().bottom + scrollY")
+    page.screenshot(path=path, full_page=True,
+                    clip={"x": 0, "y": 0, "width": page.viewport_size["width"], "height": bottom + 16})
+
+
 def test_take_the_readmes_screenshots(beacon, chromium):
     # the demo, and a morning of bob's and carol's work
     load_demo()
@@ -47,6 +56,7 @@ def test_take_the_readmes_screenshots(beacon, chromium):
     alice, bob, carol = users["alice"], users["bob"], users["carol"]
     lab = Group.objects.get(name="Systems Biology Lab")
     p53 = Graph.objects.get(owner=alice, name="p53 signalling")
+    circle = Layout.objects.get(graph=p53, owner=bob, name="Circle")
     create_graph(bob, name="Yeast cell-cycle PPI", description="Physical interactions around the G1/S switch.",
                  tags=["yeast", "ppi"], graph_json=YEAST, group_id=lab.pk)
     scratch = Graph.objects.get(owner=carol, name="Carol's scratch graph")
@@ -73,7 +83,7 @@ def test_take_the_readmes_screenshots(beacon, chromium):
             log_in(page, beacon.base_url, "alice", "alice")
             page.screenshot(path=OUT / f"home-{width}-{scheme}.png")
             page.goto(beacon.base_url + p53.get_absolute_url())
-            page.screenshot(path=OUT / f"graph-{width}-{scheme}.png")
+            shoot_to_the_drawing(page, OUT / f"graph-{width}-{scheme}.png")
             page.goto(beacon.base_url + "/notifications/")
             page.wait_for_function("window.fetch && document.getElementById('unread-count')")
             # a change arrives while she looks: the row drops in, with its toast
@@ -83,4 +93,11 @@ def test_take_the_readmes_screenshots(beacon, chromium):
                                    "t => t.getAnimations().every(a => a.playState === 'finished'))", timeout=10_000)
             page.screenshot(path=OUT / f"notifications-{width}-{scheme}.png")
             context.close()
-    assert len(list(OUT.glob("*.png"))) >= 12
+            # bob's layout, with the control its owner saves dragged nodes with
+            context = chromium.new_context(viewport=viewport, color_scheme=scheme)
+            page = context.new_page()
+            log_in(page, beacon.base_url, "bob", "bob")
+            page.goto(beacon.base_url + circle.get_absolute_url())
+            shoot_to_the_drawing(page, OUT / f"layout-{width}-{scheme}.png")
+            context.close()
+    assert len(list(OUT.glob("*.png"))) >= 16

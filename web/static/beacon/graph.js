@@ -74,7 +74,7 @@
       pixelRatio: large ? 1 : "auto"
     });
     if (mode === "cose") {
-      cy.layout({name: "cose", animate: false, randomize: true, nodeDimensionsIncludeLabels: true}).run();
+      cy.layout({name: "cose", animate: false, randomize: false, nodeDimensionsIncludeLabels: true}).run();
     }
     fitView();
     cy.one("render", function () {
@@ -102,14 +102,24 @@
       var element = {group: "nodes", data: {id: node[0], label: node[1]}};
       var point = positions && positions[node[0]];
       if (point) element.position = {x: point[0], y: point[1]};
-      else if (mode !== "cose") unplaced.push(element);
+      else unplaced.push(element);
       result.push(element);
     });
-    if (unplaced.length) placeInGrid(unplaced);
+    if (mode === "cose") placeOnCircle(unplaced);
+    else if (unplaced.length) placeInGrid(unplaced);
     graph.edges.forEach(function (edge) {
       result.push({group: "edges", data: {source: edge[0], target: edge[1]}});
     });
     return result;
+  }
+
+  function placeOnCircle(nodes) {
+    // Where cose starts from: the same place each time, so a graph looks the same at every visit.
+    var radius = 40 * nodes.length;
+    nodes.forEach(function (element, index) {
+      var angle = 2 * Math.PI * index / nodes.length;
+      element.position = {x: radius * Math.cos(angle), y: radius * Math.sin(angle)};
+    });
   }
 
   function placeInGrid(nodes) {
