@@ -109,6 +109,28 @@ def test_without_javascript_the_page_says_what_the_graph_is(beacon, chromium, la
     page.context.close()
 
 
+@pytest.mark.parametrize("width", [320, 375])
+def test_on_a_phone_the_drawing_fits_the_screen(beacon, chromium, lab, width):
+    alice, _, graph, layout = lab
+    page = chromium.new_context(viewport={"width": width, "height": 700}, color_scheme="dark").new_page()
+    log_in(page, beacon.base_url, alice.username, "alice")
+
+    for url in (graph.get_absolute_url(), layout.get_absolute_url()):
+        page.goto(beacon.base_url + url)
+        drawn(page)
+
+        # then neither the canvas nor its toolbar makes the page scroll sideways
+        assert not page.evaluate("document.documentElement.scrollWidth > window.innerWidth"), url
+        box = page.locator("#graph-canvas").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, url
+        # and it is drawn in the dark palette: the box's colour, the nodes' the links' colour
+        assert page.evaluate("getComputedStyle(document.getElementById('graph-canvas')).backgroundColor") \
+            == "rgb(34, 42, 53)"
+        assert cy(page, "cy.nodes()[0].style('background-color')") == "rgb(138,180,255)"
+    shot(page, f"layout-{width}-dark")
+    page.context.close()
+
+
 def test_dragging_a_node_of_her_layout_and_saving_stores_it_and_tells_the_others(beacon, chromium, lab):
     # given alice's shared layout, which bob watches, open on her screen
     alice, bob, graph, layout = lab
