@@ -44,6 +44,8 @@ Every variable Beacon reads, with its default:
   REALTIME_RETENTION_DAYS    how long events are kept for catching up; older cursors get "reset"; 30
   GRAPH_MAX_BYTES            largest graph upload (JSON text) accepted; 5242880 (5 MB)
   SITE_URL                   absolute address used in links sent by mail; http://127.0.0.1:8000
+  NOTIFICATION_GROUP_MINUTES notifications of one kind about one target, each within this of the
+                             one before, show as one group; 30
   DIGEST_INTERVAL_MINUTES    how often beat mails the digest run; 60
   DIGEST_SETTLE_MINUTES      a notification is mailed only once it is this old, so one read soon
                              after it came is never mailed; 5
@@ -227,6 +229,9 @@ OUTBOX_REDELIVER_MAX_SECONDS = env_float("OUTBOX_REDELIVER_MAX_SECONDS", 300.0)
 OUTBOX_AROUND_KAFKA_FROM_SEND = env_int("OUTBOX_AROUND_KAFKA_FROM_SEND", 2, minimum=2)
 DELIVERY_RECORDS_DAYS = env_int("DELIVERY_RECORDS_DAYS", 14, minimum=1)
 UNREAD_CHECK_INTERVAL_SECONDS = env_float("UNREAD_CHECK_INTERVAL_SECONDS", 600.0)
+# Notifications of one kind about one target, each within this of the one
+# before, show as one group ("bob and 2 others updated graph X (5)").
+NOTIFICATION_GROUP_MINUTES = env_float("NOTIFICATION_GROUP_MINUTES", 30.0)
 DIGEST_INTERVAL_MINUTES = env_float("DIGEST_INTERVAL_MINUTES", 60.0)
 DIGEST_SETTLE_MINUTES = env_float("DIGEST_SETTLE_MINUTES", 5.0)
 # A chunk is one transaction holding its notifications' row locks while it

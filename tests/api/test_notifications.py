@@ -31,12 +31,12 @@ def test_alice_sees_her_notifications_newest_first_with_her_count(make_user, api
     assert [n["id"] for n in body["results"]] == ids[::-1]
     assert (body["next"], body["unread"], body["cursor"]) == (None, 3, 3)
     newest = body["results"][0]
-    assert newest["text"] == "You created graph “Yeast PPI”."
+    assert newest["text"] == f"{alice.username} created graph “Yeast PPI”."
     assert newest["target"] == {"type": "graph", "id": 1, "name": "Yeast PPI"}
-    assert (newest["kind"], newest["verb"], newest["actor"], newest["read_at"]) == ("owner", "created",
+    assert (newest["kind"], newest["verb"], newest["actor"], newest["read_at"]) == ("watching", "created",
                                                                                    alice.username, None)
-    assert set(newest) == {"id", "kind", "verb", "actor", "target", "text", "link", "reasons", "created", "read_at",
-                           "mailed_at"}
+    assert set(newest) == {"id", "group_key", "kind", "verb", "actor", "target", "graph_id", "group_id", "text",
+                           "link", "reasons", "created", "read_at", "mailed_at"}
 
 
 def test_following_next_walks_every_notification_once(make_user, api_as):
@@ -63,8 +63,8 @@ def test_next_keeps_the_filters(make_user, api_as):
     alice = make_user("alice")
     for n in range(3):
         notify(alice, f"kinase {n}")
-    body = api_as(alice).get(URL, {"q": "kinase", "kind": "owner", "limit": 2}).json()
-    assert "q=kinase" in body["next"] and "kind=owner" in body["next"] and "limit=2" in body["next"]
+    body = api_as(alice).get(URL, {"q": "kinase", "kind": "watching", "limit": 2}).json()
+    assert "q=kinase" in body["next"] and "kind=watching" in body["next"] and "limit=2" in body["next"]
 
 
 def test_filters_combine(make_user, api_as):
@@ -128,15 +128,15 @@ def test_someone_elses_notification_is_not_found(make_user, api_as):
 
 
 def test_read_all_marks_what_matches(make_user, api_as):
-    # given two owner notifications and one from Bob's group
+    # given two notifications of what she watches and one from Bob's group
     alice, bob = make_user("alice"), make_user("bob")
     notify(alice, "one")
     notify(alice, "two")
     from_bob = deliver(graph_event(bob, "Bob's map", kind="group", to=[alice]))[0].notification_id
     client = api_as(alice)
 
-    # when she marks read only the owner kind
-    answer = client.post(f"{URL}read-all/", {"kind": "owner"}, format="json")
+    # when she marks read only the watching kind
+    answer = client.post(f"{URL}read-all/", {"kind": "watching"}, format="json")
 
     # then two were marked and Bob's is still unread
     assert answer.status_code == 200

@@ -7,6 +7,7 @@ import pytest
 from realtime.channels import user_channel
 from tests.support.events import graph_event
 from tests.support.waiting import wait_for
+from web.accounts.actions import update_preferences
 from web.groups.actions import add_member, create_group
 from web.notifications.delivery import deliver
 from web.notifications.models import Notification, StreamEvent, UserStream
@@ -15,28 +16,42 @@ from web.redis_client import get_redis
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_an_owner_event_tells_the_actor_and_wakes_their_channel(make_user):
+def test_an_owner_event_tells_the_actor_already_read_and_wakes_their_channel(make_user):
     alice = make_user("alice")
     subscriber = get_redis().pubsub()
     subscriber.subscribe(user_channel(alice.pk))
     confirmed = wait_for(lambda: subscriber.get_message(timeout=0.1), message="the subscription confirmed")
     assert confirmed["type"] == "subscribe"
 
-    deliver(graph_event(alice, "Kinase map"))
+    deliver(graph_event(alice, "Kinase map", kind="owner"))
 
+    # her own action is in her list, read: she knows what she did; her count stays 0
     [notification] = Notification.objects.filter(user=alice)
     assert notification.text == "You created graph “Kinase map”."
-    assert (notification.kind, notification.reasons, notification.read_at) == ("owner", [{"kind": "owner"}], None)
+    assert (notification.kind, notification.reasons) == ("owner", [{"kind": "owner"}])
+    assert notification.read_at == notification.created
     stream = UserStream.objects.get(user=alice)
-    assert (stream.last_seq, stream.unread) == (1, 1)
+    assert (stream.last_seq, stream.unread) == (1, 0)
     [stream_event] = StreamEvent.objects.filter(user=alice)
     assert (stream_event.seq, stream_event.type) == (1, "notification.created")
     assert stream_event.payload["notification"]["id"] == notification.pk
+    assert stream_event.payload["notification"]["read_at"] == notification.created.isoformat()
     message = wait_for(lambda: subscriber.get_message(timeout=0.1), message="a wake-up on alice's channel")
     seq, unread, carried = message["data"].split(b" ", 2)
-    assert (seq, unread) == (b"1", b"1")
+    assert (seq, unread) == (b"1", b"0")
     assert json.loads(carried)["notification"]["id"] == notification.pk
     subscriber.close()
+
+
+def test_who_asked_to_count_their_own_actions_gets_them_unread(make_user):
+    alice = make_user("alice")
+    update_preferences(alice, count_own_actions=True)
+
+    deliver(graph_event(alice, "Kinase map", kind="owner"))
+
+    [notification] = Notification.objects.filter(user=alice)
+    assert notification.read_at is None
+    assert UserStream.objects.get(user=alice).unread == 1
 
 
 def test_a_group_event_tells_the_people_it_names_and_nobody_else(make_user):

@@ -35,7 +35,7 @@ def smtp(settings):
         yield server
 
 
-def notify(user, name, *, kind="owner", verb="created", actor=None, graph_id=None):
+def notify(user, name, *, kind="watching", verb="created", actor=None, graph_id=None):
     """One notification for ``user`` about graph ``name`` (its own graph id unless given)."""
     graph_id = graph_id or (abs(hash(name)) % 10**9 + 1)
     [delivered] = deliver(graph_event(actor or user, name, kind=kind, verb=verb, to=[user], graph_id=graph_id))
@@ -56,39 +56,38 @@ def mailed(*notifications) -> list[bool]:
 
 def test_each_user_gets_one_mail_with_exactly_their_unread_unmailed_wanted_notifications(smtp, make_user):
     alice, bob, carol, dave = (make_user(name) for name in ("alice", "bob", "carol", "dave"))
-    uploaded = notify(alice, "yeast PPI")
     shared = notify(alice, "kinase map", kind="group", verb="shared", actor=bob)
     watched = notify(alice, "p53 net", kind="watching", verb="updated", actor=carol)
-    read_first = notify(alice, "read before the run")
+    uploaded = notify(alice, "yeast PPI", kind="owner")  # her own action: it arrives read
+    read_first = notify(alice, "read before the run", actor=bob)
     actions.mark_read(alice, read_first.pk)
-    bobs = notify(bob, "bob's graph")
+    bobs = notify(bob, "bob's graph", actor=carol)
     update_preferences(bob, digest=False)
-    carols_own = notify(carol, "carol's graph")
+    carols_group = notify(carol, "carol's lab graph", kind="group", verb="shared", actor=bob)
     carols_watched = notify(carol, "watched by carol", kind="watching", verb="updated", actor=bob)
     update_preferences(carol, mail_watching=False)
 
     outcome = send_now()
 
-    assert (outcome.users_mailed, outcome.notifications_mailed, outcome.users_left) == (2, 4, 0)
+    assert (outcome.users_mailed, outcome.notifications_mailed, outcome.users_left) == (2, 3, 0)
     [to_alice] = smtp.to(alice.email)
-    assert to_alice["Subject"] == "3 new notifications in Beacon"
+    assert to_alice["Subject"] == "2 new notifications in Beacon"
     body = text_of(to_alice)
-    assert "You created graph “yeast PPI”." in body
     assert f"{bob.username} shared graph “kinase map”." in body
     assert f"{carol.username} updated graph “p53 net”." in body
-    assert "read before the run" not in body
+    assert "yeast PPI" not in body and "read before the run" not in body
     [to_carol] = smtp.to(carol.email)
     assert to_carol["Subject"] == "1 new notification in Beacon"
-    assert "carol's graph" in text_of(to_carol) and "watched by carol" not in text_of(to_carol)
+    assert "carol's lab graph" in text_of(to_carol) and "watched by carol" not in text_of(to_carol)
     assert smtp.to(bob.email) == [] and smtp.to(dave.email) == []
-    assert mailed(uploaded, shared, watched, carols_own) == [True] * 4
-    assert mailed(read_first, bobs, carols_watched) == [False] * 3
+    assert mailed(shared, watched, carols_group) == [True] * 3
+    assert mailed(uploaded, read_first, bobs, carols_watched) == [False] * 4
 
     # Never twice: the next run finds nothing new, then only what came since.
     assert send_now().users_mailed == 0
-    later = notify(alice, "later")
+    later = notify(alice, "later", actor=bob)
     assert (send_now().notifications_mailed, len(smtp.to(alice.email))) == (1, 2)
-    assert "later" in text_of(smtp.to(alice.email)[-1]) and "yeast PPI" not in text_of(smtp.to(alice.email)[-1])
+    assert "later" in text_of(smtp.to(alice.email)[-1]) and "kinase map" not in text_of(smtp.to(alice.email)[-1])
     assert mailed(later) == [True]
 
 

@@ -153,7 +153,7 @@ def test_opening_a_notification_of_a_group_she_left_says_so(make_user, browser_f
 
 def test_someone_elses_notification_is_a_beacon_page_not_found(make_user, browser_for):
     alice, bob = make_user("alice"), make_user("bob")
-    bobs = tell(bob, create_graph(bob, name="Mine"))
+    bobs = tell(bob, create_graph(bob, name="Mine"), kind="watching")  # unread: an own action arrives read
     browser = browser_for(alice)
 
     for response in (browser.post(f"/notifications/{bobs.pk}/open/", {}),
@@ -172,7 +172,7 @@ def test_the_title_and_the_icon_carry_the_unread_count(make_user, browser_for):
     alice = make_user("alice")
     graph = create_graph(alice, name="Kinase map")
     for _ in range(3):
-        tell(alice, graph)
+        tell(alice, graph, kind="watching")  # not "owner": her own actions arrive read
     browser = browser_for(alice)
 
     # then every page's title starts with the count, and the icon has its dot

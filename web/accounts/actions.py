@@ -5,7 +5,8 @@ from rest_framework.authtoken.models import Token
 
 from web.accounts.models import KINDS, NotificationPreferences
 
-PREFERENCE_FIELDS = (*(f"app_{kind}" for kind in KINDS), *(f"mail_{kind}" for kind in KINDS), "digest")
+PREFERENCE_FIELDS = (*(f"app_{kind}" for kind in KINDS), *(f"mail_{kind}" for kind in KINDS), "digest",
+                     "count_own_actions")
 
 
 def update_preferences(user, **fields) -> NotificationPreferences:

@@ -17,8 +17,10 @@ class PreferencesForm(forms.ModelForm):
 
     class Meta:
         model = NotificationPreferences
-        fields = (*(f"app_{kind}" for kind in KINDS), *(f"mail_{kind}" for kind in KINDS), "digest")
-        labels = {"digest": "Send me the email digest"}
+        fields = (*(f"app_{kind}" for kind in KINDS), *(f"mail_{kind}" for kind in KINDS), "digest",
+                  "count_own_actions")
+        labels = {"digest": "Send me the email digest",
+                  "count_own_actions": "Count my own actions as unread (they arrive read otherwise)"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

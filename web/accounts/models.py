@@ -20,9 +20,23 @@ class NotificationPreferences(models.Model):
     mail_group = models.BooleanField(default=True)
     mail_watching = models.BooleanField(default=True)
     digest = models.BooleanField(default=True)
+    # Your own actions ("You uploaded graph X") arrive already read unless
+    # this is on: a person knows what they just did.
+    count_own_actions = models.BooleanField(default=False)
 
     def in_app(self, kind: str) -> bool:
         return getattr(self, f"app_{kind}")
 
     def in_mail(self, kind: str) -> bool:
         return self.digest and getattr(self, f"mail_{kind}")
+
+
+class MutedGroup(models.Model):
+    """A group whose goings-on a user does not want to hear of (what happens to them in it, they still do)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="muted_groups")
+    group = models.ForeignKey("groups.Group", on_delete=models.CASCADE, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "group"], name="mute_a_group_once")]

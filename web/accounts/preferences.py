@@ -1,15 +1,39 @@
 """Reading notification preferences for many people at once."""
 
-from web.accounts.models import KINDS, NotificationPreferences
+from collections import defaultdict
+from dataclasses import dataclass
+
+from web.accounts.models import KINDS, MutedGroup, NotificationPreferences
 
 
-def app_kinds_off(user_ids) -> dict[int, frozenset]:
-    """The kinds each user has turned off in the app; users not listed want everything."""
-    rows = NotificationPreferences.objects.filter(user_id__in=list(user_ids))
-    return {
-        prefs.user_id: frozenset(kind for kind in KINDS if not prefs.in_app(kind))
-        for prefs in rows
-    }
+@dataclass(frozen=True)
+class Wants:
+    """What one person wants to hear in the app (the defaults: everything, own actions arriving read)."""
+
+    kinds_off: frozenset = frozenset()
+    muted_groups: frozenset = frozenset()
+    count_own_actions: bool = False
+
+
+EVERYTHING = Wants()
+
+
+def wants_of(user_ids) -> dict[int, Wants]:
+    """Each user's wants, in two statements; users not in the answer want the defaults (EVERYTHING)."""
+    user_ids = list(user_ids)
+    muted: dict[int, set] = defaultdict(set)
+    for user_id, group_id in MutedGroup.objects.filter(user_id__in=user_ids).values_list("user_id", "group_id"):
+        muted[user_id].add(group_id)
+    prefs = {p.user_id: p for p in NotificationPreferences.objects.filter(user_id__in=user_ids)}
+    wants = {}
+    for user_id in set(prefs) | set(muted):
+        row = prefs.get(user_id)
+        wants[user_id] = Wants(
+            kinds_off=frozenset(kind for kind in KINDS if not row.in_app(kind)) if row else frozenset(),
+            muted_groups=frozenset(muted.get(user_id, ())),
+            count_own_actions=row.count_own_actions if row else False,
+        )
+    return wants
 
 
 def preferences_of(user) -> NotificationPreferences:

@@ -28,6 +28,8 @@ from web.notifications.queries import (
 
 # The id as web.ids reads it: digits 0-9, up to PostgreSQL's bigint (a pattern cannot say how far up).
 TARGET_PATTERN = r"^(graph|layout|group):[1-9][0-9]{0,18}$"
+# As NotificationFilter reads it (web/notifications/queries.py).
+GROUP_PATTERN = r"^([a-z]+:[a-z]+:[0-9]{1,19}:[0-9a-f]{1,32}|n[0-9]{1,19})$"
 
 
 class TargetSerializer(serializers.Serializer):
@@ -40,10 +42,15 @@ class NotificationSerializer(serializers.Serializer):
     """One notification, as answered (documentation only: answers are built by as_event_payload)."""
 
     id = serializers.IntegerField()
+    group_key = serializers.CharField(
+        help_text="notifications sharing it show as one row (one kind, one target, close together in time): "
+                  "list a group with ?group=<group_key>, mark it read with read-all's group")
     kind = serializers.ChoiceField(choices=Kind.values)
     verb = serializers.CharField()
     actor = serializers.CharField(help_text="the name of who acted")
     target = TargetSerializer()
+    graph_id = serializers.IntegerField(allow_null=True, help_text="the graph, for a graph or a layout")
+    group_id = serializers.IntegerField(allow_null=True, help_text="the group it was told as part of, if any")
     text = serializers.CharField(help_text="the sentence to show, plain text")
     link = serializers.CharField(help_text='where the target is; "" when it is gone')
     reasons = serializers.ListField(child=serializers.DictField(), help_text="why this user was told")
@@ -69,6 +76,8 @@ class ReadAllInput(StrictSerializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=200)
     target = serializers.RegexField(TARGET_PATTERN, required=False, allow_blank=True,
                                     help_text="graph:<id>, layout:<id> or group:<id>")
+    group = serializers.RegexField(GROUP_PATTERN, required=False, allow_blank=True,
+                                   help_text="a group_key: mark that group read")
 
 
 class ReadAllSerializer(UnreadCountSerializer):
@@ -81,6 +90,7 @@ FILTER_PARAMETERS = [
                      description="words the notification contains (each as a word or its start)"),
     OpenApiParameter("target", str, pattern=TARGET_PATTERN,
                      description="graph:<id> (the graph and its layouts), layout:<id> or group:<id>"),
+    OpenApiParameter("group", str, pattern=GROUP_PATTERN, description="one group: a notification's group_key"),
 ]
 LIST_PARAMETERS = [
     OpenApiParameter("state", str, enum=list(STATES), description="read state; all by default"),
@@ -142,7 +152,7 @@ class MarkUnread(MarkRead):
 
 class MarkAllRead(APIView):
     @extend_schema(request=ReadAllInput, responses={200: ReadAllSerializer},
-                   summary="Mark read every unread notification, or those matching kind, q and target")
+                   summary="Mark read every unread notification, or those matching kind, q, target and group")
     def post(self, request):
         flt = NotificationFilter.from_params(parse(ReadAllInput, request))
         marked = actions.mark_all_read(request.user, None if flt.is_empty else flt)

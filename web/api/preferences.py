@@ -18,6 +18,8 @@ class PreferencesSerializer(StrictSerializer):
     mail_group = serializers.BooleanField()
     mail_watching = serializers.BooleanField()
     digest = serializers.BooleanField(help_text="the mailed digest at all")
+    count_own_actions = serializers.BooleanField(
+        help_text="my own actions arrive unread and counted (by default they arrive read)")
 
 
 class Preferences(APIView):

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from web.notifications.grouping import people
 from web.notifications.text import describe
 
 # Items in one mail; the rest are counted ("and 37 more") and linked.
@@ -67,7 +68,7 @@ def _item(group: list, user_id: int, site_url: str) -> DigestItem:
     else:
         one_verb = len({n.verb for n in group}) == 1
         noun = VERB_NOUNS.get(newest.verb, "changes") if one_verb else "changes"
-        text = f"{len(group)} {noun} by {_people(group, user_id)}"
+        text = f"{len(group)} {noun} by {people(group, user_id)}"
     link = newest.link or "/notifications/?" + urlencode({"target": f"{newest.target_type}:{newest.target_id}"})
     return DigestItem(heading=_heading(newest), text=text, link=site_url.rstrip("/") + link,
                       newest=newest.created, count=len(group))
@@ -77,20 +78,6 @@ def _heading(n) -> str:
     if n.target_type == "layout" and n.graph_name:
         return f"Layout “{n.target_name}” of graph “{n.graph_name}”"
     return f"{n.target_type.capitalize()} “{n.target_name}”"
-
-
-def _people(group: list, user_id: int) -> str:
-    """"bob", "bob and carol", "bob and 2 others": who acted, most recent first."""
-    names: list[str] = []
-    for n in group:
-        name = "you" if n.actor_id == user_id else n.actor_name
-        if name not in names:
-            names.append(name)
-    if len(names) == 1:
-        return names[0]
-    if len(names) == 2:
-        return f"{names[0]} and {names[1]}"
-    return f"{names[0]} and {len(names) - 1} others"
 
 
 def digest_message(user, digest: Digest, *, site_url: str, unsubscribe_url: str,

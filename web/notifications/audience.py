@@ -8,7 +8,8 @@ of a group the thing is shared with; watchers who can still see it) and
 - anyone else gets the most specific kind they qualify for and want (watching
   over group), with every reason they had recorded;
 - a kind a person has turned off in the app is passed over for the next one
-  they qualify for, or they are not told.
+  they qualify for, or they are not told; so is a group they muted (except
+  what happens to them in it: "… removed you from X").
 
 Deciding here, not at delivery, is what makes the answer right: it is the
 audience at the moment of the change (a graph being deleted still has its
@@ -18,7 +19,7 @@ groups; a member added a minute later did not see the share).
 import uuid
 from collections import defaultdict
 
-from web.accounts.preferences import app_kinds_off
+from web.accounts.preferences import EVERYTHING, Wants, wants_of
 from web.notifications.events import MAX_RECIPIENTS_PER_EVENT, NotificationEvent, Target, new_event
 
 # Most specific first.
@@ -63,11 +64,11 @@ class Audience:
                old_name: str = "") -> list[NotificationEvent]:
         """The events of the action: one per kind (and group), split past the per-event limit."""
         action_id = str(uuid.uuid4())
-        off = app_kinds_off(self._reasons)
+        wants = wants_of(self._reasons)
         by_event: dict[tuple[str, int | None], list[dict]] = defaultdict(list)
         for user_id in sorted(self._reasons):
             reasons = self._reasons[user_id]
-            choice = choose(reasons, off.get(user_id, frozenset()))
+            choice = choose(reasons, wants.get(user_id, EVERYTHING))
             if choice is None:
                 continue
             kind, group = choice
@@ -83,12 +84,15 @@ class Audience:
         return events
 
 
-def choose(reasons: list[dict], off) -> tuple[str, dict | None] | None:
+def choose(reasons: list[dict], wants: Wants) -> tuple[str, dict | None] | None:
     """The kind a person with these reasons is told as, and for "group" the group named; None: not told.
 
     Used when the action decides, and again at delivery in case the person
-    has turned a kind off since.
+    has turned a kind off, or muted a group, since.
     """
+    off = wants.kinds_off
+    reasons = [r for r in reasons if not (r["kind"] == "group" and not r.get("about_you")
+                                          and r["group"]["id"] in wants.muted_groups)]
     kinds = {reason["kind"] for reason in reasons}
     if "owner" in kinds:  # the actor: owner or nothing
         return None if "owner" in off else ("owner", None)

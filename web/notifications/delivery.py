@@ -3,11 +3,12 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from web.accounts.preferences import app_kinds_off
+from web.accounts.preferences import EVERYTHING, wants_of
 from web.notifications import stream
 from web.notifications.audience import choose
 from web.notifications.events import NotificationEvent
@@ -43,44 +44,68 @@ def _store(event: NotificationEvent) -> list[Delivered]:
     with transaction.atomic():
         if ProcessedEvent.objects.filter(event_id=event.id).exists():
             return []
-        wanted = _still_wanted(event)
+        wanted, wants = _still_wanted(event)
         # The actor may have been deleted since acting; the name is kept.
         actor_id = event.actor_id if User.objects.filter(pk=event.actor_id).exists() else None
-        notifications = Notification.objects.bulk_create(
-            [_notification(event, user_id, reasons, kind, group, actor_id) for user_id, reasons, kind, group in wanted]
-        )
+        keys = _group_keys(event, [(user_id, kind) for user_id, _, kind, _ in wanted])
+        notifications = [_notification(event, user_id, reasons, kind, group, actor_id, keys[user_id, kind])
+                         for user_id, reasons, kind, group in wanted]
+        for n in notifications:
+            # What you did yourself arrives read: you know it already (unless you asked to count it).
+            if n.kind == "owner" and not wants.get(n.user_id, EVERYTHING).count_own_actions:
+                n.read_at = n.created
+        notifications = Notification.objects.bulk_create(notifications)
         entries = stream.append([
             # "why": the reasons in the words the page shows, for a row the browser adds live.
             stream.Change(n.user_id, "notification.created",
-                          {"notification": {**n.as_event_payload(), "why": reasons_in_words(n)}}, unread_delta=1)
+                          {"notification": {**n.as_event_payload(), "why": reasons_in_words(n)}},
+                          unread_delta=0 if n.read_at else 1)
             for n in notifications
         ])
         ProcessedEvent.objects.create(event_id=event.id, action_id=event.action_id, delivered=len(notifications))
     return [Delivered(e.user_id, e.seq, n.pk) for e, n in zip(entries, notifications)]
 
 
-def _still_wanted(event: NotificationEvent) -> list[tuple[int, list, str, dict | None]]:
-    """(user, reasons, kind, group) of each recipient still to tell.
+def _still_wanted(event: NotificationEvent) -> tuple[list[tuple[int, list, str, dict | None]], dict]:
+    """(user, reasons, kind, group) of each recipient still to tell, and what each wants.
 
     Not deleted since, not told already; and as the kind they want now: one
-    who turned this kind off since the action is told as the next kind their
-    reasons allow (a watcher in the group, as a member), or not at all.
+    who turned this kind off (or muted the group) since the action is told as
+    the next kind their reasons allow (a watcher in the group, as a member),
+    or not at all.
     """
     reasons = {r["user"]: r["reasons"] for r in event.recipients}
     ids = list(reasons)
     existing = set(User.objects.filter(pk__in=ids).values_list("pk", flat=True))
     already = set(Notification.objects.filter(action_id=event.action_id, user_id__in=ids).values_list("user_id", flat=True))
-    off = app_kinds_off(existing)
+    wants = wants_of(existing)
     wanted = []
     for user_id in sorted(existing - already):
-        choice = choose(reasons[user_id], off.get(user_id, frozenset()))
+        choice = choose(reasons[user_id], wants.get(user_id, EVERYTHING))
         if choice is not None:
             wanted.append((user_id, reasons[user_id], *choice))
-    return wanted
+    return wanted, wants
+
+
+def _group_keys(event: NotificationEvent, recipients: list[tuple[int, str]]) -> dict[tuple[int, str], str]:
+    """Each (user, kind)'s group: the one their last notification of that kind about this target
+    is in, if it came within NOTIFICATION_GROUP_MINUTES; else a new one. One statement."""
+    if not recipients:
+        return {}
+    since = datetime.fromisoformat(event.occurred_at) - timedelta(minutes=settings.NOTIFICATION_GROUP_MINUTES)
+    recent = (Notification.objects
+              .filter(user_id__in={user_id for user_id, _ in recipients}, target_type=event.target_type,
+                      target_id=event.target_id, created__gte=since)
+              .exclude(group_key="")
+              .order_by("user_id", "kind", "-created", "-id").distinct("user_id", "kind")
+              .values_list("user_id", "kind", "group_key"))
+    found = {(user_id, kind): key for user_id, kind, key in recent}
+    new = f"{event.target_type}:{event.target_id}:{event.id.replace('-', '')[:12]}"
+    return {(user_id, kind): found.get((user_id, kind), f"{kind}:{new}") for user_id, kind in recipients}
 
 
 def _notification(event: NotificationEvent, user_id: int, reasons: list, kind: str, group: dict | None,
-                  actor_id: int | None) -> Notification:
+                  actor_id: int | None, group_key: str) -> Notification:
     if kind == event.kind:
         group_id, group_name = event.group_id, event.group_name
     else:
@@ -106,6 +131,7 @@ def _notification(event: NotificationEvent, user_id: int, reasons: list, kind: s
         link=event.link,
         reasons=reasons,
         created=datetime.fromisoformat(event.occurred_at),
+        group_key=group_key,
     )
 
 

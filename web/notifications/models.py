@@ -98,6 +98,10 @@ class Notification(models.Model):
     created = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
     mailed_at = models.DateTimeField(null=True, blank=True)
+    # Notifications of one kind about one target that came close together
+    # share a key and show as one row (web/notifications/grouping.py); given
+    # at delivery. Blank on rows stored before there were groups.
+    group_key = models.CharField(max_length=80, blank=True, default="")
     words = models.GeneratedField(expression=UserWords(*WORD_FIELDS, user="user_id"),
                                   output_field=SearchVectorField(), db_persist=True)
 
@@ -113,6 +117,8 @@ class Notification(models.Model):
             models.Index(fields=["user", "graph_id", "-id"], name="notification_user_graph"),
             models.Index(fields=["user", "group_id", "-id"], name="notification_user_group"),
             GinIndex(fields=["words"], name="notification_user_words"),
+            # One group's notifications (mark a group read, show a group).
+            models.Index(fields=["user", "group_key"], name="notification_user_group_key"),
             # The digest's unread, not yet mailed notifications of a user (migration 0006).
             models.Index(fields=["user", "created"], condition=Q(read_at__isnull=True, mailed_at__isnull=True),
                          name="notification_user_unmailed"),
@@ -126,14 +132,22 @@ class Notification(models.Model):
     def kind_label(self) -> str:
         return KIND_LABELS.get(self.kind, self.kind)
 
+    @property
+    def grouping_key(self) -> str:
+        """The group it shows in: its group_key, or a group of its own (rows older than grouping)."""
+        return self.group_key or f"n{self.pk}"
+
     def as_event_payload(self) -> dict:
         """The notification as the browser renders it (plain text; the client escapes)."""
         return {
             "id": self.pk,
+            "group_key": self.grouping_key,
             "kind": self.kind,
             "verb": self.verb,
             "actor": self.actor_name,
             "target": {"type": self.target_type, "id": self.target_id, "name": self.target_name},
+            "graph_id": self.graph_id,
+            "group_id": self.group_id,
             "text": self.text,
             "link": self.link,
             "reasons": self.reasons,

@@ -1,6 +1,7 @@
 """Finding a user's notifications: the filters and cursor paging the page and the API share.
 
-Filters combine: read state, kind, words, target. Paging is by id, newest
+Filters combine: read state, kind, words, target, group (one row of the
+grouped list: web/notifications/grouping.py). Paging is by id, newest
 first: ``before`` is the last id of the previous page, so a page costs the
 same however deep it is, and notifications arriving meanwhile never shift it.
 """
@@ -19,6 +20,9 @@ PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 STATES = ("all", "unread", "read")
 TARGET_TYPES = ("graph", "layout", "group")
+# kind:target_type:target_id:event (web/notifications/delivery.py), or n<id> for a notification alone.
+_GROUP_KEY = re.compile(r"[a-z]+:[a-z]+:\d{1,19}:[0-9a-f]{1,32}|n\d{1,19}")
+_ALONE = re.compile(r"n(\d{1,19})")
 # Letters and digits in any script, as the stored words are split (models.WORD_RUN).
 _WORD = re.compile(r"[^\W_]+")
 
@@ -37,6 +41,7 @@ class NotificationFilter:
     kind: str = ""
     q: str = ""
     target: str = ""  # "graph:12", "layout:5" or "group:3"
+    group: str = ""  # a group_key (as the API and the events give it)
 
     @classmethod
     def from_params(cls, params) -> "NotificationFilter":
@@ -51,12 +56,15 @@ class NotificationFilter:
         if len(q) > 200:
             raise BadFilter("q", "at most 200 characters")
         target = _target((params.get("target") or "").strip())
-        return cls(state=state, kind=kind, q=q, target=target)
+        group = (params.get("group") or "").strip()
+        if group and not _GROUP_KEY.fullmatch(group):
+            raise BadFilter("group", "must be a group_key as a notification gives it")
+        return cls(state=state, kind=kind, q=q, target=target, group=group)
 
     def as_params(self) -> dict:
         """The filter as query parameters, leaving out what is "any" (for links and forms)."""
         params = {"state": self.state if self.state != "all" else "", "kind": self.kind, "q": self.q,
-                  "target": self.target}
+                  "target": self.target, "group": self.group}
         return {key: value for key, value in params.items() if value}
 
     @property
@@ -86,6 +94,8 @@ class NotificationFilter:
             notifications = notifications.filter(kind=self.kind)
         if self.target:
             notifications = notifications.filter(_target_q(self.target))
+        if self.group:
+            notifications = notifications.filter(_group_q(self.group))
         return notifications
 
 
@@ -101,6 +111,13 @@ def _target(raw: str) -> str:
     if target_type not in TARGET_TYPES or target_id is None:
         raise BadFilter("target", "must be graph:<id>, layout:<id> or group:<id>")
     return f"{target_type}:{target_id}"
+
+
+def _group_q(group: str) -> Q:
+    alone = _ALONE.fullmatch(group)
+    if alone:  # a notification stored before there were groups: a group of its own (Notification.grouping_key)
+        return Q(pk=int(alone[1]), group_key="")
+    return Q(group_key=group)
 
 
 def _target_q(target: str) -> Q:

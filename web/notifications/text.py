@@ -6,7 +6,7 @@ Plain text: templates and the browser client escape it where it is shown.
 
 def describe(n) -> str:
     """The sentence for a notification (or anything with its fields and ``user_id``)."""
-    thing = _thing(n.target_type, n.target_name, n.graph_name)
+    thing = thing_named(n.target_type, n.target_name, n.graph_name)
     if n.kind == "owner":
         if n.verb == "renamed":
             return f"You renamed {n.target_type} “{n.old_name}” to “{n.target_name}”."
@@ -27,7 +27,8 @@ def describe(n) -> str:
     return f"{actor} {n.verb} {thing}."
 
 
-def _thing(target_type: str, name: str, graph_name: str) -> str:
+def thing_named(target_type: str, name: str, graph_name: str) -> str:
+    """graph “X”, group “Y”, layout “L” of graph “X”."""
     if target_type == "layout" and graph_name:
         return f"layout “{name}” of graph “{graph_name}”"
     return f"{target_type} “{name}”"
