@@ -2,8 +2,9 @@
 // leader, chosen with the Web Locks API, or a localStorage heartbeat where
 // that is missing) and shares each answer with the other tabs (a
 // BroadcastChannel, or localStorage events). Every tab applies the events to
-// its header count, its notification list and a pop-down toast, starting from
-// the cursor its page was rendered at. Plain JavaScript, no build step.
+// its header count and hands each to the inbox (web/static/beacon/inbox.js:
+// the bell, the list, the toasts), starting from the cursor its page was
+// rendered at. Plain JavaScript, no build step.
 (function () {
   "use strict";
 
@@ -13,7 +14,6 @@
   // Longer than the server's hold (25 s + up to 5 s jitter): a poll that
   // outlives this was cut somewhere on the way.
   var REQUEST_TIMEOUT_MS = 45000;
-  var TOAST_MS = 6000;
   // Fallback election: the leader refreshes its claim this often, and a claim
   // this old is taken over, so a closed leader is replaced within seconds.
   var HEARTBEAT_MS = 1000, CLAIM_EXPIRES_MS = 3500;
@@ -27,12 +27,14 @@
 
   function $(id) { return document.getElementById(id); }
 
-  // The count shows in the header, the page title ("(3) Notifications · Beacon",
-  // nothing at 0) and the favicon (a dot while anything is unread), as the
-  // server rendered them.
+  // The count shows in the header's bell (its badge, hidden at 0, and its
+  // name: "Notifications, 3 unread"), the page title ("(3) Notifications ·
+  // Beacon", nothing at 0) and the favicon (a dot while anything is unread),
+  // as the server rendered them. Always the server's number, never counted here.
   function setUnread(count) {
-    var badge = $("unread-count"), icon = $("favicon");
-    if (badge) { badge.textContent = count; badge.setAttribute("data-count", count); }
+    var badge = $("unread-count"), bell = $("notifications-link"), icon = $("favicon");
+    if (badge && badge.textContent !== String(count)) { badge.textContent = count; badge.setAttribute("data-count", count); }
+    if (bell) bell.setAttribute("aria-label", "Notifications" + (count > 0 ? ", " + count + " unread" : ""));
     document.title = (count > 0 ? "(" + count + ") " : "") + document.title.replace(/^\(\d+\) /, "");
     if (icon) {
       var href = icon.getAttribute(count > 0 ? "data-unread" : "data-read");
@@ -40,89 +42,15 @@
     }
   }
 
-  // Notification text goes in through textContent only: it is never HTML.
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text) e.textContent = text;
-    return e;
+  // What the events change on the page (the bell's dropdown, the list, the
+  // toasts) is drawn by web/static/beacon/inbox.js, told by DOM events:
+  // "beacon:created" (the notification), "beacon:read-state" ({id, read}),
+  // "beacon:unread" (the server's count, after the events of an answer).
+  function tell(name, detail) {
+    document.dispatchEvent(new CustomEvent("beacon:" + name, { detail: detail }));
   }
-
-  function hidden(name, value) {
-    var input = el("input");
-    input.type = "hidden"; input.name = name; input.value = value;
-    return input;
-  }
-
-  // A POST to /notifications/<id>/<verb>/, as the page renders it: the list's
-  // forms come back to the list the user is on (its filters and page).
-  function postForm(n, verb, cls, label) {
-    var token = document.querySelector("input[name=csrfmiddlewaretoken]");
-    var form = el("form", cls), button = el("button", verb === "open" ? "link" : "", label);
-    form.method = "post";
-    form.action = "/notifications/" + n.id + "/" + verb + "/";
-    button.type = "submit";
-    form.appendChild(hidden("csrfmiddlewaretoken", token ? token.value : ""));
-    if (location.pathname.indexOf("/notifications/") === 0) form.appendChild(hidden("next", location.pathname + location.search));
-    form.appendChild(button);
-    return form;
-  }
-
-  // Opening is a POST too: it marks the notification read, then goes to its link.
-  function openForm(n) { return postForm(n, "open", "open", n.text); }
-  function markForm(n, verb) { return postForm(n, verb, "mark mark-" + verb, "Mark " + verb); }
-
-  // The list says which notifications belong in it: none on an older page or
-  // under a filter the browser cannot check (words, a target), else those of
-  // its kind (data-kind, blank for any).
-  function belongs(list, n) {
-    if (list.getAttribute("data-live-insert") !== "1") return false;
-    var kind = list.getAttribute("data-kind");
-    return !kind || kind === n.kind;
-  }
-
-  // The names the page gives the kinds (the server's, in #kind-labels), so a
-  // live row reads as the rendered ones do.
-  function kindLabel(kind) {
-    var labels = $("kind-labels"), names = {};
-    try { names = JSON.parse(labels ? labels.textContent : "{}") || {}; } catch (e) {}
-    return names[kind] || kind;
-  }
-
-  function item(id) {
-    var list = $("notification-list");
-    return list && list.querySelector('[data-id="' + id + '"]');
-  }
-
-  function added(n) {
-    var list = $("notification-list"), toasts = $("toasts");
-    if (list && belongs(list, n) && !item(n.id)) {
-      var empty = $("notification-empty"), li = el("li", "notification unread");
-      if (empty) empty.remove();
-      li.setAttribute("data-id", n.id);
-      li.setAttribute("data-kind", n.kind);
-      li.appendChild(openForm(n));
-      var meta = el("span", "muted meta", " " + kindLabel(n.kind) + " · " + n.actor + " · just now · ");
-      meta.appendChild(el("span", "is-unread", "unread"));
-      meta.appendChild(el("span", "is-read", "read"));
-      li.appendChild(meta);
-      if (n.why && n.why.length) li.appendChild(el("span", "muted reasons", " (" + n.why.join("; ") + ")"));
-      li.appendChild(markForm(n, "read"));
-      li.appendChild(markForm(n, "unread"));
-      list.insertBefore(li, list.firstChild);
-    }
-    if (toasts) {
-      var toast = el("div", "toast");
-      toast.appendChild(openForm(n));
-      toasts.appendChild(toast);
-      setTimeout(function () { toast.remove(); }, TOAST_MS);
-    }
-  }
-
-  function setRead(id, read) {
-    var li = item(id);
-    if (li) li.classList.toggle("unread", !read);
-  }
+  function added(n) { tell("created", n); }
+  function setRead(id, read) { tell("read-state", { id: id, read: read }); }
 
   // The home page's graph list (data-live-rows, on its newest page only) takes in a graph newly shared with me or
   // uploaded into a group of mine: the row comes from the server, rendered as the page renders its rows, and goes
@@ -167,7 +95,7 @@
     var events = (answer.events || []).filter(function (e) { return e.seq > cursor; });
     if (events.length && events[0].seq !== cursor + 1) { catchUp(); return true; }
     events.forEach(function (e) { if (handlers[e.type]) handlers[e.type](e); });
-    if (answer.cursor >= cursor) { cursor = answer.cursor; setUnread(answer.unread); }
+    if (answer.cursor >= cursor) { cursor = answer.cursor; setUnread(answer.unread); tell("unread", answer.unread); }
     return true;
   }
 

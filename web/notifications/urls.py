@@ -6,6 +6,7 @@ app_name = "notifications"
 urlpatterns = [
     path("", views.index, name="index"),
     path("read-all/", views.read_all, name="read_all"),
+    path("group/", views.group_rows, name="group_rows"),
     path("<int:notification_id>/read/", views.read, name="read"),
     path("<int:notification_id>/unread/", views.unread, name="unread"),
     path("<int:notification_id>/open/", views.open_notification, name="open"),

@@ -1,27 +1,32 @@
 """The notifications page: the list, its filters and cursor paging, and the read-state changes.
 
 Every change is a POST that calls one action in web.notifications.actions,
-then goes back to the list the user was on (the form's ``next``). Opening a
-notification whose target the user can no longer see leads to a page that
-says so, with the way back.
+then goes back to the list the user was on (the form's ``next``), or, asked
+by the page's script (``Accept: application/json``), answers what changed in
+JSON and stays put. Opening a notification whose target the user can no
+longer see leads to a page that says so, with the way back.
+
+The list shows groups (web/notifications/grouping.py); ``group_rows`` renders
+one group's row as the list and the bell show it, for the script to put in
+place when a notification arrives.
 """
 
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
-from web.notifications import actions
+from web.notifications import actions, stream
 from web.notifications.forms import FilterForm
-from web.notifications.models import KIND_LABELS, Notification
-from web.notifications.queries import BadFilter, NotificationFilter, page_of, parse_paging
+from web.notifications.grouping import grouped
+from web.notifications.models import Notification
+from web.notifications.queries import PAGE_SIZE, BadFilter, NotificationFilter, page_of, parse_paging
 from web.notifications.targets import describe_target, is_visible
-from web.notifications.text import reasons_in_words
 
 
 @login_required
@@ -35,7 +40,7 @@ def index(request):
     page = page_of(request.user, flt, before=before)
     params = flt.as_params()
     return render(request, "notifications/index.html", {
-        "rows": [(n, reasons_in_words(n)) for n in page.notifications],
+        "groups": grouped(page.notifications),
         "filter": flt,
         "filter_form": FilterForm.showing(flt),
         "filter_params": params,
@@ -47,7 +52,6 @@ def index(request):
         "without_target_url": "?" + urlencode({k: v for k, v in params.items() if k != "target"}),
         "live_insert": before is None and not flt.q and not flt.target and flt.state != "read",
         "next": request.get_full_path(),
-        "kind_labels": KIND_LABELS,
     })
 
 
@@ -71,9 +75,13 @@ def open_notification(request, notification_id: int):
     except Notification.DoesNotExist:
         return _no_such_notification(request)
     if _can_follow(request, notification):
-        return redirect(notification.link)
-    # A GET of its own, so that reloading it re-sends nothing.
-    return redirect(reverse("notifications:unavailable", args=[notification_id]) + _back_query(request))
+        location = notification.link
+    else:
+        # A GET of its own, so that reloading it re-sends nothing.
+        location = reverse("notifications:unavailable", args=[notification_id]) + _back_query(request)
+    if _wants_json(request):
+        return JsonResponse({"id": notification.pk, "location": location, "unread": _unread(request)})
+    return redirect(location)
 
 
 @login_required
@@ -101,16 +109,51 @@ def read_all(request):
     except BadFilter as error:
         return _bad_filter(request, error)
     count = actions.mark_all_read(request.user, None if flt.is_empty else flt)
+    if _wants_json(request):
+        return JsonResponse({"marked": count, "unread": _unread(request)})
     messages.success(request, f"Marked {count} notification{'' if count == 1 else 's'} read.")
     return redirect(_next(request))
 
 
+@login_required
+@require_safe
+def group_rows(request):
+    """One group's row, as the bell (``<template data-where="bell">``) and the list (``"list"``) render it."""
+    try:
+        flt = NotificationFilter.from_params({"group": request.GET.get("group") or "-"})
+    except BadFilter:
+        raise Http404("No such group") from None
+    newest = flt.apply(Notification.objects.filter(user=request.user), request.user.pk).order_by("-id")
+    groups = grouped(list(newest[:GROUP_ROW_MAX]))
+    if not groups:
+        raise Http404("No such group")
+    return render(request, "notifications/_live_group.html", {
+        "g": groups[0], "next": _next_from(request, request.GET.get("next") or ""),
+    })
+
+
+# A live group's row holds at most as many notifications as a page of the list, as a rendered one does.
+GROUP_ROW_MAX = PAGE_SIZE
+
+
 def _change(request, action, notification_id: int):
     try:
-        action(request.user, notification_id)
+        notification = action(request.user, notification_id)
     except Notification.DoesNotExist:
         raise Http404("No such notification") from None
+    if _wants_json(request):
+        return JsonResponse({"id": notification.pk, "read": notification.read_at is not None,
+                             "unread": _unread(request)})
     return redirect(_next(request))
+
+
+def _wants_json(request) -> bool:
+    """Asked by the page's script, which stays on the page, rather than by a plain form."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _unread(request) -> int:
+    return stream.current(request.user.pk)[1]
 
 
 def _can_follow(request, notification) -> bool:
@@ -145,7 +188,7 @@ def _next_from(request, wanted: str) -> str:
 
 def _bad_filter(request, error: BadFilter):
     return render(request, "notifications/index.html", {
-        "rows": [],
+        "groups": [],
         "error": str(error),
         "filter_form": FilterForm.showing(NotificationFilter()),
         "filter_params": {},

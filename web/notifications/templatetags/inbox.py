@@ -1,0 +1,32 @@
+"""The inbox's words in templates: "3 min ago", and each reason with its way out.
+
+``ago`` says what web/static/beacon/inbox.js keeps saying as time passes
+(the same steps), so a row reads the same before and after the script runs.
+"""
+
+from django import template
+from django.utils import timezone
+
+from web.notifications.ways_out import reasons_with_ways_out
+
+register = template.Library()
+
+
+@register.filter
+def ago(moment) -> str:
+    seconds = max(0, int((timezone.now() - moment).total_seconds()))
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600} h ago"
+    days = seconds // 86400
+    if days < 7:
+        return "yesterday" if days == 1 else f"{days} days ago"
+    return timezone.localtime(moment).strftime("%-d %b %Y")
+
+
+@register.filter
+def ways_out(notification):
+    return reasons_with_ways_out(notification)

@@ -1,0 +1,406 @@
+// Beacon's inbox on every page: the bell's dropdown, the notification list's
+// groups, the toasts, the read-state forms acting in place (no reload, the
+// scroll position kept), a way out of every notification with its Undo, and
+// the list's keyboard shortcuts. Without this script the bell is a link to
+// the notifications page and every form is a plain POST that comes back.
+//
+// realtime/static/client.js tells it of every event ("beacon:created",
+// "beacon:read-state"); rows come from the server (GET /notifications/group/),
+// rendered as the page renders them, so a group reads the same live or
+// reloaded. Notification text only ever arrives as the server's escaped HTML
+// or through textContent. Plain JavaScript, no build step.
+(function () {
+  "use strict";
+
+  // A toast stays this long, not counting while it is hovered or focused.
+  var TOAST_MS = 6000;
+  // More toasts than this at once would cover the page: the rest become "+N more".
+  var TOASTS_MAX = 3;
+  // A burst of one group's notifications (ten changes in two seconds) fetches its row once.
+  var REFRESH_MS = 150;
+  // The dropdown shows as many groups as the server rendered (context_processors.BELL_GROUPS).
+  var BELL_GROUPS = 10;
+  // "3 min ago" is kept true this often.
+  var AGO_EVERY_MS = 30000;
+
+  var body = document.body;
+  if (!body.hasAttribute("data-realtime-url")) return;
+
+  function $(id) { return document.getElementById(id); }
+
+  function csrfToken() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    if (input && input.value) return input.value;
+    var cookie = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return cookie ? decodeURIComponent(cookie[1]) : "";
+  }
+
+  // A change, asked for as the page's script: JSON back (or a redirect, not followed), never a page.
+  function send(url, method, bodyData, contentType) {
+    var headers = { Accept: "application/json", "X-CSRFToken": csrfToken() };
+    if (contentType) headers["Content-Type"] = contentType;
+    return fetch(url, {
+      method: method, body: bodyData, headers: headers, credentials: "same-origin", redirect: "manual"
+    }).then(function (response) {
+      if (response.type === "opaqueredirect") return {};
+      if (!response.ok) throw new Error(method + " " + url + " answered " + response.status);
+      return (response.headers.get("Content-Type") || "").indexOf("json") >= 0 ? response.json() : {};
+    });
+  }
+
+  function rowsWithId(id) { return document.querySelectorAll('.notification[data-id="' + id + '"]'); }
+
+  function groupRows(key) {
+    return [].filter.call(document.querySelectorAll(".notification.group"), function (row) {
+      return row.getAttribute("data-group") === key;
+    });
+  }
+
+  // --- read state --------------------------------------------------------------------------------------------
+
+  // A group row is unread while any of its notifications is; a row alone follows its own.
+  function groupState(row) {
+    var group = row.classList.contains("group") ? row : row.parentElement && row.parentElement.closest(".group");
+    if (!group || group.hasAttribute("data-id")) return;
+    group.classList.toggle("unread", !!group.querySelector(".group-items .notification.unread"));
+  }
+
+  function setRead(id, read) {
+    [].forEach.call(rowsWithId(id), function (row) {
+      row.classList.toggle("unread", !read);
+      groupState(row);
+    });
+  }
+
+  function setGroupRead(key) {
+    groupRows(key).forEach(function (group) {
+      [].forEach.call(group.querySelectorAll(".notification"), function (row) { row.classList.remove("unread"); });
+      group.classList.remove("unread");
+    });
+  }
+
+  document.addEventListener("beacon:read-state", function (event) { setRead(event.detail.id, event.detail.read); });
+
+  // A mark button hides once it has done its work (CSS); the focus goes to the one that undoes it.
+  function keepFocus(form, had) {
+    // (the realtime event may have hidden the button, and with it the focus, before this answer came)
+    var active = document.activeElement;
+    if (!had || !(form.contains(active) || !active || active === document.body)) return;
+    var row = form.closest(".notification"), other = form.classList.contains("mark-read") ? ".mark-unread" : ".mark-read";
+    var button = row && row.querySelector(":scope > " + other + " button");
+    if (button) button.focus();
+  }
+
+  // Read, unread, mark all (or a group, or what a filter matches), in place. The answer changes this page at
+  // once; the realtime events that follow say the same to every tab (this one too), and the count is theirs.
+  function act(form) {
+    if (form.getAttribute("aria-busy") === "true") return;
+    form.setAttribute("aria-busy", "true");
+    var had = form.contains(document.activeElement);
+    send(form.action, "POST", new FormData(form)).then(function (answer) {
+      var group = form.querySelector("input[name=group]");
+      if (typeof answer.read === "boolean") setRead(answer.id, answer.read);
+      else if (group) setGroupRead(group.value);
+      else if ("marked" in answer && !form.querySelector("input[name=kind], input[name=q], input[name=target], input[name=state]")) {
+        [].forEach.call(document.querySelectorAll(".notification.unread"), function (row) { row.classList.remove("unread"); });
+      }
+      keepFocus(form, had);
+    }).catch(function () {
+      form.submit(); // the plain form, as without JavaScript
+    }).then(function () { form.removeAttribute("aria-busy"); });
+  }
+
+  // --- a way out, and its Undo ----------------------------------------------------------------------------------
+
+  function preference(field, on) {
+    var change = {};
+    change[field] = on;
+    return send("/api/v1/preferences/", "PATCH", JSON.stringify(change), "application/json");
+  }
+
+  function wayOut(form) {
+    var field = form.getAttribute("data-patch"), undoUrl = form.getAttribute("data-undo");
+    var same = [].filter.call(document.querySelectorAll("form.way-out"), function (other) {
+      return other.getAttribute("action") === form.getAttribute("action");
+    });
+    var done = field ? preference(field, false) : send(form.action, "POST", new FormData(form));
+    done.then(function () {
+      var status = document.createElement("span"), undo = document.createElement("button");
+      status.className = "way-out-done";
+      status.setAttribute("role", "status");
+      status.textContent = (form.getAttribute("data-done") || "Done.") + " ";
+      undo.type = "button";
+      undo.className = "link undo";
+      undo.textContent = "Undo";
+      status.appendChild(undo);
+      same.forEach(function (other) { other.hidden = true; });
+      form.parentNode.insertBefore(status, form.nextSibling);
+      undo.focus();
+      undo.addEventListener("click", function () {
+        var undone = field ? preference(field, true) : send(undoUrl, "POST", null);
+        undone.then(function () {
+          same.forEach(function (other) { other.hidden = false; });
+          var button = form.querySelector("button");
+          status.remove();
+          if (button) button.focus();
+        }, function () { status.firstChild.textContent = "Could not undo: try again. "; });
+      });
+    }, function () {
+      if (field) location.href = form.action; // the profile's form, as without JavaScript
+      else form.submit();
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.closest("#bell-panel, #notification-list, .inbox-actions")) return;
+    if (form.classList.contains("way-out")) { event.preventDefault(); wayOut(form); }
+    else if (form.matches(".mark, .mark-all")) { event.preventDefault(); act(form); }
+    // Opening goes to what the notification is about: a navigation, as the plain form does it.
+  });
+
+  // --- the bell --------------------------------------------------------------------------------------------------
+
+  var bellBox = $("bell"), bell = $("notifications-link"), panel = $("bell-panel");
+  function isOpen() { return bell.getAttribute("aria-expanded") === "true"; }
+  function setOpen(open) {
+    bell.setAttribute("aria-expanded", open ? "true" : "false");
+    panel.hidden = !open;
+    bellBox.classList.toggle("open", open);
+  }
+  if (bellBox && bell && panel) {
+    // A disclosure: the link that works without this script becomes the button that shows the dropdown.
+    bell.setAttribute("role", "button");
+    bell.setAttribute("aria-controls", "bell-panel");
+    bell.removeAttribute("aria-current");
+    setOpen(false);
+    bell.addEventListener("click", function (event) {
+      if (event.ctrlKey || event.metaKey || event.shiftKey || event.button) return; // a new tab: the page
+      event.preventDefault();
+      setOpen(!isOpen());
+    });
+    bell.addEventListener("keydown", function (event) {
+      if (event.key === " ") { event.preventDefault(); setOpen(!isOpen()); }
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && isOpen()) { setOpen(false); bell.focus(); }
+    });
+    document.addEventListener("click", function (event) {
+      if (isOpen() && !bellBox.contains(event.target)) setOpen(false);
+    });
+    bellBox.addEventListener("focusout", function (event) {
+      if (isOpen() && event.relatedTarget && !bellBox.contains(event.relatedTarget)) setOpen(false);
+    });
+  }
+
+  // --- live rows -----------------------------------------------------------------------------------------------
+
+  var list = $("notification-list"), pending = {};
+
+  // The list says which notifications belong at its top: none on an older page or under a filter the browser
+  // cannot check (words, a target), else those of its kind and state.
+  function belongs(n) {
+    if (!list || list.getAttribute("data-live-insert") !== "1") return false;
+    var kind = list.getAttribute("data-kind"), state = list.getAttribute("data-state");
+    return (!kind || kind === n.kind) && !(state === "unread" && n.read_at);
+  }
+
+  // Puts a group's new row where its old one was, or at the top, newest first; the focus stays where it was.
+  function place(container, row, insert) {
+    var key = row.getAttribute("data-group"), old = null, next = null, newest = +row.getAttribute("data-newest");
+    [].forEach.call(container.children, function (child) {
+      if (child.getAttribute("data-group") === key) old = child;
+    });
+    if (!old && !insert) return;
+    var focused = old && old.contains(document.activeElement) ? document.activeElement : null;
+    var details = old && old.querySelector("details");
+    if (details && details.open) { var mine = row.querySelector("details"); if (mine) mine.open = true; }
+    if (old) old.remove();
+    [].some.call(container.children, function (child) {
+      if (child.hasAttribute("data-newest") && +child.getAttribute("data-newest") < newest) { next = child; return true; }
+      return false;
+    });
+    if (!next && !old && container === list && $("older-page")) return; // it belongs on an older page
+    var empty = container.querySelector(".empty");
+    if (empty) empty.remove();
+    container.insertBefore(row, next);
+    if (focused) {
+      var form = focused.closest("form"), again = null;
+      if (form && form.classList.length) again = row.querySelector("form." + form.classList[form.classList.length - 1] + " button");
+      (again || row).focus();
+    }
+  }
+
+  function refresh(key, n) {
+    var queued = pending[key];
+    if (queued) { queued.insert = queued.insert || belongs(n); return; }
+    pending[key] = { insert: belongs(n) };
+    setTimeout(function () {
+      var insert = pending[key].insert;
+      var url = "/notifications/group/?group=" + encodeURIComponent(key) +
+        (list ? "&next=" + encodeURIComponent(list.getAttribute("data-next") || "") : "");
+      fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (response) { return response.ok && !response.redirected ? response.text() : null; })
+        .then(function (html) {
+          if (!html) return;
+          var parsed = document.createElement("template");
+          parsed.innerHTML = html;
+          var forBell = parsed.content.querySelector('template[data-where="bell"]');
+          var forList = parsed.content.querySelector('template[data-where="list"]');
+          var bellList = $("bell-list");
+          if (bellList && forBell) {
+            place(bellList, forBell.content.firstElementChild, true);
+            var groups = bellList.querySelectorAll(":scope > .group");
+            for (var i = BELL_GROUPS; i < groups.length; i++) groups[i].remove();
+          }
+          if (list && forList) place(list, forList.content.firstElementChild, insert);
+          toastText(key, parsed.content);
+        })
+        .catch(function () {})
+        .then(function () { delete pending[key]; });
+    }, REFRESH_MS);
+  }
+
+  document.addEventListener("beacon:created", function (event) {
+    var n = event.detail;
+    refresh(n.group_key, n);
+    // Your own actions arrive read: they are in the list, but not news to you.
+    if (!n.read_at) toast(n);
+  });
+
+  // --- toasts --------------------------------------------------------------------------------------------------
+
+  var toasts = $("toasts"), more = null, moreCount = 0;
+
+  function timed(box, done) {
+    var remaining = TOAST_MS, started = 0, timer = null, hovered = false, focused = false;
+    function run() { if (timer || hovered || focused) return; started = Date.now(); timer = setTimeout(done, remaining); }
+    function pause() { if (timer) { clearTimeout(timer); timer = null; remaining = Math.max(1000, remaining - (Date.now() - started)); } }
+    box.addEventListener("mouseenter", function () { hovered = true; pause(); });
+    box.addEventListener("mouseleave", function () { hovered = false; run(); });
+    box.addEventListener("focusin", function () { focused = true; pause(); });
+    box.addEventListener("focusout", function (event) {
+      if (!box.contains(event.relatedTarget)) { focused = false; run(); }
+    });
+    box.restart = function () { pause(); remaining = TOAST_MS; run(); };
+    run();
+  }
+
+  function closeButton(box, onClose) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "toast-close";
+    button.setAttribute("aria-label", "Dismiss");
+    button.textContent = "×";
+    button.addEventListener("click", onClose);
+    box.appendChild(button);
+  }
+
+  function dismiss(box) {
+    if (box.contains(document.activeElement) && bell) bell.focus();
+    box.remove();
+    if (box === more) { more = null; moreCount = 0; }
+  }
+
+  function openForm(n) {
+    var form = document.createElement("form"), token = document.createElement("input"), button = document.createElement("button");
+    form.method = "post";
+    form.action = "/notifications/" + n.id + "/open/";
+    form.className = "open";
+    token.type = "hidden"; token.name = "csrfmiddlewaretoken"; token.value = csrfToken();
+    button.type = "submit";
+    button.className = "link";
+    button.textContent = n.text;
+    form.appendChild(token);
+    form.appendChild(button);
+    return form;
+  }
+
+  function toast(n) {
+    if (!toasts) return;
+    var shown = [].filter.call(toasts.children, function (box) { return box.getAttribute("data-group") === n.group_key; })[0];
+    if (shown) { // a group already toasted: that toast says more, and stays longer
+      shown.setAttribute("data-pending", +(shown.getAttribute("data-pending") || 0) + 1);
+      shown.restart();
+      return;
+    }
+    if (toasts.querySelectorAll(".toast[data-group]").length >= TOASTS_MAX) {
+      moreCount += 1;
+      if (!more) {
+        more = document.createElement("div");
+        more.className = "toast toast-more";
+        var link = document.createElement("a");
+        link.href = "/notifications/";
+        more.appendChild(link);
+        closeButton(more, function () { dismiss(more); });
+        timed(more, function () { dismiss(more); });
+        toasts.appendChild(more);
+      } else more.restart();
+      more.firstChild.textContent = "+" + moreCount + " more";
+      return;
+    }
+    var box = document.createElement("div");
+    box.className = "toast";
+    box.setAttribute("data-group", n.group_key);
+    box.appendChild(openForm(n));
+    closeButton(box, function () { dismiss(box); });
+    timed(box, function () { dismiss(box); });
+    toasts.insertBefore(box, more);
+  }
+
+  // Once the group's row is in, its toast reads as the row does: "bob and 2 others updated graph “X” (5)".
+  function toastText(key, rendered) {
+    var box = toasts && [].filter.call(toasts.children, function (t) { return t.getAttribute("data-group") === key; })[0];
+    var template = rendered.querySelector('template[data-where="bell"]');
+    var row = template && template.content.firstElementChild;
+    if (!box || !row || +row.getAttribute("data-count") < 2) return;
+    var button = box.querySelector("form.open button"), form = box.querySelector("form.open");
+    form.action = "/notifications/" + row.getAttribute("data-newest") + "/open/";
+    button.textContent = row.getAttribute("data-text") + " (" + row.getAttribute("data-count") + ")";
+  }
+
+  // --- "3 min ago", kept true ---------------------------------------------------------------------------------
+
+  function ago(then) {
+    var seconds = Math.max(0, (Date.now() - then) / 1000), days = Math.floor(seconds / 86400);
+    if (seconds < 60) return "just now";
+    if (seconds < 3600) return Math.floor(seconds / 60) + " min ago";
+    if (seconds < 86400) return Math.floor(seconds / 3600) + " h ago";
+    if (days < 7) return days === 1 ? "yesterday" : days + " days ago";
+    return null; // a date, as the server wrote it
+  }
+  setInterval(function () {
+    [].forEach.call(document.querySelectorAll(".notification time[datetime]"), function (time) {
+      var words = ago(Date.parse(time.getAttribute("datetime")));
+      if (words && time.textContent !== words) time.textContent = words;
+    });
+  }, AGO_EVERY_MS);
+
+  // --- the list's keyboard shortcuts --------------------------------------------------------------------------
+
+  var dialog = $("shortcuts");
+  if (list && dialog) {
+    var hint = $("shortcuts-hint");
+    if (hint) hint.hidden = false;
+    document.addEventListener("keydown", function (event) {
+      var target = event.target;
+      if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || dialog.open) return;
+      if (target.closest && target.closest("input, textarea, select, [contenteditable], #bell, dialog")) return;
+      var rows = [].slice.call(list.querySelectorAll(":scope > .notification"));
+      var row = target.closest && target.closest("#notification-list > .notification");
+      var at = rows.indexOf(row), form = null;
+      switch (event.key) {
+        case "j": if (rows.length) rows[Math.min(at + 1, rows.length - 1)].focus(); break;
+        case "k": if (rows.length) rows[Math.max(at - 1, 0)].focus(); break;
+        case "o": form = row && row.querySelector(":scope > form.open"); break;
+        case "Enter": if (row && target === row) form = row.querySelector(":scope > form.open"); else return; break;
+        case "e": form = row && row.querySelector(":scope > form.mark-read"); break;
+        case "U": form = event.shiftKey && row && row.querySelector(":scope > form.mark-unread"); break;
+        case "?": dialog.showModal(); break;
+        default: return;
+      }
+      event.preventDefault();
+      if (form) form.requestSubmit();
+    });
+  }
+})();
