@@ -1,14 +1,16 @@
 """The open notifications page takes in new notifications only where they belong.
 
-The page is rendered by Django; Chromium loads it and realtime/static/client.js
-from a routed origin, and the poll is answered by the test, so the client's
-own rule is checked without Beacon's processes. Needs Debian's Chromium; skipped
+The page is rendered by Django; Chromium loads it, realtime/static/client.js
+and web/static/beacon/inbox.js from a routed origin, the poll is answered by
+the test and a new group's row by what Django rendered for it beforehand, so
+the client's own rule is checked without Beacon's processes. Needs Debian's Chromium; skipped
 without it.
 """
 
 import json
 import shutil
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -22,7 +24,9 @@ pytestmark = pytest.mark.django_db
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-CLIENT_JS = Path(__file__).resolve().parents[2] / "realtime" / "static" / "client.js"
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPTS = {"/realtime/client.js": ROOT / "realtime" / "static" / "client.js",
+           "/static/beacon/inbox.js": ROOT / "web" / "static" / "beacon" / "inbox.js"}
 # A loopback origin is a secure context (Web Locks, as in production over HTTPS);
 # nothing listens there: every request is answered by the route below.
 ORIGIN = "http://127.0.0.1:9"
@@ -55,14 +59,15 @@ def alice_told(make_user):
     """Alice with 51 notifications from bob in Lab (so there is an older page), and two arriving live."""
     alice, bob = make_user("alice"), make_user("bob")
     lab = create_group(alice, name="Lab")
+    # each about a graph of its own: 51 rows, not one group
     for n in range(51):
-        deliver(graph_event(bob, f"Old {n}", kind="group", group=lab, to=[alice]))
+        deliver(graph_event(bob, f"Old {n}", kind="group", group=lab, to=[alice], graph_id=100 + n))
     oldest = Notification.objects.filter(user=alice).order_by("id").first()
 
     def arriving(cursor: int) -> dict:
         # Stored as the pipeline would, then handed to the page as its poll's answer.
-        deliver(graph_event(bob, "New in Lab", kind="group", group=lab, to=[alice]))
-        deliver(graph_event(bob, "Watched map", kind="watching", to=[alice]))
+        deliver(graph_event(bob, "New in Lab", kind="group", group=lab, to=[alice], graph_id=200))
+        deliver(graph_event(bob, "Watched map", kind="watching", to=[alice], graph_id=201))
         new = Notification.objects.filter(user=alice).order_by("-id")[:2][::-1]
         events = [{"seq": cursor + i + 1, "type": "notification.created", "notification": n.as_event_payload()}
                   for i, n in enumerate(new)]
@@ -72,15 +77,20 @@ def alice_told(make_user):
     return alice, oldest, arriving
 
 
-def open_page(chromium, html: str, answer: dict):
+def open_page(chromium, html: str, answer: dict, rows_html: dict):
     """The page in Chromium, whose first poll gets ``answer`` and the next one 401 (the client stops)."""
     page = chromium().new_page()
     polls = []
 
     def serve(route):
         url = route.request.url
-        if url.endswith("/realtime/client.js"):
-            route.fulfill(body=CLIENT_JS.read_text(), content_type="application/javascript")
+        path, _, query = url[len(ORIGIN):].partition("?")
+        if path in SCRIPTS:
+            route.fulfill(body=SCRIPTS[path].read_text(), content_type="application/javascript")
+        elif path == "/notifications/group/":
+            route.fulfill(body=rows_html[parse_qs(query)["group"][0]], content_type="text/html")
+        elif path.startswith("/static/"):
+            route.fulfill(status=404, body="")
         elif "/realtime/poll" in url:
             polls.append(url)
             if len(polls) == 1:
@@ -93,29 +103,37 @@ def open_page(chromium, html: str, answer: dict):
     page.route(f"{ORIGIN}/**", serve)
     page.goto(f"{ORIGIN}/notifications/")
     page.wait_for_function("document.getElementById('unread-count').textContent === '53'", timeout=10_000)
+    # and every new group's row is in the bell (and in the list, where it belongs)
+    page.wait_for_function("keys => keys.every(key => [...document.querySelectorAll('#bell-list > li')]"
+                           ".some(li => li.dataset.group === key))", arg=list(rows_html), timeout=10_000)
     return page
 
 
 def rows(page) -> list[str]:
-    return page.eval_on_selector_all("#notification-list li.notification",
+    return page.eval_on_selector_all("#notification-list > li.notification",
                                      "items => items.map(li => li.querySelector('button').textContent)")
 
 
 def render(browser_for, alice, url: str, arriving):
-    response = browser_for(alice).get(url)
+    """The page, the poll's answer, and each arriving notification's group row as the server renders it."""
+    browser = browser_for(alice)
+    response = browser.get(url)
     assert response.status_code == 200
     html = response.content.decode()
     cursor = int(html.split('data-realtime-cursor="')[1].split('"')[0])
-    return html, arriving(cursor)
+    answer = arriving(cursor)
+    keys = [e["notification"]["group_key"] for e in answer["events"] if e["type"] == "notification.created"]
+    rows_html = {key: browser.get("/notifications/group/", {"group": key, "next": url}).content.decode() for key in keys}
+    return html, answer, rows_html
 
 
 def test_the_newest_unfiltered_page_takes_every_new_one(chromium, browser_for, alice_told):
     # given alice's notifications page open, newest first, nothing filtered
     alice, oldest, arriving = alice_told
-    html, answer = render(browser_for, alice, "/notifications/", arriving)
+    html, answer, rows_html = render(browser_for, alice, "/notifications/", arriving)
 
     # when two notifications arrive
-    page = open_page(chromium, html, answer)
+    page = open_page(chromium, html, answer, rows_html)
 
     # then both are at the top, newest first, as text
     bob = answer["events"][0]["notification"]["actor"]
@@ -132,10 +150,10 @@ def test_the_newest_unfiltered_page_takes_every_new_one(chromium, browser_for, a
 def test_a_kind_filter_takes_only_new_ones_of_its_kind(chromium, browser_for, alice_told):
     # given alice looking at her group notifications only
     alice, _, arriving = alice_told
-    html, answer = render(browser_for, alice, "/notifications/?kind=group", arriving)
+    html, answer, rows_html = render(browser_for, alice, "/notifications/?kind=group", arriving)
 
     # when a group and a watching notification arrive
-    page = open_page(chromium, html, answer)
+    page = open_page(chromium, html, answer, rows_html)
 
     # then only the group one joins the list (the toast still tells of both)
     shown = rows(page)
@@ -149,11 +167,11 @@ def test_an_older_page_takes_none_but_follows_read_state(chromium, browser_for, 
     alice, oldest, arriving = alice_told
     first_page = browser_for(alice).get("/notifications/").content.decode()
     before = first_page.split('id="older-page"')[0].rsplit("before=", 1)[1].split('"')[0]
-    html, answer = render(browser_for, alice, f"/notifications/?before={before}", arriving)
-    assert f'<li class="notification unread" data-id="{oldest.pk}"' in html
+    html, answer, rows_html = render(browser_for, alice, f"/notifications/?before={before}", arriving)
+    assert f'<li class="notification group unread" data-id="{oldest.pk}"' in html
 
     # when new ones arrive and the oldest is read in another tab
-    page = open_page(chromium, html, answer)
+    page = open_page(chromium, html, answer, rows_html)
 
     # then the page still shows only its own one notification, now read
     assert len(rows(page)) == 1

@@ -21,12 +21,17 @@ def notify(user, name="Kinase map", *, kind="owner", actor=None, group=None) -> 
     return Notification.objects.get(pk=delivered.notification_id)
 
 
+def the_list(html: str) -> str:
+    """The page's list, not the header's bell, which shows the newest groups too."""
+    return html.split('id="notification-list"', 1)[1]
+
+
 def shown_ids(html: str) -> list[int]:
-    return [int(i) for i in re.findall(r'<li class="notification[^"]*" data-id="(\d+)"', html)]
+    return [int(i) for i in re.findall(r'<li class="notification[^"]*" data-id="(\d+)"', the_list(html))]
 
 
 def unread_ids(html: str) -> list[int]:
-    return [int(i) for i in re.findall(r'<li class="notification unread" data-id="(\d+)"', html)]
+    return [int(i) for i in re.findall(r'<li class="notification[^"]*\bunread" data-id="(\d+)"', the_list(html))]
 
 
 def older_link(html: str) -> dict | None:
