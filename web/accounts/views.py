@@ -9,6 +9,7 @@ from rest_framework.authtoken.models import Token
 
 from web.accounts import actions
 from web.accounts.forms import PreferencesForm, SignUpForm
+from web.accounts.models import MutedGroup
 from web.accounts.preferences import preferences_of
 from web.confirm import confirm_page
 
@@ -85,4 +86,6 @@ def _profile_page(request, *, form=None, new_key=None, status=200):
         "form": form or PreferencesForm(instance=preferences_of(request.user)),
         "token": Token.objects.filter(user=request.user).first(),
         "new_key": new_key,
+        "muted_groups": [m.group for m in MutedGroup.objects.filter(user=request.user)
+                         .select_related("group").order_by("group__name")],
     }, status=status)

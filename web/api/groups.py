@@ -106,3 +106,22 @@ class GroupMember(APIView):
         else:
             actions.remove_member(request.user, pk, username)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MutedSerializer(serializers.Serializer):
+    group = serializers.IntegerField()
+    muted = serializers.BooleanField()
+
+
+class GroupMute(APIView):
+    """A per-group mute: nothing of what happens in the group is told to me (what happens to me in it, still)."""
+
+    @extend_schema(request=None, responses={200: MutedSerializer}, summary="Mute a group I belong to")
+    def put(self, request, pk: int):
+        actions.mute_group(request.user, pk)
+        return Response({"group": pk, "muted": True})
+
+    @extend_schema(responses={200: MutedSerializer}, summary="Unmute a group I belong to")
+    def delete(self, request, pk: int):
+        actions.unmute_group(request.user, pk)
+        return Response({"group": pk, "muted": False})

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from web.accounts.actions import PREFERENCE_FIELDS, update_preferences
+from web.accounts.models import MutedGroup
 from web.accounts.preferences import preferences_of
 from web.api.parsing import StrictSerializer, parse
 
@@ -20,6 +21,9 @@ class PreferencesSerializer(StrictSerializer):
     digest = serializers.BooleanField(help_text="the mailed digest at all")
     count_own_actions = serializers.BooleanField(
         help_text="my own actions arrive unread and counted (by default they arrive read)")
+    muted_groups = serializers.ListField(
+        child=serializers.IntegerField(), read_only=True,
+        help_text="groups I muted (PUT/DELETE /api/v1/groups/<id>/mute/ changes them)")
 
 
 class Preferences(APIView):
@@ -35,4 +39,5 @@ class Preferences(APIView):
 
 
 def _as_dict(prefs) -> dict:
-    return {field: getattr(prefs, field) for field in PREFERENCE_FIELDS}
+    muted = sorted(MutedGroup.objects.filter(user_id=prefs.user_id).values_list("group_id", flat=True))
+    return {**{field: getattr(prefs, field) for field in PREFERENCE_FIELDS}, "muted_groups": muted}

@@ -16,6 +16,7 @@ urlpatterns = [
     path("groups/", groups.GroupList.as_view(), name="groups"),
     path("groups/<int:pk>/", groups.GroupDetail.as_view(), name="group"),
     path("groups/<int:pk>/members/", groups.GroupMembers.as_view(), name="group-members"),
+    path("groups/<int:pk>/mute/", groups.GroupMute.as_view(), name="group-mute"),
     # Django's usernames: letters, digits and @.+-_
     re_path(r"^groups/(?P<pk>[0-9]+)/members/(?P<username>[\w.@+-]+)/$", groups.GroupMember.as_view(),
             name="group-member"),

@@ -26,6 +26,7 @@ from web.graphs.forms import GraphEditForm, GraphForm, LayoutForm, ShareForm
 from web.graphs.models import Graph, Layout
 from web.graphs.visibility import visible_graphs, visible_layouts
 from web.ids import BadId, optional_id, parse_id
+from web.redirects import back_to
 
 REFUSED = (GraphInvalid, ValidationError)
 
@@ -178,7 +179,7 @@ def _graph_watch(request, graph_id: int, action, done: str):
     except ValidationError as error:
         return _detail_page(request, graph, error=_reason(error), status=400)
     messages.success(request, done.format(graph.name))
-    return redirect(graph)
+    return redirect(back_to(request, graph.get_absolute_url()))  # e.g. the notification it was done from
 
 
 # Layouts
@@ -265,7 +266,7 @@ def _layout_watch(request, graph_id: int, layout_id: int, action, done: str):
     except ValidationError as error:
         return _layout_page(request, layout, error=_reason(error), status=400)
     messages.success(request, done.format(layout.name))
-    return redirect(layout)
+    return redirect(back_to(request, layout.get_absolute_url()))
 
 
 # The home page's live list

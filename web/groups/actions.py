@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 
+from web.accounts.models import MutedGroup
 from web.groups.models import Group, Membership
 from web.notifications.audience import Audience
 from web.notifications.events import Target
@@ -79,6 +80,7 @@ def remove_member(actor, group_id: int, username: str) -> None:
         deleted, _ = Membership.objects.filter(group=group, user=user).delete()
         if not deleted:
             raise ValidationError(f"{username} is not a member of {group.name}")
+        MutedGroup.objects.filter(group=group, user=user).delete()  # added again later, they hear it again
         # The person removed hears of it, though they no longer see the group.
         audience = Audience(actor).tell_members(group, member_ids(group)).tell_member_concerned(group, user)
         outbox.record(*audience.events(verb="removed", target=group_target(group), member=user))
@@ -90,8 +92,28 @@ def leave_group(actor, group_id: int) -> None:
         if group.owner_id == actor.pk:
             raise ValidationError("the owner cannot leave the group; delete it instead")
         Membership.objects.filter(group=group, user=actor).delete()
+        MutedGroup.objects.filter(group=group, user=actor).delete()
         audience = Audience(actor).tell_members(group, member_ids(group))
         outbox.record(*audience.events(verb="left", target=group_target(group), member=actor))
+
+
+def mute_group(user, group_id: int) -> Group:
+    """Hear nothing of what happens in a group of yours (what happens to you in it, you still do)."""
+    with transaction.atomic():
+        group = my_groups(user).get(pk=group_id)
+        MutedGroup.objects.get_or_create(user=user, group=group)
+    return group
+
+
+def unmute_group(user, group_id: int) -> Group:
+    with transaction.atomic():
+        group = my_groups(user).get(pk=group_id)
+        MutedGroup.objects.filter(user=user, group=group).delete()
+    return group
+
+
+def is_muted(user, group: Group) -> bool:
+    return MutedGroup.objects.filter(user=user, group=group).exists()
 
 
 def group_target(group: Group, *, link: bool = True) -> Target:

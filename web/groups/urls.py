@@ -12,4 +12,6 @@ urlpatterns = [
     path("<int:group_id>/rename/", views.rename, name="rename"),
     path("<int:group_id>/delete/", views.delete, name="delete"),
     path("<int:group_id>/leave/", views.leave, name="leave"),
+    path("<int:group_id>/mute/", views.mute, name="mute"),
+    path("<int:group_id>/unmute/", views.unmute, name="unmute"),
 ]

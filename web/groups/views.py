@@ -13,12 +13,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, OuterRef, Subquery
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from web.confirm import confirm_page
+from web.redirects import back_to
 from web.groups import actions
 from web.groups.forms import GroupNameForm, MemberForm
 from web.groups.models import Group, Membership
@@ -127,6 +128,31 @@ def leave(request, group_id: int):
     return redirect("groups:list")
 
 
+@login_required
+@require_POST
+def mute(request, group_id: int):
+    return _mute_change(request, group_id, muted=True)
+
+
+@login_required
+@require_POST
+def unmute(request, group_id: int):
+    return _mute_change(request, group_id, muted=False)
+
+
+def _mute_change(request, group_id: int, *, muted: bool):
+    """Mute or unmute, then back to ``next`` (the notification it was done from); JSON for a fetch."""
+    try:
+        group = (actions.mute_group if muted else actions.unmute_group)(request.user, group_id)
+    except Group.DoesNotExist:
+        raise Http404("No such group") from None
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"group": group.pk, "muted": muted})
+    messages.success(request, f"Muted “{group.name}”: you will not hear of what happens in it." if muted
+                     else f"You hear of what happens in “{group.name}” again.")
+    return redirect(back_to(request, reverse("groups:detail", args=[group.pk])))
+
+
 def _member_change(request, group_id: int, action, form_name: str, done: str):
     group = _my_group(request, group_id)
     form = MemberForm(request.POST, prefix=form_name.removesuffix("_form"))
@@ -183,6 +209,7 @@ def _detail_page(request, group: Group, *, status: int = 200, **forms):
         "remove_form": MemberForm(prefix="remove"),
         "rename_form": GroupNameForm(prefix="rename", initial={"name": group.name}),
         "leave_error": "",
+        "muted": actions.is_muted(request.user, group),
         **forms,
     }
     return render(request, "groups/detail.html", context, status=status)
