@@ -5,7 +5,8 @@ browser tests' fixtures to run Beacon's processes on a fresh test database,
 loads the demo data, has bob and carol act, and photographs alice's home,
 graph and notifications pages, and bob's layout as its owner sees it, at
 1280 and 375 px, light and dark, into docs/screenshots/. The notifications
-page is taken with a live toast; the graph and layout once drawn.
+page is taken with a live toast, then with the header's bell open; the graph
+and layout once drawn.
 """
 
 from pathlib import Path
@@ -92,6 +93,12 @@ def test_take_the_readmes_screenshots(beacon, chromium):
             page.wait_for_function("[...document.querySelectorAll('.toast')].every("
                                    "t => t.getAnimations().every(a => a.playState === 'finished'))", timeout=10_000)
             page.screenshot(path=OUT / f"notifications-{width}-{scheme}.png")
+            # the bell open over the page, its toasts dismissed
+            for close in page.locator("#toasts .toast-close").all():
+                close.click()
+            page.locator("#notifications-link").click()
+            page.wait_for_selector("#bell-panel:not([hidden])")
+            page.screenshot(path=OUT / f"bell-{width}-{scheme}.png")
             context.close()
             # bob's layout, with the control its owner saves dragged nodes with
             context = chromium.new_context(viewport=viewport, color_scheme=scheme)
@@ -100,4 +107,4 @@ def test_take_the_readmes_screenshots(beacon, chromium):
             page.goto(beacon.base_url + circle.get_absolute_url())
             shoot_to_the_drawing(page, OUT / f"layout-{width}-{scheme}.png")
             context.close()
-    assert len(list(OUT.glob("*.png"))) >= 16
+    assert len(list(OUT.glob("*.png"))) >= 20
