@@ -14,8 +14,11 @@ from web.notifications.models import Notification
 pytestmark = pytest.mark.django_db
 
 
-def notify(user, name="Kinase map", *, kind="owner", actor=None, group=None) -> Notification:
-    """Deliver one event about graph ``name`` to ``user``, as the consumer would."""
+def notify(user, name="Kinase map", *, kind="watching", actor=None, group=None) -> Notification:
+    """Deliver one event about graph ``name`` to ``user``, as the consumer would.
+
+    "watching" by default: it arrives unread, as an owner one (your own action) does not.
+    """
     event = graph_event(actor or user, name, kind=kind, group=group, to=None if kind == "owner" else [user])
     [delivered] = deliver(event)
     return Notification.objects.get(pk=delivered.notification_id)
@@ -43,7 +46,7 @@ def test_the_list_shows_each_notification_newest_first_with_its_reasons(make_use
     # given alice told of her own upload, then of bob's graph in Lab
     alice, bob = make_user("alice"), make_user("bob")
     lab = create_group(alice, name="Lab")
-    own = notify(alice, "Mine")
+    own = notify(alice, "Mine", kind="owner")
     bobs = notify(alice, "Kinase map", kind="group", actor=bob, group=lab)
 
     # when she opens her notifications
@@ -58,7 +61,7 @@ def test_the_list_shows_each_notification_newest_first_with_its_reasons(make_use
 
 def test_html_in_a_graph_name_is_shown_as_text(make_user, browser_for):
     alice = make_user("alice")
-    notify(alice, "<img src=x onerror=alert(1)>")
+    notify(alice, "<img src=x onerror=alert(1)>", kind="owner")
 
     html = page_text(browser_for(alice).get("/notifications/"))
 
