@@ -1,37 +1,25 @@
 """The digest's counters for ``GET /metrics``: mails sent and users left for the next run.
 
-Kept in Redis, shared by every worker (as the outbox's re-send counter is);
-a Redis restarted empty starts them again from zero, a counter reset to
-Prometheus.
+Kept in Redis with the outbox's (web/redis_counters.py).
 """
-
-import logging
 
 from prometheus_client.core import CounterMetricFamily
 from redis.exceptions import RedisError
 
-from web.redis_client import get_redis
-
-log = logging.getLogger(__name__)
+from web import redis_counters
 
 MAILED_KEY = "beacon:metrics:digest_mailed_total"
 LEFT_KEY = "beacon:metrics:digest_left_total"
 
 
 def count_chunk(mailed: int, left: int) -> None:
-    try:
-        pipe = get_redis().pipeline()
-        pipe.incrby(MAILED_KEY, mailed)
-        pipe.incrby(LEFT_KEY, left)
-        pipe.execute()
-    except RedisError:
-        log.warning("could not count a digest chunk (%d mailed, %d left) in Redis", mailed, left, exc_info=True)
+    redis_counters.add({MAILED_KEY: mailed, LEFT_KEY: left})
 
 
 class DigestCollector:
     def collect(self):
         try:
-            mailed, left = (int(value or 0) for value in get_redis().mget(MAILED_KEY, LEFT_KEY))
+            mailed, left = redis_counters.read(MAILED_KEY, LEFT_KEY)
         except RedisError:
             return
         yield CounterMetricFamily("beacon_digest_mails", "Digest mails the mail server accepted", value=mailed)

@@ -60,8 +60,8 @@ def _ways_out(notification, reason: dict):
     elif kind == "group" and not reason.get("about_you"):
         group = reason.get("group") or {}
         if group.get("id"):
-            yield WayOut("Mute this group", f"/groups/{group['id']}/mute/", f"/groups/{group['id']}/unmute/",
-                         done=f"Muted “{group.get('name', '')}”: nothing more from it.")
+            yield WayOut("Mute this group", reverse("groups:mute", args=[group["id"]]),
+                         reverse("groups:unmute", args=[group["id"]]), done=f"Muted “{group.get('name', '')}”: nothing more from it.")
         yield _preference("group")
     elif kind == "owner":
         yield _preference("owner")

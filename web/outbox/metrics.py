@@ -6,38 +6,28 @@ worker; Redis restarted empty starts it again from zero, which Prometheus
 reads as a counter reset.
 """
 
-import logging
-
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from redis.exceptions import RedisError
 
+from web import redis_counters
 from web.digest.metrics import DigestCollector
-from web.redis_client import get_redis
-
-log = logging.getLogger(__name__)
 
 RESENT_KEY = "beacon:metrics:outbox_resent_total"
 AROUND_KAFKA_KEY = "beacon:metrics:outbox_resent_around_kafka_total"
 
 
 def count_resent(events: int, *, around_kafka: int = 0) -> None:
-    try:
-        pipe = get_redis().pipeline()
-        pipe.incrby(RESENT_KEY, events)
-        pipe.incrby(AROUND_KAFKA_KEY, around_kafka)
-        pipe.execute()
-    except RedisError:
-        log.warning("could not count %d re-sent events in Redis", events, exc_info=True)
+    redis_counters.add({RESENT_KEY: events, AROUND_KAFKA_KEY: around_kafka})
 
 
 def resent_total() -> int:
-    return int(get_redis().get(RESENT_KEY) or 0)
+    return redis_counters.read(RESENT_KEY)[0]
 
 
 def resent_around_kafka_total() -> int:
-    return int(get_redis().get(AROUND_KAFKA_KEY) or 0)
+    return redis_counters.read(AROUND_KAFKA_KEY)[0]
 
 
 class _DeliveryCollector:
