@@ -5,6 +5,7 @@
   python -m bench realtime   only the long-poll endpoint against nginx + nchan (the options below)
   python -m bench drills     the fault drills at 300 actions, into RELIABILITY.md (bench/drills.py)
   python -m bench digest     one email digest run for 10,000 users through a local SMTP server (bench/digest.py)
+  python -m bench graph      the graph page with 1,000 and 10,000 nodes in Chromium (bench/graph_drawing.py)
 
 Each writes its own section of BENCHMARKS.md and keeps the other's (bench/sections.py).
 
@@ -534,7 +535,12 @@ class Bench:
 
 def main():
     argv = sys.argv[1:]
-    which = argv.pop(0) if argv and argv[0] in ("list", "realtime", "drills", "digest") else "both"
+    which = argv.pop(0) if argv and argv[0] in ("list", "realtime", "drills", "digest", "graph") else "both"
+    if which == "graph":
+        from bench import graph_drawing
+
+        graph_drawing.main(argv)
+        return
     if which == "digest":
         from bench import digest
 

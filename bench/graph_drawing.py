@@ -1,0 +1,158 @@
+"""``python -m bench graph``: how a graph page with 1,000 and 10,000 nodes behaves in Chromium.
+
+The graph page as a user opens it: the web process (gunicorn, the Procfile's
+web line, DEBUG off) on a database of its own (beacon_bench_graph, made
+anew), Debian's Chromium driven by Playwright, logged in as the owner. Per
+size, three page loads; for each: the time from navigation until the drawing
+is ready (``window.beaconGraph.ready``), the longest task that blocked the
+page meanwhile and all of them together (the Long Tasks API), and how long a
+drag on the background takes to be drawn (the next frame after the mouse is
+released). Writes the "graph" section of BENCHMARKS.md.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+MAIN = Path(__file__).resolve().parents[1]
+PY = str(MAIN / ".venv" / "bin" / "python")
+DB_NAME = "beacon_bench_graph"
+CHROMIUM = "/usr/bin/chromium"
+SIZES = (1_000, 10_000)
+LOADS = 3
+
+SEED = """
+import json, sys
+from django.contrib.auth import get_user_model
+from web.graphs.actions import create_graph
+owner = get_user_model().objects.create_user("owner", password="owner-password")
+ids = {}
+for n in %(sizes)s:
+    nodes = [{"data": {"id": f"n{i}", "label": f"gene {i}"}} for i in range(n)]
+    edges = [{"data": {"source": f"n{(i - 1) // 2}", "target": f"n{i}"}} for i in range(1, n)]
+    edges += [{"data": {"source": f"n{i}", "target": f"n{(i + 2) %% n}"}} for i in range(0, n, 2)]
+    ids[n] = create_graph(owner, name=f"{n} nodes", graph_json={"elements": {"nodes": nodes, "edges": edges}}).pk
+print(json.dumps(ids))
+"""
+
+LONG_TASKS = """
+window.benchLongTasks = [];
+new PerformanceObserver(list => { for (const e of list.getEntries()) window.benchLongTasks.push(e.duration); })
+  .observe({type: "longtask", buffered: true});
+"""
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench graph", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default=str(MAIN / "BENCHMARKS.md"))
+    args = parser.parse_args(argv)
+    command = " ".join([".venv/bin/python -m bench graph", *(argv if argv is not None else sys.argv[2:])])
+    if not Path(CHROMIUM).exists():
+        sys.exit("Debian's Chromium is missing: apt-get install chromium")
+
+    from settings import defaults
+    from urllib.parse import urlsplit, urlunsplit
+
+    from bench.notification_list import WebServer
+    from bench.servers import recreate_database
+
+    server_url = urlsplit(os.environ.get("DATABASE_URL", defaults.DATABASE_URL))
+    env = {"DJANGO_SETTINGS_MODULE": "settings.dev", "DEBUG": "false", "LOG_LEVEL": "WARNING",
+           "DATABASE_URL": urlunsplit(server_url._replace(path=f"/{DB_NAME}")),
+           "REDIS_URL": "redis://127.0.0.1:6379/8", "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"}
+    log(f"database {DB_NAME}: recreate, migrate, graphs of {', '.join(map(str, SIZES))} nodes")
+    recreate_database(urlunsplit(server_url._replace(path="/postgres")), DB_NAME, env)
+    seeded = subprocess.run([PY, "manage.py", "shell", "-c", SEED % {"sizes": list(SIZES)}], cwd=MAIN,
+                            env={**os.environ, **env}, capture_output=True, text=True, check=True)
+    graph_ids = {int(n): pk for n, pk in json.loads(seeded.stdout.strip().splitlines()[-1]).items()}
+    out_dir = MAIN / "bench" / "out" / time.strftime("graph-%Y%m%d-%H%M%S")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    server = WebServer(env, out_dir / "gunicorn.log")
+    server.start()
+    results = {}
+    started = time.monotonic()
+    try:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            base = f"http://127.0.0.1:{server.port}"
+            for n in SIZES:
+                results[n] = [load(browser, base, graph_ids[n]) for _ in range(LOADS)]
+                for row in results[n]:
+                    log(f"  {n} nodes: ready {row['ready_ms']:.0f} ms, longest block {row['longest_ms']:.0f} ms, "
+                        f"pan drawn {row['pan_ms']:.0f} ms")
+            browser.close()
+    finally:
+        server.stop()
+    (out_dir / "results.json").write_text(json.dumps(results, indent=1))
+    from bench import sections
+
+    sections.write_section(Path(args.out), "graph", render(results, command, time.monotonic() - started))
+    log(f"report: {args.out}")
+
+
+def load(browser, base: str, graph_id: int) -> dict:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(base + "/accounts/login/")
+    page.fill("#id_username", "owner")
+    page.fill("#id_password", "owner-password")
+    with page.expect_navigation():
+        page.click("form [type=submit]")
+    page.add_init_script(LONG_TASKS)
+    page.goto(base + f"/graphs/{graph_id}/")
+    page.wait_for_function("window.beaconGraph && window.beaconGraph.ready", timeout=120_000)
+    ready_ms = page.evaluate("performance.now()")  # since navigation began
+    tasks = page.evaluate("window.benchLongTasks")
+    box = page.locator("#graph-canvas").bounding_box()
+    page.mouse.move(box["x"] + 5, box["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 205, box["y"] + 105, steps=10)
+    pan_started = page.evaluate("performance.now()")
+    page.mouse.up()
+    pan_ms = page.evaluate("new Promise(done => requestAnimationFrame(() => setTimeout("
+                           "() => done(performance.now()), 0)))") - pan_started
+    context.close()
+    return {"ready_ms": ready_ms, "longest_ms": max(tasks, default=0.0), "blocked_ms": sum(tasks),
+            "long_tasks": len(tasks), "pan_ms": pan_ms}
+
+
+def render(results: dict, command: str, elapsed: float) -> str:
+    from bench.report import beacon_code_state
+
+    lines = [
+        "## The graph page: 1,000 and 10,000 nodes in Chromium",
+        "",
+        f"Command: `{command}` ({elapsed / 60:.1f} min). Code: {beacon_code_state()}. Debian's Chromium, "
+        f"headless, 1280 × 900, software rendering; the web process on the same two cores.",
+        "",
+        "Each graph is a binary tree plus a ring of every second node (1.5 edges a node), opened by its owner "
+        f"{LOADS} times. *Ready*: from navigation until the drawing is ready. *Longest block*: the longest task "
+        "that kept the page from answering meanwhile; *blocked*: all such tasks. *Pan drawn*: from releasing a "
+        "drag on the background until the next frame.",
+        "",
+        "| nodes | ready (median, range) | longest block | blocked in all | pan drawn |",
+        "|---|---|---|---|---|",
+    ]
+    for n, rows in results.items():
+        def spread(key):
+            values = [r[key] for r in rows]
+            return f"{statistics.median(values):,.0f} ms ({min(values):,.0f}–{max(values):,.0f})"
+        lines.append(f"| {int(n):,} | {spread('ready_ms')} | {spread('longest_ms')} | {spread('blocked_ms')} | "
+                     f"{spread('pan_ms')} |")
+    return "\n".join(lines) + "\n"
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
