@@ -19,6 +19,7 @@ Every variable Beacon reads, with its default:
   KAFKA_BOOTSTRAP_SERVERS    127.0.0.1:9092 (comma list)
   KAFKA_TOPIC_PREFIX         "beacon." — topics are <prefix>notifications.owner|group|watching|dead-letter
   KAFKA_CONSUMER_GROUP       beacon-notifications
+  KAFKA_TOPIC_PARTITIONS     partitions of each topic Beacon creates (or grows to); 6
   KAFKA_SESSION_TIMEOUT_MS   10000 (the local Tansu broker wants 2000; the dev stack sets it)
   KAFKA_HEARTBEAT_INTERVAL_MS 3000 (Tansu: 500)
   OUTBOX_RELAY_INTERVAL_SECONDS  how often beat sends events Kafka did not take, and checks
@@ -211,6 +212,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 KAFKA_BOOTSTRAP_SERVERS = env_list("KAFKA_BOOTSTRAP_SERVERS", [defaults.KAFKA_BOOTSTRAP_SERVERS])
 KAFKA_TOPIC_PREFIX = env_str("KAFKA_TOPIC_PREFIX", "beacon.")
 KAFKA_CONSUMER_GROUP = env_str("KAFKA_CONSUMER_GROUP", "beacon-notifications")
+# Partitions per topic: at most this many consumers of the group share a
+# topic's work (tasks/kafka_clients.ensure_topics).
+KAFKA_TOPIC_PARTITIONS = env_int("KAFKA_TOPIC_PARTITIONS", 6, minimum=1)
 KAFKA_SESSION_TIMEOUT_MS = env_int("KAFKA_SESSION_TIMEOUT_MS", 10000, minimum=1)
 KAFKA_HEARTBEAT_INTERVAL_MS = env_int("KAFKA_HEARTBEAT_INTERVAL_MS", 3000, minimum=1)
 

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from kafka import ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, KafkaProducer
-from kafka.admin import NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.admin import NewPartitions, NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 log = logging.getLogger(__name__)
 
@@ -82,20 +82,45 @@ def send_raw(topic: str, key: bytes | None, value: bytes | None, headers: list[t
         raise
 
 
-def ensure_topics(names: Sequence[str], *, partitions: int = 1) -> None:
-    """Create missing topics. A real cluster usually has them already."""
+def ensure_topics(names: Sequence[str], *, partitions: int | None = None) -> None:
+    """Create missing topics with KAFKA_TOPIC_PARTITIONS partitions; add partitions to one that has fewer.
+
+    More partitions is what lets more consumers share the work (one partition
+    is read by one consumer of the group). Events are keyed by their resource
+    (NotificationEvent.kafka_key), so one resource's events stay in one
+    partition, in order. A broker that cannot add partitions (Tansu, the
+    development broker) leaves the topic as it is, and the log says so.
+    """
+    wanted = partitions or settings.KAFKA_TOPIC_PARTITIONS
     admin = KafkaAdminClient(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS, client_id="beacon-admin",
                              request_timeout_ms=SEND_TIMEOUT_SECONDS * 1000)
     try:
-        missing = set(names) - set(admin.list_topics())
-        for name in sorted(missing):
+        existing = set(admin.list_topics())
+        for name in sorted(set(names) - existing):
             try:
-                admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1)])
-                log.info("created Kafka topic %s", name)
+                admin.create_topics([NewTopic(name, num_partitions=wanted, replication_factor=1)])
+                log.info("created Kafka topic %s with %d partitions", name, wanted)
             except TopicAlreadyExistsError:
                 pass
+        for topic in admin.describe_topics(sorted(set(names) & existing)):
+            have = len(topic.get("partitions") or ())
+            if 0 < have < wanted:
+                _add_partitions(admin, topic["name"], have, wanted)
     finally:
         admin.close()
+
+
+def _add_partitions(admin: KafkaAdminClient, name: str, have: int, wanted: int) -> None:
+    try:
+        admin.create_partitions({name: NewPartitions(total_count=wanted)})
+        # (Keys already in the topic may now hash to another partition: a
+        # resource's events from before and after can be read out of order
+        # once, which delivery, idempotent per action, does not mind.)
+        log.info("Kafka topic %s: %d partitions added (%d in all)", name, wanted - have, wanted)
+    except KafkaError as error:
+        log.warning("Kafka topic %s has %d partitions, KAFKA_TOPIC_PARTITIONS asks for %d, and the broker would "
+                    "not add them (%s): at most %d consumers share its work; add them with the broker's tools",
+                    name, have, wanted, error, have)
 
 
 class _LogAssignments(ConsumerRebalanceListener):

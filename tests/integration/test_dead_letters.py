@@ -22,7 +22,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def own_topics(settings):
-    """Topics and a consumer group of this test's own: the dead letters listed are this test's alone."""
+    """Topics and a consumer group of this test's own: the dead letters listed are this test's alone.
+
+    One partition each, so a record's position (topic:0:offset) is known in advance.
+    """
+    settings.KAFKA_TOPIC_PARTITIONS = 1
     settings.KAFKA_TOPIC_PREFIX = f"{settings.KAFKA_TOPIC_PREFIX}{uuid.uuid4().hex[:6]}."
     settings.KAFKA_CONSUMER_GROUP = f"{settings.KAFKA_CONSUMER_GROUP}-{uuid.uuid4().hex[:6]}"
 
