@@ -7,8 +7,10 @@ access exactly as it ends page access (after at most the cache lifetime).
 Only the database session backend is read (settings.SESSION_ENGINE).
 """
 
+import logging
 import time
 
+import gevent
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
@@ -18,14 +20,22 @@ from rest_framework.authtoken.models import Token
 
 # A bound on memory, not a tuning knob: past it the cache starts afresh.
 CACHE_MAX_ENTRIES = 100_000
+# In the last third of an answer's lifetime, a request that uses it also
+# renews it in the background: a user who polls every 25-30 s is never made
+# to wait for a lookup, and a revoked credential still ends within the lifetime.
+RENEW_IN_LAST_FRACTION = 1 / 3
+
+log = logging.getLogger(__name__)
 
 
 class SessionAuthenticator:
-    def __init__(self, pool, *, cache_seconds: float, clock=time.monotonic):
+    def __init__(self, pool, *, cache_seconds: float, clock=time.monotonic, spawn=gevent.spawn):
         self._pool = pool
         self._cache_seconds = cache_seconds
         self._clock = clock
+        self._spawn = spawn
         self._cache: dict[str, tuple[int | None, float]] = {}
+        self._renewing: set[str] = set()
         user_model = get_user_model()
         self._user_model = user_model
         self._user_table = user_model._meta.db_table
@@ -57,12 +67,28 @@ class SessionAuthenticator:
         now = self._clock()
         cached = self._cache.get(cache_key)
         if cached is not None and cached[1] > now:
-            return cached[0], cached[1] - now
+            left = cached[1] - now
+            if left < self._cache_seconds * RENEW_IN_LAST_FRACTION and cache_key not in self._renewing:
+                self._renewing.add(cache_key)
+                self._spawn(self._renew, cache_key, lookup)
+            return cached[0], left
+        return self._look_up(cache_key, lookup), self._cache_seconds
+
+    def _look_up(self, cache_key: str, lookup) -> int | None:
         user_id = self._pool.run(lookup)
         if len(self._cache) >= CACHE_MAX_ENTRIES:
             self._cache.clear()
-        self._cache[cache_key] = (user_id, now + self._cache_seconds)
-        return user_id, self._cache_seconds
+        self._cache[cache_key] = (user_id, self._clock() + self._cache_seconds)
+        return user_id
+
+    def _renew(self, cache_key: str, lookup) -> None:
+        try:
+            self._look_up(cache_key, lookup)
+        except Exception:
+            # The answer it has stays until it expires; then a request looks up itself.
+            log.warning("could not renew a cached credential lookup", exc_info=True)
+        finally:
+            self._renewing.discard(cache_key)
 
     def _token_user(self, cur, key: str) -> int | None:
         cur.execute(

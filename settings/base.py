@@ -39,7 +39,8 @@ Every variable Beacon reads, with its default:
   REALTIME_HOLD_JITTER_SECONDS  up to this much is added at random; 5
   REALTIME_EVENTS_PER_ANSWER most events in one poll answer; 200
   REALTIME_DB_POOL_SIZE      PostgreSQL connections per realtime process; 4
-  REALTIME_SESSION_CACHE_SECONDS  how long the realtime process trusts a session or token lookup; 30
+  REALTIME_SESSION_CACHE_SECONDS  how long the realtime process trusts a session or token lookup (renewed
+                             in the background in its last third while in use); 30
   REALTIME_MAX_POLLS_PER_USER  polls one user may hold at once in one process (429 beyond); 20
   REALTIME_SSE_HEARTBEAT_SECONDS  comment line sent on an idle event stream; 15
   REALTIME_RETENTION_DAYS    how long events are kept for catching up; older cursors get "reset"; 30
