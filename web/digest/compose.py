@@ -11,7 +11,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from web.notifications.grouping import people
-from web.notifications.text import describe
+from web.notifications.text import describe, thing_named
 
 # Items in one mail; the rest are counted ("and 37 more") and linked.
 MAX_ITEMS = 50
@@ -75,9 +75,8 @@ def _item(group: list, user_id: int, site_url: str) -> DigestItem:
 
 
 def _heading(n) -> str:
-    if n.target_type == "layout" and n.graph_name:
-        return f"Layout “{n.target_name}” of graph “{n.graph_name}”"
-    return f"{n.target_type.capitalize()} “{n.target_name}”"
+    thing = thing_named(n.target_type, n.target_name, n.graph_name)  # layout “L” of graph “X”
+    return thing[0].upper() + thing[1:]
 
 
 def digest_message(user, digest: Digest, *, site_url: str, unsubscribe_url: str,

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from web.confirm import confirm_page
-from web.redirects import back_to
+from web.redirects import back_to, wants_json
 from web.groups import actions
 from web.groups.forms import GroupNameForm, MemberForm
 from web.groups.models import Group, Membership
@@ -146,7 +146,7 @@ def _mute_change(request, group_id: int, *, muted: bool):
         group = (actions.mute_group if muted else actions.unmute_group)(request.user, group_id)
     except Group.DoesNotExist:
         raise Http404("No such group") from None
-    if "application/json" in request.headers.get("Accept", ""):
+    if wants_json(request):
         return JsonResponse({"group": group.pk, "muted": muted})
     messages.success(request, f"Muted “{group.name}”: you will not hear of what happens in it." if muted
                      else f"You hear of what happens in “{group.name}” again.")

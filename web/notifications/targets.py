@@ -9,6 +9,7 @@ every page keeps (web.graphs.visibility, group membership).
 from web.graphs.visibility import visible_graphs, visible_layouts
 from web.groups.models import Group
 from web.notifications.models import Notification
+from web.notifications.text import thing_named
 
 
 def is_visible(user, target_type: str, target_id: int) -> bool:
@@ -28,12 +29,11 @@ def describe_target(user, target: str) -> str:
     current = _visible(user, target_type).filter(pk=target_id)
     if target_type == "layout":
         row = current.values_list("name", "graph__name").first()
-        if row:
-            return _layout_words(*row)
     else:
         name = current.values_list("name", flat=True).first()
-        if name is not None:
-            return f"{target_type} “{name}”"
+        row = None if name is None else (name, "")
+    if row:
+        return thing_named(target_type, *row)
     told = _last_told_name(user, target_type, target_id)
     return told or f"{target_type} {target_id}"
 
@@ -52,14 +52,10 @@ def _last_told_name(user, target_type: str, target_id: int) -> str:
     mine = Notification.objects.filter(user=user).order_by("user_id", "-id")
     if target_type == "graph":
         row = mine.filter(graph_id=target_id).exclude(graph_name="").values_list("graph_name", flat=True).first()
-        return f"graph “{row}”" if row else ""
+        return thing_named("graph", row, "") if row else ""
     if target_type == "group":
         told = (mine.filter(target_type="group", target_id=target_id).values_list("target_name", flat=True).first()
                 or mine.filter(group_id=target_id).exclude(group_name="").values_list("group_name", flat=True).first())
-        return f"group “{told}”" if told else ""
+        return thing_named("group", told, "") if told else ""
     row = mine.filter(target_type="layout", target_id=target_id).values_list("target_name", "graph_name").first()
-    return _layout_words(*row) if row else ""
-
-
-def _layout_words(name: str, graph_name: str) -> str:
-    return f"layout “{name}” of graph “{graph_name}”" if graph_name else f"layout “{name}”"
+    return thing_named("layout", *row) if row else ""

@@ -18,7 +18,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from web.notifications import actions, stream
@@ -27,6 +26,7 @@ from web.notifications.grouping import grouped
 from web.notifications.models import Notification
 from web.notifications.queries import PAGE_SIZE, BadFilter, NotificationFilter, page_of, parse_paging
 from web.notifications.targets import describe_target, is_visible
+from web.redirects import is_local_path, wants_json
 
 
 @login_required
@@ -79,7 +79,7 @@ def open_notification(request, notification_id: int):
     else:
         # A GET of its own, so that reloading it re-sends nothing.
         location = reverse("notifications:unavailable", args=[notification_id]) + _back_query(request)
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"id": notification.pk, "location": location, "unread": _unread(request)})
     return redirect(location)
 
@@ -109,7 +109,7 @@ def read_all(request):
     except BadFilter as error:
         return _bad_filter(request, error)
     count = actions.mark_all_read(request.user, None if flt.is_empty else flt)
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"marked": count, "unread": _unread(request)})
     messages.success(request, f"Marked {count} notification{'' if count == 1 else 's'} read.")
     return redirect(_next(request))
@@ -141,15 +141,10 @@ def _change(request, action, notification_id: int):
         notification = action(request.user, notification_id)
     except Notification.DoesNotExist:
         raise Http404("No such notification") from None
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"id": notification.pk, "read": notification.read_at is not None,
                              "unread": _unread(request)})
     return redirect(_next(request))
-
-
-def _wants_json(request) -> bool:
-    """Asked by the page's script, which stays on the page, rather than by a plain form."""
-    return "application/json" in request.headers.get("Accept", "")
 
 
 def _unread(request) -> int:
@@ -158,7 +153,7 @@ def _unread(request) -> int:
 
 def _can_follow(request, notification) -> bool:
     link = notification.link
-    return bool(link and link.startswith("/") and url_has_allowed_host_and_scheme(link, allowed_hosts={request.get_host()})
+    return bool(link and is_local_path(request, link)
                 and is_visible(request.user, notification.target_type, notification.target_id))
 
 
@@ -180,10 +175,7 @@ def _next(request) -> str:
 def _next_from(request, wanted: str) -> str:
     """Back to the list the form was on; only ever a path of this page, never elsewhere."""
     index = reverse("notifications:index")
-    if (wanted.startswith(index) and "\\" not in wanted and not any(ord(c) < 32 for c in wanted)
-            and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()})):
-        return wanted
-    return index
+    return wanted if wanted.startswith(index) and is_local_path(request, wanted) else index
 
 
 def _bad_filter(request, error: BadFilter):
