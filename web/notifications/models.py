@@ -101,7 +101,7 @@ class Notification(models.Model):
     # Notifications of one kind about one target that came close together
     # share a key and show as one row (web/notifications/grouping.py); given
     # at delivery. Blank on rows stored before there were groups.
-    group_key = models.CharField(max_length=80, blank=True, default="")
+    group_key = models.CharField(max_length=80, blank=True, default="", db_default="")
     words = models.GeneratedField(expression=UserWords(*WORD_FIELDS, user="user_id"),
                                   output_field=SearchVectorField(), db_persist=True)
 
