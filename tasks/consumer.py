@@ -1,7 +1,7 @@
 """The Kafka consumer: ``python -m tasks.consumer``.
 
-Reads the three notification topics in one consumer group and hands each
-event to Celery. Offsets are committed only after every record of a poll was
+Reads the three notification topics in one consumer group and hands the
+events to Celery, a poll's worth in batches (one task, one transaction each). Offsets are committed only after every record of a poll was
 handed on (or dead-lettered), so a crash re-reads rather than loses; the
 delivery task is idempotent. A record that is not a valid event goes to the
 dead-letter topic with the reason in its headers, and the consumer carries on.
@@ -31,6 +31,13 @@ POLL_TIMEOUT_MS = 500
 # Waiting for Kafka to answer again after it failed under the consumer:
 # quick at first (a broker restart takes seconds), never slower than this.
 RECONNECT_MAX_SECONDS = 15.0
+# Records asked of Kafka per poll, and recipients per delivery task: a batch
+# is stored in one transaction (web.notifications.delivery.deliver_many), so
+# bigger batches cost less per notification, up to where one transaction
+# holds many users' stream locks for long. An event has at most 500
+# recipients (MAX_RECIPIENTS_PER_EVENT), so a task has 1 to 1,000 events.
+MAX_RECORDS_PER_POLL = 1000
+BATCH_RECIPIENTS = 1000
 # How often an idle consumer looks whether a topic it reads was created anew
 # (in metadata it already has: no request).
 TOPIC_CHECK_EVERY_SECONDS = 1.0
@@ -81,7 +88,7 @@ class EventConsumer:
         delay = 0.5
         next_topic_check = 0.0
         while not self._stop.is_set():
-            batch = self._consumer.poll(timeout_ms=POLL_TIMEOUT_MS)
+            batch = self._consumer.poll(timeout_ms=POLL_TIMEOUT_MS, max_records=MAX_RECORDS_PER_POLL)
             if not batch:
                 if time.monotonic() >= next_topic_check:
                     self._reread_recreated_topics()
@@ -89,10 +96,7 @@ class EventConsumer:
                 continue
             done = {}
             try:
-                for partition, records in batch.items():
-                    for record in records:
-                        self._handle(record)
-                        done[partition] = OffsetAndMetadata(record.offset + 1, None, -1)
+                self._handle_all(batch, done)
             except Exception:
                 # Rewind every partition to its first unhandled record, keep
                 # what was handled, and try again: nothing is skipped.
@@ -107,6 +111,37 @@ class EventConsumer:
                 continue
             delay = 0.5
             self._consumer.commit(done)
+
+    def _handle_all(self, batch: dict, done: dict) -> None:
+        """Hand on a poll's events in batches of up to BATCH_RECIPIENTS recipients, in record order.
+
+        ``done`` gets each partition's next offset as its records are handed
+        on (or dead-lettered), so a failure part-way rewinds only what was not.
+        """
+        pending, recipients = [], 0  # [(partition, record, event)]
+
+        def flush():
+            nonlocal pending, recipients
+            if pending:
+                self._hand_off_with_retry([event for _, _, event in pending])
+                for partition, record, _ in pending:
+                    done[partition] = OffsetAndMetadata(record.offset + 1, None, -1)
+            pending, recipients = [], 0
+
+        for partition, records in batch.items():
+            for record in records:
+                event = self._parse(record)
+                if event is None:
+                    # Everything before it is handed on first, so its offset
+                    # is only marked done with everything before it.
+                    flush()
+                    done[partition] = OffsetAndMetadata(record.offset + 1, None, -1)
+                    continue
+                if pending and recipients + len(event.recipients) > BATCH_RECIPIENTS:
+                    flush()
+                pending.append((partition, record, event))
+                recipients += len(event.recipients)
+        flush()
 
     def _reread_recreated_topics(self) -> None:
         """Read again from its start every partition of a topic that was created anew.
@@ -137,7 +172,8 @@ class EventConsumer:
         self._consumer.commit(restart)
         self._topics.started(restart)
 
-    def _handle(self, record) -> None:
+    def _parse(self, record):
+        """The record's event; None when it is not one (it went to the dead-letter topic)."""
         from web.notifications.events import InvalidEvent, NotificationEvent
 
         try:
@@ -147,17 +183,21 @@ class EventConsumer:
                 raise InvalidEvent(f"a {event.kind!r} event on the {expected!r} topic")
         except InvalidEvent as exc:
             self._send_to_dead_letter(record, str(exc))
-            return
+            return None
+        return event
+
+    def _hand_off_with_retry(self, events: list) -> None:
         delay = 0.5
         while True:
             try:
-                self._hand_off(event)
+                self._hand_off(events)
                 return
             except Exception:
                 if self._stop.is_set():
                     # Not committed: the next consumer to own this partition re-reads it.
                     raise
-                log.warning("could not hand event %s to Celery; retrying in %.1fs", event.id, delay, exc_info=True)
+                log.warning("could not hand %d events (the first %s) to Celery; retrying in %.1fs", len(events),
+                            events[0].id, delay, exc_info=True)
                 self._stop.wait(delay)
                 delay = min(delay * 2, HANDOFF_RETRY_MAX_SECONDS)
 
@@ -183,7 +223,7 @@ def main() -> None:
     from django.conf import settings
 
     from tasks import kafka_clients as kafka
-    from tasks.notifications import deliver_event
+    from tasks.notifications import deliver_events
     from web.notifications.events import KINDS, dead_letter_topic, topic_for
 
     stop = threading.Event()
@@ -205,7 +245,7 @@ def main() -> None:
                 delay = 1.0
                 EventConsumer(
                     consumer=consumer,
-                    hand_off=lambda event: deliver_event.delay(event.to_dict()),
+                    hand_off=lambda events: deliver_events.delay([event.to_dict() for event in events]),
                     dead_letter=lambda key, value, headers: kafka.send_raw(dead_letters, key, value, headers),
                     topic_kinds=topic_kinds,
                     stop=stop,

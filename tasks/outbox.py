@@ -19,10 +19,18 @@ def _redelivery() -> Redelivery:
 
 
 def _deliver_directly(events) -> None:
-    from tasks.notifications import deliver_event
+    from tasks.consumer import BATCH_RECIPIENTS
+    from tasks.notifications import deliver_events
 
+    batch, recipients = [], 0
     for event in events:
-        deliver_event.delay(event)
+        if batch and recipients + len(event["recipients"]) > BATCH_RECIPIENTS:
+            deliver_events.delay(batch)
+            batch, recipients = [], 0
+        batch.append(event)
+        recipients += len(event["recipients"])
+    if batch:
+        deliver_events.delay(batch)
 
 
 @app.task(ignore_result=True)

@@ -13,7 +13,7 @@ from tasks import kafka_clients
 from tasks.consumer import EventConsumer
 from tasks.dead_letters import read_all
 from tests.support.waiting import wait_for
-from web.notifications.delivery import deliver
+from web.notifications.delivery import deliver_many
 from web.notifications.events import KINDS, Target, all_topics, dead_letter_topic, new_event, topic_for
 from web.notifications.models import Notification
 
@@ -41,7 +41,7 @@ def consumer():
     def run():
         kafka_consumer = kafka_clients.new_consumer(all_topics())
         try:
-            EventConsumer(consumer=kafka_consumer, hand_off=deliver, topic_kinds={topic_for(k): k for k in KINDS},
+            EventConsumer(consumer=kafka_consumer, hand_off=deliver_many, topic_kinds={topic_for(k): k for k in KINDS},
                           dead_letter=lambda key, value, headers: kafka_clients.send_raw(dead_letters, key, value,
                                                                                          headers),
                           stop=stop).run()

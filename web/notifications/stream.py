@@ -33,12 +33,14 @@ class Change:
     unread_to: int | None = None  # set the count outright (mark all read)
 
 
-def append(changes: Sequence[Change]) -> list[StreamEntry]:
+def append(changes: Sequence[Change], *, streams: dict[int, UserStream] | None = None) -> list[StreamEntry]:
+    """Number the changes in their users' streams; ``streams``: from :func:`lock` earlier in this transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("stream.append() must run inside the change's transaction")
     if not changes:
         return []
-    streams = lock({change.user_id for change in changes})
+    if streams is None:
+        streams = lock({change.user_id for change in changes})
     entries, rows = [], []
     for change in changes:
         stream = streams[change.user_id]
@@ -49,7 +51,7 @@ def append(changes: Sequence[Change]) -> list[StreamEntry]:
         rows.append(StreamEvent(user_id=change.user_id, seq=stream.last_seq, type=change.type, payload=payload))
         entries.append(StreamEntry(change.user_id, stream.last_seq, stream.unread,
                                    {"seq": stream.last_seq, "type": change.type, **payload}))
-    UserStream.objects.bulk_update(list(streams.values()), ["last_seq", "unread"])
+    UserStream.objects.bulk_update([streams[u] for u in {c.user_id for c in changes}], ["last_seq", "unread"])
     StreamEvent.objects.bulk_create(rows)
     transaction.on_commit(lambda: _publish(entries))
     return entries
