@@ -34,30 +34,26 @@ proc_name = "beacon-realtime"
 control_socket_disable = True
 
 
-# Cyclic garbage collection, tuned for a process holding thousands of
-# requests: each held poll is dozens of long-lived objects. With CPython's
-# default thresholds (700, 10, 10), 10,000 held polls and 1,000 events/s gave
-# ten full collections of ~360 ms (540,000 objects) in a minute
-# (`python -m bench --diag-gc`); with these, one, of 9 ms. Objects alive at
-# start-up are frozen out of collection altogether.
-GC_THRESHOLDS = (10_000, 50, 1_000)
-
-
 def post_worker_init(worker):
-    """Settle the worker: freeze start-up objects out of the GC, and drain on SIGTERM.
+    """Settle the worker: short garbage-collector passes (realtime/gc_watch.py), and drain on SIGTERM.
 
     On SIGTERM every held poll is answered at once, before gunicorn's own
     handling; gunicorn then waits for open requests (up to graceful_timeout),
     finds none, and the worker exits within a second.
     """
-    import gc
     import signal
 
     import gevent
 
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
+    from realtime import gc_watch
+
+    # A greenlet per request otherwise keeps a record of who spawned it
+    # (a chain of frames): memory per held poll, and objects to collect.
+    gevent.config.track_greenlet_tree = False
+    gc_watch.WATCH.install()
+    held = getattr(worker.wsgi, "held_requests", None)
+    if held is not None:
+        gevent.spawn(gc_watch.check_for_leaks_forever, gc_watch.WATCH, held, gc_watch.LEAK_CHECK_EVERY_SECONDS)
 
     drain = getattr(worker.wsgi, "drain", None)
     if drain is None:

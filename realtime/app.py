@@ -64,6 +64,9 @@ class RealtimeApp:
         self._draining = True
         self._hub.wake_all()
 
+    def held_requests(self) -> int:
+        return self._hub.held()
+
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD"):

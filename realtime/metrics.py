@@ -5,13 +5,19 @@ scrape of /realtime/metrics reaches one worker. Run one worker per process
 group, or scrape each worker's own port, to see all of them.
 """
 
+import gc
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from realtime import gc_watch
 
 
 class RealtimeMetrics:
-    def __init__(self, hub):
+    def __init__(self, hub, gc=None):
         self.registry = CollectorRegistry(auto_describe=True)
+        self.registry.register(GcCollector(gc or gc_watch.WATCH))
         held = Gauge("beacon_realtime_held_requests", "Polls and event streams held open now", registry=self.registry)
         held.set_function(hub.held)
         self.wakeup_to_answer = Histogram(
@@ -36,3 +42,50 @@ class RealtimeMetrics:
 
     def exposition(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+class GcCollector:
+    """The garbage collector's passes as realtime/gc_watch.py timed them, read at scrape time.
+
+    ``beacon_realtime_gc_pause_seconds`` (histogram) and
+    ``beacon_realtime_gc_pause_max_seconds`` (the longest since the worker
+    started), both by generation; a pause holds up every request of the worker.
+    """
+
+    def __init__(self, watch):
+        self._watch = watch
+
+    def describe(self):
+        return self._families(with_samples=False)
+
+    def collect(self):
+        return self._families(with_samples=True)
+
+    def _families(self, *, with_samples: bool):
+        pauses = HistogramMetricFamily("beacon_realtime_gc_pause_seconds",
+                                       "Garbage-collector passes by length, by generation", labels=["generation"])
+        longest = GaugeMetricFamily("beacon_realtime_gc_pause_max_seconds",
+                                    "The longest garbage-collector pass since the worker started, by generation",
+                                    labels=["generation"])
+        collected = CounterMetricFamily("beacon_realtime_gc_collected_objects",
+                                        "Objects the garbage collector freed (in reference cycles), by generation",
+                                        labels=["generation"])
+        frozen = GaugeMetricFamily("beacon_realtime_gc_frozen_objects",
+                                   "Objects frozen out of collection: the long-lived ones; grows with held polls")
+        leaks = CounterMetricFamily("beacon_realtime_gc_leak_collections",
+                                    "Full collections run because frozen objects outgrew the held polls")
+        if with_samples:
+            p = self._watch.pauses
+            for generation in range(3):
+                label = [str(generation)]
+                cumulative, buckets = 0, []
+                for bound, n in zip(gc_watch.PAUSE_BUCKETS, p.buckets[generation]):
+                    cumulative += n
+                    buckets.append((repr(bound), cumulative))
+                buckets.append(("+Inf", p.count[generation]))
+                pauses.add_metric(label, buckets, p.total_seconds[generation])
+                longest.add_metric(label, p.max_seconds[generation])
+                collected.add_metric(label, p.collected[generation])
+            frozen.add_metric([], gc.get_freeze_count())
+            leaks.add_metric([], self._watch.leak_collections)
+        return [pauses, longest, collected, frozen, leaks]
