@@ -11,12 +11,24 @@ source addresses 127.0.0.2-127.0.0.9 so ephemeral ports last.
   as nchan's own JavaScript client does.
 
 Every event received is recorded as (poll index, user, seq, time.monotonic()).
-The runner speaks to it in JSON lines on stdin: ``status``, ``dump``, ``stop``.
-The process stops by itself after ``max_seconds``.
+The runner speaks to it in JSON lines on stdin: ``status``, ``dump``, ``collect``,
+``stop``. The process stops by itself after ``max_seconds``.
+
+Its own garbage collector never runs during a measured step: it is off from
+the start, and the runner asks for a pass (``collect``, which also freezes what
+survives) between steps. A timer every 10 ms measures how late the loop is, so
+a report can say the client was not what stalled (``loop_lag_max_ms``).
+
+Routing (``ports`` with more than one port): each poll, and each re-poll after
+an answer, goes to one of the servers chosen at random, as a load balancer
+without sticky sessions would send it. A re-poll for another server closes
+the connection and opens one to it.
 """
 
 import asyncio
+import gc
 import json
+import random
 import resource
 import socket
 import sys
@@ -26,19 +38,22 @@ from collections import Counter
 IP_BIND_ADDRESS_NO_PORT = getattr(socket, "IP_BIND_ADDRESS_NO_PORT", 24)
 RETRY_DELAY_SECONDS = 1.0
 CONNECT_ATTEMPTS = 3
+LAG_TICK_SECONDS = 0.01
 
 
 class Poll(asyncio.Protocol):
     __slots__ = ("c", "idx", "user_id", "target", "source", "cursor", "last_modified", "etag", "transport",
-                 "buf", "attempts")
+                 "buf", "attempts", "port", "switching")
 
-    def __init__(self, client, idx, user_id, target, source):
+    def __init__(self, client, idx, user_id, target, source, cursor=0):
         self.c = client
         self.idx = idx
         self.user_id = user_id
         self.target = target  # Beacon: the auth header line; nchan: the channel id
         self.source = source
-        self.cursor = 0
+        self.cursor = cursor  # Beacon: the user's stream position when the client started
+        self.port = client.pick_port()
+        self.switching = False
         self.last_modified = None
         self.etag = None
         self.transport = None
@@ -56,6 +71,11 @@ class Poll(asyncio.Protocol):
     def connection_lost(self, exc):
         self.transport = None
         self.c.connected -= 1
+        if self.switching:
+            self.switching = False
+            if not self.c.stopping:
+                self.c.loop.create_task(self.c.open(self))
+            return
         if not self.c.stopping:
             self.c.counts["connection_lost_by_server" if exc is None else "connection_errors"] += 1
             self.c.loop.create_task(self.c.open(self, delay=0.05 if exc is None else RETRY_DELAY_SECONDS))
@@ -75,14 +95,14 @@ class Poll(asyncio.Protocol):
             return
         c = self.c
         if c.kind == "beacon":
-            req = f"GET /realtime/poll?cursor={self.cursor} HTTP/1.1\r\nHost: {c.host_header}\r\n{self.target}\r\n\r\n"
+            req = f"GET /realtime/poll?cursor={self.cursor} HTTP/1.1\r\nHost: {c.host}\r\n{self.target}\r\n\r\n"
         else:
             cond = ""
             if self.last_modified:
                 cond += f"If-Modified-Since: {self.last_modified}\r\n"
             if self.etag:
                 cond += f"If-None-Match: {self.etag}\r\n"
-            req = f"GET /sub/{self.target} HTTP/1.1\r\nHost: {c.host_header}\r\n{cond}\r\n"
+            req = f"GET /sub/{self.target} HTTP/1.1\r\nHost: {c.host}\r\n{cond}\r\n"
         c.counts["requests"] += 1
         self.transport.write(req.encode())
 
@@ -120,6 +140,12 @@ class Poll(asyncio.Protocol):
             self.transport.close()  # connection_lost reconnects
         elif delay:
             c.loop.call_later(delay, self.send)
+        elif len(c.ports) > 1 and (port := c.pick_port()) != self.port:
+            # The router sent this re-poll to the other server.
+            c.counts["switched_server"] += 1
+            self.port = port
+            self.switching = True
+            self.transport.close()  # connection_lost opens one to the new server, which sends
         else:
             self.send()
 
@@ -165,8 +191,9 @@ class Client:
     def __init__(self, cfg):
         self.cfg = cfg
         self.kind = cfg["kind"]
-        self.addr = (cfg["host"], cfg["port"])
-        self.host_header = f"{cfg['host']}:{cfg['port']}"
+        self.host = cfg["host"]
+        self.ports = cfg["ports"]
+        self.rng = random.Random(cfg.get("seed", 1))
         self.counts = Counter()
         self.recv = []
         self.connected = 0
@@ -174,9 +201,22 @@ class Client:
         self.loop = None
         self.sem = None
         self.polls = []
+        self.t_first_connect = None
+        self.lag_max = 0.0
+        self.lag_due = None
         sources = cfg["sources"]
-        for idx, (user_id, target) in enumerate(cfg["polls"]):
-            self.polls.append(Poll(self, idx, user_id, target, sources[idx % len(sources)]))
+        for idx, (user_id, target, *cursor) in enumerate(cfg["polls"]):
+            self.polls.append(Poll(self, idx, user_id, target, sources[idx % len(sources)], *cursor))
+
+    def pick_port(self):
+        return self.ports[0] if len(self.ports) == 1 else self.rng.choice(self.ports)
+
+    def _lag_tick(self):
+        now = time.monotonic()
+        if self.lag_due is not None:
+            self.lag_max = max(self.lag_max, now - self.lag_due)
+        self.lag_due = now + LAG_TICK_SECONDS
+        self.loop.call_later(LAG_TICK_SECONDS, self._lag_tick)
 
     async def open(self, poll, delay=0.0):
         if delay:
@@ -190,7 +230,9 @@ class Client:
                     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                     sock.bind((poll.source, 0))
                     sock.setblocking(False)
-                    await asyncio.wait_for(self.loop.sock_connect(sock, self.addr), 10)
+                    if self.t_first_connect is None:
+                        self.t_first_connect = time.monotonic()
+                    await asyncio.wait_for(self.loop.sock_connect(sock, (self.host, poll.port)), 10)
                     await self.loop.create_connection(lambda: poll, sock=sock)
                     return True
                 except (TimeoutError, OSError) as exc:
@@ -208,7 +250,8 @@ class Client:
 
     def status(self):
         return {"connected": self.connected, "polls": len(self.polls), "received": len(self.recv),
-                "counts": dict(self.counts)}
+                "counts": dict(self.counts), "loop_lag_max_ms": round(1000 * self.lag_max, 1),
+                "gc_enabled": gc.isenabled()}
 
     def on_stdin(self):
         line = sys.stdin.readline()
@@ -222,6 +265,13 @@ class Client:
             with open(cmd["path"], "w") as f:
                 json.dump({"recv": self.recv, "status": self.status()}, f)
             self.reply({"dumped": cmd["path"]})
+        elif cmd["cmd"] == "collect":
+            # Between steps: one pass now, what survives is frozen, the loop's lag counted afresh.
+            t0 = time.monotonic()
+            found = gc.collect()
+            gc.freeze()
+            self.lag_max = 0.0
+            self.reply({"collected": {"objects": found, "ms": round(1000 * (time.monotonic() - t0), 1)}})
         elif cmd["cmd"] == "stop":
             self.stop()
 
@@ -238,15 +288,17 @@ class Client:
         t0 = time.monotonic()
         results = await asyncio.gather(*(self.open(p) for p in self.polls))
         self.reply({"ramped": True, "opened": sum(1 for r in results if r), "seconds": time.monotonic() - t0,
-                    **self.status()})
+                    "t_first_connect": self.t_first_connect, **self.status()})
 
     def run(self):
         resource.setrlimit(resource.RLIMIT_NOFILE, (20000, 20000))
+        gc.disable()  # see the module's docstring: a pass is asked for between steps
         self.loop = asyncio.new_event_loop()
         asyncio.set_event_loop(self.loop)
         self.sem = asyncio.Semaphore(self.cfg.get("connect_concurrency", 200))
         self.loop.add_reader(sys.stdin.fileno(), self.on_stdin)
         self.loop.call_later(self.cfg["max_seconds"], self.stop)
+        self.loop.call_soon(self._lag_tick)
         self.loop.create_task(self.ramp())
         self.loop.run_forever()
         self.reply({"stopped": True, **self.status()})

@@ -1,87 +1,127 @@
-"""The publisher: single-user publishes at a fixed rate, or one event to each of many users.
+"""The publisher: events at a fixed rate, or one action told to many users.
 
 ``python -m bench.publisher CONFIG.json`` (pinned to core 1 with the client).
 
-Beacon: exactly what the delivery pipeline does after its transaction. The
-events are first committed to PostgreSQL (``notifications_streamevent`` rows
-and the user's ``notifications_userstream`` row, the truth), then
-``realtime.publish.publish_events`` caches them in Redis and PUBLISHes the
-wake-up. ``t0`` is taken right before ``publish_events``, so the PostgreSQL
-write is not in the measured latency (it is in the pipeline's, before it).
+Beacon: through the delivery code the pipeline runs. Each event is a real
+``web.notifications.events.NotificationEvent`` ("watching" a graph, told to
+one bench user, by the bench actor); at each tick the events that are due go
+to ``web.notifications.delivery.deliver_many`` in ONE call, as the pipeline
+hands on a batch: one transaction stores the Notification rows, numbers them
+in each user's stream, and after commit ``realtime.publish.publish_events``
+caches them in Redis and wakes the polls. ``t0`` is taken right before
+``deliver_many``, so storing the event is inside the measured latency. The
+moment ``publish_events`` starts is recorded too (``t_pub``), to tell the
+store from what follows it.
 
-nchan: ``POST /pub/<user>`` with the same event as body, on one keep-alive
-connection; ``t0`` right before the request is sent.
+A fan-out is one action told to many users, built as the action builds it
+(``web.notifications.audience.Audience``: one event per 500 recipients, one
+action id), stored by one ``deliver_many`` call.
 
-Every publish is recorded as (user, seq, t0, scheduled time), with
+nchan: ``POST /pub/<user>`` with a JSON event of about the same size as
+Beacon's, on one keep-alive connection; ``t0`` right before the request is sent.
+
+Every event is recorded as (user, seq, t0, scheduled time, t_pub), with
 ``time.monotonic()`` (CLOCK_MONOTONIC, the same clock in every process).
 """
 
 import json
+import os
 import random
 import socket
 import sys
 import threading
 import time
+import uuid
 
-EVENT_TYPE = "notification.created"
+# Events due at once beyond this go in the next tick's call.
+MAX_EVENTS_PER_CALL = 2000
+GRAPHS = 1000  # the events are about this many graphs, at random
 
 
-def make_event(user_id: int, seq: int) -> dict:
-    """About the size and shape of a real notification (Notification.as_event_payload)."""
+def nchan_event(user_id: int, seq: int) -> dict:
+    """About the size and shape of Beacon's notification.created event."""
     return {
         "seq": seq,
-        "type": EVENT_TYPE,
+        "type": "notification.created",
         "unread": seq,
-        "id": user_id * 1000 + seq,
-        "kind": "group",
-        "verb": "shared",
-        "actor": "Bench Actor",
-        "target": {"type": "graph", "id": seq, "name": "Benchmark graph"},
-        "text": "Bench Actor shared the graph \u201cBenchmark graph\u201d with Systems Biology Lab",
-        "link": f"/graphs/{seq}/",
-        "created": "2026-11-25T10:00:00+00:00",
-        "read_at": None,
+        "notification": {
+            "id": user_id * 1000 + seq, "kind": "watching", "verb": "updated", "actor": "bench-actor",
+            "target": {"type": "graph", "id": seq, "name": "Benchmark graph"},
+            "text": "bench-actor updated the graph \u201cBenchmark graph\u201d you watch",
+            "link": f"/graphs/{seq}/", "created": "2026-11-25T10:00:00+00:00", "read_at": None,
+            "why": "You watch the graph \u201cBenchmark graph\u201d",
+        },
     }
 
 
 class BeaconSink:
-    SQL = """
-WITH ev AS (SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::jsonb[]) AS t(user_id, seq, payload)),
-ins AS (INSERT INTO notifications_streamevent (user_id, seq, type, payload, created)
-        SELECT user_id, seq, %s, payload, now() FROM ev)
-INSERT INTO notifications_userstream (user_id, last_seq, unread)
-SELECT user_id, max(seq), max(seq) FROM ev GROUP BY user_id
-ON CONFLICT (user_id) DO UPDATE
-SET last_seq = GREATEST(notifications_userstream.last_seq, EXCLUDED.last_seq),
-    unread = GREATEST(notifications_userstream.unread, EXCLUDED.unread)
-"""
-
     def __init__(self, cfg):
-        import psycopg2
-        import redis
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.dev")
+        import django
 
-        from realtime.publish import StreamEntry, publish_events
+        django.setup()
+        from django.contrib.auth import get_user_model
 
-        self._entry = StreamEntry
-        self._publish = publish_events
-        self.redis = redis.Redis.from_url(cfg["redis_url"])
-        self.redis.ping()
-        self.pg = psycopg2.connect(cfg["dsn"], application_name="beacon-bench-publisher")
-        self.pg.autocommit = True
-        with self.pg.cursor() as cur:
-            # This session only: the benchmark measures delivery, not fsync.
-            cur.execute("SET synchronous_commit TO off")
+        import web.notifications.stream as stream
+        from web.notifications.audience import Audience
+        from web.notifications.delivery import deliver_many
+        from web.notifications.events import Target, new_event
 
-    def commit(self, items):
-        payloads = [json.dumps({k: v for k, v in ev.items() if k not in ("seq", "type")}) for _, _, ev in items]
-        with self.pg.cursor() as cur:
-            cur.execute(self.SQL, ([u for u, _, _ in items], [s for _, s, _ in items], payloads, EVENT_TYPE))
+        self._deliver_many = deliver_many
+        self._new_event = new_event
+        self._target = Target
+        self._audience = Audience
+        self.actor = get_user_model().objects.get(pk=cfg["actor_id"])
+        self.publish_started = []  # monotonic time of each publish_events call, in order
+        self.publish_errors = 0
+        original = stream.publish_events
 
-    def publish_one(self, user_id, seq, event):
-        self._publish(self.redis, [self._entry(user_id, seq, seq, event)])
+        def timed_publish(redis_client, entries):
+            # Only notes the time: the pipeline's own publish runs unchanged.
+            self.publish_started.append(time.monotonic())
+            return original(redis_client, entries)
 
-    def publish_many(self, items):
-        self._publish(self.redis, [self._entry(u, s, s, ev) for u, s, ev in items])
+        stream.publish_events = timed_publish
+        import logging
+
+        class CountErrors(logging.Handler):
+            def emit(inner, record):  # noqa: N805
+                self.publish_errors += 1
+
+        logging.getLogger("web.notifications.stream").addHandler(CountErrors(logging.WARNING))
+        self._warm()
+
+    def _graph(self, rng):
+        gid = rng.randrange(1, GRAPHS + 1)
+        name = f"Benchmark graph {gid}"
+        return self._target("graph", gid, name, f"/graphs/{gid}/", graph_id=gid, graph_name=name), name
+
+    def event(self, user_id, rng):
+        target, name = self._graph(rng)
+        return self._new_event(
+            action_id=str(uuid.uuid4()), kind="watching", verb="updated", actor=self.actor, target=target,
+            recipients=[{"user": user_id, "reasons": [{"kind": "watching",
+                                                       "watched": {"type": "graph", "id": target.id, "name": name}}]}],
+        )
+
+    def _warm(self):
+        """Connections and code paths made before the first measured call (its events go to the actor's
+        own stream, which no poll reads)."""
+        target, _ = self._graph(random.Random(0))
+        self._deliver_many([self._new_event(action_id=str(uuid.uuid4()), kind="owner", verb="updated",
+                                            actor=self.actor, target=target,
+                                            recipients=[{"user": self.actor.pk, "reasons": [{"kind": "owner"}]}])])
+
+    def deliver(self, events):
+        """deliver_many(events): [(user, seq)], the time publish_events started (None if it did not)."""
+        before = len(self.publish_started)
+        delivered = self._deliver_many(events)
+        t_pub = self.publish_started[-1] if len(self.publish_started) > before else None
+        return [(d.user_id, d.seq) for d in delivered], t_pub
+
+    def fanout_events(self, users, rng):
+        target, _ = self._graph(rng)
+        return self._audience(self.actor).tell_watchers(users, target).events(verb="updated", target=target)
 
 
 class NchanSink:
@@ -91,9 +131,19 @@ class NchanSink:
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = bytearray()
         self.statuses = {}
+        self.seq = {}
+        self.publish_errors = 0
 
-    def commit(self, items):
-        pass
+    def _next(self, user_id):
+        seq = self.seq.get(user_id, 0) + 1
+        self.seq[user_id] = seq
+        return seq
+
+    def event(self, user_id, rng):
+        return (user_id, nchan_event(user_id, self._next(user_id)))
+
+    def fanout_events(self, users, rng):
+        return [self.event(u, rng) for u in users]
 
     def _request(self, user_id, event) -> bytes:
         body = json.dumps(event, separators=(",", ":")).encode()
@@ -132,37 +182,35 @@ class NchanSink:
     def _count(self, status):
         self.statuses[status] = self.statuses.get(status, 0) + 1
 
-    def publish_one(self, user_id, seq, event):
-        self.sock.sendall(self._request(user_id, event))
-        self._count(self._read_response())
-
-    def publish_many(self, items):
-        # HTTP pipelining: every request is sent at once (by a thread, so the
-        # answers are read meanwhile), like a Redis pipeline.
-        data = b"".join(self._request(u, ev) for u, _, ev in items)
-        sender = threading.Thread(target=self.sock.sendall, args=(data,))
-        sender.start()
-        for _ in items:
+    def deliver(self, events):
+        """Each due event is its own POST, as nchan is fed (a rate step sends them one by one;
+        a fan-out pipelines them all on the connection, like a Redis pipeline)."""
+        if len(events) == 1:
+            user_id, event = events[0]
+            self.sock.sendall(self._request(user_id, event))
             self._count(self._read_response())
-        sender.join()
+        else:
+            data = b"".join(self._request(u, ev) for u, ev in events)
+            sender = threading.Thread(target=self.sock.sendall, args=(data,))
+            sender.start()
+            for _ in events:
+                self._count(self._read_response())
+            sender.join()
+        return [(u, ev["seq"]) for u, ev in events], None
 
 
 class Publisher:
     def __init__(self, cfg):
         self.cfg = cfg
-        self.sink = BeaconSink(cfg) if cfg["kind"] == "beacon" else NchanSink(cfg)
-        self.seq = {}
-
-    def _next(self, user_id):
-        seq = self.seq.get(user_id, 0) + 1
-        self.seq[user_id] = seq
-        return seq
+        self.kind = cfg["kind"]
+        self.sink = BeaconSink(cfg) if self.kind == "beacon" else NchanSink(cfg)
 
     def rate(self, rate: float, seconds: float, users: list, seed: int, path: str) -> dict:
         rng = random.Random(seed)
         total = int(rate * seconds)
         records = []
-        batches = 0
+        calls = 0
+        call_seconds = []
         start = time.monotonic() + 0.05
         sent = 0
         while sent < total:
@@ -171,39 +219,48 @@ class Publisher:
             if due <= 0:
                 time.sleep(max(0.0, start + sent / rate - now))
                 continue
-            due = min(due, 500)
-            items = []
-            for _ in range(due):
-                user_id = rng.choice(users)
-                seq = self._next(user_id)
-                items.append((user_id, seq, make_event(user_id, seq)))
-            self.sink.commit(items)
-            batches += 1
-            for i, (user_id, seq, event) in enumerate(items):
+            due = min(due, MAX_EVENTS_PER_CALL)
+            if self.kind == "beacon":
+                events = [self.sink.event(rng.choice(users), rng) for _ in range(due)]
                 t0 = time.monotonic()
-                self.sink.publish_one(user_id, seq, event)
-                records.append((user_id, seq, t0, start + (sent + i) / rate))
+                delivered, t_pub = self.sink.deliver(events)
+                calls += 1
+                call_seconds.append(time.monotonic() - t0)
+                for i, (user_id, seq) in enumerate(delivered):
+                    records.append((user_id, seq, t0, start + (sent + i) / rate, t_pub))
+            else:
+                # One POST per event, each timed from its own send.
+                for i in range(due):
+                    item = self.sink.event(rng.choice(users), rng)
+                    t0 = time.monotonic()
+                    (user_id, seq), = self.sink.deliver([item])[0]
+                    calls += 1
+                    records.append((user_id, seq, t0, start + (sent + i) / rate, t0))
             sent += due
         end = time.monotonic()
         with open(path, "w") as f:
             json.dump(records, f)
         lags = sorted(r[2] - r[3] for r in records) or [0.0]
-        return {"published": total, "seconds": end - start, "achieved_rate": total / max(end - start, 1e-9),
-                "batches": batches, "lag_p99_ms": 1000 * lags[int(0.99 * (len(lags) - 1))],
-                "lag_max_ms": 1000 * lags[-1], "t_start": start, "t_end": end}
+        call_seconds.sort()
+        out = {"published": len(records), "asked": total, "seconds": end - start,
+               "achieved_rate": len(records) / max(end - start, 1e-9), "calls": calls,
+               "events_per_call": len(records) / max(calls, 1),
+               "lag_p99_ms": 1000 * lags[int(0.99 * (len(lags) - 1))], "lag_max_ms": 1000 * lags[-1],
+               "t_start": start, "t_end": end, "publish_errors": self.sink.publish_errors}
+        if call_seconds:
+            out["call_ms_p50"] = 1000 * call_seconds[len(call_seconds) // 2]
+            out["call_ms_p99"] = 1000 * call_seconds[int(0.99 * (len(call_seconds) - 1))]
+        return out
 
-    def fanout(self, users: list, path: str) -> dict:
-        items = []
-        for user_id in users:
-            seq = self._next(user_id)
-            items.append((user_id, seq, make_event(user_id, seq)))
-        self.sink.commit(items)
+    def fanout(self, users: list, path: str, seed: int) -> dict:
+        events = self.sink.fanout_events(users, random.Random(seed))
         t0 = time.monotonic()
-        self.sink.publish_many(items)
+        delivered, t_pub = self.sink.deliver(events)
         t1 = time.monotonic()
         with open(path, "w") as f:
-            json.dump([(u, s, t0, t0) for u, s, _ in items], f)
-        return {"t0": t0, "publish_call_ms": 1000 * (t1 - t0), "events": len(items)}
+            json.dump([(u, s, t0, t0, t_pub) for u, s in delivered], f)
+        return {"t0": t0, "t_pub": t_pub, "call_ms": 1000 * (t1 - t0), "events": len(events),
+                "delivered": len(delivered), "publish_errors": self.sink.publish_errors}
 
     def serve(self):
         reply({"ready": True})
@@ -216,7 +273,7 @@ class Publisher:
                 result = self.rate(cmd["rate"], cmd["seconds"], cmd["users"], cmd["seed"], cmd["path"])
                 reply({"rate_done": {**result, "statuses": _str_keys(statuses)}})
             elif cmd["cmd"] == "fanout":
-                result = self.fanout(cmd["users"], cmd["path"])
+                result = self.fanout(cmd["users"], cmd["path"], cmd.get("seed", 0))
                 reply({"fanout_done": {**result, "statuses": _str_keys(statuses)}})
             elif cmd["cmd"] == "stop":
                 break

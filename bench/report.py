@@ -98,102 +98,160 @@ def summarize_py_spy(raw_path) -> dict:
             "inclusive": [[f, pct(n)] for f, n in inclusive.most_common(25)]}
 
 
-def _ratio(a, b):
-    if a is None or b is None or not b:
+# -- the report: issue 12's table, its targets, then each scenario run by run
+
+def _ms(v, digits=1):
+    return "—" if v is None else f"{v:,.{digits}f}"
+
+
+def _spread(values, digits=1, unit=""):
+    """All runs: 'min–max (run 1 / run 2 / run 3)'; one run: its value. Never the best run alone."""
+    shown = [None if v is None else round(v, digits) for v in values]
+    if not shown:
+        return "—"
+    fmt = lambda v: "—" if v is None else f"{v:,.{digits}f}{unit}"  # noqa: E731
+    if len(shown) == 1:
+        return fmt(shown[0])
+    present = [v for v in shown if v is not None]
+    if not present:
+        return "—"
+    lo, hi = min(present), max(present)
+    rng = fmt(lo) if lo == hi else f"{fmt(lo)}–{fmt(hi)}"
+    return f"{rng} ({' / '.join(fmt(v) for v in shown)})"
+
+
+def _get(run, scenario, kind, *keys):
+    v = run.get(scenario, {}).get(kind)
+    for k in keys:
+        if v is None:
+            return None
+        v = v.get(k) if isinstance(v, dict) else None
+    return v
+
+
+def _step(run, kind, rate):
+    d = _get(run, "delivery", kind)
+    return next((s for s in (d or {}).get("steps", []) if s["rate"] == rate), None)
+
+
+def _gc_longest(step):
+    if not step:
         return None
-    return a / b
+    if step.get("gc_metric_longest_ms") is not None:
+        return step["gc_metric_longest_ms"]
+    gc = step.get("gc")
+    return None if gc is None else gc["longest_ms"]
 
 
-def _steps(results, kind):
-    return {s["rate"]: s for s in results["delivery"].get(kind, {}).get("steps", [])}
+def _best_rate_text(runs, kind):
+    vals = [_get(r, "delivery", kind, "best_rate") for r in runs]
+    if not any(_get(r, "delivery", kind) for r in runs):
+        return "—"
+    top = max((max(_get(r, "delivery", kind, "tested") or [0]) for r in runs), default=0)
+    parts = ["none" if v is None else (f"≥ {v:,}" if v == top else f"{v:,}") for v in vals]
+    same = len(set(parts)) == 1
+    return (f"{parts[0]}/s ({len(runs)} of {len(runs)} runs)" if same and len(runs) > 1
+            else " / ".join(parts) + "/s")
 
 
 def targets(results) -> list[dict]:
+    """Issue 12's targets for the realtime worker; met means met in every run."""
+    runs = results.get("runs", [])
+    clean = results.get("clean", {"p99_ms": 100.0, "rate_share": 0.95})
     out = []
-    idle_b, idle_n = results["idle"].get("beacon"), results["idle"].get("nchan")
-    if idle_b:
-        top = idle_b[-1]
-        held_ok = top["held_end"] >= 18000 if top["n"] >= 18000 else None
-        out.append({"scenario": "idle", "target": "18,000 held polls in one Beacon worker",
-                    "met": held_ok, "figure": f"{top['held_end']:,} held of {top['n']:,}"})
-        if idle_n:
-            r = _ratio(top["kb_per_poll"], idle_n[-1]["kb_per_poll"])
-            out.append({"scenario": "idle", "target": "memory per held poll <= 2x nchan's",
-                        "met": r is not None and r <= 2.0,
-                        "figure": f"{top['kb_per_poll']:.1f} kB vs {idle_n[-1]['kb_per_poll']:.1f} kB "
-                                  f"= {r:.2f}x" if r else "n/a"})
-    del_b, del_n = results["delivery"].get("beacon"), results["delivery"].get("nchan")
-    if del_b:
-        if del_n:
-            rb, rn = del_b["best_rate"], del_n["best_rate"]
-            met = rb is not None and rn is not None and rb >= rn / 2
-            out.append({"scenario": "delivery", "target": ">= half of nchan's highest clean rate",
-                        "met": met, "figure": f"Beacon {rb}/s, nchan {rn}/s (highest tested rate "
-                                              f"{max(_steps(results, 'beacon'), default=None)}/s)"})
-        s500 = _steps(results, "beacon").get(500)
-        if s500:
-            out.append({"scenario": "delivery", "target": "p50 < 2 ms at 500/s",
-                        "met": s500["p50_ms"] is not None and s500["p50_ms"] < 2 and s500["lost"] == 0,
-                        "figure": f"p50 {s500['p50_ms']} ms, lost {s500['lost']}"})
-    fan_b = results["fanout"].get("beacon")
-    if fan_b:
-        one = fan_b["1"]
-        med = one["last_ms_median"]
-        out.append({"scenario": "fanout", "target": "fan-out to 1,000 users (1 poll each) < 200 ms",
-                    "met": med is not None and med < 200 and one["missing"] == 0,
-                    "figure": f"last poll after {_ms(med)} ms (median of trials; worst {_ms(one['last_ms_max'])} ms)"
-                              f", missing {one['missing']}"})
+
+    def add(name, per_run, figure):
+        seen = [m for m in per_run if m is not None]
+        out.append({"target": name, "met": None if not seen else all(seen),
+                    "runs_met": f"{sum(seen)} of {len(seen)}" if seen else "not run", "figure": figure})
+
+    steps = [_step(r, "beacon", 2000) for r in runs]
+    if any(steps):
+        add(f"clean (p99 < {clean['p99_ms']:.0f} ms, nothing lost, ≥ {100 * clean['rate_share']:.0f} % of the rate "
+            "reached) at 2,000/s, 10,000 held, Redis pinned with the worker",
+            [None if s is None else s["clean"] for s in steps],
+            f"p99 {_spread([s and s['p99_ms'] for s in steps])} ms, reached "
+            f"{_spread([s and s['publisher']['achieved_rate'] for s in steps], 0)}/s, lost "
+            f"{_spread([s and s['lost'] for s in steps], 0)}")
+    holds = [_get(r, "hold", "beacon") for r in runs]
+    if any(holds):
+        gcs = [_gc_longest(h and h.get("events")) for h in holds]
+        n = next(h for h in holds if h)["n"]
+        add(f"no garbage-collector pause over 10 ms with {n:,} held while events flow",
+            [None if g is None else g <= 10 for g in gcs], f"longest pause {_spread(gcs)} ms")
+        kb = [h and h["kb_per_poll"] for h in holds]
+        add("≤ 15 kB per held poll", [None if v is None else v <= 15 for v in kb], f"{_spread(kb)} kB")
+        acc = [h and h["accept_seconds"] for h in holds]
+        add(f"{n:,} polls accepted in under 3 s", [None if h is None else (h["accept_seconds"] is not None
+                                                                            and h["accept_seconds"] < 3) for h in holds],
+            f"{_spread(acc, 2)} s")
+    fans = [_get(r, "fanout", "beacon") for r in runs]
+    if any(fans):
+        lasts = [f and f["last_ms_median"] for f in fans]
+        n = next(f for f in fans if f)["users"]
+        add(f"fan-out to {n:,} users, one poll each, last has it < 100 ms (from deliver_many)",
+            [None if f is None else (f["last_ms_median"] is not None and f["last_ms_median"] < 100 and not f["missing"])
+             for f in fans], f"{_spread(lasts)} ms (median of the trials in each run)")
+    reps = [_get(r, "repoll", "beacon") for r in runs]
+    if any(reps):
+        cpu = [x and x["cpu_ms_per_repoll"] for x in reps]
+        add("an idle re-poll costs ≤ 0.25 ms of worker CPU",
+            [None if v is None else v <= 0.25 for v in cpu], f"{_spread(cpu, 3)} ms")
+    twos = [_get(r, "twoproc", "beacon") for r in runs]
+    if any(twos):
+        add("two realtime processes, re-polls to either at random: nothing lost or repeated",
+            [None if t is None else (t["step"]["lost"] == 0 and t["step"]["duplicates"] == 0 and t["out_of_order"] == 0)
+             for t in twos],
+            f"lost {_spread([t and t['step']['lost'] for t in twos], 0)}, repeated "
+            f"{_spread([t and t['step']['duplicates'] for t in twos], 0)}")
     return out
-
-
-def _ms(v, digits=1):
-    return "—" if v is None else f"{v:.{digits}f}"
-
-
-def _x(v):
-    if v is None:
-        return "—"
-    return f"{v:,.0f}x" if v >= 100 else f"{v:.1f}x" if v >= 10 else f"{v:.2f}x"
 
 
 def render(results, results_path) -> str:
     m = results["meta"]
     p = results["params"]
+    runs = results.get("runs", [])
+    nruns = len(runs)
     L = []
     w = L.append
     w("# Beacon realtime benchmarks: long-poll vs nginx + nchan\n")
     w("Produced by one command, from the project root:\n")
     w(f"    {results['command']}\n")
-    w("(`make bench` runs the same.) Raw figures of this run (bench/out/ is git-ignored): "
-      f"`{Path(results_path).relative_to(MAIN)}`; logs and per-step files beside it.\n")
+    w(f"Raw figures (bench/out/ is git-ignored): `{Path(results_path).relative_to(MAIN)}`; logs and per-step "
+      f"files beside it. The whole set ran **{nruns} time{'s' if nruns != 1 else ''}**; a figure "
+      "written `a–b (x / y / z)` is the spread of the runs and each run's value, in order, never the best run "
+      "alone.\n")
+    pubs = results.get("publishers", 1)
     w("**How it is measured.** Each server runs ONE worker pinned to core 0 (`taskset -c 0`): Beacon is "
-      "`gunicorn --config gunicorn.conf.py` (gevent worker), nchan is Debian's nginx with "
-      "`libnginx-mod-nchan` in long-poll mode (`bench/nginx.conf.in`). The load client (`bench/client.py`, "
-      "asyncio, one keep-alive connection per poll, sources 127.0.0.2–127.0.0.9) and the publisher "
-      "(`bench/publisher.py`) are separate processes pinned to core 1. PostgreSQL and Redis are the "
-      "machine's own servers and are not pinned. On every answer the client polls again at once: Beacon "
-      "with the answer's cursor, nchan with the answer's `Last-Modified`/`Etag` as `If-Modified-Since`/"
-      f"`If-None-Match` (as nchan's JS client does). Polls are held {results['hold_seconds']} s "
-      "(`REALTIME_HOLD_SECONDS`, jitter 0; `nchan_subscriber_timeout` the same), longer than any "
-      "scenario, so no poll times out during a measurement. Beacon's clients authenticate with "
-      f"**{results.get('auth', 'n/a')}** auth.\n")
-    w("Beacon's events go through the pipeline's own path: the publisher commits the "
-      "`notifications_streamevent` rows and `notifications_userstream` row to PostgreSQL (the truth) and "
-      "then calls `realtime.publish.publish_events` (Redis cache + PUBLISH); nchan's are `POST /pub/<user>` "
-      "with the same JSON event (~350 bytes). Latency is from `t0`, taken right before `publish_events` "
-      "(resp. before the POST is sent), to the moment the client has read the whole answer; both "
-      "`time.monotonic()` (CLOCK_MONOTONIC, one clock for all processes).\n")
-    w("**Columns.** *kB/poll*: growth of the worker's resident memory (VmRSS) from its warmed-up baseline "
-      "to N held polls, divided by N. For nginx that is the worker's VmRSS, which includes the pages of "
-      "nchan's shared memory zone the worker has touched (`RssShmem`, shown separately); the master "
-      "process is not counted for either server; nchan's own count of shared memory used is shown too. "
-      "Kernel socket buffers are not in RSS for either. *idle CPU*: the worker's user+system CPU time "
-      f"over a {p['idle_window']:.0f} s window while all N are held, as % of one core. *p50/p99*: "
-      "publish→received latency over all events of the step. *lost*: published in the step but not "
-      f"received within {results['lost_after_seconds']:.0f} s after the step ended. *CPU*: the worker's CPU "
-      "during the step (% of one core; 100% = core 0 saturated). *highest clean rate*: the highest rate, "
-      "going up from the lowest, with p99 < 100 ms and nothing lost. *ratio*: Beacon ÷ nchan (lower is "
-      "better for memory, CPU and latency).\n")
+      "`gunicorn` with `gunicorn.conf.py` (gevent worker; run through `bench/gc_probe_gunicorn.py`, which adds "
+      "only a `gc.callbacks` hook logging each garbage-collector pass), nchan is Debian's nginx with "
+      "`libnginx-mod-nchan` in long-poll mode (`bench/nginx.conf.in`). The bench starts its **own "
+      f"redis-server, pinned to core {results.get('redis_core', 0)} with the worker** (nchan has no Redis, so "
+      "Beacon's figures include it). The load client (`bench/client.py`, asyncio, one keep-alive connection "
+      "per poll, sources 127.0.0.2–127.0.0.9; its own garbage collector off during steps, a pass between "
+      "them) and the publishers (`bench/publisher.py`) are pinned to core 1. PostgreSQL is the machine's "
+      "server, not pinned. On every answer the client polls again at once: Beacon with the answer's cursor, "
+      "nchan with the answer's `Last-Modified`/`Etag` as `If-Modified-Since`/`If-None-Match` (as nchan's JS "
+      f"client does). Polls are held {results['hold_seconds']} s (`REALTIME_HOLD_SECONDS`, jitter 0; "
+      "`nchan_subscriber_timeout` the same) but in the idle re-poll scenario, so no poll times out during a "
+      f"measurement. Beacon's clients authenticate with **{results.get('auth', 'n/a')}** auth.\n")
+    w("**Beacon's events go through the delivery code the pipeline runs.** Each is a "
+      "`NotificationEvent` (a \"watching\" event about one of 1,000 graphs, told to one bench user, by a bench "
+      "actor); at each tick a publisher hands the events that are due to ONE "
+      "`web.notifications.delivery.deliver_many` call, which stores the Notification rows, numbers them in "
+      "each user's stream and commits (PostgreSQL's default `synchronous_commit`), then "
+      f"`realtime.publish.publish_events` caches them in Redis and wakes the polls. {pubs} publisher "
+      f"process{'es' if pubs != 1 else ''} share{'s' if pubs == 1 else ''} a rate (each its own users), as the "
+      "pipeline's Celery worker has 2 processes. **Latency is from `t0`, taken right before `deliver_many`, "
+      "to the moment the client has read the whole answer: storing the event is inside it.** The latency "
+      "from the start of `publish_events` (what the worker and Redis add) is shown beside it. nchan's events "
+      "are `POST /pub/<user>` with a JSON event of the same shape (~450 bytes), one at a time; `t0` right "
+      "before the POST. All times are `time.monotonic()` (CLOCK_MONOTONIC, one clock for all processes).\n")
+    w(f"**Clean** step: p99 < {results['clean']['p99_ms']:.0f} ms, nothing lost (not received within "
+      f"{results['lost_after_seconds']:.0f} s after the step), and at least "
+      f"{100 * results['clean']['rate_share']:.0f} % of the asked rate reached by the publishers. *Highest clean "
+      "rate*: going up from the lowest rate, the last of an unbroken run of clean steps (`≥` when it is the "
+      "highest rate tried).\n")
 
     states = results.get("beacon_code") or []
     distinct = sorted({state for _, state in states})
@@ -207,143 +265,232 @@ def render(results, results_path) -> str:
     if len(distinct) == 1:
         w(f"- Beacon's code, the same for every scenario: commit {distinct[0]} (`+hash`: uncommitted changes to "
           "realtime/, settings/, web/, requirements/ or gunicorn.conf.py)")
-    w(f"- Python {m['python']}, "
-      + ", ".join(f"{k} {v}" for k, v in pk.items()))
-    w(f"- nginx {m['nginx']}, libnginx-mod-nchan {m['nchan']}; PostgreSQL {m['postgresql']}; Redis {m['redis']}")
+    w(f"- Python {m['python']}, " + ", ".join(f"{k} {v}" for k, v in pk.items()))
+    w(f"- nginx {m['nginx']}, libnginx-mod-nchan {m['nchan']}; PostgreSQL {m['postgresql']}; Redis {m['redis']} "
+      "(the bench's own server)")
     w(f"- net.core.somaxconn {m['somaxconn']}, ip_local_port_range {m['ip_local_port_range']}; "
       "`ulimit -n` 20000 for servers and client")
-    w(f"- Whole run: {results.get('elapsed_seconds', 0) / 60:.1f} min\n")
+    w(f"- Whole run: {results.get('elapsed_seconds', 0) / 60:.1f} min (forecast "
+      f"{results.get('forecast_minutes', 0):.0f} min)\n")
+
+    # -- issue 12's table
+    hold_n = p["hold_polls"]
+    dn = p["delivery_polls"]
+    w("## Summary\n")
+    w("| measure | nchan | Beacon |")
+    w("|---|---|---|")
+
+    def row(name, fn, digits=1, unit=""):
+        vals = {k: [fn(r, k) for r in runs] for k in ("nchan", "beacon")}
+        if not any(v is not None for vs in vals.values() for v in vs):
+            return
+        w(f"| {name} | {_spread(vals['nchan'], digits, unit)} | {_spread(vals['beacon'], digits, unit)} |")
+
+    if any(r.get("delivery") for r in runs):
+        w(f"| highest clean rate, {dn:,} held | {_best_rate_text(runs, 'nchan')} | {_best_rate_text(runs, 'beacon')} |")
+        for rate in (1000, 2000):
+            row(f"p99 at {rate:,}/s, {dn:,} held (ms)", lambda r, k, rate=rate: (_step(r, k, rate) or {}).get("p99_ms"), 2)
+            row(f"rate reached when {rate:,}/s asked", lambda r, k, rate=rate: (_step(r, k, rate) or {}).get(
+                "publisher", {}).get("achieved_rate"), 0, "/s")
+        row("Beacon: p99 at 2,000/s from `publish_events` (ms)",
+            lambda r, k: (_step(r, k, 2000) or {}).get("p99_from_publish_ms") if k == "beacon" else None, 2)
+    row(f"memory per held poll, {hold_n:,} held (kB)", lambda r, k: _get(r, "hold", k, "kb_per_poll"))
+    row(f"accepting {hold_n:,} polls (s)", lambda r, k: _get(r, "hold", k, "accept_seconds"), 2)
+    row(f"p99 with {hold_n:,} held at {p['hold_rate']:,}/s (ms)", lambda r, k: _get(r, "hold", k, "events", "p99_ms"), 2)
+    row(f"longest GC pause, {hold_n:,} held, {p['hold_rate']:,}/s (ms)",
+        lambda r, k: _gc_longest(_get(r, "hold", k, "events")) if k == "beacon" else None)
+    row(f"fan-out to {p['fanout_users']:,} users, last has it (ms, median of {p['fanout_trials']} trials)",
+        lambda r, k: _get(r, "fanout", k, "last_ms_median"))
+    row("Beacon fan-out: of which `deliver_many` call (ms)",
+        lambda r, k: _get(r, "fanout", k, "call_ms_median") if k == "beacon" else None)
+    row("Beacon fan-out: last has it, from `publish_events` (ms)",
+        lambda r, k: _get(r, "fanout", k, "last_from_publish_ms_median") if k == "beacon" else None)
+    row("worker CPU per idle re-poll (ms)", lambda r, k: _get(r, "repoll", k, "cpu_ms_per_repoll"), 3)
+    w("")
 
     tl = targets(results)
     if tl:
-        w("## Targets\n")
-        w("| target | met? | measured |")
-        w("|---|---|---|")
+        w("## Targets (issue 12)\n")
+        w("| target | met? | runs met | measured |")
+        w("|---|---|---|---|")
         for t in tl:
-            verdict = "not tested (N too small)" if t["met"] is None else "**met**" if t["met"] else "**missed**"
-            w(f"| {t['target']} | {verdict} | {t['figure']} |")
+            verdict = "not run" if t["met"] is None else "**met**" if t["met"] else "**missed**"
+            w(f"| {t['target']} | {verdict} | {t['runs_met']} | {t['figure']} |")
         w("")
 
-    idle_b, idle_n = results["idle"].get("beacon", []), results["idle"].get("nchan", [])
-    if idle_b or idle_n:
-        w("## 1. Idle hold\n")
-        w("| N held | Beacon held | Beacon kB/poll | nchan kB/poll | ratio | Beacon idle CPU | nchan idle CPU | ratio |")
-        w("|---:|---:|---:|---:|---:|---:|---:|---:|")
-        by_n = {r["n"]: r for r in idle_n}
-        ns = sorted({r["n"] for r in idle_b} | set(by_n))
-        bb = {r["n"]: r for r in idle_b}
-        for n in ns:
-            b, c = bb.get(n), by_n.get(n)
-            w(f"| {n:,} | {b['held_end']:,} | {_ms(b and b['kb_per_poll'])} | {_ms(c and c['kb_per_poll'])} | "
-              f"{_x(_ratio(b and b['kb_per_poll'], c and c['kb_per_poll']))} | "
-              f"{_ms(b and b['idle_cpu_pct'], 2)}% | {_ms(c and c['idle_cpu_pct'], 2)}% | "
-              f"{_x(_ratio(b and b['idle_cpu_pct'], c and c['idle_cpu_pct']))} |"
-              if b else
-              f"| {n:,} | — | — | {_ms(c['kb_per_poll'])} | — | — | {_ms(c['idle_cpu_pct'], 2)}% | — |")
+    # -- delivery, rate by rate
+    if any(r.get("delivery") for r in runs):
+        w(f"## Delivery: {dn:,} held polls, events to one user each, {p['delivery_seconds']:.0f} s per rate\n")
+        w("Each cell: the runs in order. *reached*: events stored (Beacon) or posted (nchan) per second. "
+          "*from publish*: Beacon's latency from the start of `publish_events` instead of `deliver_many`. *CPU*: "
+          "the worker's (Beacon's Redis server's beside it), % of one core. *GC*: Beacon's longest "
+          "garbage-collector pass in the step.\n")
+        w("| rate/s | reached B | reached n | p50 B ms | p99 B ms | p99 B from publish | p99 n ms | lost B / n | "
+          "CPU B (Redis) | CPU n | GC B ms | clean B / n |")
+        w("|---:|---|---|---|---|---|---|---|---|---|---|---|")
+        rates = sorted({s["rate"] for r in runs for k in ("beacon", "nchan")
+                        for s in (_get(r, "delivery", k) or {}).get("steps", [])})
+        each = lambda vals, d=1: " / ".join(_ms(v, d) for v in vals)  # noqa: E731
+        for rate in rates:
+            b = [_step(r, "beacon", rate) for r in runs]
+            c = [_step(r, "nchan", rate) for r in runs]
+            g = lambda ss, key: [s and s.get(key) for s in ss]  # noqa: E731
+            yn = lambda ss: "".join("—" if s is None else "y" if s["clean"] else "n" for s in ss)  # noqa: E731
+            w(f"| {rate:,} | {each([s and s['publisher']['achieved_rate'] for s in b], 0)} | "
+              f"{each([s and s['publisher']['achieved_rate'] for s in c], 0)} | {each(g(b, 'p50_ms'), 2)} | "
+              f"{each(g(b, 'p99_ms'), 1)} | {each(g(b, 'p99_from_publish_ms'), 1)} | {each(g(c, 'p99_ms'), 2)} | "
+              f"{each(g(b, 'lost'), 0)} / {each(g(c, 'lost'), 0)} | "
+              + " / ".join(f"{_ms(s and s['server_cpu_pct'], 0)}% ({_ms(s and s['redis_cpu_pct'], 0)}%)" for s in b)
+              + f" | {each([s and s['server_cpu_pct'] for s in c], 0)} | {each([_gc_longest(s) for s in b], 0)} | "
+              f"{yn(b)} / {yn(c)} |")
         w("")
-        w("Resident memory split, kB per held poll (anon / shared-memory pages), and worker RSS baseline → held:\n")
-        w("| N | Beacon anon | Beacon RSS MiB | nchan anon | nchan shm pages in RSS | nchan shm used (nchan's count) | nchan RSS MiB |")
-        w("|---:|---:|---:|---:|---:|---:|---:|")
-        for n in ns:
-            b, c = bb.get(n), by_n.get(n)
-            w(f"| {n:,} | {_ms(b and b['anon_kb_per_poll'])} | "
-              + (f"{b['rss_base_kb'] / 1024:.0f} → {b['rss_held_kb'] / 1024:.0f}" if b else "—")
-              + f" | {_ms(c and c['anon_kb_per_poll'])} | {_ms(c and c['shmem_kb_per_poll'])} | "
-              f"{_ms(c and c['shm_used_kb_per_poll'])} | "
-              + (f"{c['rss_base_kb'] / 1024:.0f} → {c['rss_held_kb'] / 1024:.0f}" if c else "—") + " |")
-        w("")
-        for kind, rows in (("Beacon", idle_b), ("nchan", idle_n)):
-            for r in rows:
-                if r.get("broke"):
-                    br = r["broke"]
-                    w(f"- **{kind} held only {br['held']:,} of {br['wanted']:,}.** Client: "
-                      f"{br['client_connected']} connected, counts {br['client_counts']}. Server log tail: "
-                      f"`{br['server_log_tail'][-400:].strip()}`")
-                if r.get("worker_restarted"):
-                    w(f"- {kind}: the worker was restarted during N={r['n']}.")
-        w("")
-
-    del_b, del_n = results["delivery"].get("beacon"), results["delivery"].get("nchan")
-    if del_b or del_n:
-        held = (del_b or del_n)["held"]
-        w(f"## 2. Delivery: {held:,} held polls, single-user publishes, {p['delivery_seconds']:.0f} s per rate\n")
-        w("| rate/s | Beacon p50 ms | nchan p50 ms | ratio | Beacon p99 ms | nchan p99 ms | ratio | Beacon lost | "
-          "nchan lost | Beacon CPU | nchan CPU | published/s achieved (Beacon / nchan) |")
-        w("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        sb, sn = _steps(results, "beacon"), _steps(results, "nchan")
-        for rate in sorted(set(sb) | set(sn)):
-            b, c = sb.get(rate), sn.get(rate)
-            g = lambda s, k: None if s is None else s[k]  # noqa: E731
-            w(f"| {rate:,} | {_ms(g(b, 'p50_ms'), 2)} | {_ms(g(c, 'p50_ms'), 2)} | "
-              f"{_x(_ratio(g(b, 'p50_ms'), g(c, 'p50_ms')))} | {_ms(g(b, 'p99_ms'), 2)} | {_ms(g(c, 'p99_ms'), 2)} | "
-              f"{_x(_ratio(g(b, 'p99_ms'), g(c, 'p99_ms')))} | {'—' if b is None else b['lost']} | "
-              f"{'—' if c is None else c['lost']} | {_ms(g(b, 'server_cpu_pct'), 0)}% | "
-              f"{_ms(g(c, 'server_cpu_pct'), 0)}% | "
-              f"{_ms(b and b['publisher']['achieved_rate'], 0)} / {_ms(c and c['publisher']['achieved_rate'], 0)} |")
-        w("")
-        rb = del_b and del_b["best_rate"]
-        rn = del_n and del_n["best_rate"]
-        w(f"**Highest clean rate** (p99 < 100 ms, nothing lost): Beacon **{rb or 'none'}**/s, "
-          f"nchan **{rn or 'none'}**/s (ratio {_x(_ratio(rb, rn))}); the highest rate tested was "
-          f"{max(p['delivery_rates']):,}/s, so a figure equal to it is a lower bound.\n")
         notes = []
-        for kind, d in (("Beacon", del_b), ("nchan", del_n)):
-            for s in (d or {}).get("steps", []):
-                if s["duplicates"]:
-                    notes.append(f"{kind} {s['rate']}/s: {s['duplicates']} events received twice.")
-                if s.get("worker_restarted"):
-                    notes.append(f"{kind} {s['rate']}/s: the worker was restarted.")
-                bad = {k: v for k, v in s["client_counts"].items() if k.startswith(("status_", "connect", "reset"))}
-                if bad:
-                    notes.append(f"{kind} after {s['rate']}/s, client counters so far: {bad}.")
-                if s["publisher"]["achieved_rate"] < 0.95 * s["rate"]:
-                    notes.append(f"{kind} {s['rate']}/s: the publisher reached only "
-                                 f"{s['publisher']['achieved_rate']:.0f}/s.")
+        for i, r in enumerate(runs, 1):
+            for kind in ("beacon", "nchan"):
+                for s in (_get(r, "delivery", kind) or {}).get("steps", []):
+                    if s["duplicates"]:
+                        notes.append(f"run {i}, {kind} {s['rate']}/s: {s['duplicates']} events received twice.")
+                    if s.get("worker_restarted"):
+                        notes.append(f"run {i}, {kind} {s['rate']}/s: the worker was restarted.")
+                    if s["publisher"].get("publish_errors"):
+                        notes.append(f"run {i}, {kind} {s['rate']}/s: {s['publisher']['publish_errors']} publish "
+                                     "errors logged by the delivery code.")
+                    lag = s.get("client_loop_lag_max_ms")
+                    if lag is not None and lag > 50:
+                        notes.append(f"run {i}, {kind} {s['rate']}/s: the load client's loop was up to {lag:.0f} ms "
+                                     "late (the client, not only the server, may be in the figures).")
         for n in notes:
             w(f"- {n}")
         if notes:
             w("")
+        extra = (results.get("extra") or {}).get("delivery_redis_core1")
+        if extra:
+            w("**Labelled extra run: Beacon with the bench's Redis on core 1** (with the client and publishers, "
+              "not with the worker), one run:\n")
+            w("| rate/s | reached | p50 ms | p99 ms | p99 from publish | lost | CPU (Redis) | GC ms | clean |")
+            w("|---:|---:|---:|---:|---:|---:|---|---:|---|")
+            for s in extra["steps"]:
+                w(f"| {s['rate']:,} | {s['publisher']['achieved_rate']:.0f} | {_ms(s['p50_ms'], 2)} | "
+                  f"{_ms(s['p99_ms'], 1)} | {_ms(s['p99_from_publish_ms'], 1)} | {s['lost']} | "
+                  f"{s['server_cpu_pct']:.0f}% ({s['redis_cpu_pct']:.0f}%) | {_ms(_gc_longest(s), 0)} | "
+                  f"{'yes' if s['clean'] else 'no'} |")
+            w(f"\nHighest clean rate with Redis on core 1: {extra['best_rate'] or 'none'}/s.\n")
 
-    fan_b, fan_n = results["fanout"].get("beacon"), results["fanout"].get("nchan")
-    if fan_b or fan_n:
-        any_f = fan_b or fan_n
-        w(f"## 3. Fan-out: one event to each of {any_f['1']['users']:,} users, {p['fanout_trials']} trials\n")
-        w("Beacon: one `publish_events` call with one entry per user (one Redis pipeline), as the delivery "
-          "pipeline does; nchan: one `POST /pub/<user>` per user, all pipelined on one connection. "
-          "*last*: from the first publish until the last poll has the event (median of the trials; worst "
-          "in brackets). *p50*: the median poll.\n")
-        w("| polls per user | Beacon last ms | nchan last ms | ratio | Beacon p50 ms | nchan p50 ms | ratio | "
-          "missing (B / n) | publish call ms (B / n) | worker CPU ms per fan-out (B / n) |")
-        w("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for k in ("1", "3"):
-            b, c = (fan_b or {}).get(k), (fan_n or {}).get(k)
-            g = lambda s, key: None if s is None else s[key]  # noqa: E731
-            call = lambda s: None if s is None else statistics.median(t["publish_call_ms"] for t in s["trials"])  # noqa: E731,E501
-            cpu = lambda s: None if s is None else 1000 * statistics.median(t["server_cpu_seconds"] for t in s["trials"])  # noqa: E731,E501
-            w(f"| {k} | {_ms(g(b, 'last_ms_median'))} ({_ms(g(b, 'last_ms_max'))}) | "
-              f"{_ms(g(c, 'last_ms_median'))} ({_ms(g(c, 'last_ms_max'))}) | "
-              f"{_x(_ratio(g(b, 'last_ms_median'), g(c, 'last_ms_median')))} | {_ms(g(b, 'p50_ms_median'))} | "
-              f"{_ms(g(c, 'p50_ms_median'))} | {_x(_ratio(g(b, 'p50_ms_median'), g(c, 'p50_ms_median')))} | "
-              f"{'—' if b is None else b['missing']} / {'—' if c is None else c['missing']} | "
-              f"{_ms(call(b))} / {_ms(call(c))} | {_ms(cpu(b), 0)} / {_ms(cpu(c), 0)} |")
+    # -- hold
+    if any(r.get("hold") for r in runs):
+        w(f"## Holding {hold_n:,} polls, then {p['hold_rate']:,} events/s for {p['hold_seconds']:.0f} s\n")
+        w("*accept*: from the client's first connect until the server reports all of them held "
+          "(`/realtime/healthz` `held_polls`, nchan's `subscribers`, read every 50 ms). *kB/poll*: growth of the "
+          "worker's resident memory (VmRSS) from its warmed-up baseline to all held, divided by the number held "
+          "(nginx's includes the pages of nchan's shared memory it touched; kernel socket buffers are in neither). "
+          f"*idle CPU*: the worker over {p['idle_window']:.0f} s with all held and nothing happening. Then events "
+          "flow to those users; *GC*: Beacon's longest garbage-collector pass meanwhile "
+          "(all passes of 1 ms or more are logged; by generation below).\n")
+        w("| run | server | accept s | kB/poll | RSS MiB | idle CPU | reached/s | p50 ms | p99 ms | lost | CPU | GC longest ms |")
+        w("|---:|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+        for i, r in enumerate(runs, 1):
+            for kind in ("beacon", "nchan"):
+                h = _get(r, "hold", kind)
+                if not h:
+                    continue
+                e = h.get("events") or {}
+                w(f"| {i} | {kind} | {_ms(h['accept_seconds'], 2)} | {_ms(h['kb_per_poll'])} | "
+                  f"{h['rss_base_kb'] / 1024:.0f} → {h['rss_held_kb'] / 1024:.0f} | {h['idle_cpu_pct']:.1f}% | "
+                  f"{_ms(e.get('publisher', {}).get('achieved_rate'), 0)} | {_ms(e.get('p50_ms'), 2)} | "
+                  f"{_ms(e.get('p99_ms'), 1)} | {e.get('lost', '—')} | {_ms(e.get('server_cpu_pct'), 0)}% | "
+                  f"{_ms(_gc_longest(e)) if kind == 'beacon' else '—'} |")
+        w("")
+        for i, r in enumerate(runs, 1):
+            e = _get(r, "hold", "beacon", "events") or {}
+            gc = e.get("gc")
+            if gc and gc["by_generation"]:
+                w(f"- run {i}, Beacon's passes of {gc['logged_from_ms']:g} ms or more over {gc['seconds']} s: "
+                  + "; ".join(f"{g}: {v['passes']} passes, {v['total_ms']:.0f} ms in all, longest {v['max_ms']:.1f} ms"
+                              for g, v in sorted(gc["by_generation"].items())))
+            elif gc:
+                w(f"- run {i}: no garbage-collector pass of Beacon's worker lasted {gc['logged_from_ms']:g} ms or more.")
+            h = _get(r, "hold", "beacon")
+            if h and h.get("broke"):
+                br = h["broke"]
+                w(f"- run {i}: **Beacon held only {br['held']:,} of {br['wanted']:,}.** Client counts "
+                  f"{br['client_counts']}; server log tail: `{br['server_log_tail'][-300:].strip()}`")
+        w("")
+
+    # -- fan-out
+    if any(r.get("fanout") for r in runs):
+        w(f"## Fan-out: one action told to {p['fanout_users']:,} users, one poll each, {p['fanout_trials']} trials a run\n")
+        w("Beacon: the action's events as `web.notifications.audience.Audience` builds them (one event per 500 "
+          "recipients, one action id), stored and published by ONE `deliver_many` call; nchan: one "
+          "`POST /pub/<user>` per user, all pipelined on one connection. *last*: from `t0` until the last poll "
+          "has it (median of the trials; worst in brackets).\n")
+        w("| run | server | last ms | p50 ms | deliver_many call ms | last from publish_events ms | missing | worker CPU ms |")
+        w("|---:|---|---|---:|---:|---:|---:|---:|")
+        for i, r in enumerate(runs, 1):
+            for kind in ("beacon", "nchan"):
+                f = _get(r, "fanout", kind)
+                if not f:
+                    continue
+                w(f"| {i} | {kind} | {_ms(f['last_ms_median'])} ({_ms(f['last_ms_max'])}) | {_ms(f['p50_ms_median'])} | "
+                  f"{_ms(f['call_ms_median']) if kind == 'beacon' else '—'} | "
+                  f"{_ms(f['last_from_publish_ms_median']) if kind == 'beacon' else '—'} | {f['missing']} | "
+                  f"{_ms(f['cpu_ms_median'], 0)} |")
+        w("")
+
+    # -- idle re-polls
+    if any(r.get("repoll") for r in runs):
+        x = next(_get(r, "repoll", "beacon") or _get(r, "repoll", "nchan") for r in runs if r.get("repoll"))
+        prod = results.get("production_realtime") or {}
+        w(f"## Idle re-polls: {x['polls']:,} polls whose holds end with nothing new\n")
+        w(f"A poll is held {x['hold_seconds']:g} s (Beacon: plus up to {x['jitter_seconds']:g} s, and the "
+          f"credential cache lasts {x['cache_seconds']:g} s): production's values "
+          f"({prod.get('REALTIME_HOLD_SECONDS', '?')} s + {prod.get('REALTIME_HOLD_JITTER_SECONDS', '?')} s, "
+          f"cache {prod.get('REALTIME_SESSION_CACHE_SECONDS', '?')} s) divided by {p['repoll_scale']}, so each "
+          "re-poll meets the cache at the same point of its life as in production. Each answer is re-polled at "
+          "once with the same cursor (nchan: its 408, with the same `If-Modified-Since`). *CPU per re-poll*: the "
+          f"worker's CPU over {p['repoll_window']:.0f} s divided by the re-polls answered in it. *PostgreSQL*: "
+          "transactions committed in the bench database per re-poll (pg_stat_database).\n")
+        w("| run | server | re-polls/s | worker CPU ms per re-poll | Redis CPU ms per re-poll | PostgreSQL xacts per re-poll |")
+        w("|---:|---|---:|---:|---:|---:|")
+        for i, r in enumerate(runs, 1):
+            for kind in ("beacon", "nchan"):
+                y = _get(r, "repoll", kind)
+                if y:
+                    w(f"| {i} | {kind} | {y['repolls_per_second']:.0f} | {_ms(y['cpu_ms_per_repoll'], 3)} | "
+                      f"{_ms(y.get('redis_cpu_ms_per_repoll'), 3)} | {_ms(y.get('pg_xacts_per_repoll'), 2)} |")
+        w("")
+
+    # -- two processes
+    if any(_get(r, "twoproc", "beacon") for r in runs):
+        w(f"## Two realtime processes, re-polls landing on either at random\n")
+        w("Two Beacon realtime processes (one gunicorn worker each, both on core 0 with Redis), no sticky "
+          "sessions: the load client stands in for a router and sends each poll, and each re-poll after an "
+          "answer, to one of the two at random (a re-poll for the other process closes the connection and "
+          "opens one to it). The cursor in the re-poll is all either process needs. *repeated*: an event (user, "
+          "seq) received more than once; *out of order*: a user's event received after one with a higher seq.\n")
+        w("| run | held (each) | rate reached/s | re-polls moved | lost | repeated | out of order | p50 ms | p99 ms |")
+        w("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+        for i, r in enumerate(runs, 1):
+            t = _get(r, "twoproc", "beacon")
+            if t:
+                s = t["step"]
+                w(f"| {i} | {t['held_at_start']:,} ({' + '.join(f'{h:,}' for h in t['held_each'])}) | "
+                  f"{s['publisher']['achieved_rate']:.0f} | {t['switched_server']:,} | {s['lost']} | "
+                  f"{s['duplicates']} | {t['out_of_order']} | {_ms(s['p50_ms'], 2)} | {_ms(s['p99_ms'], 1)} |")
         w("")
 
     w("## Notes\n")
-    w("- Core 1 runs both the load client and the publisher (and py-spy in the profiling pass). PostgreSQL and "
-      "Redis are the machine's servers, not pinned: they run on whichever core is free, and their CPU is not "
-      "in the worker CPU figures (Beacon's worker answers woken polls from the event its Redis subscription carried and asks Redis or PostgreSQL only when that copy cannot answer exactly; nchan needs neither).")
-    w("- Beacon's publisher writes each event to PostgreSQL (its session has `synchronous_commit off`) before "
-      "calling `publish_events`; that write is outside the measured latency. When the publisher falls behind "
-      "its schedule it writes the events that are due in one statement, then publishes them one by one.")
-    w("- At 100/s both servers show a higher p50 than at 500/s: between events the cores go idle, and waking "
-      "them costs a fraction of a millisecond per hop (publisher → Redis/nginx → worker → client).")
-    if any((prof.get("gc") or (prof.get("steps") or [{}])[0].get("gc")) for prof in (results.get("profiles") or {}).values()):
-        w("- Beacon's p99 at a given rate depends on whether a long garbage-collector pass of the worker falls "
-          "in the step's window (see the passes listed in the py-spy section), so it varies from run to run; "
-          "nchan's does not.")
-    w("- nchan answers `202` instead of `201` to a publish that finds no subscriber at that instant (the "
-      "user's poll was between an answer and its re-poll); the message waits in the channel's buffer and the "
-      "re-poll gets it, so it is not lost.")
+    w("- Core 1 runs the load client and the publishers (and py-spy in the profiling pass); core 0 the worker "
+      "and, for Beacon, its Redis server. PostgreSQL is not pinned: its work for `deliver_many` (and the "
+      "worker's reads) runs on whichever core is free, so on this two-core machine it competes with both sides.")
+    w("- Beacon's latency includes storing the event (`deliver_many`: the Notification rows, the stream "
+      "numbering, the commit) because that is where the pipeline's batch starts; nchan has nothing to store. "
+      "The *from publish* figures leave the store out and compare with nchan's POST more closely.")
+    w("- A step whose publishers reached less than "
+      f"{100 * results['clean']['rate_share']:.0f} % of the asked rate is not clean, whatever its latency: the "
+      "delivery code (or the machine) could not store that many.")
+    w("- nchan answers `202` instead of `201` to a publish that finds no subscriber at that instant (the user's "
+      "poll was between an answer and its re-poll); the message waits in the channel's buffer and the re-poll "
+      "gets it, so it is not lost.")
     w("")
 
     profiles = results.get("profiles") or {}
@@ -356,17 +503,14 @@ def render(results, results_path) -> str:
         for name, prof in profiles.items():
             summary = prof.get("profile")
             if summary is None and prof.get("steps"):
-                summary = prof["steps"][0].get("profile")
                 s = prof["steps"][0]
+                summary = s.get("profile")
                 w(f"**{name}** at {prof['rate']}/s (p50 {s['p50_ms']} ms, p99 {s['p99_ms']} ms, lost {s['lost']}, "
                   f"CPU {s['server_cpu_pct']:.0f}%), {summary and summary.get('samples')} samples:\n")
             elif summary:
                 w(f"**{name}**, {summary.get('samples')} samples:\n")
-            else:
-                w(f"**{name}**: {prof.get('note', '')}\n")
-                continue
             if not summary or summary.get("error"):
-                w(f"(py-spy failed: {summary and summary.get('error')})\n")
+                w(f"(py-spy failed or is missing: {summary and summary.get('error')})\n")
                 continue
             w("| % of samples on stack | function |")
             w("|---:|---|")
@@ -374,10 +518,4 @@ def render(results, results_path) -> str:
                 w(f"| {v} | `{f}` |")
             w("")
             w("Own time (leaf frames): " + "; ".join(f"`{f}` {v}%" for f, v in summary["own"][:8]) + "\n")
-            gc_stats = prof.get("gc") or (prof.get("steps") or [{}])[0].get("gc")
-            if gc_stats:
-                w(f"Garbage-collector passes of the worker lasting 5 ms or more, over {gc_stats['seconds']} s of "
-                  "this run (logged by `bench/gc_probe_gunicorn.py`, which only adds a `gc.callbacks` hook): "
-                  + "; ".join(f"{g}: {v['passes']} passes, {v['total_ms']:.0f} ms in all, longest {v['max_ms']:.0f} ms"
-                              for g, v in sorted(gc_stats["by_generation"].items())) + "\n")
     return "\n".join(L) + "\n"

@@ -1,15 +1,21 @@
-"""The two servers under test, each one worker pinned to core 0, and what their worker costs.
+"""The two servers under test, each one worker pinned to core 0, what their worker costs,
+and the bench's own Redis server.
 
 Beacon: ``gunicorn --config gunicorn.conf.py`` (gevent worker) from the project
 root. nchan: Debian's nginx with libnginx-mod-nchan and bench/nginx.conf.in.
-Both run under ``ulimit -n 20000`` and ``taskset -c 0``.
+Both run under ``ulimit -n 20000`` and ``taskset -c 0``. Redis: the bench
+starts its own ``redis-server`` (no persistence) pinned to a core of its
+choosing, so the machine's server is left alone.
 """
 
 import http.client
 import json
 import os
+import re
 import resource
+import shutil
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -143,8 +149,14 @@ class Server:
                 break
         return time.monotonic() - t0
 
-    def wait_held(self, n: int, timeout: float) -> tuple[int, float]:
+    def wait_held(self, n: int, timeout: float, interval: float = 0.25) -> tuple[int, float]:
         """Wait until ``n`` polls are held; the count reached and the seconds it took."""
+        t0 = time.monotonic()
+        held, at = self.wait_held_at(n, timeout, interval)
+        return held, at - t0
+
+    def wait_held_at(self, n: int, timeout: float, interval: float = 0.25) -> tuple[int, float]:
+        """Wait until ``n`` polls are held; the count reached and the instant (time.monotonic()) it was seen."""
         t0 = time.monotonic()
         held = 0
         while time.monotonic() - t0 < timeout:
@@ -154,8 +166,8 @@ class Server:
                 pass
             if held >= n:
                 break
-            time.sleep(0.25)
-        return held, time.monotonic() - t0
+            time.sleep(interval)
+        return held, time.monotonic()
 
 
 class BeaconServer(Server):
@@ -166,6 +178,19 @@ class BeaconServer(Server):
         self.config = config
         self.env = {**os.environ, **env, "REALTIME_PORT": str(port)}
         self.warm_auth = warm_auth
+
+    def metrics(self) -> dict:
+        """/realtime/metrics as {sample name with labels: value} (Prometheus text format)."""
+        _, body = _get(self.port, "/realtime/metrics")
+        out = {}
+        for line in body.decode().splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                try:
+                    out[name] = float(value)
+                except ValueError:
+                    pass
+        return out
 
     def start(self):
         self._spawn([str(VENV_BIN / "gunicorn"), "--config", self.config], env=self.env)
@@ -197,7 +222,7 @@ class NchanServer(Server):
         self.run_dir.mkdir(parents=True, exist_ok=True)
         conf = (Path(__file__).with_name("nginx.conf.in").read_text()
                 .replace("@RUN@", str(self.run_dir)).replace("@PORT@", str(self.port))
-                .replace("@HOLD@", str(int(self.hold_seconds))))
+                .replace("@HOLD@", f"{int(1000 * self.hold_seconds)}ms"))
         conf_path = self.run_dir / "nginx.conf"
         conf_path.write_text(conf)
         self._spawn(["nginx", "-p", str(self.run_dir), "-c", str(conf_path), "-g", "daemon off;"])
@@ -229,3 +254,61 @@ class NchanServer(Server):
                 raise RuntimeError(f"nchan warm-up answered {resp.status}")
         finally:
             conn.close()
+
+
+class RedisServer:
+    """The bench's own redis-server: no persistence, pinned to ``core``, on a free port."""
+
+    def __init__(self, log_path: Path, core: int):
+        self.log_path = log_path
+        self.core = core
+        self.port = None
+        self.proc = None
+
+    def start(self):
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            ["taskset", "-c", str(self.core), binary, "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--maxclients", "1000"],
+            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        import redis
+
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                redis.Redis(port=self.port).ping()
+                return self
+            except redis.ConnectionError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"redis-server did not start; see {self.log_path}")
+                time.sleep(0.1)
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def version(self) -> str:
+        import redis
+
+        return redis.Redis(port=self.port).info("server")["redis_version"]
+
+    def cpu_seconds(self) -> float:
+        return proc_stats(self.proc.pid)["cpu"]
+
+    def stop(self):
+        if self.proc is None:
+            return
+        stop_server(self.proc)
+        self._log.close()
+        self.proc = None
+
+
+def gc_pause_metric(metrics: dict) -> float | None:
+    """The longest garbage-collector pause (seconds) the worker exposes in /realtime/metrics, if it does:
+    a sample whose name says gc and max/longest (a gauge of the longest pass so far)."""
+    found = [v for k, v in metrics.items()
+             if re.search(r"gc", k, re.I) and re.search(r"max|longest", k, re.I) and "bucket" not in k]
+    return max(found) if found else None
