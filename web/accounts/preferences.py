@@ -4,6 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from web.accounts.models import KINDS, MutedGroup, NotificationPreferences
+from web.postgres.lookups import Ids
 
 
 @dataclass(frozen=True)
@@ -20,11 +21,11 @@ EVERYTHING = Wants()
 
 def wants_of(user_ids) -> dict[int, Wants]:
     """Each user's wants, in two statements; users not in the answer want the defaults (EVERYTHING)."""
-    user_ids = list(user_ids)
+    ids = Ids(user_ids)
     muted: dict[int, set] = defaultdict(set)
-    for user_id, group_id in MutedGroup.objects.filter(user_id__in=user_ids).values_list("user_id", "group_id"):
+    for user_id, group_id in MutedGroup.objects.filter(user_id__any=ids).values_list("user_id", "group_id"):
         muted[user_id].add(group_id)
-    prefs = {p.user_id: p for p in NotificationPreferences.objects.filter(user_id__in=user_ids)}
+    prefs = {p.user_id: p for p in NotificationPreferences.objects.filter(user_id__any=ids)}
     wants = {}
     for user_id in set(prefs) | set(muted):
         row = prefs.get(user_id)

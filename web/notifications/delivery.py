@@ -1,4 +1,4 @@
-"""Turning one event into per-user notifications, numbered in each user's stream."""
+"""Turning events into per-user notifications, numbered in each user's stream."""
 
 import uuid
 from collections import defaultdict
@@ -12,11 +12,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from web.accounts.preferences import EVERYTHING, wants_of
-from web.notifications import stream
+from web.notifications import rows, stream
 from web.notifications.audience import choose
 from web.notifications.events import NotificationEvent
 from web.notifications.models import Notification, ProcessedEvent
 from web.notifications.text import reasons_in_words
+from web.postgres.arrays import json_rows
+from web.postgres.lookups import Ids
 
 User = get_user_model()
 
@@ -59,7 +61,7 @@ def _store(events: Sequence[NotificationEvent]) -> list[Delivered]:
         if not events:
             return []
         recipients = {r["user"] for event in events for r in event.recipients}
-        existing = set(User.objects.filter(pk__in=recipients).values_list("pk", flat=True))
+        existing = set(User.objects.filter(pk__any=Ids(recipients)).values_list("pk", flat=True))
         # Locked before anything is read or written for these users, in user
         # order: two batches sharing users wait on each other in turn, never
         # in a cycle, and each user's group keys are read with nothing in between.
@@ -67,24 +69,25 @@ def _store(events: Sequence[NotificationEvent]) -> list[Delivered]:
         already = _already_told(events, existing)
         wants = wants_of(existing)
         actors = set(User.objects.filter(pk__in={e.actor_id for e in events}).values_list("pk", flat=True))
+        wanted = [(event, _still_wanted(event, existing, already, wants)) for event in events]
+        group_keys = GroupKeys.of(wanted)
         notifications = []
-        for event in events:
-            wanted = _still_wanted(event, existing, already, wants)
-            keys = _group_keys(event, [(user_id, kind) for user_id, _, kind, _ in wanted])
+        for event, people in wanted:
             # The actor may have been deleted since acting; the name is kept.
             actor_id = event.actor_id if event.actor_id in actors else None
-            for user_id, reasons, kind, group in wanted:
-                n = _notification(event, user_id, reasons, kind, group, actor_id, keys[user_id, kind])
+            created = datetime.fromisoformat(event.occurred_at)
+            for user_id, reasons, kind, group in people:
+                n = rows.NewNotification.of(event, user_id, reasons, kind, group, actor_id=actor_id, created=created,
+                                            group_key=group_keys.assign(event, created, user_id, kind))
                 # What you did yourself arrives read: you know it already (unless you asked to count it).
                 if n.kind == "owner" and not wants.get(n.user_id, EVERYTHING).count_own_actions:
                     n.read_at = n.created
                 notifications.append(n)
-                already.add((event.action_id, user_id))
-        notifications = Notification.objects.bulk_create(notifications)
+        rows.insert(notifications)
         entries = stream.append([
             # "why": the reasons in the words the page shows, for a row the browser adds live.
             stream.Change(n.user_id, "notification.created",
-                          {"notification": {**n.as_event_payload(), "why": reasons_in_words(n)}},
+                          {"notification": {**rows.event_payload(n), "why": reasons_in_words(n)}},
                           unread_delta=0 if n.read_at else 1)
             for n in notifications
         ], streams=streams)
@@ -92,10 +95,10 @@ def _store(events: Sequence[NotificationEvent]) -> list[Delivered]:
         for n in notifications:
             told[n.event_id] += 1
         ProcessedEvent.objects.bulk_create([
-            ProcessedEvent(event_id=event.id, action_id=event.action_id, delivered=told[uuid.UUID(event.id)])
+            ProcessedEvent(event_id=event.id, action_id=event.action_id, delivered=told[event.id])
             for event in events
         ])
-    return [Delivered(e.user_id, e.seq, n.pk) for e, n in zip(entries, notifications)]
+    return [Delivered(e.user_id, e.seq, n.id) for e, n in zip(entries, notifications)]
 
 
 def _unprocessed(events: Sequence[NotificationEvent]) -> list[NotificationEvent]:
@@ -114,7 +117,7 @@ def _unprocessed(events: Sequence[NotificationEvent]) -> list[NotificationEvent]
 def _already_told(events: Sequence[NotificationEvent], users: set[int]) -> set[tuple[str, int]]:
     """(action, user) pairs already stored: one statement for the batch."""
     pairs = (Notification.objects
-             .filter(action_id__in={e.action_id for e in events}, user_id__in=users)
+             .filter(action_id__in={e.action_id for e in events}, user_id__any=Ids(users))
              .values_list("action_id", "user_id"))
     return {(str(action_id), user_id) for action_id, user_id in pairs}
 
@@ -139,52 +142,60 @@ def _still_wanted(event: NotificationEvent, existing: set[int], already: set[tup
     return wanted
 
 
-def _group_keys(event: NotificationEvent, recipients: list[tuple[int, str]]) -> dict[tuple[int, str], str]:
-    """Each (user, kind)'s group: the one their last notification of that kind about this target
-    is in, if it came within NOTIFICATION_GROUP_MINUTES; else a new one. One statement."""
-    if not recipients:
-        return {}
-    since = datetime.fromisoformat(event.occurred_at) - timedelta(minutes=settings.NOTIFICATION_GROUP_MINUTES)
-    recent = (Notification.objects
-              .filter(user_id__in={user_id for user_id, _ in recipients}, target_type=event.target_type,
-                      target_id=event.target_id, created__gte=since)
-              .exclude(group_key="")
-              .order_by("user_id", "kind", "-created", "-id").distinct("user_id", "kind")
-              .values_list("user_id", "kind", "group_key"))
-    found = {(user_id, kind): key for user_id, kind, key in recent}
-    new = f"{event.target_type}:{event.target_id}:{event.id.replace('-', '')[:12]}"
-    return {(user_id, kind): found.get((user_id, kind), f"{kind}:{new}") for user_id, kind in recipients}
+class GroupKeys:
+    """Each new notification's group: the one the user's last notification of that kind about that
+    target is in, if it came within NOTIFICATION_GROUP_MINUTES; else a new one.
+
+    One statement for the whole batch; events are then assigned in order, so
+    a later event of the batch joins the group an earlier one started.
+    """
+
+    def __init__(self, latest: dict, window: timedelta):
+        self._latest = latest  # (user, kind, target type, target id) -> (group key, created)
+        self._window = window
+
+    @classmethod
+    def of(cls, wanted: list[tuple[NotificationEvent, list]]) -> "GroupKeys":
+        window = timedelta(minutes=settings.NOTIFICATION_GROUP_MINUTES)
+        wheres = {(user_id, kind, event.target_type, event.target_id)
+                  for event, people in wanted for user_id, _, kind, _ in people}
+        if not wheres:
+            return cls({}, window)
+        with transaction.get_connection().cursor() as cursor:
+            cursor.execute(_LATEST_GROUPS, [json_rows([{"user_id": user_id, "kind": kind, "target_type": target_type,
+                                                        "target_id": target_id}
+                                                       for user_id, kind, target_type, target_id in sorted(wheres)])])
+            latest = {(user_id, kind, target_type, target_id): (key, created)
+                      for user_id, kind, target_type, target_id, key, created in cursor.fetchall()}
+        return cls(latest, window)
+
+    def assign(self, event: NotificationEvent, created: datetime, user_id: int, kind: str) -> str:
+        where = (user_id, kind, event.target_type, event.target_id)
+        found = self._latest.get(where)
+        if found is not None and found[1] >= created - self._window:
+            key = found[0]
+        else:
+            key = f"{kind}:{event.target_type}:{event.target_id}:{event.id.replace('-', '')[:12]}"
+        if found is None or created >= found[1]:
+            self._latest[where] = (key, created)
+        return key
 
 
-def _notification(event: NotificationEvent, user_id: int, reasons: list, kind: str, group: dict | None,
-                  actor_id: int | None, group_key: str) -> Notification:
-    if kind == event.kind:
-        group_id, group_name = event.group_id, event.group_name
-    else:
-        group_id, group_name = (group["id"], group["name"]) if group else (None, "")
-    return Notification(
-        user_id=user_id,
-        event_id=event.id,
-        action_id=event.action_id,
-        kind=kind,
-        verb=event.verb,
-        actor_id=actor_id,
-        actor_name=event.actor_name,
-        target_type=event.target_type,
-        target_id=event.target_id,
-        target_name=event.target_name,
-        graph_id=event.graph_id,
-        graph_name=event.graph_name,
-        group_id=group_id,
-        group_name=group_name,
-        member_id=event.member_id,
-        member_name=event.member_name,
-        old_name=event.old_name,
-        link=event.link,
-        reasons=reasons,
-        created=datetime.fromisoformat(event.occurred_at),
-        group_key=group_key,
-    )
+# Per (user, kind, target), the newest row by id: one index step each on
+# (user, target type, target id, id) however many rows a user has about the
+# target; whether it is within the window is checked after. (Newest by id,
+# not by ``created``: the same but for events delivered out of order, where
+# either group is a fair answer.)
+_LATEST_GROUPS = f"""
+SELECT t.user_id, t.kind, t.target_type, t.target_id, n.group_key, n.created
+FROM json_to_recordset(%s::json) AS t(user_id int, kind text, target_type text, target_id bigint)
+CROSS JOIN LATERAL (
+  SELECT group_key, created FROM {Notification._meta.db_table}
+  WHERE user_id = t.user_id AND target_type = t.target_type AND target_id = t.target_id
+    AND kind = t.kind AND group_key <> ''
+  ORDER BY id DESC LIMIT 1
+) AS n
+"""
 
 
 def prune_processed(older_than_days: int) -> int:

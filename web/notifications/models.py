@@ -139,22 +139,9 @@ class Notification(models.Model):
 
     def as_event_payload(self) -> dict:
         """The notification as the browser renders it (plain text; the client escapes)."""
-        return {
-            "id": self.pk,
-            "group_key": self.grouping_key,
-            "kind": self.kind,
-            "verb": self.verb,
-            "actor": self.actor_name,
-            "target": {"type": self.target_type, "id": self.target_id, "name": self.target_name},
-            "graph_id": self.graph_id,
-            "group_id": self.group_id,
-            "text": self.text,
-            "link": self.link,
-            "reasons": self.reasons,
-            "created": self.created.isoformat(),
-            "read_at": self.read_at.isoformat() if self.read_at else None,
-            "mailed_at": self.mailed_at.isoformat() if self.mailed_at else None,
-        }
+        from web.notifications.rows import event_payload
+
+        return event_payload(self)
 
 
 class UserStream(models.Model):
