@@ -5,6 +5,7 @@ import pytest
 from web.accounts.models import NotificationPreferences
 from web.graphs import actions as graphs
 from web.groups.actions import add_member, create_group
+from web.notifications.events import NotificationEvent
 from web.outbox.models import OutboxEvent
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,7 @@ def told(action):
     names = dict(get_user_model().objects.values_list("pk", "username"))
     result = {}
     for row in OutboxEvent.objects.exclude(id__in=before):
-        for recipient in row.payload["recipients"]:
+        for recipient in NotificationEvent.from_dict(row.payload).recipients:
             assert names[recipient["user"]] not in result, "told twice"
             result[names[recipient["user"]]] = (row.payload["kind"], recipient["reasons"])
     return result

@@ -11,7 +11,7 @@ from tests.support.waiting import wait_for
 from web.graphs.actions import create_graph
 from web.graphs.models import Graph
 from web.groups.actions import add_member, create_group
-from web.notifications.events import topic_for
+from web.notifications.events import NotificationEvent, topic_for
 from web.outbox import outbox
 from web.outbox.models import OutboxEvent
 from web.outbox.relay import Redelivery, redeliver_all, relay_all
@@ -49,8 +49,8 @@ def test_a_shared_graph_records_one_owner_and_one_group_event_of_the_same_action
     assert owner["action_id"] == group["action_id"]
     assert (owner["actor_id"], owner["target_id"], owner["verb"]) == (bob.pk, graph.pk, "uploaded")
     assert (group["group_id"], group["verb"]) == (lab.pk, "shared")
-    assert [r["user"] for r in owner["recipients"]] == [bob.pk]
-    assert [r["user"] for r in group["recipients"]] == [alice.pk]
+    assert NotificationEvent.from_dict(owner).recipient_ids() == [bob.pk]
+    assert NotificationEvent.from_dict(group).recipient_ids() == [alice.pk]
 
 
 def test_recording_outside_a_transaction_is_refused(make_user):

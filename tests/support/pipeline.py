@@ -47,8 +47,10 @@ class Outcome:
 
     def kinds_naming(self, user) -> list[str]:
         """The kind of each event of the action that names ``user`` among its recipients."""
+        from web.notifications.events import NotificationEvent
+
         return [event["kind"] for event in self.events
-                if user.pk in (recipient["user"] for recipient in event["recipients"])]
+                if user.pk in NotificationEvent.from_dict(event).recipient_ids()]
 
 
 def through_pipeline(action, *args, **kwargs) -> Outcome:

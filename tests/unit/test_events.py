@@ -40,6 +40,48 @@ def test_an_event_survives_the_trip_through_json():
     assert event.kafka_key == "graph:12"
 
 
+def test_an_event_is_written_as_v3_each_reason_once():
+    written = NotificationEvent.from_dict(VALID).to_dict()
+    assert written["v"] == 3
+    assert written["reasons"] == [{"kind": "group", "group": {"id": 3, "name": "Lab"}}]
+    assert written["recipients"] == [[8, 0], [9, 0]]
+
+
+def test_a_recipient_with_several_reasons_names_each_and_shares_them():
+    watching = {"kind": "watching", "watched": {"type": "graph", "id": 12, "name": "Kinase map"}}
+    event = NotificationEvent.from_dict({**VALID, "recipients": [
+        {"user": 8, "reasons": [*REASON, watching]}, {"user": 9, "reasons": [watching]}, {"user": 10, "reasons": REASON},
+    ]})
+    written = event.to_dict()
+    assert written["reasons"] == [REASON[0], watching]
+    assert written["recipients"] == [[8, 0, 1], [9, 1], [10, 0]]
+    assert NotificationEvent.from_dict(written).recipients == event.recipients
+
+
+V3 = NotificationEvent.from_dict(VALID).to_dict()
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"reasons": {"kind": "group"}}, "reasons is not a list of objects"),
+        ({"reasons": ["group"]}, "reasons is not a list of objects"),
+        ({"recipients": {"8": [0]}}, "field 'recipients' has the wrong type"),
+        ({"recipients": [[8, 0], ["9", 0]]}, "a recipient is not [<user id>, <reason index>, ...]"),
+        ({"recipients": [[8, True]]}, "a recipient is not [<user id>, <reason index>, ...]"),
+        ({"recipients": [[8]]}, "recipient 8 has no reasons"),
+        ({"recipients": [[8, 1]]}, "recipient 8 names a reason the event does not have"),
+        ({"recipients": [[8, -1]]}, "recipient 8 names a reason the event does not have"),
+        ({"recipients": [[8, 0], [8, 0]]}, "recipient 8 appears twice"),
+        ({"recipients": []}, "recipients is empty"),
+    ],
+)
+def test_a_malformed_v3_event_is_refused_with_its_fault_named(change, reason):
+    with pytest.raises(InvalidEvent) as refused:
+        NotificationEvent.from_dict({**V3, **change})
+    assert str(refused.value) == reason
+
+
 @pytest.mark.parametrize(
     ("change", "reason"),
     [

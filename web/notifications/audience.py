@@ -39,8 +39,10 @@ class Audience:
     def tell_members(self, group, user_ids) -> "Audience":
         """``user_ids``: the group's members the action concerns (the caller reads them once)."""
         self._groups[group.pk] = group
+        # One reason object for all of them: events() decides once per distinct set of reasons.
+        reason = {"kind": "group", "group": {"id": group.pk, "name": group.name}}
         for user_id in user_ids:
-            self._add(user_id, {"kind": "group", "group": {"id": group.pk, "name": group.name}})
+            self._add(user_id, reason)
         return self
 
     def tell_member_concerned(self, group, member) -> "Audience":
@@ -51,9 +53,9 @@ class Audience:
 
     def tell_watchers(self, user_ids, watched: Target) -> "Audience":
         """``user_ids``: watchers who can see ``watched`` now (the caller checks)."""
+        reason = {"kind": "watching", "watched": {"type": watched.type, "id": watched.id, "name": watched.name}}
         for user_id in user_ids:
-            self._add(user_id, {"kind": "watching", "watched": {"type": watched.type, "id": watched.id,
-                                                                "name": watched.name}})
+            self._add(user_id, reason)
         return self
 
     def _add(self, user_id: int, reason: dict) -> None:
@@ -66,9 +68,18 @@ class Audience:
         action_id = str(uuid.uuid4())
         wants = wants_of(self._reasons)
         by_event: dict[tuple[str, int | None], list[dict]] = defaultdict(list)
+        # Thousands of members share their reason objects and want the
+        # defaults: decide once per distinct set of reasons, not per person.
+        by_default: dict[tuple[int, ...], tuple | None] = {}
         for user_id in sorted(self._reasons):
             reasons = self._reasons[user_id]
-            choice = choose(reasons, wants.get(user_id, EVERYTHING))
+            if user_id in wants:
+                choice = choose(reasons, wants[user_id])
+            else:
+                same = tuple(map(id, reasons))
+                if same not in by_default:
+                    by_default[same] = choose(reasons, EVERYTHING)
+                choice = by_default[same]
             if choice is None:
                 continue
             kind, group = choice
