@@ -39,6 +39,7 @@ from bench.servers import (
     NchanServer,
     RedisServer,
     cpu_percent,
+    gc_pause_delta,
     gc_pause_metric,
     proc_stats,
     raise_open_files_limit,
@@ -57,7 +58,7 @@ FULL = {
     "hold_polls": 18000, "idle_settle": 2.0, "idle_window": 5.0, "hold_rate": 1000, "hold_seconds": 10.0,
     "delivery_polls": 10000, "delivery_rates": [500, 1000, 2000, 3000, 4000], "delivery_seconds": 10.0,
     "fanout_users": 1000, "fanout_trials": 5,
-    "repoll_polls": 2000, "repoll_scale": 10, "repoll_warm": 7.0, "repoll_window": 10.0,
+    "repoll_polls": 1000, "repoll_scale": 10, "repoll_warm": 7.0, "repoll_window": 10.0,
     "twoproc_polls": 10000, "twoproc_rate": 1000, "twoproc_seconds": 10.0,
     "profile_seconds": 10.0,
 }
@@ -117,12 +118,14 @@ def pct(sorted_values, q):
 
 def expected_minutes(p, scenarios, kinds, profile=True, redis_elsewhere=False) -> float:
     """A rough forecast of the run's length, from what each scenario waits for."""
+    # Seconds: a server's start and stop, the client's ramp, then what each scenario waits for
+    # (calibrated on --quick runs and on the issue's figures for 18,000 polls).
     per = {
-        "hold": 12 + p["hold_polls"] / 3000 + p["idle_settle"] + p["idle_window"] + p["hold_seconds"] + 8,
-        "delivery": 10 + p["delivery_polls"] / 3000 + len(p["delivery_rates"]) * (p["delivery_seconds"] + 6),
-        "fanout": 8 + p["fanout_trials"] * 2.5,
-        "repoll": 10 + p["repoll_warm"] + p["repoll_window"],
-        "twoproc": 14 + p["twoproc_polls"] / 2000 + p["twoproc_seconds"] + 6,
+        "hold": 8 + p["hold_polls"] / 2500 + p["idle_settle"] + p["idle_window"] + p["hold_seconds"] + 6,
+        "delivery": 6 + p["delivery_polls"] / 2500 + len(p["delivery_rates"]) * (p["delivery_seconds"] + 4),
+        "fanout": 4 + p["fanout_users"] / 2500 + p["fanout_trials"] * 2.5,
+        "repoll": 5 + p["repoll_warm"] + p["repoll_window"],
+        "twoproc": 10 + p["twoproc_polls"] / 2500 + p["twoproc_seconds"] + 5,
     }
     seconds = 0.0
     for kind in kinds:
@@ -131,9 +134,9 @@ def expected_minutes(p, scenarios, kinds, profile=True, redis_elsewhere=False) -
                 continue
             seconds += per[s]
     seconds *= p["runs"]
-    seconds += 60  # database, seeding, auth probe
+    seconds += 15 + max(p["hold_polls"], p["delivery_polls"]) / 1500  # database, seeding, auth probe
     if profile and "beacon" in kinds:
-        seconds += 60
+        seconds += per["delivery"] / len(p["delivery_rates"]) + per["fanout"]
     if redis_elsewhere and "beacon" in kinds and "delivery" in scenarios:
         seconds += per["delivery"]
     return seconds / 60
@@ -372,9 +375,9 @@ class Bench:
             gc_stats = gc_pauses(server.log_path, done["t_start"], done["t_end"] + 0.5)
             if gc_stats:
                 step["gc"] = gc_stats
-            if gc_b is not None:
-                step["gc_metric_longest_ms"] = 1000 * gc_b
-                step["gc_metric_before_ms"] = None if gc_a is None else 1000 * gc_a
+            metric = gc_pause_delta(gc_a, gc_b)
+            if metric is not None:
+                step["gc_metric"] = metric
         step["clean"] = (step["lost"] == 0 and step["p99_ms"] is not None and step["p99_ms"] < CLEAN_P99_MS
                          and step["reached_share"] >= CLEAN_RATE_SHARE)
         return step, len(recv["recv"])
@@ -605,8 +608,9 @@ class Bench:
         n = self.p["repoll_polls"]
         users = self.pool[:n]
         tag = f"r{run}-repoll-{kind}"
-        self.log(f"idle re-polls: {kind}, {n} polls, hold {hold:g} s" + (f" + up to {jitter:g} s, credential cache "
-                                                                          f"{cache:g} s" if kind == "beacon" else ""))
+        self.log(f"idle re-polls: {kind}, {n} polls, hold " + (f"{hold:g} s + up to {jitter:g} s, credential cache "
+                                                                f"{cache:g} s" if kind == "beacon" else
+                                                                f"{max(1, round(hold))} s"))
         env = {"REALTIME_HOLD_SECONDS": str(hold), "REALTIME_HOLD_JITTER_SECONDS": str(jitter),
                "REALTIME_SESSION_CACHE_SECONDS": str(cache)}
         server = self.server(kind, tag, env=env, hold_seconds=hold)
@@ -630,6 +634,8 @@ class Bench:
         repolls = sum(c_b.get(k, 0) - c_a.get(k, 0) for k in keys)
         events = c_b.get("answers_with_events", 0) - c_a.get("answers_with_events", 0)
         cpu = b["cpu"] - a["cpu"]
+        if kind == "nchan":
+            hold, jitter, cache = server.hold_whole_seconds(), 0.0, None
         out = {"polls": n, "hold_seconds": hold, "jitter_seconds": jitter, "cache_seconds": cache,
                "window_seconds": b["t"] - a["t"], "repolls": repolls, "answers_with_events": events,
                "repolls_per_second": repolls / max(b["t"] - a["t"], 1e-9), "worker_cpu_seconds": cpu,
@@ -868,8 +874,9 @@ def realtime_main(argv, word):
     parser.add_argument("--servers", default="beacon,nchan", help="comma list: beacon,nchan")
     parser.add_argument("--publishers", type=int, default=2,
                         help="Beacon publisher processes sharing a rate (as the pipeline's Celery worker has 2)")
-    parser.add_argument("--redis-elsewhere", action="store_true",
-                        help="also one Beacon delivery run with the bench's Redis on core 1, labelled as such")
+    parser.add_argument("--redis-elsewhere", action=argparse.BooleanOptionalAction,
+                        help="after the runs, one more Beacon delivery run with the bench's Redis on core 1, "
+                             "labelled as such (default: on, but not with --quick)")
     parser.add_argument("--no-profile", action="store_true", help="no py-spy pass when Beacon misses a target")
     parser.add_argument("--no-gc-probe", action="store_true",
                         help="Beacon with gunicorn.conf.py alone (no GC pauses from bench/gc_probe_gunicorn.py)")
@@ -877,6 +884,8 @@ def realtime_main(argv, word):
     parser.add_argument("--out", help="report path (default BENCHMARKS.md; --quick: bench/out/quick.md)")
     parser.add_argument("--render", metavar="RESULTS_JSON", help="only write the report again from a results file")
     args = parser.parse_args(argv)
+    if args.redis_elsewhere is None:
+        args.redis_elsewhere = not args.quick
     if args.render:
         results = json.loads(Path(args.render).read_text())
         out = Path(args.out) if args.out else MAIN / "BENCHMARKS.md"

@@ -222,11 +222,15 @@ class NchanServer(Server):
         self.run_dir.mkdir(parents=True, exist_ok=True)
         conf = (Path(__file__).with_name("nginx.conf.in").read_text()
                 .replace("@RUN@", str(self.run_dir)).replace("@PORT@", str(self.port))
-                .replace("@HOLD@", f"{int(1000 * self.hold_seconds)}ms"))
+                .replace("@HOLD@", f"{self.hold_whole_seconds()}s"))
         conf_path = self.run_dir / "nginx.conf"
         conf_path.write_text(conf)
         self._spawn(["nginx", "-p", str(self.run_dir), "-c", str(conf_path), "-g", "daemon off;"])
         self._wait_ready()
+
+    def hold_whole_seconds(self) -> int:
+        """nchan_subscriber_timeout takes whole seconds."""
+        return max(1, round(self.hold_seconds))
 
     def status(self) -> dict:
         _, body = _get(self.port, "/nchan_status")
@@ -306,9 +310,39 @@ class RedisServer:
         self.proc = None
 
 
-def gc_pause_metric(metrics: dict) -> float | None:
-    """The longest garbage-collector pause (seconds) the worker exposes in /realtime/metrics, if it does:
-    a sample whose name says gc and max/longest (a gauge of the longest pass so far)."""
-    found = [v for k, v in metrics.items()
-             if re.search(r"gc", k, re.I) and re.search(r"max|longest", k, re.I) and "bucket" not in k]
-    return max(found) if found else None
+def gc_pause_metric(metrics: dict) -> dict | None:
+    """The worker's garbage-collector passes as /realtime/metrics counts them (realtime/gc_watch.py), all
+    generations together: {"count", "buckets": {upper bound in s: passes at most that long}, "max_seconds"}.
+    None if the worker does not expose them."""
+    count = 0.0
+    buckets: dict[float, float] = {}
+    longest = None
+    for name, value in metrics.items():
+        if name.startswith("beacon_realtime_gc_pause_seconds_count"):
+            count += value
+        elif name.startswith("beacon_realtime_gc_pause_seconds_bucket"):
+            le = re.search(r'le="([^"]+)"', name).group(1)
+            if le != "+Inf":
+                buckets[float(le)] = buckets.get(float(le), 0.0) + value
+        elif name.startswith("beacon_realtime_gc_pause_max_seconds"):
+            longest = max(longest or 0.0, value)
+    if longest is None:
+        return None
+    return {"count": count, "buckets": buckets, "max_seconds": longest}
+
+
+def gc_pause_delta(before: dict | None, after: dict | None) -> dict | None:
+    """What the metric says of the passes between two scrapes: how many, how many over 10 ms, and the
+    upper bound of the longest one's histogram bucket (None: longer than the last bucket)."""
+    if not before or not after:
+        return None
+    passes = after["count"] - before["count"]
+    delta = {le: after["buckets"].get(le, 0.0) - before["buckets"].get(le, 0.0) for le in after["buckets"]}
+    over_10ms = passes - delta.get(0.01, passes)
+    longest_le = None
+    if passes:
+        fits = [le for le, n in sorted(delta.items()) if n >= passes]
+        longest_le = fits[0] if fits else None
+    return {"passes": int(passes), "over_10ms": int(over_10ms), "longest_at_most_ms":
+            None if longest_le is None else 1000 * longest_le,
+            "max_since_start_ms": 1000 * after["max_seconds"]}
