@@ -51,6 +51,7 @@ def post_worker_init(worker):
     # (a chain of frames): memory per held poll, and objects to collect.
     gevent.config.track_greenlet_tree = False
     gc_watch.WATCH.install()
+    gevent.spawn(gc_watch.young_passes_forever)
     held = getattr(worker.wsgi, "held_requests", None)
     if held is not None:
         gevent.spawn(gc_watch.check_for_leaks_forever, gc_watch.WATCH, held, gc_watch.LEAK_CHECK_EVERY_SECONDS)
