@@ -126,7 +126,7 @@ class RealtimeApp:
                     return None, "gone"
                 woken_at = waiter.woken_at
                 waiter.clear()
-                batch = self._store.read_after(user_id, cursor)
+                batch = self._store.read_after(user_id, cursor, learn=True)
                 if batch.reset:
                     return batch, "reset"
                 if batch.events:
@@ -191,7 +191,7 @@ class RealtimeApp:
                     reauth_at = time.monotonic() + max(trusted_for, STREAM_REAUTH_MIN_SECONDS)
                 woken_at = waiter.woken_at
                 waiter.clear()
-                batch = self._store.read_after(user_id, cursor)
+                batch = self._store.read_after(user_id, cursor, learn=True)
                 if batch.reset:
                     ended = "reset"
                     yield _sse("reset", batch.as_answer(), event_id=batch.cursor)

@@ -18,11 +18,14 @@ from django.http.cookie import parse_cookie
 from django.utils.crypto import constant_time_compare
 from rest_framework.authtoken.models import Token
 
+from realtime.batch import BatchedLookup
+
 # A bound on memory, not a tuning knob: past it the cache starts afresh.
 CACHE_MAX_ENTRIES = 100_000
 # In the last third of an answer's lifetime, a request that uses it also
 # renews it in the background: a user who polls every 25-30 s is never made
 # to wait for a lookup, and a revoked credential still ends within the lifetime.
+# Look-ups, renewals or not, are made in batches (realtime/batch.py).
 RENEW_IN_LAST_FRACTION = 1 / 3
 
 log = logging.getLogger(__name__)
@@ -30,10 +33,8 @@ log = logging.getLogger(__name__)
 
 class SessionAuthenticator:
     def __init__(self, pool, *, cache_seconds: float, clock=time.monotonic, spawn=gevent.spawn):
-        self._pool = pool
         self._cache_seconds = cache_seconds
         self._clock = clock
-        self._spawn = spawn
         self._cache: dict[str, tuple[int | None, float]] = {}
         self._renewing: set[str] = set()
         user_model = get_user_model()
@@ -41,6 +42,8 @@ class SessionAuthenticator:
         self._user_table = user_model._meta.db_table
         self._session_table = SessionStore.get_model_class()._meta.db_table
         self._token_table = Token._meta.db_table
+        self._tokens = BatchedLookup(pool, self._token_users, spawn=spawn)
+        self._sessions = BatchedLookup(pool, self._session_users, spawn=spawn)
 
     def user_id(self, environ) -> int | None:
         return self.identify(environ)[0]
@@ -57,71 +60,74 @@ class SessionAuthenticator:
             key = key.strip()
             if scheme.lower() != "token" or not key:
                 return None, 0.0
-            return self._cached("token:" + key, lambda cur: self._token_user(cur, key))
+            return self._cached("token:" + key, self._tokens, key)
         session_key = _cookie(environ, settings.SESSION_COOKIE_NAME)
         if not session_key:
             return None, 0.0
-        return self._cached("session:" + session_key, lambda cur: self._session_user(cur, session_key))
+        return self._cached("session:" + session_key, self._sessions, session_key)
 
-    def _cached(self, cache_key: str, lookup) -> tuple[int | None, float]:
+    def _cached(self, cache_key: str, lookups: BatchedLookup, key: str) -> tuple[int | None, float]:
         now = self._clock()
         cached = self._cache.get(cache_key)
         if cached is not None and cached[1] > now:
             left = cached[1] - now
             if left < self._cache_seconds * RENEW_IN_LAST_FRACTION and cache_key not in self._renewing:
                 self._renewing.add(cache_key)
-                self._spawn(self._renew, cache_key, lookup)
+                lookups.ask(key).rawlink(lambda result: self._renewed(cache_key, result))
             return cached[0], left
-        return self._look_up(cache_key, lookup), self._cache_seconds
+        user_id = lookups.get(key)
+        self._remember(cache_key, user_id)
+        return user_id, self._cache_seconds
 
-    def _look_up(self, cache_key: str, lookup) -> int | None:
-        user_id = self._pool.run(lookup)
+    def _remember(self, cache_key: str, user_id: int | None) -> None:
         if len(self._cache) >= CACHE_MAX_ENTRIES:
             self._cache.clear()
         self._cache[cache_key] = (user_id, self._clock() + self._cache_seconds)
-        return user_id
 
-    def _renew(self, cache_key: str, lookup) -> None:
-        try:
-            self._look_up(cache_key, lookup)
-        except Exception:
+    def _renewed(self, cache_key: str, result) -> None:
+        """A background renewal's answer (from the event loop: no waiting here)."""
+        self._renewing.discard(cache_key)
+        if result.successful():
+            self._remember(cache_key, result.value)
+        else:
             # The answer it has stays until it expires; then a request looks up itself.
-            log.warning("could not renew a cached credential lookup", exc_info=True)
-        finally:
-            self._renewing.discard(cache_key)
+            log.warning("could not renew a cached credential lookup: %r", result.exception)
 
-    def _token_user(self, cur, key: str) -> int | None:
+    def _token_users(self, cur, keys: list[str]) -> dict[str, int]:
         cur.execute(
-            f"SELECT u.id FROM {self._token_table} t JOIN {self._user_table} u ON u.id = t.user_id"
-            " WHERE t.key = %s AND u.is_active",
-            [key],
+            f"SELECT t.key, u.id FROM {self._token_table} t JOIN {self._user_table} u ON u.id = t.user_id"
+            " WHERE t.key = ANY(%s) AND u.is_active",
+            [keys],
         )
-        row = cur.fetchone()
-        return row[0] if row else None
+        return dict(cur.fetchall())
 
-    def _session_user(self, cur, session_key: str) -> int | None:
+    def _session_users(self, cur, session_keys: list[str]) -> dict[str, int]:
         cur.execute(
-            f"SELECT session_data FROM {self._session_table} WHERE session_key = %s AND expire_date > now()",
-            [session_key],
+            f"SELECT session_key, session_data FROM {self._session_table}"
+            " WHERE session_key = ANY(%s) AND expire_date > now()",
+            [session_keys],
         )
-        row = cur.fetchone()
-        if row is None:
-            return None
-        data = SessionStore().decode(row[0])
-        try:
-            user_id = int(data.get("_auth_user_id"))
-        except (TypeError, ValueError):
-            return None
-        cur.execute(f"SELECT password, is_active FROM {self._user_table} WHERE id = %s", [user_id])
-        row = cur.fetchone()
-        if row is None or not row[1]:
-            return None
-        user = self._user_model(pk=user_id, password=row[0])
-        claimed = data.get("_auth_user_hash", "")
-        hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
-        if not any(constant_time_compare(claimed, h) for h in hashes):
-            return None
-        return user_id
+        claims = {}  # session key -> (user id, the session hash it was made with)
+        for session_key, session_data in cur.fetchall():
+            data = SessionStore().decode(session_data)
+            try:
+                claims[session_key] = (int(data.get("_auth_user_id")), data.get("_auth_user_hash", ""))
+            except (TypeError, ValueError):
+                continue
+        if not claims:
+            return {}
+        cur.execute(f"SELECT id, password FROM {self._user_table} WHERE id = ANY(%s) AND is_active",
+                    [list({user_id for user_id, _ in claims.values()})])
+        passwords = dict(cur.fetchall())
+        found = {}
+        for session_key, (user_id, claimed) in claims.items():
+            if user_id not in passwords:
+                continue
+            user = self._user_model(pk=user_id, password=passwords[user_id])
+            hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+            if any(constant_time_compare(claimed, h) for h in hashes):
+                found[session_key] = user_id
+        return found
 
 
 def _cookie(environ, name: str) -> str | None:

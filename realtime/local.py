@@ -10,6 +10,11 @@ quiet for longer than STATE_TTL_SECONDS sends the read on to Redis or
 PostgreSQL, as the cached state in Redis would. The subscriber clears it
 whenever the subscription is re-established, since publishes in the gap are
 lost.
+
+A poll that registered as waiting before reading PostgreSQL also teaches the
+copy where its user stands (:meth:`LocalCopy.learn`): every later event is
+published after that read, so the subscription will bring it. An idle user's
+re-polls are then answered here, without a query, for STATE_TTL_SECONDS.
 """
 
 import json
@@ -40,6 +45,12 @@ class LocalCopy:
         self._clock = clock
         self._users: dict[int, _UserCopy] = {}
         self._added = 0
+        self._epoch = 0
+
+    @property
+    def epoch(self) -> int:
+        """Changes whenever the copy is cleared; a read taken before a change teaches nothing after it."""
+        return self._epoch
 
     def knows(self, user_id: int) -> bool:
         return user_id in self._users
@@ -58,6 +69,23 @@ class LocalCopy:
         self._added += 1
         if self._added % SWEEP_EVERY == 0:
             self.sweep()
+
+    def learn(self, user_id: int, seq: int, unread: int, epoch: int) -> None:
+        """Where PostgreSQL said the user stood, read in ``epoch`` by a poll that was already waiting.
+
+        Only forwards: the copy may already hold newer publishes. Nothing is
+        learnt across a clear (the subscription was re-made: publishes after
+        the read may have been lost).
+        """
+        if epoch != self._epoch:
+            return
+        copy = self._users.get(user_id)
+        if copy is None:
+            copy = self._users[user_id] = _UserCopy()
+        elif seq <= copy.seq:
+            return
+        copy.seq, copy.unread = seq, unread
+        copy.updated_at = self._clock()
 
     def read(self, user_id: int, cursor: int, limit: int) -> Batch | None:
         copy = self._users.get(user_id)
@@ -78,6 +106,7 @@ class LocalCopy:
 
     def clear(self) -> None:
         self._users.clear()
+        self._epoch += 1
 
     def sweep(self) -> None:
         cutoff = self._clock() - self._ttl

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from redis.exceptions import RedisError
 
+from realtime.batch import BatchedLookup
+
 log = logging.getLogger(__name__)
 
 
@@ -29,7 +31,9 @@ class Batch:
 
 class EventStore:
     """The first source that can answer exactly: ``local`` (this process's copy of
-    what pub/sub brought), ``recent`` (Redis), then PostgreSQL, the truth."""
+    what pub/sub brought), then where PostgreSQL says the user stands (one
+    query for the many polls asking at once), and only when there are events
+    after the cursor, ``recent`` (Redis), then PostgreSQL, the truth."""
 
     def __init__(self, pool, *, stream_table: str, event_table: str, limit: int, recent=None, local=None):
         self._pool = pool
@@ -37,17 +41,34 @@ class EventStore:
         self._local = local
         self._limit = limit
         self._stream_sql = f"SELECT last_seq, unread FROM {stream_table} WHERE user_id = %s"
+        self._streams_sql = f"SELECT user_id, last_seq, unread FROM {stream_table} WHERE user_id = ANY(%s)"
+        self._positions = BatchedLookup(pool, self._read_positions)
         self._events_sql = (
             f"SELECT seq, type, payload FROM {event_table}"
             " WHERE user_id = %s AND seq > %s AND seq <= %s ORDER BY seq LIMIT %s"
         )
 
-    def read_after(self, user_id: int, cursor: int | None) -> Batch:
-        """The events after ``cursor``; ``cursor=None`` asks only where the user is."""
-        if self._local is not None and cursor is not None:
-            batch = self._local.read(user_id, cursor, self._limit)
+    def read_after(self, user_id: int, cursor: int | None, *, learn: bool = False) -> Batch:
+        """The events after ``cursor``; ``cursor=None`` asks only where the user is.
+
+        ``learn``: the caller registered as waiting before this read, so what
+        PostgreSQL says may be kept in the local copy (realtime/local.py).
+        """
+        local = self._local
+        if local is not None and cursor is not None:
+            batch = local.read(user_id, cursor, self._limit)
             if batch is not None:
                 return batch
+        epoch = local.epoch if local is not None else None
+        last_seq, unread = self._positions.get(user_id) or (0, 0)
+        if cursor is None or cursor == last_seq:
+            if learn and local is not None:
+                local.learn(user_id, last_seq, unread, epoch)
+            return Batch(cursor=last_seq, unread=unread)
+        if cursor > last_seq:
+            # A cursor this user never reached: from another user, another
+            # database, or made up. Say so rather than wait forever.
+            return Batch(cursor=last_seq, unread=unread, reset=True)
         if self._recent is not None:
             try:
                 batch = self._recent.read(user_id, cursor)
@@ -57,6 +78,10 @@ class EventStore:
             if batch is not None:
                 return batch
         return self.read_from_database(user_id, cursor)
+
+    def _read_positions(self, cur, user_ids: list[int]) -> dict[int, tuple[int, int]]:
+        cur.execute(self._streams_sql, [user_ids])
+        return {user_id: (last_seq, unread) for user_id, last_seq, unread in cur.fetchall()}
 
     def read_from_database(self, user_id: int, cursor: int | None) -> Batch:
         """The same read from PostgreSQL, the truth.

@@ -28,8 +28,8 @@ def main(user_id: int, token: str, hold_seconds: int) -> None:
     read_backlog = store.read_after
     fired = []
 
-    def read_then_publish(uid, cursor):
-        batch = read_backlog(uid, cursor)
+    def read_then_publish(uid, cursor, **how):
+        batch = read_backlog(uid, cursor, **how)
         if not fired:
             fired.append(batch)
             deliver(graph_event(get_user_model().objects.get(pk=user_id), "in the gap"))

@@ -1,9 +1,16 @@
 """The realtime process's credential cache: a known token or session costs no lookup within its lifetime,
-and one in use is renewed before it expires, so a steady poller never waits for one."""
+one in use is renewed before it expires, so a steady poller never waits for one, and look-ups made
+together are one query."""
+
+import time
+
+import gevent
 
 from realtime.auth import SessionAuthenticator
 
-TOKEN = {"HTTP_AUTHORIZATION": "Token abc"}
+
+def token(key="abc"):
+    return {"HTTP_AUTHORIZATION": f"Token {key}"}
 
 
 class Clock:
@@ -14,71 +21,104 @@ class Clock:
         return self.now
 
 
-class CountingPool:
-    """Stands in for the database pool: each run is one lookup, answering the current user."""
+class TokenTable:
+    """Stands in for the database pool: answers the token query from a dict, counting queries."""
 
     def __init__(self):
-        self.lookups = 0
-        self.user = 7
+        self.queries = 0
+        self.keys_asked = []
+        self.users = {"abc": 7}
+        self.broken = False
 
     def run(self, work):
-        self.lookups += 1
-        return self.user
+        return work(self)
+
+    # the cursor's part
+    def execute(self, sql, params):
+        if self.broken:
+            raise OSError("database gone")
+        self.queries += 1
+        self.keys_asked.append(sorted(params[0]))
+        self._rows = [(key, self.users[key]) for key in params[0] if self.users.get(key) is not None]
+
+    def fetchall(self):
+        return self._rows
 
 
 def authenticator():
-    clock, pool, spawned = Clock(), CountingPool(), []
-    auth = SessionAuthenticator(pool, cache_seconds=30, clock=clock, spawn=lambda fn, *args: spawned.append((fn, args)))
-    return auth, clock, pool, spawned
+    clock, table = Clock(), TokenTable()
+    return SessionAuthenticator(table, cache_seconds=30, clock=clock), clock, table
 
 
-def run_spawned(spawned):
-    while spawned:
-        fn, args = spawned.pop(0)
-        fn(*args)
+def renewals_done(auth, timeout=5.0):
+    """Let the event loop run until no renewal is in flight (this test process is not monkey-patched)."""
+    deadline = time.monotonic() + timeout
+    while auth._renewing:
+        assert time.monotonic() < deadline, "a renewal did not end"
+        gevent.sleep(0.001)
 
 
 def test_a_known_token_costs_no_lookup_within_its_lifetime():
-    auth, clock, pool, spawned = authenticator()
-    assert auth.identify(TOKEN) == (7, 30)
+    auth, clock, table = authenticator()
+    assert auth.identify(token()) == (7, 30)
     for _ in range(5):
         clock.now += 3
-        assert auth.identify(TOKEN)[0] == 7
-    assert pool.lookups == 1 and not spawned
+        assert auth.identify(token())[0] == 7
+    assert table.queries == 1
 
 
 def test_one_in_use_is_renewed_before_it_expires_so_a_steady_poller_never_waits():
-    auth, clock, pool, spawned = authenticator()
-    auth.identify(TOKEN)
+    auth, clock, table = authenticator()
+    auth.identify(token())
     for _ in range(20):  # a poll every 25 s, for eight minutes
         clock.now += 25
-        user, left = auth.identify(TOKEN)
+        user, left = auth.identify(token())
         assert (user, left > 0) == (7, True)  # answered from the cache, every time
-        run_spawned(spawned)  # the renewal, in the background
-    assert pool.lookups == 21  # one at first, then one renewal per poll in the last third
+        renewals_done(auth)  # the renewal, in the background
+    assert table.queries == 21  # one at first, then one renewal per poll in the last third
 
 
 def test_a_revoked_token_ends_within_the_lifetime():
-    auth, clock, pool, spawned = authenticator()
-    auth.identify(TOKEN)
-    pool.user = None  # revoked
+    auth, clock, table = authenticator()
+    auth.identify(token())
+    table.users["abc"] = None  # revoked
     clock.now += 25
-    assert auth.identify(TOKEN)[0] == 7  # still trusted: 5 s of its lifetime left
-    run_spawned(spawned)
+    assert auth.identify(token())[0] == 7  # still trusted: 5 s of its lifetime left
+    renewals_done(auth)
     clock.now += 1
-    assert auth.identify(TOKEN)[0] is None
+    assert auth.identify(token())[0] is None
 
 
 def test_a_renewal_that_fails_leaves_the_answer_until_it_expires():
-    auth, clock, pool, spawned = authenticator()
-    auth.identify(TOKEN)
-
-    def broken(work):
-        raise OSError("database gone")
-
-    pool.run = broken
+    auth, clock, table = authenticator()
+    auth.identify(token())
+    table.broken = True
     clock.now += 25
-    assert auth.identify(TOKEN)[0] == 7
-    run_spawned(spawned)  # fails, logged
-    assert auth.identify(TOKEN)[0] == 7  # still the answer it had
-    assert len(spawned) == 1  # and the next use tries to renew it again
+    assert auth.identify(token())[0] == 7
+    renewals_done(auth)  # fails, logged
+    queries_before = table.queries
+    table.broken = False
+    assert auth.identify(token())[0] == 7  # still the answer it had
+    renewals_done(auth)  # and the next use tries to renew it again
+    assert table.queries == queries_before + 1
+
+
+def test_many_new_tokens_at_once_are_looked_up_in_one_query():
+    # given 300 clients connecting together, each with its own token
+    auth, _, table = authenticator()
+    table.users = {f"key{n}": n for n in range(300)}
+
+    # when each asks who it is, from its own greenlet
+    asking = [gevent.spawn(auth.identify, token(f"key{n}")) for n in range(300)]
+    gevent.joinall(asking, timeout=5)
+
+    # then each has its own user, from one query
+    assert [g.value[0] for g in asking] == list(range(300))
+    assert table.queries == 1
+
+
+def test_an_unknown_token_is_nobody_and_is_remembered_as_such():
+    auth, _, table = authenticator()
+    assert auth.identify(token("nope"))[0] is None
+    assert auth.identify(token("nope"))[0] is None
+    assert table.queries == 1

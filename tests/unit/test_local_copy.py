@@ -75,3 +75,40 @@ def test_clearing_forgets_everything():
     copy = copy_with(1)
     copy.clear()
     assert copy.read(7, 0, limit=200) is None
+
+
+def test_a_waiting_polls_read_teaches_where_an_idle_user_stands():
+    # given a user the copy has never seen, read from PostgreSQL at seq 4 by a poll already waiting
+    copy = LocalCopy(ttl=60, clock=Clock())
+    copy.learn(7, 4, 2, copy.epoch)
+
+    # then a re-poll at that cursor is answered here, and the next publish extends it
+    assert (copy.read(7, 4, limit=200).cursor, copy.read(7, 4, limit=200).events) == (4, ())
+    copy.add(7, 5, 3, event(5, 3))
+    assert [json.loads(e)["seq"] for e in copy.read(7, 4, limit=200).events] == [5]
+
+
+def test_what_a_read_taught_never_moves_the_copy_back():
+    copy = copy_with(1, 2, 3)
+    copy.learn(7, 2, 2, copy.epoch)  # a read that began before the last publish
+    assert copy.read(7, 3, limit=200).cursor == 3
+
+
+def test_a_read_ahead_of_the_copy_sends_the_missing_events_elsewhere():
+    copy = copy_with(1, 2)
+    copy.learn(7, 4, 4, copy.epoch)  # 3 and 4 committed, their publishes not here yet
+    assert copy.read(7, 2, limit=200) is None
+    assert copy.read(7, 4, limit=200).cursor == 4
+
+
+def test_a_read_from_before_a_clear_teaches_nothing():
+    # given a read that began, then the subscription was made again (publishes may have been lost)
+    copy = LocalCopy(ttl=60, clock=Clock())
+    epoch = copy.epoch
+    copy.clear()
+
+    # when it ends
+    copy.learn(7, 4, 2, epoch)
+
+    # then the copy does not claim to know the user
+    assert not copy.knows(7)
