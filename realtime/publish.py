@@ -10,7 +10,7 @@ commit, and so does the benchmark, so the figures measured are the ones users
 get.
 """
 
-import json
+import orjson
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -68,7 +68,7 @@ def publish_events(redis_client, entries: Iterable[StreamEntry]) -> None:
     for entry in entries:
         append(
             keys=[events_key(entry.user_id), state_key(entry.user_id), user_channel(entry.user_id)],
-            args=[entry.seq, entry.unread, json.dumps(entry.event, separators=(",", ":")),
+            args=[entry.seq, entry.unread, orjson.dumps(entry.event),
                   RECENT_EVENTS_KEPT, RECENT_EVENTS_TTL_SECONDS, STATE_TTL_SECONDS],
             client=pipe,
         )

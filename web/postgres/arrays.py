@@ -8,7 +8,7 @@ one JSON document, unpacked by ``json_populate_recordset`` or
 ``json_to_recordset`` (one C parse for the lot).
 """
 
-import json
+import orjson
 
 
 def int_array(values) -> str:
@@ -17,5 +17,5 @@ def int_array(values) -> str:
 
 
 def json_rows(rows) -> str:
-    """Rows (dicts of JSON values, or values json can encode with str, such as datetimes) as one JSON document."""
-    return json.dumps(rows, separators=(",", ":"), default=str)
+    """Rows (dicts of JSON values, datetimes and UUIDs) as one JSON document."""
+    return orjson.dumps(rows).decode()
