@@ -203,6 +203,11 @@ class Bench:
         self.p = dict(QUICK if args.quick else FULL)
         if args.runs is not None:
             self.p["runs"] = args.runs
+        for item in args.set or ():
+            key, _, value = item.partition("=")
+            if key not in self.p:
+                sys.exit(f"--set {item}: no parameter {key!r}; they are {', '.join(self.p)}")
+            self.p[key] = json.loads(value)
         self.stamp = time.strftime("%Y%m%d-%H%M%S")
         self.dir = OUT / self.stamp
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -880,6 +885,9 @@ def realtime_main(argv, word):
     parser.add_argument("--no-profile", action="store_true", help="no py-spy pass when Beacon misses a target")
     parser.add_argument("--no-gc-probe", action="store_true",
                         help="Beacon with gunicorn.conf.py alone (no GC pauses from bench/gc_probe_gunicorn.py)")
+    parser.add_argument("--set", action="append", metavar="KEY=JSON",
+                        help="change one parameter of the run, e.g. --set hold_polls=18000 --set "
+                             "'delivery_rates=[1000,2000]' (the report shows them all)")
     parser.add_argument("--db-name", default="beacon_bench", help="the PostgreSQL database the bench remakes")
     parser.add_argument("--out", help="report path (default BENCHMARKS.md; --quick: bench/out/quick.md)")
     parser.add_argument("--render", metavar="RESULTS_JSON", help="only write the report again from a results file")

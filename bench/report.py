@@ -395,21 +395,22 @@ def render(results, results_path) -> str:
     if any(r.get("hold") for r in runs):
         w(f"## Holding {hold_n:,} polls, then {p['hold_rate']:,} events/s for {p['hold_seconds']:.0f} s\n")
         w("*accept*: from the client's first connect until the server reports all of them held "
-          "(`/realtime/healthz` `held_polls`, nchan's `subscribers`, read every 50 ms). *kB/poll*: growth of the "
+          "(`/realtime/healthz` `held_polls`, nchan's `subscribers`, read every 50 ms); *client's own ramp*: until the load client had opened every connection and sent every request, which bounds *accept* from below (nchan's figure shows how fast the client can go). *kB/poll*: growth of the "
           "worker's resident memory (VmRSS) from its warmed-up baseline to all held, divided by the number held "
           "(nginx's includes the pages of nchan's shared memory it touched; kernel socket buffers are in neither). "
           f"*idle CPU*: the worker over {p['idle_window']:.0f} s with all held and nothing happening. Then events "
           "flow to those users; *GC*: Beacon's longest garbage-collector pass meanwhile "
           "(all passes of 1 ms or more are logged; by generation below).\n")
-        w("| run | server | accept s | kB/poll | RSS MiB | idle CPU | reached/s | p50 ms | p99 ms | lost | CPU | GC longest ms |")
-        w("|---:|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+        w("| run | server | accept s | client's own ramp s | kB/poll | RSS MiB | idle CPU | reached/s | p50 ms | p99 ms | lost | CPU | GC longest ms |")
+        w("|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
         for i, r in enumerate(runs, 1):
             for kind in ("beacon", "nchan"):
                 h = _get(r, "hold", kind)
                 if not h:
                     continue
                 e = h.get("events") or {}
-                w(f"| {i} | {kind} | {_ms(h['accept_seconds'], 2)} | {_ms(h['kb_per_poll'])} | "
+                w(f"| {i} | {kind} | {_ms(h['accept_seconds'], 2)} | {_ms(h.get('client_ramp_seconds'), 2)} | "
+                  f"{_ms(h['kb_per_poll'])} | "
                   f"{h['rss_base_kb'] / 1024:.0f} → {h['rss_held_kb'] / 1024:.0f} | {h['idle_cpu_pct']:.1f}% | "
                   f"{_ms(e.get('publisher', {}).get('achieved_rate'), 0)} | {_ms(e.get('p50_ms'), 2)} | "
                   f"{_ms(e.get('p99_ms'), 1)} | {e.get('lost', '—')} | {_ms(e.get('server_cpu_pct'), 0)}% | "
