@@ -22,6 +22,8 @@ from realtime.batch import BatchedLookup
 
 # A bound on memory, not a tuning knob: past it the cache starts afresh.
 CACHE_MAX_ENTRIES = 100_000
+# Longer than any token (40) or session key (32) Django makes.
+MAX_KEY_LENGTH = 256
 # In the last third of an answer's lifetime, a request that uses it also
 # renews it in the background: a user who polls every 25-30 s is never made
 # to wait for a lookup, and a revoked credential still ends within the lifetime.
@@ -58,11 +60,11 @@ class SessionAuthenticator:
         if header:
             scheme, _, key = header.partition(" ")
             key = key.strip()
-            if scheme.lower() != "token" or not key:
+            if scheme.lower() != "token" or not _plausible(key):
                 return None, 0.0
             return self._cached("token:" + key, self._tokens, key)
         session_key = _cookie(environ, settings.SESSION_COOKIE_NAME)
-        if not session_key:
+        if not session_key or not _plausible(session_key):
             return None, 0.0
         return self._cached("session:" + session_key, self._sessions, session_key)
 
@@ -128,6 +130,12 @@ class SessionAuthenticator:
             if any(constant_time_compare(claimed, h) for h in hashes):
                 found[session_key] = user_id
         return found
+
+
+def _plausible(key: str) -> bool:
+    """Whether a key could be one we issued. A key PostgreSQL cannot take (a NUL byte) would fail
+    the whole batch of look-ups it joined, other users' with it: it is nobody, without a query."""
+    return bool(key) and len(key) <= MAX_KEY_LENGTH and key.isascii() and key.isprintable()
 
 
 def _cookie(environ, name: str) -> str | None:

@@ -122,3 +122,11 @@ def test_an_unknown_token_is_nobody_and_is_remembered_as_such():
     assert auth.identify(token("nope"))[0] is None
     assert auth.identify(token("nope"))[0] is None
     assert table.queries == 1
+
+
+def test_a_key_the_database_could_not_take_is_nobody_without_a_query():
+    # a NUL byte would fail the whole batch it joined, other users' look-ups with it
+    auth, _, table = authenticator()
+    assert auth.identify(token("ab\x00c")) == (None, 0.0)
+    assert auth.identify(token("x" * 10_000)) == (None, 0.0)
+    assert table.queries == 0
