@@ -6,12 +6,14 @@ one they see but may not change raises PermissionDenied; bad input raises
 ValidationError, or GraphInvalid for an upload, with the reason.
 """
 
+from functools import partial
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from web.graphs import cytoscape
 from web.graphs.models import Graph, GraphShare, Layout, Watch
-from web.graphs.visibility import graph_viewer_ids, layout_viewer_ids, visible_graphs, visible_layouts
+from web.graphs.visibility import graph_viewers_among, layout_viewers_among, visible_graphs, visible_layouts
 from web.groups.actions import member_ids
 from web.groups.models import Group
 from web.notifications.audience import Audience
@@ -75,9 +77,9 @@ def delete_graph(actor, graph_id: int) -> None:
         # Told before it goes: afterwards its groups and watchers are gone too.
         audience = _graph_audience(actor, graph)
         # Its shared layouts go with it: their watchers hear of it too.
-        viewers = graph_viewer_ids(graph)
         for layout in graph.layouts.filter(shared=True).order_by("pk"):
-            audience.tell_watchers(_watchers(viewers, layout=layout), layout_target(layout))
+            audience.tell_watchers(_watchers(partial(graph_viewers_among, graph), layout=layout),
+                                   layout_target(layout))
         events = audience.events(verb="deleted", target=graph_target(graph, link=False))
         graph.delete()
         outbox.record(*events)
@@ -114,7 +116,7 @@ def _graph_audience(actor, graph: Graph) -> Audience:
     audience = Audience(actor).tell_actor()
     for group in Group.objects.filter(shares__graph=graph).order_by("pk"):
         audience.tell_members(group, member_ids(group))
-    return audience.tell_watchers(_watchers(graph_viewer_ids(graph), graph=graph), graph_target(graph))
+    return audience.tell_watchers(_watchers(partial(graph_viewers_among, graph), graph=graph), graph_target(graph))
 
 
 # Layouts
@@ -176,9 +178,9 @@ def _layout_audience(actor, layout: Layout) -> Audience:
     audience = Audience(actor).tell_actor()
     for group in Group.objects.filter(shares__graph=graph).order_by("pk"):
         audience.tell_members(group, member_ids(group))
-    viewers = layout_viewer_ids(layout)
-    audience.tell_watchers(_watchers(viewers, graph=graph), graph_target(graph))
-    return audience.tell_watchers(_watchers(viewers, layout=layout), layout_target(layout))
+    seen_by = partial(layout_viewers_among, layout)
+    audience.tell_watchers(_watchers(seen_by, graph=graph), graph_target(graph))
+    return audience.tell_watchers(_watchers(seen_by, layout=layout), layout_target(layout))
 
 
 # Watching
@@ -238,11 +240,14 @@ def _my_group(actor, group_id: int) -> Group:
     return group
 
 
-def _watchers(viewer_ids: set[int], *, graph=None, layout=None) -> list[int]:
-    # A watcher who can no longer see the thing (unshared, left the group)
-    # is not told of it.
-    watching = Watch.objects.filter(graph=graph, layout=layout).values_list("user_id", flat=True)
-    return sorted(set(watching) & viewer_ids)
+def _watchers(seen_by, *, graph=None, layout=None) -> list[int]:
+    """The watchers of ``graph`` or ``layout`` that ``seen_by(ids)`` says see what the action is about.
+
+    A watcher who can no longer see the thing (unshared, left the group)
+    is not told of it.
+    """
+    watching = list(Watch.objects.filter(graph=graph, layout=layout).values_list("user_id", flat=True))
+    return sorted(seen_by(watching)) if watching else []
 
 
 def _parse(graph_json) -> cytoscape.ParsedGraph:

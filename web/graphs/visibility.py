@@ -20,11 +20,21 @@ def visible_layouts(user):
     return Layout.objects.filter(graph__in=visible_graphs(user)).filter(Q(owner=user) | Q(shared=True))
 
 
-def graph_viewer_ids(graph) -> set[int]:
-    members = Membership.objects.filter(group__shares__graph=graph).values_list("user_id", flat=True)
-    return {graph.owner_id, *members}
+def graph_viewers_among(graph, user_ids) -> set[int]:
+    """Those of ``user_ids`` who see the graph.
+
+    Asked of a few people (its watchers), not of everyone who sees it: a
+    graph shared with a 10,000-member group has 10,000 viewers to read.
+    """
+    user_ids = set(user_ids)
+    if not user_ids:
+        return set()
+    members = Membership.objects.filter(group__shares__graph=graph, user_id__in=user_ids).values_list("user_id",
+                                                                                                      flat=True)
+    return ({graph.owner_id} & user_ids) | set(members)
 
 
-def layout_viewer_ids(layout) -> set[int]:
-    viewers = graph_viewer_ids(layout.graph)
+def layout_viewers_among(layout, user_ids) -> set[int]:
+    """Those of ``user_ids`` who see the layout."""
+    viewers = graph_viewers_among(layout.graph, user_ids)
     return viewers if layout.shared else viewers & {layout.owner_id}

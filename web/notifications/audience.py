@@ -29,6 +29,7 @@ _PRECEDENCE = ("watching", "group")
 class Audience:
     def __init__(self, actor):
         self.actor = actor
+        self._actor_id = actor.pk
         self._reasons: dict[int, list[dict]] = defaultdict(list)
         self._groups: dict[int, object] = {}
 
@@ -59,7 +60,7 @@ class Audience:
         return self
 
     def _add(self, user_id: int, reason: dict) -> None:
-        if user_id != self.actor.pk and reason not in self._reasons[user_id]:
+        if user_id != self._actor_id and reason not in self._reasons[user_id]:
             self._reasons[user_id].append(reason)
 
     def events(self, *, verb: str, target: Target, owner_verb: str | None = None, member=None,
