@@ -309,6 +309,7 @@ def render(results, results_path) -> str:
                 "publisher", {}).get("achieved_rate"), 0, "/s")
         row("Beacon: p99 at 2,000/s from `publish_events` (ms)",
             lambda r, k: (_step(r, k, 2000) or {}).get("p99_from_publish_ms") if k == "beacon" else None, 2)
+    row(f"memory per held poll, {dn:,} held (kB)", lambda r, k: _get(r, "delivery", k, "kb_per_poll"))
     row(f"memory per held poll, {hold_n:,} held (kB)", lambda r, k: _get(r, "hold", k, "kb_per_poll"))
     row(f"accepting {hold_n:,} polls (s)", lambda r, k: _get(r, "hold", k, "accept_seconds"), 2)
     row(f"p99 with {hold_n:,} held at {p['hold_rate']:,}/s (ms)", lambda r, k: _get(r, "hold", k, "events", "p99_ms"), 2)
