@@ -6,10 +6,11 @@ kafka-python's idempotent producer cannot recover once its broker restarts
 fails is closed and made anew on next use.
 """
 
-import json
 import logging
 import threading
 from collections.abc import Sequence
+
+import orjson
 
 from django.conf import settings
 from kafka import ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, KafkaProducer
@@ -62,7 +63,7 @@ def send_batch(records: Sequence[tuple[str, str, dict]]) -> None:
     try:
         client = producer()
         futures = [
-            client.send(topic, key=key.encode(), value=json.dumps(value, separators=(",", ":")).encode())
+            client.send(topic, key=key.encode(), value=orjson.dumps(value))
             for topic, key, value in records
         ]
         client.flush(timeout=SEND_TIMEOUT_SECONDS)

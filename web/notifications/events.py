@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import uuid
+
+import orjson
 from dataclasses import dataclass, fields
 from datetime import datetime
 
@@ -72,7 +74,7 @@ class NotificationEvent:
         return {"v": SCHEMA_VERSION, **data}
 
     def to_json(self) -> bytes:
-        return json.dumps(self.to_dict(), separators=(",", ":")).encode()
+        return orjson.dumps(self.to_dict())
 
     @property
     def kafka_key(self) -> str:
@@ -118,8 +120,8 @@ class NotificationEvent:
         if raw is None:
             raise InvalidEvent("record has no value")
         try:
-            data = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:  # invalid UTF-8 too
             raise InvalidEvent(f"value is not JSON: {exc}") from None
         return cls.from_dict(data)
 
