@@ -62,10 +62,6 @@ def _store(events: Sequence[NotificationEvent]) -> list[Delivered]:
             return []
         recipients = {r["user"] for event in events for r in event.recipients}
         existing = set(User.objects.filter(pk__any=Ids(recipients)).values_list("pk", flat=True))
-        # Locked before anything is read or written for these users, in user
-        # order: two batches sharing users wait on each other in turn, never
-        # in a cycle, and each user's group keys are read with nothing in between.
-        streams = stream.lock(existing)
         already = _already_told(events, existing)
         wants = wants_of(existing)
         actors = set(User.objects.filter(pk__in={e.actor_id for e in events}).values_list("pk", flat=True))
@@ -84,13 +80,6 @@ def _store(events: Sequence[NotificationEvent]) -> list[Delivered]:
                     n.read_at = n.created
                 notifications.append(n)
         rows.insert(notifications)
-        entries = stream.append([
-            # "why": the reasons in the words the page shows, for a row the browser adds live.
-            stream.Change(n.user_id, "notification.created",
-                          {"notification": {**rows.event_payload(n), "why": reasons_in_words(n)}},
-                          unread_delta=0 if n.read_at else 1)
-            for n in notifications
-        ], streams=streams)
         told = defaultdict(int)
         for n in notifications:
             told[n.event_id] += 1
@@ -98,6 +87,17 @@ def _store(events: Sequence[NotificationEvent]) -> list[Delivered]:
             ProcessedEvent(event_id=event.id, action_id=event.action_id, delivered=told[event.id])
             for event in events
         ])
+        changes = [
+            # "why": the reasons in the words the page shows, for a row the browser adds live.
+            stream.Change(n.user_id, "notification.created",
+                          {"notification": {**rows.event_payload(n), "why": reasons_in_words(n)}},
+                          unread_delta=0 if n.read_at else 1)
+            for n in notifications
+        ]
+        # The users' streams are locked last (by append, in user order), so
+        # that two batches for the same people (a busy group) wait on each
+        # other only for numbering, not for the rows written before it.
+        entries = stream.append(changes)
     return [Delivered(e.user_id, e.seq, n.id) for e, n in zip(entries, notifications)]
 
 

@@ -43,8 +43,8 @@ class Position:
         self.user_id, self.last_seq, self.unread = user_id, last_seq, unread
 
 
-def append(changes: Sequence[Change], *, streams: dict[int, Position] | None = None) -> list[StreamEntry]:
-    """Number the changes in their users' streams; ``streams``: from :func:`lock` earlier in this transaction.
+def append(changes: Sequence[Change]) -> list[StreamEntry]:
+    """Number the changes in their users' streams (locking them, if not locked yet in this transaction).
 
     Two statements whatever the number of changes (plain SQL, the rows as
     one JSON parameter: the ORM's per-object work, then psycopg2's
@@ -54,8 +54,7 @@ def append(changes: Sequence[Change], *, streams: dict[int, Position] | None = N
         raise RuntimeError("stream.append() must run inside the change's transaction")
     if not changes:
         return []
-    if streams is None:
-        streams = lock({change.user_id for change in changes})
+    streams = lock({change.user_id for change in changes})
     entries, events = [], []
     for change in changes:
         stream = streams[change.user_id]
