@@ -41,6 +41,8 @@ from bench.servers import (
     cpu_percent,
     gc_pause_delta,
     gc_pause_metric,
+    histogram,
+    histogram_quantiles,
     proc_stats,
     raise_open_files_limit,
     recreate_database,
@@ -360,11 +362,12 @@ class Bench:
         workers = server.workers_of_all() if hasattr(server, "workers_of_all") else [server.worker_pid]
         a = [proc_stats(pid) for pid in workers]
         ra = self.redis_cpu()
-        gc_a = self.gc_metric(server)
+        metrics_a = self.metrics(server)
         done = pubs.rate(rate, seconds, [u[0] for u in users], seed, path)
         b = [proc_stats(pid) for pid in workers]
         rb = self.redis_cpu()
-        gc_b = self.gc_metric(server)
+        time.sleep(0.5)  # the last answers
+        metrics_b = self.metrics(server)
         published = json.loads(path.read_text())
         status = self.wait_received(client, received_before + len(published), LOST_AFTER_SECONDS)
         recv = self.dump(client, tag)
@@ -380,21 +383,26 @@ class Bench:
             gc_stats = gc_pauses(server.log_path, done["t_start"], done["t_end"] + 0.5)
             if gc_stats:
                 step["gc"] = gc_stats
-            metric = gc_pause_delta(gc_a, gc_b)
+            metric = gc_pause_delta(gc_pause_metric(metrics_a), gc_pause_metric(metrics_b))
             if metric is not None:
                 step["gc_metric"] = metric
+            name = "beacon_realtime_wakeup_to_answer_seconds"
+            wake = histogram_quantiles(histogram(metrics_a, name), histogram(metrics_b, name))
+            if wake:
+                step["wakeup_to_answer"] = wake
         step["clean"] = (step["lost"] == 0 and step["p99_ms"] is not None and step["p99_ms"] < CLEAN_P99_MS
                          and step["reached_share"] >= CLEAN_RATE_SHARE)
         return step, len(recv["recv"])
 
     @staticmethod
-    def gc_metric(server):
+    def metrics(server) -> dict:
+        """The Beacon worker's /realtime/metrics ({} for nchan, or two processes)."""
         if not isinstance(server, BeaconServer):
-            return None
+            return {}
         try:
-            return gc_pause_metric(server.metrics())
+            return server.metrics()
         except Exception:
-            return None
+            return {}
 
     @staticmethod
     def delivery_stats(published, recv):

@@ -155,15 +155,23 @@ def _gc_text(step, digits=1):
     return f"{v:,.{digits}f}" if step.get("gc") is not None else f"≤ {v:g}"
 
 
+def _wake_p99(step):
+    wake = (step or {}).get("wakeup_to_answer")
+    if not wake or not wake.get("count"):
+        return "—"
+    if wake["p99_at_most_ms"] is None:
+        return f"> {wake['last_bound_ms']:,.0f}"
+    return f"{wake['p99_at_most_ms']:,.1f}"
+
+
 def _best_rate_text(runs, kind):
     vals = [_get(r, "delivery", kind, "best_rate") for r in runs]
     if not any(_get(r, "delivery", kind) for r in runs):
         return "—"
     top = max((max(_get(r, "delivery", kind, "tested") or [0]) for r in runs), default=0)
-    parts = ["none" if v is None else (f"≥ {v:,}" if v == top else f"{v:,}") for v in vals]
+    parts = ["none" if v is None else (f"≥ {v:,}/s" if v == top else f"{v:,}/s") for v in vals]
     same = len(set(parts)) == 1
-    return (f"{parts[0]}/s ({len(runs)} of {len(runs)} runs)" if same and len(runs) > 1
-            else " / ".join(parts) + "/s")
+    return f"{parts[0]} ({len(runs)} of {len(runs)} runs)" if same and len(runs) > 1 else " / ".join(parts)
 
 
 def targets(results) -> list[dict]:
@@ -309,7 +317,8 @@ def render(results, results_path) -> str:
                 "publisher", {}).get("achieved_rate"), 0, "/s")
         row("Beacon: p99 at 2,000/s from `publish_events` (ms)",
             lambda r, k: (_step(r, k, 2000) or {}).get("p99_from_publish_ms") if k == "beacon" else None, 2)
-    row(f"memory per held poll, {dn:,} held (kB)", lambda r, k: _get(r, "delivery", k, "kb_per_poll"))
+    if dn != hold_n:
+        row(f"memory per held poll, {dn:,} held (kB)", lambda r, k: _get(r, "delivery", k, "kb_per_poll"))
     row(f"memory per held poll, {hold_n:,} held (kB)", lambda r, k: _get(r, "hold", k, "kb_per_poll"))
     row(f"accepting {hold_n:,} polls (s)", lambda r, k: _get(r, "hold", k, "accept_seconds"), 2)
     row(f"p99 with {hold_n:,} held at {p['hold_rate']:,}/s (ms)", lambda r, k: _get(r, "hold", k, "events", "p99_ms"), 2)
@@ -338,12 +347,12 @@ def render(results, results_path) -> str:
     if any(r.get("delivery") for r in runs):
         w(f"## Delivery: {dn:,} held polls, events to one user each, {p['delivery_seconds']:.0f} s per rate\n")
         w("Each cell: the runs in order. *reached*: events stored (Beacon) or posted (nchan) per second. "
-          "*from publish*: Beacon's latency from the start of `publish_events` instead of `deliver_many`. *CPU*: "
+          "*from publish*: Beacon's latency from the start of `publish_events` instead of `deliver_many`. *wake→answer*: from the worker's own histogram `beacon_realtime_wakeup_to_answer_seconds` (a Redis wake-up reaching the worker to the answer being written; the upper bound of the bucket of its p99). *CPU*: "
           "the worker's (Beacon's Redis server's beside it), % of one core. *GC*: Beacon's longest "
           "garbage-collector pass in the step.\n")
-        w("| rate/s | reached B | reached n | p50 B ms | p99 B ms | p99 B from publish | p99 n ms | lost B / n | "
-          "CPU B (Redis) | CPU n | GC B ms | clean B / n |")
-        w("|---:|---|---|---|---|---|---|---|---|---|---|---|")
+        w("| rate/s | reached B | reached n | p50 B ms | p99 B ms | p99 B from publish | B wake→answer p99 ≤ ms | "
+          "p99 n ms | lost B / n | CPU B (Redis) | CPU n | GC B ms | clean B / n |")
+        w("|---:|---|---|---|---|---|---|---|---|---|---|---|---|")
         rates = sorted({s["rate"] for r in runs for k in ("beacon", "nchan")
                         for s in (_get(r, "delivery", k) or {}).get("steps", [])})
         each = lambda vals, d=1: " / ".join(_ms(v, d) for v in vals)  # noqa: E731
@@ -354,7 +363,9 @@ def render(results, results_path) -> str:
             yn = lambda ss: "".join("—" if s is None else "y" if s["clean"] else "n" for s in ss)  # noqa: E731
             w(f"| {rate:,} | {each([s and s['publisher']['achieved_rate'] for s in b], 0)} | "
               f"{each([s and s['publisher']['achieved_rate'] for s in c], 0)} | {each(g(b, 'p50_ms'), 2)} | "
-              f"{each(g(b, 'p99_ms'), 1)} | {each(g(b, 'p99_from_publish_ms'), 1)} | {each(g(c, 'p99_ms'), 2)} | "
+              f"{each(g(b, 'p99_ms'), 1)} | {each(g(b, 'p99_from_publish_ms'), 1)} | "
+              f"{' / '.join(_wake_p99(x) for x in b)} | "
+              f"{each(g(c, 'p99_ms'), 2)} | "
               f"{each(g(b, 'lost'), 0)} / {each(g(c, 'lost'), 0)} | "
               + " / ".join(f"{_ms(s and s['server_cpu_pct'], 0)}% ({_ms(s and s['redis_cpu_pct'], 0)}%)" for s in b)
               + f" | {each([s and s['server_cpu_pct'] for s in c], 0)} | {' / '.join(_gc_text(s, 0) for s in b)} | "

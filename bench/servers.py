@@ -346,3 +346,29 @@ def gc_pause_delta(before: dict | None, after: dict | None) -> dict | None:
     return {"passes": int(passes), "over_10ms": int(over_10ms), "longest_at_most_ms":
             None if longest_le is None else 1000 * longest_le,
             "max_since_start_ms": 1000 * after["max_seconds"]}
+
+
+def histogram(metrics: dict, name: str) -> dict:
+    """A Prometheus histogram from /realtime/metrics as {upper bound in s: cumulative count}, all labels added."""
+    out: dict[float, float] = {}
+    for sample, value in metrics.items():
+        if sample.startswith(name + "_bucket"):
+            le = re.search(r'le="([^"]+)"', sample).group(1)
+            bound = float("inf") if le == "+Inf" else float(le)
+            out[bound] = out.get(bound, 0.0) + value
+    return out
+
+
+def histogram_quantiles(before: dict, after: dict, qs=(0.5, 0.99)) -> dict | None:
+    """The upper bound of the bucket each quantile falls in, over what was observed between two scrapes."""
+    if not after:
+        return None
+    delta = {b: after[b] - before.get(b, 0.0) for b in sorted(after)}
+    total = delta.get(float("inf"), 0.0)
+    if not total:
+        return {"count": 0}
+    out = {"count": int(total), "last_bound_ms": 1000 * max(b for b in delta if b != float("inf"))}
+    for q in qs:
+        bound = next(b for b, n in delta.items() if n >= q * total)
+        out[f"p{round(q * 100)}_at_most_ms"] = None if bound == float("inf") else 1000 * bound  # None: beyond the last
+    return out
