@@ -240,7 +240,9 @@ def render(results, results_path) -> str:
     w("# Beacon realtime benchmarks: long-poll vs nginx + nchan\n")
     w("Produced by one command, from the project root:\n")
     w(f"    {results['command']}\n")
-    w(f"Raw figures (bench/out/ is git-ignored): `{Path(results_path).relative_to(MAIN)}`; logs and per-step "
+    shown_path = Path(results_path).resolve()
+    shown_path = shown_path.relative_to(MAIN) if shown_path.is_relative_to(MAIN) else shown_path
+    w(f"Raw figures (bench/out/ is git-ignored): `{shown_path}`; logs and per-step "
       f"files beside it. The whole set ran **{nruns} time{'s' if nruns != 1 else ''}**; a figure "
       "written `a–b (x / y / z)` is the spread of the runs and each run's value, in order, never the best run "
       "alone.\n")
