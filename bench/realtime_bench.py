@@ -772,6 +772,10 @@ class Bench:
                    "clean": {"p99_ms": CLEAN_P99_MS, "rate_share": CLEAN_RATE_SHARE},
                    "publishers": self.args.publishers, "forecast_minutes": forecast,
                    "runs": [], "extra": {}, "profiles": {}}
+        results["meta"]["loadavg_start"] = os.getloadavg()
+        if os.getloadavg()[0] > 0.5:
+            self.log(f"WARNING: load average {os.getloadavg()[0]:.1f} before the start: something else runs on this "
+                     "machine, and its figures will be in these")
         started = time.monotonic()
         self.start_redis(0)
         results["meta"]["redis"] = self.redis.version()
@@ -817,6 +821,7 @@ class Bench:
                 self.start_redis(0)
             if "beacon" in kinds and not self.args.no_profile:
                 self.profile_misses(results, scenarios)
+            results["meta"]["loadavg_end"] = os.getloadavg()
             save()
         finally:
             if self.redis:

@@ -295,8 +295,10 @@ def render(results, results_path) -> str:
       "(the bench's own server)")
     w(f"- net.core.somaxconn {m['somaxconn']}, ip_local_port_range {m['ip_local_port_range']}; "
       "`ulimit -n` 20000 for servers and client")
+    load = " → ".join(", ".join(f"{x:.2f}" for x in m[k]) for k in ("loadavg_start", "loadavg_end") if m.get(k))
     w(f"- Whole run: {results.get('elapsed_seconds', 0) / 60:.1f} min (forecast "
-      f"{results.get('forecast_minutes', 0):.0f} min)\n")
+      f"{results.get('forecast_minutes', 0):.0f} min); load average (1, 5, 15 min) at its start → end: {load or '?'} "
+      "(the bench's own processes count in the end figure)\n")
 
     # -- issue 12's table
     hold_n = p["hold_polls"]
@@ -384,10 +386,6 @@ def render(results, results_path) -> str:
                     if s["publisher"].get("publish_errors"):
                         notes.append(f"run {i}, {kind} {s['rate']}/s: {s['publisher']['publish_errors']} publish "
                                      "errors logged by the delivery code.")
-                    lag = s.get("client_loop_lag_max_ms")
-                    if lag is not None and lag > 50:
-                        notes.append(f"run {i}, {kind} {s['rate']}/s: the load client's loop was up to {lag:.0f} ms "
-                                     "late (the client, not only the server, may be in the figures).")
         for n in notes:
             w(f"- {n}")
         if notes:
@@ -521,6 +519,18 @@ def render(results, results_path) -> str:
         w("")
 
     w("## Notes\n")
+    stalls = []
+    for i, r in enumerate(runs, 1):
+        for scenario, kind, step in ([("delivery", k, st) for k in ("beacon", "nchan")
+                                      for st in (_get(r, "delivery", k) or {}).get("steps", [])]
+                                     + [("hold", k, _get(r, "hold", k, "events")) for k in ("beacon", "nchan")]
+                                     + [("two processes", "beacon", _get(r, "twoproc", "beacon", "step"))]):
+            lag = (step or {}).get("client_loop_lag_max_ms")
+            if lag is not None and lag > 50:
+                stalls.append(f"run {i} {scenario} {kind} {step['rate']}/s: {lag:.0f} ms")
+    if stalls:
+        w("- **The load client's loop was late by more than 50 ms** in these steps (so the client, not only the "
+          "server, may be in their latency): " + "; ".join(stalls) + ".")
     w("- Core 1 runs the load client and the publishers (and py-spy in the profiling pass); core 0 the worker "
       "and, for Beacon, its Redis server. PostgreSQL is not pinned: its work for `deliver_many` (and the "
       "worker's reads) runs on whichever core is free, so on this two-core machine it competes with both sides.")

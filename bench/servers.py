@@ -181,7 +181,7 @@ class BeaconServer(Server):
 
     def metrics(self) -> dict:
         """/realtime/metrics as {sample name with labels: value} (Prometheus text format)."""
-        _, body = _get(self.port, "/realtime/metrics")
+        _, body = _get(self.port, "/realtime/metrics", timeout=30)  # a busy worker answers late
         out = {}
         for line in body.decode().splitlines():
             if line and not line.startswith("#"):
