@@ -15,6 +15,20 @@ of the runs, not the best). Servers and the bench's own Redis on core 0
 go through the pipeline's delivery code (bench/publisher.py). Everything runs
 on loopback and stops by itself. Raw figures go to bench/out/results-*.json;
 the report to BENCHMARKS.md (--quick: bench/out/quick.md).
+
+Before and after: run this benchmark on the earlier code from a tree of its own
+(bench/ copied in from this one, the same .venv), then give its results file to
+the run on the current code with ``--before``:
+
+  git worktree add --detach /tmp/beacon-before <commit>
+  cp bench/*.py bench/nginx.conf.in /tmp/beacon-before/bench/ && ln -s "$PWD/.venv" /tmp/beacon-before/.venv
+  (cd /tmp/beacon-before && .venv/bin/python -m bench realtime --servers beacon --no-redis-elsewhere \
+       --no-profile --out /tmp/before.md)
+  .venv/bin/python -m bench realtime --before /tmp/beacon-before/bench/out/results-<stamp>.json
+
+The earlier tree's delivery code is the one its publishers run, so its latency
+from ``deliver_many`` is the earlier store's; the *from publish_events* figures
+compare the workers alone.
 """
 
 import argparse
@@ -772,6 +786,8 @@ class Bench:
                    "clean": {"p99_ms": CLEAN_P99_MS, "rate_share": CLEAN_RATE_SHARE},
                    "publishers": self.args.publishers, "forecast_minutes": forecast,
                    "runs": [], "extra": {}, "profiles": {}}
+        if self.args.before:
+            results["before"] = load_before(self.args.before)
         results["meta"]["loadavg_start"] = os.getloadavg()
         if os.getloadavg()[0] > 0.5:
             self.log(f"WARNING: load average {os.getloadavg()[0]:.1f} before the start: something else runs on this "
@@ -883,6 +899,15 @@ def _s(v, digits=1):
     return "—" if v is None else f"{v:.{digits}f}"
 
 
+def load_before(path) -> dict:
+    """The Beacon side of an earlier run, to show beside this one."""
+    old = json.loads(Path(path).read_text())
+    return {"path": str(path), "command": old.get("command"), "beacon_code": old.get("beacon_code"),
+            "params": old.get("params"),
+            "runs": [{s: {"beacon": kinds["beacon"]} for s, kinds in run.items() if "beacon" in kinds}
+                     for run in old.get("runs", [])]}
+
+
 def realtime_main(argv, word):
     parser = argparse.ArgumentParser(prog="python -m bench realtime", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -904,11 +929,17 @@ def realtime_main(argv, word):
     parser.add_argument("--db-name", default="beacon_bench", help="the PostgreSQL database the bench remakes")
     parser.add_argument("--out", help="report path (default BENCHMARKS.md; --quick: bench/out/quick.md)")
     parser.add_argument("--render", metavar="RESULTS_JSON", help="only write the report again from a results file")
+    parser.add_argument("--before", metavar="RESULTS_JSON",
+                        help="a results file of the same benchmark on Beacon's code before the work measured: its "
+                             "Beacon figures go in a 'Beacon before' column of the summary (see BENCHMARKS.md)")
     args = parser.parse_args(argv)
     if args.redis_elsewhere is None:
         args.redis_elsewhere = not args.quick
     if args.render:
         results = json.loads(Path(args.render).read_text())
+        if args.before:
+            results["before"] = load_before(args.before)
+            Path(args.render).write_text(json.dumps(results, indent=1))
         out = Path(args.out) if args.out else MAIN / "BENCHMARKS.md"
         sections.write_section(out, "realtime", report.render(results, Path(args.render).resolve()))
         print(f"report: {out}")

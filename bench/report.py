@@ -303,18 +303,31 @@ def render(results, results_path) -> str:
     # -- issue 12's table
     hold_n = p["hold_polls"]
     dn = p["delivery_polls"]
+    before = results.get("before")
     w("## Summary\n")
-    w("| measure | nchan | Beacon |")
-    w("|---|---|---|")
+    if before:
+        bstates = sorted({state for _, state in before.get("beacon_code") or []})
+        w(f"*Beacon before*: the same benchmark on an earlier state of Beacon's code "
+          f"({', '.join(bstates) or '?'}), run {len(before['runs'])} time(s): `{before.get('command', '?')}` "
+          f"(raw figures `{before.get('path', '?')}`).\n")
+        w("| measure | nchan | Beacon before | Beacon |")
+        w("|---|---|---|---|")
+    else:
+        w("| measure | nchan | Beacon |")
+        w("|---|---|---|")
+    bruns = (before or {}).get("runs", [])
 
     def row(name, fn, digits=1, unit=""):
         vals = {k: [fn(r, k) for r in runs] for k in ("nchan", "beacon")}
-        if not any(v is not None for vs in vals.values() for v in vs):
+        old = [fn(r, "beacon") for r in bruns]
+        if not any(v is not None for vs in (*vals.values(), old) for v in vs):
             return
-        w(f"| {name} | {_spread(vals['nchan'], digits, unit)} | {_spread(vals['beacon'], digits, unit)} |")
+        w(f"| {name} | {_spread(vals['nchan'], digits, unit)} | "
+          + (f"{_spread(old, digits, unit)} | " if before else "") + f"{_spread(vals['beacon'], digits, unit)} |")
 
     if any(r.get("delivery") for r in runs):
-        w(f"| highest clean rate, {dn:,} held | {_best_rate_text(runs, 'nchan')} | {_best_rate_text(runs, 'beacon')} |")
+        w(f"| highest clean rate, {dn:,} held | {_best_rate_text(runs, 'nchan')} | "
+          + (f"{_best_rate_text(bruns, 'beacon')} | " if before else "") + f"{_best_rate_text(runs, 'beacon')} |")
         for rate in (1000, 2000):
             row(f"p99 at {rate:,}/s, {dn:,} held (ms)", lambda r, k, rate=rate: (_step(r, k, rate) or {}).get("p99_ms"), 2)
             row(f"rate reached when {rate:,}/s asked", lambda r, k, rate=rate: (_step(r, k, rate) or {}).get(
