@@ -414,7 +414,8 @@ def render(results, results_path) -> str:
                   f"{_ms(s['p99_ms'], 1)} | {_ms(s['p99_from_publish_ms'], 1)} | {s['lost']} | "
                   f"{s['server_cpu_pct']:.0f}% ({s['redis_cpu_pct']:.0f}%) | {_gc_text(s, 0)} | "
                   f"{'yes' if s['clean'] else 'no'} |")
-            w(f"\nHighest clean rate with Redis on core 1: {extra['best_rate'] or 'none'}/s.\n")
+            best = extra["best_rate"]
+            w(f"\nHighest clean rate with Redis on core 1: {f'{best:,}/s' if best else 'none'}.\n")
 
     # -- hold
     if any(r.get("hold") for r in runs):
