@@ -610,7 +610,11 @@ class Bench:
                 client.close()
             server.stop()
         complete = [t for t in trials if t["missing"] == 0]
-        med = lambda key: statistics.median(t[key] for t in complete) if complete and complete[0][key] is not None else None  # noqa: E731,E501
+
+        def med(key):
+            values = [t[key] for t in complete if t[key] is not None]
+            return statistics.median(values) if values else None
+
         out = {"users": n, "trials": trials, "missing": sum(t["missing"] for t in trials),
                "last_ms_median": med("last_ms"), "last_ms_max": max((t["last_ms"] for t in complete), default=None),
                "last_from_publish_ms_median": med("last_from_publish_ms"), "call_ms_median": med("call_ms"),

@@ -3,7 +3,6 @@
 import hashlib
 import platform
 import re
-import statistics
 import subprocess
 from collections import Counter
 from importlib import metadata
@@ -364,7 +363,9 @@ def render(results, results_path) -> str:
     if any(r.get("delivery") for r in runs):
         w(f"## Delivery: {dn:,} held polls, events to one user each, {p['delivery_seconds']:.0f} s per rate\n")
         w("Each cell: the runs in order. *reached*: events stored (Beacon) or posted (nchan) per second. "
-          "*from publish*: Beacon's latency from the start of `publish_events` instead of `deliver_many`. *wake→answer*: from the worker's own histogram `beacon_realtime_wakeup_to_answer_seconds` (a Redis wake-up reaching the worker to the answer being written; the upper bound of the bucket of its p99). *CPU*: "
+          "*from publish*: Beacon's latency from the start of `publish_events` instead of `deliver_many`. "
+          "*wake→answer*: from the worker's own histogram `beacon_realtime_wakeup_to_answer_seconds` (a Redis "
+          "wake-up reaching the worker to the answer being written; the upper bound of the bucket of its p99). *CPU*: "
           "the worker's (Beacon's Redis server's beside it), % of one core. *GC*: Beacon's longest "
           "garbage-collector pass in the step.\n")
         w("| rate/s | reached B | reached n | p50 B ms | p99 B ms | p99 B from publish | B wake→answer p99 ≤ ms | "
