@@ -39,17 +39,20 @@ GRAPHS = 1000  # the events are about this many graphs, at random
 
 
 def nchan_event(user_id: int, seq: int) -> dict:
-    """About the size and shape of Beacon's notification.created event."""
+    """Beacon's notification.created event for a "watching" event, field for field (about 600 bytes)."""
+    gid = seq % GRAPHS + 1
+    name = f"Benchmark graph {gid}"
     return {
         "seq": seq,
         "type": "notification.created",
         "unread": seq,
         "notification": {
-            "id": user_id * 1000 + seq, "kind": "watching", "verb": "updated", "actor": "bench-actor",
-            "target": {"type": "graph", "id": seq, "name": "Benchmark graph"},
-            "text": "bench-actor updated the graph \u201cBenchmark graph\u201d you watch",
-            "link": f"/graphs/{seq}/", "created": "2026-11-25T10:00:00+00:00", "read_at": None,
-            "why": "You watch the graph \u201cBenchmark graph\u201d",
+            "id": user_id * 1000 + seq, "why": [f"watching graph {name}"], "kind": "watching",
+            "link": f"/graphs/{gid}/", "text": f"bench-actor updated graph \u201c{name}\u201d.", "verb": "updated",
+            "actor": "bench-actor", "target": {"id": gid, "name": name, "type": "graph"},
+            "created": "2026-11-30T09:36:10.062187+00:00", "read_at": None,
+            "reasons": [{"kind": "watching", "watched": {"id": gid, "name": name, "type": "graph"}}],
+            "graph_id": gid, "group_id": None, "group_key": f"watching:graph:{gid}:4c326ed0ca26", "mailed_at": None,
         },
     }
 
