@@ -349,8 +349,7 @@ class Bench:
         return client, None
 
     def publishers(self, kind, port, tag):
-        count = self.args.publishers if kind == "beacon" else 1
-        return Publishers(self, kind, port, tag, count)
+        return Publishers(self, kind, port, tag, self.args.publishers)
 
     def wait_received(self, client, expected, timeout):
         deadline = time.monotonic() + timeout
@@ -920,7 +919,8 @@ def realtime_main(argv, word):
     parser.add_argument("--only", default=",".join(SCENARIOS), help="comma list of scenarios")
     parser.add_argument("--servers", default="beacon,nchan", help="comma list: beacon,nchan")
     parser.add_argument("--publishers", type=int, default=2,
-                        help="Beacon publisher processes sharing a rate (as the pipeline's Celery worker has 2)")
+                        help="publisher processes sharing a rate, each with its own users (as the pipeline's Celery "
+                             "worker has 2); the same for nchan")
     parser.add_argument("--redis-elsewhere", action=argparse.BooleanOptionalAction,
                         help="after the runs, one more Beacon delivery run with the bench's Redis on core 1, "
                              "labelled as such (default: on, but not with --quick)")
