@@ -10,7 +10,9 @@ Scenarios, each run on a server started for it (see BENCHMARKS.md for what each 
             events at 1,000/s with 10,000 held: nothing lost or repeated
 
 The whole set runs ``--runs`` times (3 by default; the report gives the spread
-of the runs, not the best). Servers and the bench's own Redis on core 0
+of the runs, not the best). A full run takes about 20 minutes on a two-core
+machine with nothing else running (the forecast is printed at the start);
+``--quick`` (one small run, both servers) about 3. Servers and the bench's own Redis on core 0
 (taskset -c 0), the load client and the publishers on core 1. Beacon's events
 go through the pipeline's delivery code (bench/publisher.py). Everything runs
 on loopback and stops by itself. Raw figures go to bench/out/results-*.json;
