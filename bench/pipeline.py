@@ -111,6 +111,7 @@ class Bench:
         self.p = dict(QUICK if args.quick else FULL)
         if args.step_seconds:
             self.p["step_seconds"] = args.step_seconds
+        self.p["naive_burst_actions"] = args.naive_actions or self.p["burst_actions"]
         self.stamp = time.strftime("%Y%m%d-%H%M%S")
         self.run_id = secrets.token_hex(3)
         self.dir = MAIN / "bench" / "out" / f"pipeline-{self.stamp}"
@@ -293,6 +294,7 @@ class Bench:
         self.stack.check_alive()
         spies = self.start_py_spy(label) if (measure and self.args.profile and kind == "burst") else []
         mark = self.meter.mark()
+        sessions_before = self.pg_sessions()
         worker_log_at = self.stack.procs["worker"].log_path.stat().st_size
         start = time.time() + 0.5
         parts = self.split(plan)
@@ -313,13 +315,14 @@ class Bench:
         t_actions_done = time.time()
         n_arrived, waited = self.wait_arrivals(start - 0.5, expected)
         cpu = self.meter.since(mark)
+        sessions = self.pg_sessions() - sessions_before
         wall = time.time() - start
         profile = self.stop_py_spy(spies)
         arrivals = self.arrivals.since(start - 0.5)
         result = reporting.analyze(records, arrivals, self.db)
         result.update({"label": label, "kind": kind, "phase": self.phase["name"], "consumers": self.phase["consumers"],
                        "naive": self.phase["naive"], "asked_rate": asked_rate, "planned_actions": len(plan),
-                       "action_errors": errors, "cpu_seconds": cpu, "wall_seconds": round(wall, 2),
+                       "action_errors": errors, "cpu_seconds": cpu, "postgres_sessions_opened": sessions, "wall_seconds": round(wall, 2),
                        "drain_after_actions_s": round(time.time() - t_actions_done, 2), "gave_up_waiting": waited,
                        "worker_tasks": reporting.worker_task_times(self.stack.procs["worker"].log_path, worker_log_at),
                        **({"profile": profile} if profile else {}), **(extra or {})})
@@ -328,6 +331,15 @@ class Bench:
             self.save()
         log(f"  {label}: {reporting.one_line(result)}")
         return result
+
+    def pg_sessions(self) -> int:
+        """Connections ever opened to the bench database (PostgreSQL 14 and later; 0 before)."""
+        with self.db.cursor() as cur:
+            try:
+                cur.execute("SELECT sessions FROM pg_stat_database WHERE datname = %s", (DB_NAME,))
+                return cur.fetchone()[0] or 0
+            except Exception:
+                return 0
 
     def start_py_spy(self, label: str) -> list:
         """py-spy on the worker (its pool too) and each consumer, until the window ends (--profile)."""
@@ -402,8 +414,8 @@ class Bench:
                     self.results.setdefault("skipped", []).append({"phase": self.phase["name"], "rates": skipped})
                 break
 
-    def burst(self, kind="burst"):
-        n = self.p["burst_actions"]
+    def burst(self, kind="burst", n=None):
+        n = n or self.p["burst_actions"]
         plan = [(0.0, *self.small_action(i)) for i in range(n)]
         self.window(f"burst of {n} actions", plan, kind=kind)
         time.sleep(1.0)
@@ -437,16 +449,21 @@ class Bench:
                 self.steps(self.p["steps"])
             if wanted("burst"):
                 self.burst()
+                if wanted("naive") and self.p["naive_burst_actions"] != self.p["burst_actions"]:
+                    self.burst(n=self.p["naive_burst_actions"])  # the naive design's load, for its ratio
             if wanted("big"):
                 self.big()
         if wanted("consumers"):
             self.start_phase("beacon-2", consumers=2)
             self.burst(kind="burst")
-            if self.p["two_consumer_steps"]:
-                self.steps(self.p["two_consumer_steps"])
+            ran = [w["asked_rate"] for w in self.results["windows"] if w["kind"] == "steps" and w["phase"] == "beacon"]
+            # The same rate as one consumer's highest step, where that stopped short of the asked ones.
+            rates = sorted({min(r, max(ran)) if ran else r for r in self.p["two_consumer_steps"]})
+            if rates:
+                self.steps(rates)
         if wanted("naive"):
             self.start_phase("naive", consumers=1, naive=True)
-            self.burst(kind="burst")
+            self.burst(n=self.p["naive_burst_actions"])
             if self.p["naive_steps"]:
                 self.steps(self.p["naive_steps"])
         self.stop_phase()
@@ -484,6 +501,7 @@ class Bench:
 
     def close(self):
         """Everything this run started, whatever happened."""
+        log("stopping what the bench started")
         for step in (self.stop_phase, self.stop_generators,
                      (self.collector.close if self.collector else None), (self.meter.close if self.meter else None)):
             if step is None:
@@ -506,6 +524,9 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="smaller and shorter, to try things (about 3 min)")
     parser.add_argument("--only", help="comma list of steps,burst,big,consumers,naive (default: all)")
     parser.add_argument("--step-seconds", type=float, help="seconds per sustained step (default 20; --quick 5)")
+    parser.add_argument("--naive-actions", type=int,
+                        help="actions in the naive design's burst (default: the burst's, 200; --quick 40); when "
+                             "different, Beacon runs a burst of that size too, for the ratio")
     parser.add_argument("--redis-db", type=int, default=12, help="the Redis database number the bench owns")
     parser.add_argument("--profile", action="store_true",
                         help="py-spy on the worker and the consumers during each burst (it costs CPU: figures move)")

@@ -13,7 +13,7 @@ is not a new notification, or its shape changed: the bench then finds it by
 (user, seq) in PostgreSQL). Pub/sub ignores Redis database numbers, so other
 users of the same Redis server are filtered out by user id.
 
-Prints ``{"ready": pid}`` once subscribed; stops on SIGTERM or when stdin closes.
+Prints ``{"ready": pid}`` once subscribed; stops on SIGTERM, a line on stdin, or its end.
 """
 
 import json
@@ -38,7 +38,8 @@ def main():
     url, first, last, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+    # Any line on stdin ({"cmd": "stop"}, bench/proc.py), or its end, stops it.
+    threading.Thread(target=lambda: (sys.stdin.readline(), stop.set()), daemon=True).start()
     client = redis.Redis.from_url(url)
     pubsub = client.pubsub()
     pubsub.psubscribe(ALL_USERS_PATTERN)

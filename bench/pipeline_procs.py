@@ -107,13 +107,31 @@ class Stack:
     def stop(self) -> None:
         procs, self.procs = list(self.procs.values()), {}
         for proc in procs:
-            if proc.alive():
-                try:
-                    os.killpg(proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
         for proc in procs:
             proc.stop()
+        # Until nothing of theirs is left (a pool child can outlive its parent by a moment).
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        while time.monotonic() < deadline:
+            left = [p for p in psutil.process_iter(["pid"]) if _pgid(p.info["pid"]) in {q.pid for q in procs}]
+            if not left:
+                return
+            for p in left:
+                try:
+                    p.kill()
+                except psutil.Error:
+                    pass
+            time.sleep(0.1)
+
+
+def _pgid(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except OSError:
+        return None
 
 
 def listening_pid(port: int) -> int | None:
