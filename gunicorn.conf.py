@@ -8,7 +8,9 @@ import os
 
 wsgi_app = "realtime.wsgi:application"
 bind = [f"{os.environ.get('REALTIME_HOST', '127.0.0.1')}:{os.environ.get('REALTIME_PORT', '8002')}"]
-worker_class = "gevent"
+# gunicorn's gevent_pywsgi worker (gevent's own HTTP server under gunicorn's
+# arbiter), with a smaller read buffer per connection: realtime/worker.py.
+worker_class = "realtime.worker.RealtimeWorker"
 workers = int(os.environ.get("REALTIME_WORKERS", "1"))
 # Held polls per worker. A process may hold 20,000 open files here; keep
 # headroom for its Redis, PostgreSQL and log descriptors.
@@ -20,6 +22,9 @@ timeout = 30
 graceful_timeout = int(os.environ.get("REALTIME_GRACEFUL_TIMEOUT", "10"))
 # Clients re-poll at once after an answer, so a short keep-alive is enough to
 # reuse the connection; a long one would keep a stopping worker waiting.
+# (gunicorn's own HTTP path reads it; gevent's server keeps an idle connection
+# until the client closes it, and a stopping worker closes it after its answer:
+# see RealtimeApp.drain.)
 keepalive = 5
 # The realtime app reads neither the client's address nor the scheme, so which
 # peers may set X-Forwarded-* does not matter to it; "*" spares gunicorn

@@ -33,8 +33,12 @@ SSE_RETRY_MILLISECONDS = 2000
 # this: with the cache turned off, every idle stream would otherwise query
 # PostgreSQL in a loop.
 STREAM_REAUTH_MIN_SECONDS = 1.0
-# gunicorn's server socket for this request, if the server is gunicorn.
-CLIENT_SOCKET = "gunicorn.socket"
+# The client's socket, where the server says: gunicorn's gevent_pywsgi worker
+# (realtime/worker.py) puts it in "gunicorn.sock", its gevent worker in "gunicorn.socket".
+CLIENT_SOCKET_KEYS = ("gunicorn.sock", "gunicorn.socket")
+# Answers made while the process stops end their connection, so the client's
+# next poll reaches another process and this one is not kept waiting for it.
+CLOSE_CONNECTION = (("Connection", "close"),)
 
 CLIENT_JS = Path(__file__).with_name("static") / "client.js"
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
@@ -108,17 +112,19 @@ class RealtimeApp:
             return self._too_many(start_response)
         batch, outcome = self._hold(environ, user_id, request.cursor, request.hold_seconds)
         self._metrics.answered[outcome].inc()
+        closing = CLOSE_CONNECTION if self._draining else ()
         if batch is None:
             # Nobody will read this; nginx's code for it tells an access log why the poll ended.
-            return _json(start_response, 499, {"error": "client_gone", "detail": "the client closed the connection"})
-        return _answer(start_response, batch)
+            return _json(start_response, 499, {"error": "client_gone", "detail": "the client closed the connection"},
+                         closing)
+        return _answer(start_response, batch, closing)
 
     def _hold(self, environ, user_id: int, cursor: int, hold_seconds: float):
         deadline = time.monotonic() + hold_seconds
         waiter = self._hub.register(user_id)  # before the first read: see realtime/hub.py
         # A client that leaves (a browser changing page) gives its place back
         # at once, not when the hold ends: see realtime/hangup.py.
-        hangup = watch_hangup(environ.get(CLIENT_SOCKET), waiter.hang_up)
+        hangup = watch_hangup(_client_socket(environ), waiter.hang_up)
         try:
             self._await_subscription(hold_seconds)
             while True:
@@ -164,7 +170,7 @@ class RealtimeApp:
         # Registered here, not before the generator starts: only a started
         # generator's ``finally`` runs, and it is what gives the place back.
         waiter = self._hub.register(user_id)
-        hangup = watch_hangup(environ.get(CLIENT_SOCKET), waiter.hang_up)
+        hangup = watch_hangup(_client_socket(environ), waiter.hang_up)
         ended = "gone"  # unless said otherwise: gunicorn closes the stream when a write fails
         try:
             yield f"retry: {SSE_RETRY_MILLISECONDS}\n\n".encode()
@@ -234,8 +240,16 @@ class RealtimeApp:
         return _json(start_response, status, {"error": error, "detail": detail}, extra_headers)
 
 
-def _answer(start_response, batch):
-    return _send_json(start_response, 200, batch.answer_json())
+def _client_socket(environ):
+    for key in CLIENT_SOCKET_KEYS:
+        sock = environ.get(key)
+        if sock is not None:
+            return sock
+    return None
+
+
+def _answer(start_response, batch, extra_headers=()):
+    return _send_json(start_response, 200, batch.answer_json(), extra_headers)
 
 
 def _json(start_response, status: int, body: dict, extra_headers=()):

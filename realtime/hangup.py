@@ -10,7 +10,7 @@ of two reasons: it closed it (end of file, or a reset), or it pipelined its
 next request. A peek tells them apart without taking a byte from the server's
 parser; a pipelining client is still there, and is no longer watched.
 
-Used by the realtime process (gunicorn's socket in ``environ["gunicorn.socket"]``)
+Used by the realtime process (the client socket gunicorn puts in the environ)
 and by the development router (its pywsgi client socket). Plain gevent, no Django.
 """
 

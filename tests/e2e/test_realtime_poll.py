@@ -121,11 +121,13 @@ def test_a_stopping_realtime_process_answers_its_held_polls_at_once(beacon, make
         # when the process is told to stop
         realtime.procs["realtime"].terminate()
 
-        # then the poll is answered with nothing new and the same cursor, and the process exits
+        # then the poll is answered with nothing new and the same cursor, ending its connection
+        # (the next poll goes to another process), and the process exits
         poller.join(timeout=10)
         assert not poller.is_alive(), "the held poll was not answered within 10 s of SIGTERM"
         assert answers[0].status == 200
         assert answers[0].json() == {"cursor": 1, "unread": 1, "events": []}
+        assert answers[0].headers.get("Connection") == "close"
         assert realtime.procs["realtime"].wait(timeout=10) == 0
     finally:
         realtime.stop()

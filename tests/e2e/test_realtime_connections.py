@@ -1,0 +1,120 @@
+"""A client's connection to the realtime process itself, as gevent's server (realtime/worker.py) keeps it.
+
+Raw HTTP/1.1 on one socket, straight to a realtime process of the test's own
+(no router in between), so what is checked is the realtime process's handling.
+"""
+
+import json
+import socket
+
+import pytest
+
+from tests.support.events import graph_event
+from tests.support.waiting import wait_for
+from web.notifications.delivery import deliver
+
+pytestmark = [pytest.mark.stack, pytest.mark.usefixtures("live_db")]
+
+
+@pytest.fixture
+def realtime(beacon, tmp_path):
+    from tests.support.stack import ProcfileStack, free_port
+
+    port = free_port()
+    stack = ProcfileStack(["realtime"], {**beacon.processes.env, "REALTIME_PORT": str(port)}, tmp_path)
+    stack.start()
+    wait_for(lambda: _answers(port), timeout=60, message="the realtime process of the test")
+    try:
+        yield port
+    finally:
+        stack.stop()
+
+
+@pytest.fixture
+def alice_session(beacon, make_user):
+    alice = make_user("alice")
+    deliver(graph_event(alice, "first"))
+    browser = beacon.browser()
+    browser.log_in(alice.username, "alice")
+    (cookie,) = [c for c in browser.cookies if c.name == "sessionid"]
+    return cookie.value
+
+
+def test_a_request_longer_than_the_read_buffer_is_read_whole(realtime, alice_session):
+    # given a browser that sends 6 kB of other cookies before alice's session
+    padding = "; ".join(f"pad{n}={'x' * 100}" for n in range(60))
+    with _connect(realtime) as sock:
+        # when it polls
+        sock.sendall(_request("/realtime/poll", cookie=f"{padding}; sessionid={alice_session}"))
+
+        # then the session is found, and the answer is alice's
+        status, headers, body = _read_answer(sock)
+    assert status == 200
+    assert json.loads(body) == {"cursor": 1, "unread": 1, "events": []}
+
+
+def test_polls_follow_one_another_on_one_connection(realtime, alice_session):
+    # given one connection
+    with _connect(realtime) as sock:
+        # when alice polls three times on it, as the browser client does
+        answers = []
+        for _ in range(3):
+            sock.sendall(_request("/realtime/poll?cursor=1&timeout=0", cookie=f"sessionid={alice_session}"))
+            answers.append(_read_answer(sock))
+
+    # then each is answered, and the connection stays open between them
+    assert [(status, json.loads(body)) for status, _, body in answers] == [
+        (200, {"cursor": 1, "unread": 1, "events": []})] * 3
+    assert all(headers.get("connection") != "close" for _, headers, _ in answers)
+
+
+def test_a_connection_left_idle_after_its_answer_is_closed_by_the_server(realtime, alice_session):
+    # given a connection whose poll was answered
+    with _connect(realtime) as sock:
+        sock.sendall(_request("/realtime/poll?cursor=1&timeout=0", cookie=f"sessionid={alice_session}"))
+        assert _read_answer(sock)[0] == 200
+
+        # when the client sends nothing more
+        # then the server closes it (after gunicorn's keepalive seconds), not keeping it forever
+        sock.settimeout(60)
+        assert sock.recv(1) == b"", "the server sent something on an idle connection"
+
+
+def _answers(port) -> bool:
+    try:
+        with _connect(port) as sock:
+            sock.sendall(_request("/realtime/healthz"))
+            return _read_answer(sock)[0] == 200
+    except OSError:
+        return False
+
+
+def _connect(port) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    return sock
+
+
+def _request(path: str, *, cookie: str | None = None) -> bytes:
+    lines = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1"]
+    if cookie:
+        lines.append(f"Cookie: {cookie}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def _read_answer(sock) -> tuple[int, dict, bytes]:
+    """One HTTP/1.1 answer with a Content-Length: status, headers (lower-cased names), body."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"the connection closed mid-answer: {data!r}"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {name.strip().lower(): value.strip()
+               for name, _, value in (line.partition(":") for line in header_lines)}
+    length = int(headers["content-length"])
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        assert chunk, "the connection closed mid-body"
+        body += chunk
+    return int(status_line.split()[1]), headers, body
