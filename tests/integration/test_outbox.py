@@ -278,3 +278,24 @@ def test_by_default_every_re_send_goes_straight_to_delivery(make_user):
     _come_due(31)
     report = redeliver_all(kafka, REDELIVERY, hand_over=handed.extend)
     assert (report.resent, report.around_kafka, len(kafka.taken), len(handed)) == (1, 1, 1, 1)
+
+
+def test_a_burst_of_actions_queues_one_relay_until_that_relay_starts(make_user):
+    """Each action asks for the relay after commit; while one is queued and not started, no other is queued."""
+    from tasks.celery import app
+    from web.redis_client import get_redis
+
+    queue = app.conf.task_default_queue
+    broker = app.connection_for_write().default_channel.client
+    bob = make_user("bob")
+    outbox.relay_starting()  # whatever an earlier test left asked
+    queued = broker.llen(queue)
+
+    for n in range(3):
+        create_graph(bob, name=f"Burst {n}")
+    assert broker.llen(queue) == queued + 1
+    assert get_redis().exists(outbox.RELAY_ASKED_KEY)
+
+    outbox.relay_starting()  # the queued relay begins: what commits now needs another
+    create_graph(bob, name="After the relay began")
+    assert broker.llen(queue) == queued + 2

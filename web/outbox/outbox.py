@@ -8,9 +8,11 @@ rolls back with the change, and only after commit is the relay asked to send.
 import logging
 
 from django.db import transaction
+from redis.exceptions import RedisError
 
 from web.notifications.events import NotificationEvent, topic_for
 from web.outbox.models import OutboxEvent
+from web.redis_client import get_redis
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +29,39 @@ def record(*events: NotificationEvent) -> None:
     transaction.on_commit(_ask_relay_to_send)
 
 
+# Set while a relay is queued and not yet started: actions committed before it
+# starts are sent by it, so they need not queue another. A burst of 40
+# actions queued 40 relays, each a transaction and a wait for Kafka on a
+# worker that had notifications to store. Expires in case the queued relay is
+# lost (beat's periodic relay sends its events meanwhile).
+RELAY_ASKED_KEY = "beacon:outbox:relay-asked"
+RELAY_ASKED_SECONDS = 30
+
+
 def _ask_relay_to_send() -> None:
     # Imported here: the web layer reaches the worker only at this one point.
     from tasks.outbox import relay_outbox
 
+    if not _first_to_ask():
+        return
     try:
         relay_outbox.delay()
     except Exception:
         # The event is safe in the outbox; beat's periodic relay sends it
         # once the Celery broker is back.
         log.warning("could not ask the relay to send now; the periodic relay will", exc_info=True)
+
+
+def _first_to_ask() -> bool:
+    try:
+        return bool(get_redis().set(RELAY_ASKED_KEY, 1, nx=True, ex=RELAY_ASKED_SECONDS))
+    except RedisError:
+        return True  # not knowing, ask: a relay too many costs a look at an empty outbox
+
+
+def relay_starting() -> None:
+    """The relay is about to read the outbox: actions committed from now on must ask again."""
+    try:
+        get_redis().delete(RELAY_ASKED_KEY)
+    except RedisError:
+        log.warning("could not clear the relay's flag; it expires in %d s", RELAY_ASKED_SECONDS, exc_info=True)
