@@ -456,7 +456,7 @@ def render(results, results_path) -> str:
     lines += [
         "",
         "Where each figure comes from: *event → stored*, *lost*, *duplicated*: the collector's arrivals "
-        "(`bench/out/…/arrivals.bin`) matched by notification id to `notifications_notification` (user, action) "
+        "(`arrivals.bin` beside the raw figures) matched by notification id to `notifications_notification` (user, action) "
         "and to the generator's stamp of that action (`bench/pipeline_report.py: analyze`); *not stored* and the "
         "whole-run check: `count(*)` of `notifications_notification` by action id; *action*: the generator's "
         "`t1 − t0` around the call; *CPU*: `/proc/<pid>/stat` (utime + stime) of each process (the worker with its "
