@@ -476,7 +476,8 @@ class Bench:
             shm = server.shm_used_kb()
             row = {
                 "n": n, "held": held, "held_end": held_end, "accept_seconds": accept_s,
-                "client_ramp_seconds": ramped["seconds"], "rss_base_kb": base["VmRSS"], "rss_held_kb": b["VmRSS"],
+                "client_ramp_seconds": ramped["seconds"], "client_ramp_cpu_seconds": ramped.get("cpu_seconds"),
+                "rss_base_kb": base["VmRSS"], "rss_held_kb": b["VmRSS"],
                 "kb_per_poll": (b["VmRSS"] - base["VmRSS"]) / max(held_end, 1),
                 "anon_kb_per_poll": (b["RssAnon"] - base["RssAnon"]) / max(held_end, 1),
                 "shmem_kb_per_poll": (b["RssShmem"] - base["RssShmem"]) / max(held_end, 1),
