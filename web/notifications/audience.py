@@ -30,38 +30,47 @@ class Audience:
     def __init__(self, actor):
         self.actor = actor
         self._actor_id = actor.pk
-        self._reasons: dict[int, list[dict]] = defaultdict(list)
+        # Each person's reasons. People told for the same reasons share one
+        # list (copied before it changes): a 10,000-member group is one list,
+        # decided and written once (events(), NotificationEvent.to_dict).
+        self._reasons: dict[int, list[dict]] = {}
         self._groups: dict[int, object] = {}
 
     def tell_actor(self) -> "Audience":
-        self._reasons[self.actor.pk].append({"kind": "owner"})
+        self._reasons[self._actor_id] = [*self._reasons.get(self._actor_id, ()), {"kind": "owner"}]
         return self
 
     def tell_members(self, group, user_ids) -> "Audience":
         """``user_ids``: the group's members the action concerns (the caller reads them once)."""
         self._groups[group.pk] = group
         # One reason object for all of them: events() decides once per distinct set of reasons.
-        reason = {"kind": "group", "group": {"id": group.pk, "name": group.name}}
-        for user_id in user_ids:
-            self._add(user_id, reason)
+        self._add_all(user_ids, {"kind": "group", "group": {"id": group.pk, "name": group.name}})
         return self
 
     def tell_member_concerned(self, group, member) -> "Audience":
         """The person a membership change is about ("added you to …")."""
         self._groups[group.pk] = group
-        self._add(member.pk, {"kind": "group", "group": {"id": group.pk, "name": group.name}, "about_you": True})
+        self._add_all([member.pk], {"kind": "group", "group": {"id": group.pk, "name": group.name}, "about_you": True})
         return self
 
     def tell_watchers(self, user_ids, watched: Target) -> "Audience":
         """``user_ids``: watchers who can see ``watched`` now (the caller checks)."""
-        reason = {"kind": "watching", "watched": {"type": watched.type, "id": watched.id, "name": watched.name}}
-        for user_id in user_ids:
-            self._add(user_id, reason)
+        self._add_all(user_ids, {"kind": "watching", "watched": {"type": watched.type, "id": watched.id,
+                                                                  "name": watched.name}})
         return self
 
-    def _add(self, user_id: int, reason: dict) -> None:
-        if user_id != self._actor_id and reason not in self._reasons[user_id]:
-            self._reasons[user_id].append(reason)
+    def _add_all(self, user_ids, reason: dict) -> None:
+        """Give each of them ``reason`` (the actor excepted: they hear as the owner or not at all)."""
+        only_this = [reason]
+        everyone, actor_id = self._reasons, self._actor_id
+        for user_id in user_ids:
+            if user_id == actor_id:
+                continue
+            had = everyone.get(user_id)
+            if had is None:
+                everyone[user_id] = only_this
+            elif reason not in had:
+                everyone[user_id] = [*had, reason]  # a new list: ``had`` may be shared
 
     def events(self, *, verb: str, target: Target, owner_verb: str | None = None, member=None,
                old_name: str = "") -> list[NotificationEvent]:
@@ -71,16 +80,15 @@ class Audience:
         by_event: dict[tuple[str, int | None], list[dict]] = defaultdict(list)
         # Thousands of members share their reason objects and want the
         # defaults: decide once per distinct set of reasons, not per person.
-        by_default: dict[tuple[int, ...], tuple | None] = {}
+        by_default: dict[int, tuple | None] = {}  # id of a shared reasons list -> the choice
         for user_id in sorted(self._reasons):
             reasons = self._reasons[user_id]
             if user_id in wants:
                 choice = choose(reasons, wants[user_id])
             else:
-                same = tuple(map(id, reasons))
-                if same not in by_default:
-                    by_default[same] = choose(reasons, EVERYTHING)
-                choice = by_default[same]
+                choice = by_default.get(id(reasons), False)
+                if choice is False:
+                    choice = by_default[id(reasons)] = choose(reasons, EVERYTHING)
             if choice is None:
                 continue
             kind, group = choice

@@ -152,20 +152,22 @@ _FIELD_TYPES = {
 def _compact(recipients) -> tuple[list[dict], list[list[int]]]:
     """Each distinct reason once, and each recipient as [user, index of a reason, …]."""
     reasons: list[dict] = []
-    by_object: dict[int, int] = {}  # the audience shares one reason object among many people
     by_value: dict[str, int] = {}
+    # The audience shares one reasons list among everyone told for the same
+    # reasons: each list is turned into indexes once.
+    by_list: dict[int, list[int]] = {}
     compact = []
     for recipient in recipients:
-        row = [recipient["user"]]
-        for reason in recipient["reasons"]:
-            index = by_object.get(id(reason))
-            if index is None:
+        theirs = recipient["reasons"]
+        indexes = by_list.get(id(theirs))
+        if indexes is None:
+            indexes = by_list[id(theirs)] = []
+            for reason in theirs:
                 index = by_value.setdefault(json.dumps(reason, sort_keys=True), len(reasons))
                 if index == len(reasons):
                     reasons.append(reason)
-                by_object[id(reason)] = index
-            row.append(index)
-        compact.append(row)
+                indexes.append(index)
+        compact.append([recipient["user"], *indexes])
     return reasons, compact
 
 
