@@ -247,7 +247,7 @@ def render(results, results_path) -> str:
       "alone.\n")
     pubs = results.get("publishers", 1)
     w("**How it is measured.** Each server runs ONE worker pinned to core 0 (`taskset -c 0`): Beacon is "
-      "`gunicorn` with `gunicorn.conf.py` (gevent worker; run through `bench/gc_probe_gunicorn.py`, which adds "
+      "`gunicorn` with `gunicorn.conf.py` (its worker class `realtime.worker.RealtimeWorker`, gunicorn's gevent_pywsgi worker; run through `bench/gc_probe_gunicorn.py`, which adds "
       "only a `gc.callbacks` hook logging each garbage-collector pass), nchan is Debian's nginx with "
       "`libnginx-mod-nchan` in long-poll mode (`bench/nginx.conf.in`). The bench starts its **own "
       f"redis-server, pinned to core {results.get('redis_core', 0)} with the worker** (nchan has no Redis, so "

@@ -1,7 +1,7 @@
 """The two servers under test, each one worker pinned to core 0, what their worker costs,
 and the bench's own Redis server.
 
-Beacon: ``gunicorn --config gunicorn.conf.py`` (gevent worker) from the project
+Beacon: ``gunicorn --config gunicorn.conf.py`` (gevent_pywsgi worker) from the project
 root. nchan: Debian's nginx with libnginx-mod-nchan and bench/nginx.conf.in.
 Both run under ``ulimit -n 20000`` and ``taskset -c 0``. Redis: the bench
 starts its own ``redis-server`` (no persistence) pinned to a core of its
