@@ -18,10 +18,7 @@ flags): Beacon's app, with this module's task added to it. Consumer:
 ``python -m bench.pipeline_naive``.
 """
 
-import contextlib
 import logging
-import signal
-import threading
 import uuid
 from dataclasses import replace
 
@@ -60,48 +57,11 @@ def hand_off(events) -> None:
 
 
 def main() -> None:
-    """tasks.consumer.main with the naive hand-off."""
-    import os
+    """Beacon's consumer (tasks.consumer.main) with the naive hand-off."""
+    from tasks.consumer import main as consume
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.dev")
-    import django
-
-    django.setup()
-    from kafka.errors import KafkaError
-
-    from tasks import kafka_clients as kafka
-    from tasks.consumer import EventConsumer, TopicIncarnations
-    from web.notifications.events import KINDS, dead_letter_topic, topic_for
-
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    topic_kinds = {topic_for(kind): kind for kind in KINDS}
-    dead_letters = dead_letter_topic()
-    topics = TopicIncarnations()
-    delay = 1.0
-    try:
-        while not stop.is_set():
-            consumer = None
-            try:
-                kafka.ensure_topics([*topic_kinds, dead_letters])
-                consumer = kafka.new_consumer(list(topic_kinds))
-                log.info("consuming %s (naive: one task per notification)", ", ".join(topic_kinds))
-                EventConsumer(consumer=consumer, hand_off=hand_off,
-                              dead_letter=lambda key, value, headers: kafka.send_raw(dead_letters, key, value, headers),
-                              topic_kinds=topic_kinds, stop=stop, topics=topics).run()
-            except KafkaError as exc:
-                if stop.is_set():
-                    break
-                log.warning("waiting for Kafka (%s); again in %.0f s", exc, delay)
-                stop.wait(delay)
-                delay = min(delay * 2, 15.0)
-            finally:
-                if consumer is not None:
-                    with contextlib.suppress(Exception):
-                        consumer.close(autocommit=False)
-    finally:
-        kafka.discard_producer()
+    log.info("consuming with the naive hand-off: one task per notification")
+    consume(hand_off=hand_off)
 
 
 if __name__ == "__main__":

@@ -212,7 +212,11 @@ class EventConsumer:
         self._dead_letter(record.key, record.value, headers)
 
 
-def main() -> None:
+def main(hand_off=None) -> None:
+    """Consume until SIGTERM or SIGINT; ``hand_off(events)``: by default a ``deliver_events`` task per batch.
+
+    (The pipeline benchmark's naive design passes one of its own.)
+    """
     import os
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.dev")
@@ -225,6 +229,10 @@ def main() -> None:
     from tasks import kafka_clients as kafka
     from tasks.notifications import deliver_events
     from web.notifications.events import KINDS, dead_letter_topic, topic_for
+
+    if hand_off is None:
+        def hand_off(events):
+            deliver_events.delay([event.to_dict() for event in events])
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -245,7 +253,7 @@ def main() -> None:
                 delay = 1.0
                 EventConsumer(
                     consumer=consumer,
-                    hand_off=lambda events: deliver_events.delay([event.to_dict() for event in events]),
+                    hand_off=hand_off,
                     dead_letter=lambda key, value, headers: kafka.send_raw(dead_letters, key, value, headers),
                     topic_kinds=topic_kinds,
                     stop=stop,
