@@ -31,13 +31,10 @@ POLL_TIMEOUT_MS = 500
 # Waiting for Kafka to answer again after it failed under the consumer:
 # quick at first (a broker restart takes seconds), never slower than this.
 RECONNECT_MAX_SECONDS = 15.0
-# Records asked of Kafka per poll, and recipients per delivery task: a batch
-# is stored in one transaction (web.notifications.delivery.deliver_many), so
-# bigger batches cost less per notification, up to where one transaction
-# holds many users' stream locks for long. An event has at most 500
-# recipients (MAX_RECIPIENTS_PER_EVENT), so a task has 1 to 1,000 events.
+# Records asked of Kafka per poll; they are handed on in batches of up to
+# BATCH_RECIPIENTS recipients (web/notifications/events.py), each stored in
+# one transaction (web.notifications.delivery.deliver_many).
 MAX_RECORDS_PER_POLL = 1000
-BATCH_RECIPIENTS = 1000
 # How often an idle consumer looks whether a topic it reads was created anew
 # (in metadata it already has: no request).
 TOPIC_CHECK_EVERY_SECONDS = 1.0
@@ -118,15 +115,16 @@ class EventConsumer:
         ``done`` gets each partition's next offset as its records are handed
         on (or dead-lettered), so a failure part-way rewinds only what was not.
         """
-        pending, recipients = [], 0  # [(partition, record, event)]
+        from web.notifications.events import in_batches
+
+        pending = []  # [(partition, record, event)]
 
         def flush():
-            nonlocal pending, recipients
-            if pending:
-                self._hand_off_with_retry([event for _, _, event in pending])
-                for partition, record, _ in pending:
+            for handed in in_batches(pending, lambda item: len(item[2].recipients)):
+                self._hand_off_with_retry([event for _, _, event in handed])
+                for partition, record, _ in handed:
                     done[partition] = OffsetAndMetadata(record.offset + 1, None, -1)
-            pending, recipients = [], 0
+            pending.clear()
 
         for partition, records in batch.items():
             for record in records:
@@ -137,10 +135,7 @@ class EventConsumer:
                     flush()
                     done[partition] = OffsetAndMetadata(record.offset + 1, None, -1)
                     continue
-                if pending and recipients + len(event.recipients) > BATCH_RECIPIENTS:
-                    flush()
                 pending.append((partition, record, event))
-                recipients += len(event.recipients)
         flush()
 
     def _reread_recreated_topics(self) -> None:

@@ -6,6 +6,7 @@ from tasks.celery import app
 from tasks.kafka_clients import send_batch
 from web.api.idempotency import prune_idempotency_keys
 from web.notifications.delivery import prune_processed
+from web.notifications.events import in_batches
 from web.outbox import metrics, outbox
 from web.outbox.relay import Redelivery, prune_sent, redeliver_all, relay_all
 
@@ -19,17 +20,9 @@ def _redelivery() -> Redelivery:
 
 
 def _deliver_directly(events) -> None:
-    from tasks.consumer import BATCH_RECIPIENTS
     from tasks.notifications import deliver_events
 
-    batch, recipients = [], 0
-    for event in events:
-        if batch and recipients + len(event["recipients"]) > BATCH_RECIPIENTS:
-            deliver_events.delay(batch)
-            batch, recipients = [], 0
-        batch.append(event)
-        recipients += len(event["recipients"])
-    if batch:
+    for batch in in_batches(events, lambda event: len(event["recipients"])):
         deliver_events.delay(batch)
 
 

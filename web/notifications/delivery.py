@@ -43,7 +43,7 @@ def deliver_many(events: Sequence[NotificationEvent]) -> list[Delivered]:
     notification for the event's action, gets nothing new, so a redelivered
     record changes nothing. Many events in one transaction is what makes the
     pipeline fast: the statements per batch are the same for 1 or 1,000
-    events (but for each event's group keys), and so is the Redis round trip.
+    events, and so is the Redis round trip.
     """
     if not events:
         return []

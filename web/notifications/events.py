@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 
 import orjson
 from dataclasses import dataclass, fields
@@ -33,6 +34,10 @@ READABLE_VERSIONS = (2, 3)
 # Recipients per event at most: an action that tells more people sends more
 # events (sharing its action id), so no record nears Kafka's size limit.
 MAX_RECIPIENTS_PER_EVENT = 500
+# Recipients per delivery task (one transaction) at most: bigger batches cost
+# less per notification, up to where one transaction holds many users'
+# stream locks for long. A batch has 1 to 1,000 events.
+BATCH_RECIPIENTS = 1000
 
 
 class InvalidEvent(ValueError):
@@ -255,6 +260,20 @@ def new_event(*, action_id: str, kind: str, verb: str, actor, target: Target, re
         occurred_at=timezone.now().isoformat(),
         recipients=tuple(recipients),
     )
+
+
+def in_batches(items, recipients_of) -> Iterator[list]:
+    """``items`` in order, in lists of at most BATCH_RECIPIENTS recipients (``recipients_of(item)`` each)."""
+    batch, recipients = [], 0
+    for item in items:
+        count = recipients_of(item)
+        if batch and recipients + count > BATCH_RECIPIENTS:
+            yield batch
+            batch, recipients = [], 0
+        batch.append(item)
+        recipients += count
+    if batch:
+        yield batch
 
 
 def topic_for(kind: str) -> str:

@@ -17,12 +17,15 @@ from web.postgres.arrays import json_rows
 from web.notifications.text import describe
 
 
+# The model's columns but the id and the generated ``words``: what an insert gives.
+_COLUMNS = tuple(field.attname for field in Notification._meta.concrete_fields
+                 if not field.primary_key and not getattr(field, "generated", False))
+
+
 class NewNotification:
     """A notification about to be stored: the model's fields, and ``id`` once inserted."""
 
-    __slots__ = ("id", "user_id", "event_id", "action_id", "kind", "verb", "actor_id", "actor_name", "target_type",
-                 "target_id", "target_name", "graph_id", "graph_name", "group_id", "group_name", "member_id",
-                 "member_name", "old_name", "link", "reasons", "created", "read_at", "mailed_at", "group_key")
+    __slots__ = ("id", *_COLUMNS)
 
     @classmethod
     def of(cls, event, user_id: int, reasons: list, kind: str, group: dict | None, *, actor_id: int | None,
@@ -63,10 +66,6 @@ def event_payload(n) -> dict:
     }
 
 
-# Every column but id and the generated ``words``.
-_COLUMNS = ("user_id", "event_id", "action_id", "kind", "verb", "actor_id", "actor_name", "target_type", "target_id",
-            "target_name", "graph_id", "graph_name", "group_id", "group_name", "member_id", "member_name", "old_name",
-            "link", "reasons", "created", "read_at", "mailed_at", "group_key")
 _NAMES = ", ".join(_COLUMNS)
 _TABLE = Notification._meta.db_table
 # The table's own row type gives each JSON field its column's type.
