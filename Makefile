@@ -19,7 +19,7 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 	touch $@
 
 run: install
-	$(VENV)/bin/python -m web.devstack run
+	$(VENV)/bin/python -m dev run
 
 test: install
 	$(VENV)/bin/python -m pytest
@@ -28,4 +28,4 @@ bench: install
 	$(VENV)/bin/python -m bench
 
 services-down:
-	$(VENV)/bin/python -m web.devstack down
+	$(VENV)/bin/python -m dev down

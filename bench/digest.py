@@ -72,7 +72,7 @@ def main(argv=None) -> None:
     command = " ".join([".venv/bin/python -m bench digest", *(argv if argv is not None else sys.argv[2:])])
 
     from settings import defaults
-    from web.devstack.mail import MailServer
+    from dev.mail import MailServer
 
     server = urlsplit(os.environ.get("DATABASE_URL", defaults.DATABASE_URL))
     database_url = urlunsplit(server._replace(path=f"/{DB_NAME}"))

@@ -3,7 +3,7 @@
 An action (``web.graphs.actions.update_graph`` on a graph shared with a
 group, run by load generator processes: bench/pipeline_load.py) writes its
 events to the outbox in its own transaction; after commit the relay task
-sends them to Kafka (a Tansu broker of the bench's own, from web.devstack,
+sends them to Kafka (a Tansu broker of the bench's own, from dev,
 or the configured one); ``python -m tasks.consumer`` hands them to the Celery
 worker (the Procfile's command: 2 processes, Redis broker), which stores the
 notifications in PostgreSQL and PUBLISHes each on its user's Redis channel.
@@ -135,7 +135,7 @@ class Bench:
     # -- servers, database, data
     def servers(self):
         from settings import defaults
-        from web.devstack.stack import ensure_stack
+        from dev.stack import ensure_stack
 
         configured_db = urlsplit(os.environ.get("DATABASE_URL", defaults.DATABASE_URL))
         redis_url = urlsplit(os.environ.get("REDIS_URL", defaults.REDIS_URL))
@@ -147,7 +147,7 @@ class Bench:
         self.database_url = self.endpoints["postgres"].url
         self.redis_url = self.endpoints["redis"].url
         self.kafka = self.endpoints["kafka"]
-        from web.devstack import kafka as devkafka
+        from dev import kafka as devkafka
 
         self.env = {
             **os.environ,
@@ -519,7 +519,7 @@ class Bench:
         if self.db is not None:
             self.db.close()
         if self.started_servers and not self.args.keep_servers:
-            from web.devstack.stack import stop_stack
+            from dev.stack import stop_stack
 
             stop_stack(VAR_DIR, log=log)
 

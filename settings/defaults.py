@@ -1,7 +1,7 @@
 """Where Beacon looks for its services when the environment says nothing.
 
 Kept apart from the Django settings so that code which must not load Django
-(the local service starter in ``web.devstack``, the realtime process) reads the
+(the local service starter in ``dev``, the realtime process) reads the
 same defaults.
 """
 

@@ -5,5 +5,8 @@ from settings.env import env_bool, env_str
 
 DEBUG = env_bool("DEBUG", True)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-# Mail `make run` received (web/devstack/mail.py), shown at /dev/mail/ while DEBUG is on.
+# Mail `make run` received (dev/mail.py), shown at /dev/mail/ while DEBUG is on.
 DEV_MAIL_DIR = env_str("DEV_MAIL_DIR", str(BASE_DIR / "var" / "mail"))  # noqa: F405
+# The site's URLs and the development pages (the mailbox); production keeps web.urls.
+ROOT_URLCONF = "dev.urls"
+TEMPLATES = [{**TEMPLATES[0], "DIRS": [*TEMPLATES[0]["DIRS"], BASE_DIR / "dev" / "templates"]}]  # noqa: F405

@@ -1,7 +1,7 @@
 """Test set-up: real PostgreSQL, Redis and Kafka for the whole run.
 
 Before Django loads, the configured servers are used if they answer and
-started otherwise (web.devstack), under a folder of this run's own that is
+started otherwise (dev), under a folder of this run's own that is
 removed at the end, so two runs at once never stop each other's servers. The
 run also gets its own Kafka topic prefix, consumer group and Redis database,
 so it never shares work with a development instance on the same servers.
@@ -25,8 +25,8 @@ TEST_REDIS_DB = int(os.environ.get("BEACON_TEST_REDIS_DB", "14"))
 
 
 def pytest_configure(config):
-    from web.devstack import kafka
-    from web.devstack.stack import ensure_stack
+    from dev import kafka
+    from dev.stack import ensure_stack
 
     endpoints = ensure_stack(
         TEST_VAR,
@@ -59,7 +59,7 @@ def pytest_unconfigure(config):
     from tasks.kafka_clients import discard_producer
 
     discard_producer()
-    from web.devstack.stack import stop_stack
+    from dev.stack import stop_stack
 
     stop_stack(TEST_VAR, log=lambda line: None)
     shutil.rmtree(TEST_VAR, ignore_errors=True)

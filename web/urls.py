@@ -1,7 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from web.devstack import mailbox
 from web.graphs import views as graph_views
 from web.outbox.views import metrics_view
 
@@ -15,8 +14,5 @@ urlpatterns = [
     path("notifications/", include("web.notifications.urls")),
     path("api/v1/", include("web.api.urls")),
     path("digest/", include("web.digest.urls")),
-    # The mail `make run` caught; 404 unless DEBUG is on.
-    path("dev/mail/", mailbox.inbox, name="dev_mail"),
-    path("dev/mail/<str:name>/", mailbox.message, name="dev_mail_message"),
     path("metrics", metrics_view, name="metrics"),
 ]

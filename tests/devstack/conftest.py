@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from web.devstack import ports, procs, state
-from web.devstack.stack import SERVICES, ensure_stack, stop_stack
+from dev import ports, procs, state
+from dev.stack import SERVICES, ensure_stack, stop_stack
 
 
 def closed_url(kind: str, dbname: str = "beacon_test") -> str:
@@ -60,7 +60,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @dataclass
 class BeaconRun:
-    """``python -m web.devstack run`` (what ``make run`` runs), in a session of its own, and what it printed."""
+    """``python -m dev run`` (what ``make run`` runs), in a session of its own, and what it printed."""
 
     process: subprocess.Popen
     var_dir: Path
@@ -89,7 +89,7 @@ def start_beacon_run(cold_run: Run, var_dir: Path, **env: str) -> BeaconRun:
         "CELERY_BEAT_SCHEDULE_FILE": str(var_dir / "celerybeat-schedule"),
         **env,
     }
-    process = subprocess.Popen([sys.executable, "-m", "web.devstack", "run", "--var", str(var_dir)], cwd=REPO,
+    process = subprocess.Popen([sys.executable, "-m", "dev", "run", "--var", str(var_dir)], cwd=REPO,
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                start_new_session=True)
     output: list[str] = []

@@ -1,4 +1,4 @@
-"""The command line an operator uses: python -m web.devstack up|down|status|env."""
+"""The command line an operator uses: python -m dev up|down|status|env."""
 
 import os
 import shlex
@@ -24,7 +24,7 @@ def devstack(*args: str, urls: dict[str, str]) -> subprocess.Popen:
         KAFKA_BOOTSTRAP_SERVERS=urls["kafka_bootstrap"],
     )
     return subprocess.Popen(
-        [sys.executable, "-m", "web.devstack", *args],
+        [sys.executable, "-m", "dev", *args],
         cwd=REPO,
         env=env,
         text=True,

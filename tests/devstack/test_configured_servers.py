@@ -2,7 +2,7 @@
 
 import pytest
 
-from web.devstack.stack import DevstackError, ensure_stack
+from dev.stack import DevstackError, ensure_stack
 
 from .clients import current_database
 from .conftest import closed_url, run_stack

@@ -5,7 +5,7 @@ import signal
 
 import pytest
 
-from web.devstack import kafka, postgres, procs, redis, state
+from dev import kafka, postgres, procs, redis, state
 
 from .clients import all_work, current_database, kafka_roundtrip, redis_roundtrip
 from .conftest import closed_urls, recorded_pids, run_stack

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.waiting import wait_for
-from web.devstack import procs, state
+from dev import procs, state
 
 from .conftest import start_beacon_run
 

@@ -3,8 +3,8 @@
 import pytest
 import redis
 
-from web.devstack import procs, state
-from web.devstack.stack import stop_stack
+from dev import procs, state
+from dev.stack import stop_stack
 
 from .clients import all_work, current_database
 from .conftest import closed_urls, run_stack

@@ -14,7 +14,7 @@ from django.utils import timezone
 from tests.support.events import graph_event
 from tests.support.smtp import RecordingMailServer
 from web.accounts.actions import update_preferences
-from web.devstack.ports import any_free_port
+from dev.ports import any_free_port
 from web.digest.sending import send_now
 from web.notifications import actions
 from web.notifications.delivery import deliver

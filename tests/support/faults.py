@@ -29,7 +29,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from tests.support.stack import ProcfileStack, free_port
-from web.devstack.run import RUN_MARKER, stop_leftovers
+from dev.run import RUN_MARKER, stop_leftovers
 from tests.support.waiting import TimedOut, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,7 +64,7 @@ class DrillSettings:
 
 
 class OwnServer:
-    """A Redis or Kafka server of the drill's own (web.devstack's), which it may kill and start again."""
+    """A Redis or Kafka server of the drill's own (dev's), which it may kill and start again."""
 
     def __init__(self, service, directory: Path):
         self._service = service
@@ -74,7 +74,7 @@ class OwnServer:
         self.pid: int | None = None
 
     def start(self) -> None:
-        from web.devstack import state
+        from dev import state
 
         self._dir.mkdir(parents=True, exist_ok=True)
         self._stop_leftover()
@@ -84,7 +84,7 @@ class OwnServer:
                  message=f"our {self._service.NAME} answering at {self.url}")
 
     def kill(self) -> None:
-        from web.devstack import procs
+        from dev import procs
 
         if self.pid and procs.is_alive(self.pid):
             os.kill(self.pid, signal.SIGKILL)
@@ -92,7 +92,7 @@ class OwnServer:
 
     def _stop_leftover(self) -> None:
         """A server an earlier drill run left (it was killed before it could stop its own)."""
-        from web.devstack import procs, state
+        from dev import procs, state
 
         record = state.read(self._dir)
         if record and record.get("pid") != self.pid and procs.is_alive(record.get("pid")) and \
@@ -116,7 +116,7 @@ class DrillStack:
     """Beacon's processes on the drill's own Redis and Kafka and the given database."""
 
     def __init__(self, database_url: str, var_dir: Path, settings: DrillSettings):
-        from web.devstack import kafka, redis
+        from dev import kafka, redis
 
         self.settings = settings
         self.var_dir = var_dir
@@ -139,7 +139,7 @@ class DrillStack:
             "REALTIME_PORT": str(self.realtime_port),
             "CELERY_BEAT_SCHEDULE_FILE": str(var_dir / "celerybeat-schedule"),
             # Marks every process of this stack, so the next one on this var dir can stop what a
-            # killed run left behind (web.devstack.run.stop_leftovers): left running, they would
+            # killed run left behind (dev.run.stop_leftovers): left running, they would
             # relay this database's outbox to their own, dead, Kafka.
             RUN_MARKER: str(var_dir.resolve()),
             "LOG_LEVEL": "INFO",
@@ -169,7 +169,7 @@ class DrillStack:
 
     def heal(self) -> None:
         """Start whatever a failed drill left stopped, so the next one starts whole."""
-        from web.devstack import procs
+        from dev import procs
 
         for server in (self.redis, self.kafka):
             if not procs.is_alive(server.pid):

@@ -1,6 +1,6 @@
 """A real SMTP server on loopback for the digest's tests, with ways to fail.
 
-It is web.devstack.mail's server (aiosmtpd) with knobs: refuse an address,
+It is dev.mail's server (aiosmtpd) with knobs: refuse an address,
 refuse every sender, answer slowly, or hold a mail until the test says.
 """
 
@@ -8,7 +8,7 @@ import asyncio
 import threading
 from email.message import EmailMessage
 
-from web.devstack.mail import KeepingHandler, MailServer
+from dev.mail import KeepingHandler, MailServer
 
 
 class FaultyHandler(KeepingHandler):

@@ -10,7 +10,7 @@ from pathlib import Path
 from honcho.environ import parse_procfile
 
 from tests.support.waiting import wait_for
-from web.devstack.ports import any_free_port as free_port  # noqa: F401  (tests import it from here)
+from dev.ports import any_free_port as free_port  # noqa: F401  (tests import it from here)
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,7 +5,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.test import Client
 
 from tests.web.conftest import page_text
-from web.devstack.mail import KeepingHandler
+from dev.mail import KeepingHandler
 
 pytestmark = pytest.mark.django_db
 

@@ -1,9 +1,9 @@
-"""``python -m web.devstack up|down|status|env|run [--var DIR]``
+"""``python -m dev up|down|status|env|run [--var DIR]``
 
 Reads DATABASE_URL, REDIS_URL and KAFKA_BOOTSTRAP_SERVERS (defaults from
 settings/defaults.py). ``env`` prints shell ``export`` lines for the endpoints to
 use (starting what is missing), with progress on stderr so that
-``eval "$(python -m web.devstack env)"`` works. ``run`` is :mod:`web.devstack.run`.
+``eval "$(python -m dev env)"`` works. ``run`` is :mod:`dev.run`.
 """
 
 import argparse
@@ -17,7 +17,7 @@ from settings import defaults
 from . import kafka
 from .stack import DevstackError, ensure_stack, stack_status, stop_stack
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_VAR_DIR = REPO_ROOT / "var" / "devstack"
 ENV_NAMES = {"postgres": "DATABASE_URL", "redis": "REDIS_URL", "kafka": "KAFKA_BOOTSTRAP_SERVERS"}
 
@@ -35,7 +35,7 @@ def _stderr(message: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m web.devstack", description=__doc__.split("\n\n")[1])
+    parser = argparse.ArgumentParser(prog="python -m dev", description=__doc__.split("\n\n")[1])
     parser.add_argument("command", choices=["up", "down", "status", "env", "run"])
     parser.add_argument(
         "--var", type=Path, default=DEFAULT_VAR_DIR, help=f"state directory (default {DEFAULT_VAR_DIR})"

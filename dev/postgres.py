@@ -5,7 +5,7 @@ listens on unix sockets only, and our clients need TCP. Ours listens on 127.0.0.
 without a unix socket (socket paths under a deep var_dir can exceed the 107-byte
 limit) and trusts every local connection: it is a development database.
 
-Running as root needs the extra steps described in :mod:`web.devstack.pg_account`.
+Running as root needs the extra steps described in :mod:`dev.pg_account`.
 """
 
 import importlib.util

@@ -1,6 +1,6 @@
 """The development front door: one origin for pages and long-polls.
 
-``python -m web.devstack.router`` listens on BEACON_PORT and forwards
+``python -m dev.router`` listens on BEACON_PORT and forwards
 ``/realtime/`` to the realtime process and everything else to the web
 process, as a load balancer does in production. Keeping one origin means the
 browser sends the session cookie to both and CSRF sees one host. gevent, so

@@ -3,6 +3,6 @@
 Pure Python on purpose: it runs before Django is configured (it decides the URLs
 Django will be given), so nothing in this package may import Django.
 
-Entry points: :func:`web.devstack.stack.ensure_stack`, :func:`web.devstack.stack.stop_stack`
-and the CLI ``python -m web.devstack up|down|status|env``.
+Entry points: :func:`dev.stack.ensure_stack`, :func:`dev.stack.stop_stack`
+and the CLI ``python -m dev up|down|status|env``.
 """

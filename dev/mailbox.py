@@ -1,6 +1,6 @@
 """``/dev/mail/``: the mail ``make run`` received, readable in the browser. DEBUG only.
 
-Reads the ``.eml`` files web.devstack.mail keeps in DEV_MAIL_DIR. A mail's
+Reads the ``.eml`` files dev.mail keeps in DEV_MAIL_DIR. A mail's
 HTML is shown in a sandboxed frame: no script of it runs, and it cannot
 reach the page around it.
 """
@@ -38,7 +38,7 @@ def inbox(request):
         mail = _read(folder / name)
         mails.append({"name": name, "to": mail["To"], "subject": mail["Subject"], "date": mail["Date"]})
     # ("mails", not "messages": that name is the flash messages' in every page.)
-    return render(request, "devstack/mailbox.html", {"mails": mails, "folder": folder, "total": len(names)})
+    return render(request, "dev/mailbox.html", {"mails": mails, "folder": folder, "total": len(names)})
 
 
 @require_safe
@@ -48,7 +48,7 @@ def message(request, name: str):
         raise Http404("No such message.")
     mail = _read(folder / name)
     text, html = (mail.get_body(preferencelist=(kind,)) for kind in ("plain", "html"))
-    return render(request, "devstack/message.html", {
+    return render(request, "dev/message.html", {
         "name": name, "subject": mail["Subject"], "headers": [(key, mail[key]) for key in ("From", "To", "Date", "Subject", "List-Unsubscribe",
                                                                "List-Unsubscribe-Post") if mail[key]],
         "text": text.get_content() if text else "", "html": html.get_content() if html else "",

@@ -1,6 +1,6 @@
-"""``python -m web.devstack run``: all of Beacon, with demo data, in one command.
+"""``python -m dev run``: all of Beacon, with demo data, in one command.
 
-Makes the services available (web.devstack.stack), migrates, loads the demo
+Makes the services available (dev.stack), migrates, loads the demo
 data, then runs every Procfile process under honcho on free ports, and prints
 where to go once the site answers. Ctrl-C, SIGTERM (a supervisor) or SIGHUP
 (a closed terminal) stops the processes, then the servers this command
@@ -22,7 +22,7 @@ from . import kafka, ports, procs
 from .mail import KeepingHandler, MailServer
 from .stack import ensure_stack, stop_stack
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 # Where the mail Beacon sends in development lands (also shown at /dev/mail/).
 MAIL_DIR = REPO_ROOT / "var" / "mail"
 # What a command typed in another terminal needs to act on this run's Beacon.
