@@ -14,8 +14,8 @@ from collections import defaultdict
 import gevent
 import gevent.event
 
-from realtime.channels import ALL_USERS_PATTERN, user_id_of
 from realtime.local import LocalCopy
+from realtime.publish import Channels
 from realtime.subscriber import PING_EVERY_SECONDS, Subscription
 
 log = logging.getLogger(__name__)
@@ -57,8 +57,9 @@ class Waiter:
 
 
 class Hub:
-    def __init__(self, redis_url: str):
+    def __init__(self, redis_url: str, channels: Channels):
         self._redis_url = redis_url
+        self._channels = channels
         self._waiters: dict[int, set[Waiter]] = defaultdict(set)
         self._held = 0
         self._listener: gevent.Greenlet | None = None
@@ -130,12 +131,12 @@ class Hub:
         subscription = Subscription(self._redis_url)
         pinger = None
         try:
-            subscription.open(ALL_USERS_PATTERN)
+            subscription.open(self._channels.pattern)
             pinger = gevent.spawn(self._ping_forever, subscription)
             for reply in subscription.replies():
                 kind = reply[0]
                 if kind == b"pmessage":
-                    user_id = user_id_of(reply[2])
+                    user_id = self._channels.user_id_of(reply[2])
                     if user_id is not None:
                         self._keep(user_id, reply[3])
                         self.wake(user_id)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
-from web.ids import BadId, parse_id
+from common.ids import BadId, parse_id
 
 
 class BadRequest(ValueError):

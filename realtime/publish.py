@@ -1,20 +1,23 @@
-"""The one way anything reaches held polls: after the events are committed.
+"""The door from Django into the realtime process: web/ imports this module of realtime/ and no other.
 
-:func:`publish_events` keeps each user's recent events in Redis, for fast
-answers, and PUBLISHes on the user's channel "<seq> <unread> <event JSON>":
-a wake-up that also carries the event, so the realtime process that holds
-the user's polls can answer from its own copy (realtime/local.py). Losing
-or repeating a publish costs nothing: readers check the seqs are contiguous
-and otherwise read Redis or PostgreSQL. The delivery pipeline calls it after
-commit, and so does the benchmark, so the figures measured are the ones users
-get.
+It owns what both sides must agree on: each user's Redis channel and keys,
+and the publish. :func:`publish_events` keeps each user's recent events in
+Redis, for fast answers, and PUBLISHes on the user's channel
+"<seq> <unread> <event JSON>": a wake-up that also carries the event, so the
+realtime process that holds the user's polls can answer from its own copy
+(realtime/local.py). Losing or repeating a publish costs nothing: readers
+check the seqs are contiguous and otherwise read Redis or PostgreSQL. The
+delivery pipeline calls it after commit, and so does the benchmark, so the
+figures measured are the ones users get.
+
+The realtime process reads two of Django's tables by name (realtime/store.py
+says which); a test holds the models to those names.
 """
 
-import orjson
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from realtime.channels import user_channel
+import orjson
 
 # A client up to this many events behind is answered from Redis; further
 # behind, from PostgreSQL (the truth, kept for the retention period).
@@ -42,6 +45,37 @@ return 1
 """
 
 
+DEFAULT_CHANNEL_PREFIX = "beacon:user:"
+
+
+class Channels:
+    """Each user's Redis channel: ``<prefix><user id>``.
+
+    Pub/sub is global to a Redis server, whatever database REDIS_URL names,
+    so two sites (or two test workers) on one server need prefixes of their
+    own (REALTIME_CHANNEL_PREFIX); keys are per database and need none.
+    """
+
+    __slots__ = ("prefix", "pattern")
+
+    def __init__(self, prefix: str = DEFAULT_CHANNEL_PREFIX):
+        self.prefix = prefix
+        self.pattern = prefix + "*"  # one pattern subscription hears every user
+
+    def of(self, user_id: int) -> str:
+        return f"{self.prefix}{user_id}"
+
+    def user_id_of(self, channel: bytes | str) -> int | None:
+        if isinstance(channel, bytes):
+            channel = channel.decode()
+        if not channel.startswith(self.prefix):
+            return None
+        try:
+            return int(channel[len(self.prefix):])
+        except ValueError:
+            return None
+
+
 @dataclass(frozen=True)
 class StreamEntry:
     """One numbered event of one user: ``event`` is exactly what a poll answers with."""
@@ -61,13 +95,13 @@ def state_key(user_id: int) -> str:
     return f"beacon:{{u{user_id}}}:state"
 
 
-def publish_events(redis_client, entries: Iterable[StreamEntry]) -> None:
+def publish_events(redis_client, entries: Iterable[StreamEntry], channels: Channels) -> None:
     """Cache and announce committed events, all in one round trip."""
     append = _append_script(redis_client)
     pipe = redis_client.pipeline(transaction=False)
     for entry in entries:
         append(
-            keys=[events_key(entry.user_id), state_key(entry.user_id), user_channel(entry.user_id)],
+            keys=[events_key(entry.user_id), state_key(entry.user_id), channels.of(entry.user_id)],
             args=[entry.seq, entry.unread, orjson.dumps(entry.event),
                   RECENT_EVENTS_KEPT, RECENT_EVENTS_TTL_SECONDS, STATE_TTL_SECONDS],
             client=pipe,

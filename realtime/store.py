@@ -10,6 +10,12 @@ from realtime.batch import BatchedLookup
 
 log = logging.getLogger(__name__)
 
+# The two tables of Django's that the realtime process reads, by name: it
+# loads no model of web/. tests/unit/test_realtime_tables.py holds the
+# models to these names.
+STREAM_TABLE = "notifications_userstream"  # a user's last seq and unread count
+EVENT_TABLE = "notifications_streamevent"  # each numbered event
+
 
 @dataclass(frozen=True)
 class Batch:

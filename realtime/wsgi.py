@@ -25,9 +25,9 @@ from realtime.auth import SessionAuthenticator  # noqa: E402
 from realtime.db import ConnectionPool, connect_kwargs  # noqa: E402
 from realtime.hub import Hub  # noqa: E402
 from realtime.metrics import RealtimeMetrics  # noqa: E402
+from realtime.publish import Channels  # noqa: E402
 from realtime.recent import RecentEvents  # noqa: E402
-from realtime.store import EventStore  # noqa: E402
-from web.notifications.models import StreamEvent, UserStream  # noqa: E402
+from realtime.store import EVENT_TABLE, STREAM_TABLE, EventStore  # noqa: E402
 
 # Redis connections the held requests share; a greenlet waits its turn beyond this.
 REDIS_POOL_SIZE = 50
@@ -38,13 +38,13 @@ def build_application() -> RealtimeApp:
     redis_client = redis.Redis(connection_pool=redis.BlockingConnectionPool.from_url(
         settings.REDIS_URL, max_connections=REDIS_POOL_SIZE, timeout=10, socket_timeout=5, socket_connect_timeout=5,
     ))
-    hub = Hub(settings.REDIS_URL)
+    hub = Hub(settings.REDIS_URL, Channels(settings.REALTIME_CHANNEL_PREFIX))
     return RealtimeApp(
         authenticator=SessionAuthenticator(pool, cache_seconds=settings.REALTIME_SESSION_CACHE_SECONDS),
         store=EventStore(
             pool,
-            stream_table=UserStream._meta.db_table,
-            event_table=StreamEvent._meta.db_table,
+            stream_table=STREAM_TABLE,
+            event_table=EVENT_TABLE,
             limit=settings.REALTIME_EVENTS_PER_ANSWER,
             recent=RecentEvents(redis_client, limit=settings.REALTIME_EVENTS_PER_ANSWER),
             local=hub.local,

@@ -44,6 +44,9 @@ Every variable Beacon reads, with its default:
   REALTIME_MAX_POLLS_PER_USER  polls one user may hold at once in one process (429 beyond); 20
   REALTIME_SSE_HEARTBEAT_SECONDS  comment line sent on an idle event stream; 15
   REALTIME_RETENTION_DAYS    how long events are kept for catching up; older cursors get "reset"; 30
+  REALTIME_CHANNEL_PREFIX    each user's Redis channel is <prefix><user id>; "beacon:user:". Pub/sub is
+                             global to a Redis server whatever database REDIS_URL names: two sites on
+                             one server need prefixes (and databases) of their own
   GRAPH_MAX_BYTES            largest graph upload (JSON text) accepted; 5242880 (5 MB)
   SITE_URL                   absolute address used in links sent by mail; http://127.0.0.1:8000
   NOTIFICATION_GROUP_MINUTES notifications of one kind about one target, each within this of the
@@ -268,6 +271,7 @@ REALTIME_SESSION_CACHE_SECONDS = env_float("REALTIME_SESSION_CACHE_SECONDS", 30.
 REALTIME_MAX_POLLS_PER_USER = env_int("REALTIME_MAX_POLLS_PER_USER", 20, minimum=1)
 REALTIME_SSE_HEARTBEAT_SECONDS = env_float("REALTIME_SSE_HEARTBEAT_SECONDS", 15.0)
 REALTIME_RETENTION_DAYS = env_int("REALTIME_RETENTION_DAYS", 30, minimum=1)
+REALTIME_CHANNEL_PREFIX = env_str("REALTIME_CHANNEL_PREFIX", "beacon:user:")
 
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])

@@ -1,6 +1,6 @@
 """Bad input to the API is a 400 in the error shape, never a 500.
 
-Ids and cursors in query strings are read by one parser (web.ids); bodies,
+Ids and cursors in query strings are read by one parser (common.ids); bodies,
 graphs among them, by one check of JSON text (web.json_text), the same the
 upload form uses.
 """
@@ -11,7 +11,7 @@ from tests.api.helpers import GRAPH, assert_error
 from tests.support.bad_json import BAD_GRAPH_TEXTS, BAD_POSITIONS_TEXTS
 from web.graphs.actions import create_graph
 from web.graphs.models import Graph, Layout
-from web.ids import BIGINT_MAX
+from common.ids import BIGINT_MAX
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,9 @@ import json
 
 import pytest
 
-from realtime.channels import user_channel
+from django.conf import settings
+
+from realtime.publish import Channels
 from tests.support.events import graph_event
 from tests.support.waiting import wait_for
 from web.accounts.actions import update_preferences
@@ -19,7 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_an_owner_event_tells_the_actor_already_read_and_wakes_their_channel(make_user):
     alice = make_user("alice")
     subscriber = get_redis().pubsub()
-    subscriber.subscribe(user_channel(alice.pk))
+    subscriber.subscribe(Channels(settings.REALTIME_CHANNEL_PREFIX).of(alice.pk))
     confirmed = wait_for(lambda: subscriber.get_message(timeout=0.1), message="the subscription confirmed")
     assert confirmed["type"] == "subscribe"
 

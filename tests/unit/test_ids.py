@@ -1,9 +1,9 @@
-"""The one parser of ids and cursors (web.ids): ASCII digits, within PostgreSQL's bigint, or a clear error."""
+"""The one parser of ids and cursors (common.ids): ASCII digits, within PostgreSQL's bigint, or a clear error."""
 
 import pytest
 
 from realtime.protocol import BadRequest, parse_poll, parse_stream_start
-from web.ids import BIGINT_MAX, BadId, optional_id, parse_id
+from common.ids import BIGINT_MAX, BadId, optional_id, parse_id
 
 
 @pytest.mark.parametrize("raw, expected", [("1", 1), ("42", 42), ("007", 7), (str(BIGINT_MAX), BIGINT_MAX)])

@@ -1,6 +1,6 @@
 """Bad input on the pages is a 400 that says what was wrong, never a 500.
 
-Ids and cursors in URLs and forms are read by one parser (web.ids); graph
+Ids and cursors in URLs and forms are read by one parser (common.ids); graph
 and positions text by one check (web.json_text), the same the API uses.
 """
 

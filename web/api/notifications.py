@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from web.api.parsing import StrictSerializer, parse
-from web.ids import BIGINT_MAX
+from common.ids import BIGINT_MAX
 from web.notifications import actions, stream
 from web.notifications.models import Kind
 from web.notifications.queries import (
@@ -26,7 +26,7 @@ from web.notifications.queries import (
     parse_paging,
 )
 
-# The id as web.ids reads it: digits 0-9, up to PostgreSQL's bigint (a pattern cannot say how far up).
+# The id as common.ids reads it: digits 0-9, up to PostgreSQL's bigint (a pattern cannot say how far up).
 TARGET_PATTERN = r"^(graph|layout|group):[1-9][0-9]{0,18}$"
 # As NotificationFilter reads it (web/notifications/queries.py).
 GROUP_PATTERN = r"^([a-z]+:[a-z]+:[0-9]{1,19}:[0-9a-f]{1,32}|n[0-9]{1,19})$"

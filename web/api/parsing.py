@@ -5,7 +5,7 @@ from django.core.exceptions import RequestDataTooBig
 from rest_framework import exceptions, parsers, serializers
 
 from web import json_text
-from web.ids import BIGINT_MAX, BadId, parse_id
+from common.ids import BIGINT_MAX, BadId, parse_id
 
 
 class JSONBodyParser(parsers.JSONParser):

@@ -25,7 +25,7 @@ from web.graphs.cytoscape import GraphInvalid
 from web.graphs.forms import GraphEditForm, GraphForm, LayoutForm, ShareForm
 from web.graphs.models import Graph, Layout
 from web.graphs.visibility import visible_graphs, visible_layouts
-from web.ids import BadId, optional_id, parse_id
+from common.ids import BadId, optional_id, parse_id
 from web.redirects import back_to
 
 REFUSED = (GraphInvalid, ValidationError)

@@ -13,7 +13,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.db.models.expressions import RawSQL
 
-from web.ids import BadId, optional_id, parse_id
+from common.ids import BadId, optional_id, parse_id
 from web.notifications.models import Kind, Notification, user_lexeme
 
 PAGE_SIZE = 50
@@ -100,7 +100,7 @@ class NotificationFilter:
 
 
 def _target(raw: str) -> str:
-    """The target as "graph:12", or "" for none; its id is read as every id is (web.ids)."""
+    """The target as "graph:12", or "" for none; its id is read as every id is (common.ids)."""
     if not raw:
         return ""
     target_type, _, raw_id = raw.partition(":")

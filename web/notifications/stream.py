@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from realtime.publish import StreamEntry, publish_events
+from realtime.publish import Channels, StreamEntry, publish_events
 from web.notifications.models import StreamEvent, UserStream
 from web.postgres.arrays import int_array, json_rows
 from web.redis_client import get_redis
@@ -118,7 +119,7 @@ def prune(older_than_days: int) -> int:
 
 def _publish(entries: list[StreamEntry]) -> None:
     try:
-        publish_events(get_redis(), entries)
+        publish_events(get_redis(), entries, Channels(settings.REALTIME_CHANNEL_PREFIX))
     except Exception:
         # Committed all the same. Polls find the events in PostgreSQL: at
         # their next read, and within the Redis state's lifetime at worst.
