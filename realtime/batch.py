@@ -2,11 +2,11 @@
 
 When thousands of clients connect together (a worker restarting, a network
 coming back), each poll needs its credential and its user's position looked
-up. One query each was 18,000 round trips, and as many greenlets queued for
-the database pool. Here a look-up joins the batch that forms while the
-current query runs, and one query (``WHERE key = ANY(...)``) answers them
-all. A lone look-up costs the same as before: its batch is sent as soon as
-the asking greenlet yields.
+up. One query each would be a round trip per poll, and as many greenlets
+queued for the database pool. Here a look-up joins the batch that forms
+while the current query runs, and one query (``WHERE key = ANY(...)``)
+answers them all. A lone look-up costs one query still: its batch is sent as
+soon as the asking greenlet yields.
 """
 
 from itertools import islice

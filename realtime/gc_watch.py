@@ -1,9 +1,10 @@
 """The realtime worker's garbage collector: kept to short passes, and each pass measured.
 
-A worker holding 18,000 polls holds about a million long-lived objects (the
-requests, their greenlets, sockets and parsers). CPython's collector scans a
-generation whole, so once those objects reach the older generations a pass
-takes 100 ms or more, and every held poll waits for it. Here the survivors
+A worker holding many thousands of polls holds about a million long-lived
+objects (the requests, their greenlets, sockets and parsers). CPython's
+collector scans a generation whole, so once those objects reach the older
+generations a pass takes as long as a scan of all of them, and every held
+poll waits for it. Here the survivors
 of each young pass are frozen (``gc.freeze()``): they are never scanned
 again, and a pass only ever looks at what was made since the last one, a few
 milliseconds' worth. Frozen objects are still freed by reference counting
@@ -30,11 +31,11 @@ log = logging.getLogger(__name__)
 GC_THRESHOLDS = (5_000, 10, 10)
 # ... but CPython counts allocations less deallocations, and every answered
 # poll frees its (frozen) objects: under steady re-polling the count barely
-# moves while new objects pile up (46,000 in a pass, 15 ms, were seen). So a
-# young pass also runs this often, whatever the count: at 1,000 re-polls a
-# second 0.1 s gathered 11,000-23,000 objects (up to 7 ms of CPU).
+# moves while new objects pile up, and the pass that finally comes is long.
+# So a young pass also runs this often, whatever the count: short enough
+# that a busy worker's new objects in that time are a short pass's worth.
 YOUNG_PASS_EVERY_SECONDS = 0.05
-# Pause histogram buckets, seconds: the target is no pass over 10 ms.
+# Pause histogram buckets, seconds: fine below 10 ms, the longest pause a held poll should notice.
 PAUSE_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 # What a held poll may keep frozen, with room to spare (about 60 objects are
 # normal); beyond this per held poll, plus what start-up froze, frozen

@@ -4,12 +4,11 @@ gunicorn's default gevent worker parses each request with gunicorn's own
 HTTP parser and writes each response with its own writer; its
 ``gevent_pywsgi`` worker hands the connection to gevent's WSGI server
 instead, on the same gevent hub, with the same arbiter, accept loop, signals
-and graceful stop. Measured on the bench machine with a WSGI app that
-answers at once (200 keep-alive connections, one worker on one core),
-gunicorn's path costs about 0.40 ms of worker CPU per request and gevent's
-0.26 ms: every poll accepted, re-poll and woken answer pays it.
+and graceful stop. gevent's path costs less worker CPU per request (the
+measurement is in the log of the commit that chose it), and every poll
+accepted, re-poll and woken answer pays it.
 
-Two things gunicorn's path did that gevent's does not, done here:
+Two things gunicorn's path does that gevent's does not, done here:
 
 - gevent's handler reads each connection through a buffered file of 8 kB,
   allocated when the connection is accepted and kept while its poll is held.

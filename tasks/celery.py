@@ -16,9 +16,9 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 
 # Celery's Django fixup closes every database connection before and after
 # each task unless CELERY_DB_REUSE_MAX is set: a new PostgreSQL connection
-# per task, which cost the server 5-9 ms of CPU each and was the worker's
-# largest cost after its SQL (the pipeline bench: 243 connections for 241
-# tasks). Tasks treat their connections as Django's requests do instead:
+# per task, each a new backend process for the server to start, which costs
+# more than most of Beacon's tasks' SQL. Tasks treat their connections as
+# Django's requests do instead:
 # kept for DATABASE_CONN_MAX_AGE, checked when reused after an error (a cut
 # connection is closed, and the next query opens a new one), closed when old.
 app.conf.update(CELERY_DB_REUSE_MAX=2**62)

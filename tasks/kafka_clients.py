@@ -137,10 +137,9 @@ def _names(partitions) -> str:
 
 
 # How long a fetch may wait for records. Apache Kafka answers as soon as one
-# arrives; Tansu (the development broker) waits out the whole time, which at
-# kafka-python's default of 500 ms was most of an event's way to its users
-# (the pipeline bench at 1,000 notifications/s: p50 320 ms, with 50 ms 185 ms).
-# Lower costs only an idle consumer's empty fetches.
+# arrives; Tansu (the development broker) waits out the whole time, so with
+# kafka-python's default of 500 ms that wait would be most of an event's way
+# to its users. Lower costs only an idle consumer's empty fetches.
 FETCH_MAX_WAIT_MS = 50
 
 
