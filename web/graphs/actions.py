@@ -186,31 +186,33 @@ def _layout_audience(actor, layout: Layout) -> Audience:
 # Watching
 
 def watch_graph(actor, graph_id: int) -> Watch:
-    with transaction.atomic():
-        graph = visible_graphs(actor).get(pk=graph_id)
-        if graph.owner_id == actor.pk:
-            raise ValidationError("you own this graph: you hear of it already")
-        watch, _ = Watch.objects.get_or_create(user=actor, graph=graph)
-    return watch
+    return _watch(actor, visible_graphs(actor), graph_id, "graph")
 
 
 def unwatch_graph(actor, graph_id: int) -> None:
-    graph = visible_graphs(actor).get(pk=graph_id)
-    Watch.objects.filter(user=actor, graph=graph).delete()
+    _unwatch(actor, visible_graphs(actor), graph_id, "graph")
 
 
 def watch_layout(actor, layout_id: int) -> Watch:
-    with transaction.atomic():
-        layout = visible_layouts(actor).get(pk=layout_id)
-        if layout.owner_id == actor.pk:
-            raise ValidationError("you own this layout: you hear of it already")
-        watch, _ = Watch.objects.get_or_create(user=actor, layout=layout)
-    return watch
+    return _watch(actor, visible_layouts(actor), layout_id, "layout")
 
 
 def unwatch_layout(actor, layout_id: int) -> None:
-    layout = visible_layouts(actor).get(pk=layout_id)
-    Watch.objects.filter(user=actor, layout=layout).delete()
+    _unwatch(actor, visible_layouts(actor), layout_id, "layout")
+
+
+def _watch(actor, visible, target_id: int, target_type: str) -> Watch:
+    with transaction.atomic():
+        target = visible.get(pk=target_id)
+        if target.owner_id == actor.pk:
+            raise ValidationError(f"you own this {target_type}: you hear of it already")
+        watch, _ = Watch.objects.get_or_create(user=actor, **{target_type: target})
+    return watch
+
+
+def _unwatch(actor, visible, target_id: int, target_type: str) -> None:
+    target = visible.get(pk=target_id)
+    Watch.objects.filter(user=actor, **{target_type: target}).delete()
 
 
 def is_watching(user, *, graph=None, layout=None) -> bool:

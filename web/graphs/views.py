@@ -45,6 +45,21 @@ def _reason(error) -> str:
     return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
 
 
+def _submit(request, form, act, page):
+    """A form's POST: ``act(cleaned_data)`` returns (what was done, where to go next) and may
+    refuse with ValidationError, which the form then shows; an invalid or refused form is
+    ``page(form)`` again."""
+    if form.is_valid():
+        try:
+            done, to = act(form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, done)
+            return redirect(to)
+    return page(form)
+
+
 # Graphs
 
 @login_required
@@ -130,17 +145,13 @@ def delete(request, graph_id: int):
 @_not_found_as_404
 def share(request, graph_id: int):
     graph = _visible_graph(request, graph_id)
-    form = ShareForm(request.POST, user=request.user, graph=graph, prefix="share")
-    if form.is_valid():
-        group = form.cleaned_data["group"]
-        try:
-            actions.share_graph(request.user, graph_id, group.pk)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, f"Shared with “{group.name}”.")
-            return redirect(graph)
-    return _detail_page(request, graph, share_form=form, status=400)
+
+    def share_with(data):
+        actions.share_graph(request.user, graph_id, data["group"].pk)
+        return f"Shared with “{data['group'].name}”.", graph
+
+    return _submit(request, ShareForm(request.POST, user=request.user, graph=graph, prefix="share"), share_with,
+                   lambda form: _detail_page(request, graph, share_form=form, status=400))
 
 
 @login_required
@@ -189,18 +200,14 @@ def _graph_watch(request, graph_id: int, action, done: str):
 @_not_found_as_404
 def create_layout(request, graph_id: int):
     graph = _visible_graph(request, graph_id)
-    form = LayoutForm(request.POST, prefix="layout")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            layout = actions.create_layout(request.user, graph_id, name=data["name"], positions=data["positions"],
-                                           shared=data["shared"])
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, f"Saved layout “{layout.name}”.")
-            return redirect(layout)
-    return _detail_page(request, graph, layout_form=form, status=400)
+
+    def save(data):
+        layout = actions.create_layout(request.user, graph_id, name=data["name"], positions=data["positions"],
+                                       shared=data["shared"])
+        return f"Saved layout “{layout.name}”.", layout
+
+    return _submit(request, LayoutForm(request.POST, prefix="layout"), save,
+                   lambda form: _detail_page(request, graph, layout_form=form, status=400))
 
 
 @login_required
@@ -214,18 +221,14 @@ def layout_detail(request, graph_id: int, layout_id: int):
 @_not_found_as_404
 def edit_layout(request, graph_id: int, layout_id: int):
     layout = _visible_layout(request, graph_id, layout_id)
-    form = LayoutForm(request.POST, prefix="layout")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.update_layout(request.user, layout_id, name=data["name"], positions=data["positions"],
-                                  shared=data["shared"])
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "Saved.")
-            return redirect(layout)
-    return _layout_page(request, layout, form=form, status=400)
+
+    def save(data):
+        actions.update_layout(request.user, layout_id, name=data["name"], positions=data["positions"],
+                              shared=data["shared"])
+        return "Saved.", layout
+
+    return _submit(request, LayoutForm(request.POST, prefix="layout"), save,
+                   lambda form: _layout_page(request, layout, form=form, status=400))
 
 
 @login_required
