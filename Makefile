@@ -1,12 +1,13 @@
 # The two commands of the README, and what they need.
 #   make run    install everything, start Beacon with demo data
 #   make test   install everything, run the whole test suite
+#   make lint   ruff (lint, import order) and the import layers (.importlinter); .ci/run runs it first
 #   make bench  the benchmarks: the notification list, realtime against nginx + nchan (see README)
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat requirements/base.txt requirements/dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install run test bench services-down
+.PHONY: install run test lint bench services-down
 
 install: $(STAMP)
 
@@ -23,6 +24,10 @@ run: install
 
 test: install
 	$(VENV)/bin/python -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 bench: install
 	$(VENV)/bin/python -m bench
