@@ -240,13 +240,13 @@ def rate(run: dict) -> float:
 def render(runs, args, command, elapsed, sample) -> str:
     import platform
 
-    from bench.report import beacon_code_state
+    from bench.facts import code_state
 
     celery_runs = [r for r in runs if "Celery" in r["label"]]
     lines = [
         f"## The email digest: one run for {args.users:,} users",
         "",
-        f"Command: `{command}` ({elapsed / 60:.1f} min). Code: {beacon_code_state()}. "
+        f"Command: `{command}` ({elapsed / 60:.1f} min). Code: {code_state()}. "
         f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, PostgreSQL and Redis on loopback.",
         "",
         f"{args.users:,} users, each with {args.per_user} unread notifications never mailed (about 2 graphs each, "

@@ -125,12 +125,12 @@ def load(browser, base: str, graph_id: int) -> dict:
 
 
 def render(results: dict, command: str, elapsed: float) -> str:
-    from bench.report import beacon_code_state
+    from bench.facts import code_state
 
     lines = [
         "## The graph page: 1,000 and 10,000 nodes in Chromium",
         "",
-        f"Command: `{command}` ({elapsed / 60:.1f} min). Code: {beacon_code_state()}. Debian's Chromium, "
+        f"Command: `{command}` ({elapsed / 60:.1f} min). Code: {code_state()}. Debian's Chromium, "
         f"headless, 1280 × 900, software rendering; the web process on the same two cores.",
         "",
         "Each graph is a binary tree plus a ring of every second node (1.5 edges a node), opened by its owner "

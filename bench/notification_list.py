@@ -32,7 +32,8 @@ from urllib.parse import urlencode
 
 import psycopg2
 
-from bench import report, sections
+from bench import sections
+from bench.facts import code_state, machine_facts
 from bench.servers import stop_server
 
 MAIN = Path(__file__).resolve().parent.parent
@@ -42,6 +43,7 @@ OUT = MAIN / "bench" / "out"
 DB_NAME = "beacon_bench_list"
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 TARGET_MS = 50.0
+PACKAGES = ("Django", "djangorestframework", "gunicorn", "psycopg2-binary")
 FULL = {"warmup": 30, "requests": 300, "case_seconds": 60}
 QUICK = {"warmup": 10, "requests": 40, "case_seconds": 20}
 # A case slower than the budget stops early (warm-up included), with at least
@@ -226,14 +228,14 @@ class ListBench:
         else:
             headers, check = {"Cookie": f"sessionid={facts['session']}"}, check_page
         paths = {name: base + ("?" + urlencode(params) if params else "") for name, params in cases(facts).items()}
-        results = {"meta": report.machine_facts(), "command": self.args.command,
+        results = {"meta": machine_facts(PACKAGES), "command": self.args.command,
                    "endpoint": endpoint, "base": base, "params": self.p, "dataset": facts, "target_ms": TARGET_MS,
                    "cases": {}}
         server = WebServer({**self.env, "DJANGO_SETTINGS_MODULE": "settings.production", "DEBUG": "false"},
                            self.dir / "gunicorn.log")
         log(f"measuring GET {base} ({endpoint}) on gunicorn port {server.port}: "
             f"{self.p['warmup']} warm-up + {self.p['requests']} requests per case")
-        results["code"] = report.beacon_code_state()
+        results["code"] = code_state()
         results["fingerprint"] = code_fingerprint()  # what gunicorn loads now
         server.start()
         try:
@@ -247,7 +249,7 @@ class ListBench:
         finally:
             server.stop()
         self.explain(results, paths, facts)
-        results["code_after"] = report.beacon_code_state()
+        results["code_after"] = code_state()
         results["fingerprint_after"] = code_fingerprint()
         if results["fingerprint_after"] != results["fingerprint"]:
             log(f"web/ or settings/ changed during the run ({results['code']} -> {results['code_after']}): "

