@@ -43,6 +43,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from bench import pipeline_report as reporting
+from bench import profiles
 from bench.pipeline_collect import RECORD
 from bench.pipeline_procs import CpuMeter, Stack, listening_pid, procfile_commands
 from bench.proc import LineProc
@@ -361,8 +362,6 @@ class Bench:
         return spies
 
     def stop_py_spy(self, spies) -> dict:
-        from bench.report import summarize_py_spy
-
         out = {}
         for name, raw, popen in spies:
             popen.send_signal(signal.SIGINT)
@@ -371,7 +370,7 @@ class Bench:
             except subprocess.TimeoutExpired:
                 popen.kill()
                 popen.wait()
-            out[name] = summarize_py_spy(raw)
+            out[name] = profiles.summarize(raw)
         return out
 
     def wait_arrivals(self, t_from: float, expected: int) -> tuple[int, bool]:

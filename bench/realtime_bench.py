@@ -46,7 +46,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import report, sections
+from bench import profiles, report, sections
 from bench.facts import code_state, command_output, machine_facts
 from bench.proc import LineProc
 from bench.servers import (
@@ -781,7 +781,7 @@ class Bench:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        return report.summarize_py_spy(raw)
+        return profiles.summarize(raw)
 
     # -- the whole run
     def run(self):
