@@ -46,7 +46,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import profiles, report, sections
+from bench import profiles, realtime_report, sections
 from bench.facts import code_state, command_output, machine_facts
 from bench.proc import LineProc
 from bench.servers import (
@@ -863,7 +863,7 @@ class Bench:
             if self.redis:
                 self.redis.stop()
         out = Path(self.args.out) if self.args.out else (OUT / "quick.md" if self.args.quick else MAIN / "BENCHMARKS.md")
-        sections.write_section(out, "realtime", report.render(results, results_path))
+        sections.write_section(out, "realtime", realtime_report.render(results, results_path))
         self.log(f"report: {out}; raw figures: {results_path}; {results['elapsed_seconds'] / 60:.1f} min "
                  f"(forecast {forecast:.0f} min)")
 
@@ -962,7 +962,7 @@ def realtime_main(argv, word):
             results["before"] = load_before(args.before)
             Path(args.render).write_text(json.dumps(results, indent=1))
         out = Path(args.out) if args.out else MAIN / "BENCHMARKS.md"
-        sections.write_section(out, "realtime", report.render(results, Path(args.render).resolve()))
+        sections.write_section(out, "realtime", realtime_report.render(results, Path(args.render).resolve()))
         print(f"report: {out}")
         return
     args.command = " ".join([f".venv/bin/python -m bench {word}".strip(), *map(shlex.quote, argv)])
