@@ -221,7 +221,7 @@ def _sustained_target(windows) -> list[tuple]:
     at5k = next((w for w in steps if w["asked_rate"] == 5000), None)
     top = max(steps, key=lambda w: w["reached_rate"] or 0)
     figure = (f"highest clean step {best:,}/s" if best else "no clean step") + (
-        f"; at 5,000/s: reached {at5k['reached_rate']:,.0f}/s, p99 {_ms(at5k['p99_ms'])}" if at5k else
+        f"; at 5,000/s: reached {at5k['reached_rate'] or 0:,.0f}/s, p99 {_ms(at5k['p99_ms'])}" if at5k else
         f"; best reached {top['reached_rate'] or 0:,.0f}/s (asked {top['asked_rate']:,}/s), p99 {_ms(top['p99_ms'])}")
     return [("sustained ≥ 5,000 notifications/s with event → stored p99 < 1 s (one consumer)", figure,
              bool(best and best >= 5000))]
