@@ -241,8 +241,8 @@ class Bench:
         worker = commands["worker"]
         consumer = commands["consumer"]
         if naive:
+            # Beacon's consumer, and Beacon's worker command on the app whose delivery is a task per notification.
             worker = worker.replace("tasks.celery:app", "bench.pipeline_naive:app")
-            consumer = "python -m bench.pipeline_naive"
         self.stack = Stack({**self.env, **env}, self.dir / f"logs-{name}")
         log(f"phase {name}: {consumers} consumer(s){', naive delivery' if naive else ''}; topics {prefix}.*")
         self.phase = {"name": name, "consumers": consumers, "naive": naive, "worker": worker, "consumer": consumer,
