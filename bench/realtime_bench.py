@@ -34,6 +34,7 @@ compare the workers alone.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -472,12 +473,13 @@ class Bench:
         tag = f"r{run}-hold-{kind}"
         self.log(f"hold: {kind}, {n} polls: accept, memory, then {self.p['hold_rate']}/s")
         server = self.server(kind, tag)
-        client = pubs = None
-        try:
+        with contextlib.ExitStack() as running:
+            running.callback(server.stop)
             time.sleep(1.0)
             base = proc_stats(server.worker_pid)
             base_shm = server.shm_used_kb()
             client, _ = self.client(kind, [server.port], users, tag, max_seconds=600, wait_ramp=False)
+            running.callback(client.close)
             held, t_held = server.wait_held_at(n, timeout=180, interval=0.05)
             ramped = client.expect("ramped", timeout=300)
             accept_s = t_held - ramped["t_first_connect"] if held >= n else None
@@ -503,6 +505,7 @@ class Bench:
             self.log(f"  accepted {n} in {_s(accept_s)} s; {row['kb_per_poll']:.1f} kB/poll; "
                      f"idle CPU {row['idle_cpu_pct']:.2f}%")
             pubs = self.publishers(kind, server.port, tag)
+            running.callback(pubs.close)
             step, _ = self.rate_step(kind, server, client, pubs, users, self.p["hold_rate"], self.p["hold_seconds"],
                                      seed=7 + run, tag=tag, received_before=0)
             row["events"] = step
@@ -510,12 +513,6 @@ class Bench:
                      f"p99 {step['p99_ms']} ms, lost {step['lost']}"
                      + (f", longest GC pause {step['gc']['longest_ms']:.1f} ms" if step.get("gc") else ""))
             return row
-        finally:
-            if pubs:
-                pubs.close()
-            if client:
-                client.close()
-            server.stop()
 
     def why_short(self, server, client, n, held):
         status = client.call({"cmd": "status"}, "status", 30)["status"]
@@ -535,17 +532,19 @@ class Bench:
         tag = f"r{run}-delivery-{kind}{label}" + ("-profile" if profile else "")
         self.log(f"delivery{label}: {kind}, {n} held, rates {rates}" + (" (py-spy)" if profile else ""))
         server = self.server(kind, tag, profile=profile)
-        client = pubs = None
         steps = []
-        try:
+        with contextlib.ExitStack() as running:
+            running.callback(server.stop)
             time.sleep(1.0)
             base = proc_stats(server.worker_pid)
             client, _ = self.client(kind, [server.port], users, tag,
                                     max_seconds=180 + len(rates) * (self.p["delivery_seconds"] + 60))
+            running.callback(client.close)
             held, _ = server.wait_held(n, timeout=120)
             server.wait_quiet()
             rss_held = proc_stats(server.worker_pid)
             pubs = self.publishers(kind, server.port, tag)
+            running.callback(pubs.close)
             received = 0
             for i, rate in enumerate(rates):
                 held, _ = server.wait_held(n, timeout=15)
@@ -564,12 +563,6 @@ class Bench:
                 if step["lost"] or (step["p99_ms"] or 0) > HOPELESS_P99_MS:
                     self.log("  far from clean: higher rates not tried")
                     break
-        finally:
-            if pubs:
-                pubs.close()
-            if client:
-                client.close()
-            server.stop()
         best = None
         for s in steps:  # the highest rate of an unbroken run of clean steps from the lowest
             if not s["clean"]:
@@ -585,13 +578,15 @@ class Bench:
         tag = f"r{run}-fanout-{kind}" + ("-profile" if profile else "")
         self.log(f"fan-out: {kind}, one action to {n} users, one poll each" + (" (py-spy)" if profile else ""))
         server = self.server(kind, tag, profile=profile)
-        client = pubs = None
         trials = []
         spy = profile_result = None
-        try:
+        with contextlib.ExitStack() as running:
+            running.callback(server.stop)
             client, _ = self.client(kind, [server.port], users, tag, max_seconds=300)
+            running.callback(client.close)
             server.wait_held(n, timeout=60)
             pubs = self.publishers(kind, server.port, tag)
+            running.callback(pubs.close)
             if profile:
                 spy = self.py_spy(server.worker_pid, tag, self.p["fanout_trials"] * 3 + 2)
             received = 0
@@ -619,12 +614,6 @@ class Bench:
                 time.sleep(0.5)
             if spy:
                 profile_result = self.py_spy_finish(spy)
-        finally:
-            if pubs:
-                pubs.close()
-            if client:
-                client.close()
-            server.stop()
         complete = [t for t in trials if t["missing"] == 0]
 
         def med(key):
@@ -661,9 +650,10 @@ class Bench:
         env = {"REALTIME_HOLD_SECONDS": str(hold), "REALTIME_HOLD_JITTER_SECONDS": str(jitter),
                "REALTIME_SESSION_CACHE_SECONDS": str(cache)}
         server = self.server(kind, tag, env=env, hold_seconds=hold)
-        client = None
-        try:
+        with contextlib.ExitStack() as running:
+            running.callback(server.stop)
             client, _ = self.client(kind, [server.port], users, tag, max_seconds=300)
+            running.callback(client.close)
             server.wait_held(n, timeout=60)
             time.sleep(self.p["repoll_warm"])
             client.call({"cmd": "collect"}, "collected", 60)
@@ -673,10 +663,6 @@ class Bench:
             b, rb, pb = proc_stats(server.worker_pid), self.redis_cpu(), self.pg_counters()
             status = client.call({"cmd": "status"}, "status", 30)["status"]
             c_b = status["counts"]
-        finally:
-            if client:
-                client.close()
-            server.stop()
         keys = ("answers_empty",) if kind == "beacon" else ("answers_408", "answers_304")
         repolls = sum(c_b.get(k, 0) - c_a.get(k, 0) for k in keys)
         events = c_b.get("answers_with_events", 0) - c_a.get("answers_with_events", 0)
@@ -722,25 +708,20 @@ class Bench:
         rate = self.p["twoproc_rate"]
         self.log(f"two realtime processes: {n} polls, each re-poll to either at random, {rate}/s")
         servers = []
-        client = pubs = None
-        try:
+        with contextlib.ExitStack() as running:
             for i in (1, 2):
                 servers.append(self.server("beacon", f"{tag}-{i}"))
+                running.callback(servers[-1].stop)
             pair = ServerPair(servers)
             client, _ = self.client("beacon", [s.port for s in servers], users, tag, max_seconds=300)
+            running.callback(client.close)
             held, _ = pair.wait_held(n, timeout=120)
             held_each = [s.held() for s in servers]
             pubs = self.publishers("beacon", servers[0].port, tag)
+            running.callback(pubs.close)
             step, _ = self.rate_step("beacon", pair, client, pubs, users, rate, self.p["twoproc_seconds"],
                                      seed=31 + run, tag=tag, received_before=0)
             recv = self.dump(client, f"{tag}-final")
-        finally:
-            if pubs:
-                pubs.close()
-            if client:
-                client.close()
-            for s in servers:
-                s.stop()
         gaps = self.gaps(json.loads((self.dir / f"published-{tag}.json").read_text()), recv["recv"])
         out = {"polls": n, "held_at_start": held, "held_each": held_each, "step": step, **gaps,
                "switched_server": recv["status"]["counts"].get("switched_server", 0)}
