@@ -22,7 +22,6 @@ import http.client
 import json
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,7 +33,7 @@ import psycopg2
 
 from bench import sections
 from bench.facts import code_state, machine_facts
-from bench.servers import stop_server
+from bench.servers import ServerProcess, free_port
 
 MAIN = Path(__file__).resolve().parent.parent
 PY = str(MAIN / ".venv" / "bin" / "python")
@@ -82,29 +81,20 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def pct(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(round(q * (len(sorted_values) - 1))))]
 
 
-class WebServer:
+class WebServer(ServerProcess):
     """``gunicorn --config python:web.gunicorn_web`` (the Procfile's web line) on a port of its own."""
 
     def __init__(self, env: dict, log_path: Path):
+        super().__init__(log_path)
         self.port = free_port()
         self.env = {**os.environ, **env, "WEB_PORT": str(self.port)}
-        self.log_path = log_path
-        self.proc = None
 
     def start(self, timeout: float = 60.0) -> None:
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([GUNICORN, "--config", "python:web.gunicorn_web"], cwd=MAIN, env=self.env,
-                                     stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self._spawn([GUNICORN, "--config", "python:web.gunicorn_web"], self.env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -118,13 +108,6 @@ class WebServer:
             except OSError:
                 time.sleep(0.2)
         raise TimeoutError(f"gunicorn did not answer within {timeout:.0f}s; see {self.log_path}")
-
-    def stop(self) -> None:
-        if self.proc is None:
-            return
-        stop_server(self.proc)
-        self._log.close()
-        self.proc = None
 
 
 def measure(port: int, path: str, headers: dict, *, warmup: int, requests: int, budget: float, check) -> dict:

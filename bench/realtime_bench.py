@@ -40,7 +40,6 @@ import os
 import random
 import shlex
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -57,6 +56,7 @@ from bench.servers import (
     NchanServer,
     RedisServer,
     cpu_percent,
+    free_port,
     gc_pause_delta,
     gc_pause_metric,
     histogram,
@@ -135,12 +135,6 @@ def servers_facts() -> dict:
         "somaxconn": Path("/proc/sys/net/core/somaxconn").read_text().strip(),
         "ip_local_port_range": " - ".join(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()),
     }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def pct(sorted_values, q):
