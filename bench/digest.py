@@ -27,6 +27,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psutil
 
+from bench.log import log
+
 MAIN = Path(__file__).resolve().parents[1]
 PY = str(MAIN / ".venv" / "bin" / "python")
 DB_NAME = "beacon_bench_digest"
@@ -277,10 +279,6 @@ def render(runs, args, command, elapsed, sample) -> str:
     if subject:
         lines += ["", f"A mail of the run, for the record: `{subject}`."]
     return "\n".join(lines) + "\n"
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.log import log
+
 MAIN = Path(__file__).resolve().parents[1]
 PY = str(MAIN / ".venv" / "bin" / "python")
 DB_NAME = "beacon_bench_graph"
@@ -148,10 +150,6 @@ def render(results: dict, command: str, elapsed: float) -> str:
         lines.append(f"| {int(n):,} | {spread('ready_ms')} | {spread('longest_ms')} | {spread('blocked_ms')} | "
                      f"{spread('pan_ms')} |")
     return "\n".join(lines) + "\n"
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 if __name__ == "__main__":

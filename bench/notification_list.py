@@ -33,7 +33,9 @@ import psycopg2
 
 from bench import sections
 from bench.facts import code_state, machine_facts
+from bench.log import log
 from bench.servers import ServerProcess, free_port
+from bench.stats import percentile
 
 MAIN = Path(__file__).resolve().parent.parent
 PY = str(MAIN / ".venv" / "bin" / "python")
@@ -75,14 +77,6 @@ def cases(facts: dict) -> dict[str, dict]:
         "unread+watching+busy graph": {"state": "unread", "kind": "watching", "target": f"graph:{facts['busy_graph']}"},
         "deep page (90,000th)": {"before": facts["deep_before"]},
     }
-
-
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
-def pct(sorted_values: list[float], q: float) -> float:
-    return sorted_values[min(len(sorted_values) - 1, int(round(q * (len(sorted_values) - 1))))]
 
 
 class WebServer(ServerProcess):
@@ -134,9 +128,9 @@ def measure(port: int, path: str, headers: dict, *, warmup: int, requests: int, 
     finally:
         conn.close()
     times.sort()
-    return {"count": len(times), "median_ms": statistics.median(times), "p90_ms": pct(times, 0.90),
-            "p99_ms": pct(times, 0.99), "min_ms": times[0], "max_ms": times[-1], "mean_ms": statistics.fmean(times),
-            "answer": check(body), "bytes": len(body)}
+    return {"count": len(times), "median_ms": statistics.median(times), "p90_ms": percentile(times, 0.90),
+            "p99_ms": percentile(times, 0.99), "min_ms": times[0], "max_ms": times[-1],
+            "mean_ms": statistics.fmean(times), "answer": check(body), "bytes": len(body)}
 
 
 def check_api(body: bytes) -> dict:

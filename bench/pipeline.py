@@ -44,6 +44,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from bench import pipeline_report as reporting
 from bench import profiles
+from bench.log import log
 from bench.pipeline_collect import RECORD
 from bench.pipeline_procs import CpuMeter, Stack, listening_pid, procfile_commands
 from bench.proc import LineProc
@@ -76,10 +77,6 @@ QUICK = {
     "burst_actions": 40, "big_trials": 2,
     "two_consumer_steps": [], "naive_steps": [],
 }
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 class Arrivals:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bench import facts
 from bench.facts import MAIN
+from bench.stats import percentile
 
 CLEAN_SHARE = 0.95  # a step is clean when it reached this share of its asked rate, lost nothing, p99 < 1 s
 P99_TARGET_MS = 1000.0
@@ -14,7 +15,7 @@ PACKAGES = ("Django", "celery", "kombu", "kafka-python", "redis", "hiredis", "ps
 # What the pipeline runs, and how it is measured: a change to any of it can move the figures.
 CODE = ("tasks", "web", "realtime", "settings", "requirements", "Procfile", "bench/pipeline.py",
         "bench/pipeline_collect.py", "bench/pipeline_load.py", "bench/pipeline_naive.py", "bench/pipeline_procs.py",
-        "bench/pipeline_report.py", "bench/pipeline_seed.py", "bench/profiles.py")
+        "bench/pipeline_report.py", "bench/pipeline_seed.py", "bench/profiles.py", "bench/stats.py")
 
 
 def machine_facts() -> dict:
@@ -22,12 +23,6 @@ def machine_facts() -> dict:
 
 
 # -- matching
-
-def _pct(values, q):
-    if not values:
-        return None
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
-
 
 def _map_arrivals(arrivals, db) -> dict:
     """(user, seq) of each arrival -> (user, action id), from the notifications themselves."""
@@ -115,15 +110,16 @@ def analyze(records, arrivals, db) -> dict:
         "stored_in_postgres": stored,
         "not_stored": len(expected) - stored,
         "resent_events": _resent(db, actions),
-        "p50_ms": r2(_pct(lat, 0.50)), "p90_ms": r2(_pct(lat, 0.90)), "p99_ms": r2(_pct(lat, 0.99)),
+        "p50_ms": r2(percentile(lat, 0.50)), "p90_ms": r2(percentile(lat, 0.90)), "p99_ms": r2(percentile(lat, 0.99)),
         "max_ms": r2(lat[-1] if lat else None), "first_ms": r2(lat[0] if lat else None),
         "span_s": round(span, 3) if span else None,
         "reached_rate": round(len(first) / span, 1) if span else None,
         "actions_span_s": round(max(r["t1"] for r in records) - t_start, 3),
         "actions_offered_per_s": round((len(t0s) - 1) / (t0s[-1] - t0s[0]), 2) if len(t0s) > 1 and t0s[-1] > t0s[0]
         else None,
-        "action_ms": {"p50": r2(_pct(durations, 0.5)), "p99": r2(_pct(durations, 0.99)), "max": r2(durations[-1])},
-        "generator_late_ms": {"p50": r2(_pct(late, 0.5)), "p99": r2(_pct(late, 0.99)), "max": r2(late[-1])},
+        "action_ms": {"p50": r2(percentile(durations, 0.5)), "p99": r2(percentile(durations, 0.99)),
+                      "max": r2(durations[-1])},
+        "generator_late_ms": {"p50": r2(percentile(late, 0.5)), "p99": r2(percentile(late, 0.99)), "max": r2(late[-1])},
         "events_per_action": round(sum(r["events"] for r in records) / len(records), 2),
     }
     if len(records) == 1:

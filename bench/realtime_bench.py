@@ -48,6 +48,7 @@ from pathlib import Path
 
 from bench import profiles, realtime_report, sections
 from bench.facts import code_state, command_output, machine_facts
+from bench.log import log
 from bench.proc import LineProc
 from bench.servers import (
     MAIN,
@@ -65,6 +66,7 @@ from bench.servers import (
     raise_open_files_limit,
     recreate_database,
 )
+from bench.stats import percentile
 
 PY = str(VENV_BIN / "python")
 OUT = MAIN / "bench" / "out"
@@ -137,12 +139,6 @@ def servers_facts() -> dict:
     }
 
 
-def pct(sorted_values, q):
-    if not sorted_values:
-        return None
-    return sorted_values[min(len(sorted_values) - 1, int(round(q * (len(sorted_values) - 1))))]
-
-
 def expected_minutes(p, scenarios, kinds, profile=True, redis_elsewhere=False) -> float:
     """A rough forecast of the run's length, from what each scenario waits for."""
     # Seconds: a server's start and stop, the client's ramp, then what each scenario waits for
@@ -211,7 +207,7 @@ class Publishers:
                 "publishers": k, "calls": sum(d["calls"] for d in done),
                 "events_per_call": published / max(1, sum(d["calls"] for d in done)),
                 "call_ms_p99": max((d.get("call_ms_p99") or 0) for d in done),
-                "lag_p99_ms": 1000 * pct(lags, 0.99), "lag_max_ms": 1000 * lags[-1],
+                "lag_p99_ms": 1000 * percentile(lags, 0.99), "lag_max_ms": 1000 * lags[-1],
                 "publish_errors": sum(d.get("publish_errors", 0) for d in done),
                 "statuses": [d.get("statuses") for d in done]}
 
@@ -252,21 +248,18 @@ class Bench:
         self.users = []
         self.auth = None
         self.code_states = []  # [server tag, Beacon's code as it was when that server started]
-        self.log(f"output in {self.dir}")
+        log(f"output in {self.dir}")
 
     # -- plumbing
-    def log(self, msg):
-        print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
     def start_redis(self, core):
         if self.redis:
             self.redis.stop()
         self.redis = RedisServer(self.dir / f"redis-core{core}.log", core).start()
         self.env["REDIS_URL"] = self.redis.url()
-        self.log(f"the bench's own redis-server on port {self.redis.port}, pinned to core {core}")
+        log(f"the bench's own redis-server on port {self.redis.port}, pinned to core {core}")
 
     def prepare_database(self, n_users):
-        self.log(f"database {self.args.db_name}: recreate, migrate, {n_users} users with tokens and sessions")
+        log(f"database {self.args.db_name}: recreate, migrate, {n_users} users with tokens and sessions")
         recreate_database(PG_ADMIN, self.args.db_name, self.env)
         users_path = self.dir / "users.json"
         subprocess.run([PY, "-m", "bench.seed", str(n_users), str(FIRST_USER_ID), str(users_path)], cwd=MAIN,
@@ -301,10 +294,10 @@ class Bench:
                 server.start()
                 server.warm()
                 self.auth = auth
-                self.log(f"Beacon authenticates the bench users by {auth}")
+                log(f"Beacon authenticates the bench users by {auth}")
                 return
             except RuntimeError as exc:
-                self.log(f"{auth} auth: {exc}")
+                log(f"{auth} auth: {exc}")
             finally:
                 server.stop()
         raise RuntimeError("Beacon accepted neither a token nor a session")
@@ -457,15 +450,16 @@ class Bench:
         lat_pub.sort()
         r = lambda v: None if v is None else round(v, 2)  # noqa: E731
         return {"published": len(published), "received": len(lat), "lost": lost, "duplicates": dups,
-                "p50_ms": r(pct(lat, 0.5)), "p99_ms": r(pct(lat, 0.99)), "max_ms": r(lat[-1] if lat else None),
-                "p50_from_publish_ms": r(pct(lat_pub, 0.5)), "p99_from_publish_ms": r(pct(lat_pub, 0.99))}
+                "p50_ms": r(percentile(lat, 0.5)), "p99_ms": r(percentile(lat, 0.99)),
+                "max_ms": r(lat[-1] if lat else None),
+                "p50_from_publish_ms": r(percentile(lat_pub, 0.5)), "p99_from_publish_ms": r(percentile(lat_pub, 0.99))}
 
     # -- hold: accept, memory, idle CPU, then events with all of them held
     def hold(self, kind, run):
         n = self.p["hold_polls"]
         users = self.pool[:n]
         tag = f"r{run}-hold-{kind}"
-        self.log(f"hold: {kind}, {n} polls: accept, memory, then {self.p['hold_rate']}/s")
+        log(f"hold: {kind}, {n} polls: accept, memory, then {self.p['hold_rate']}/s")
         server = self.server(kind, tag)
         with contextlib.ExitStack() as running:
             running.callback(server.stop)
@@ -496,14 +490,14 @@ class Bench:
             }
             if held_end < n:
                 row["broke"] = self.why_short(server, client, n, held_end)
-            self.log(f"  accepted {n} in {_s(accept_s)} s; {row['kb_per_poll']:.1f} kB/poll; "
+            log(f"  accepted {n} in {_s(accept_s)} s; {row['kb_per_poll']:.1f} kB/poll; "
                      f"idle CPU {row['idle_cpu_pct']:.2f}%")
             pubs = self.publishers(kind, server.port, tag)
             running.callback(pubs.close)
             step, _ = self.rate_step(kind, server, client, pubs, users, self.p["hold_rate"], self.p["hold_seconds"],
                                      seed=7 + run, tag=tag, received_before=0)
             row["events"] = step
-            self.log(f"  {n} held, {self.p['hold_rate']}/s (reached {step['publisher']['achieved_rate']:.0f}/s): "
+            log(f"  {n} held, {self.p['hold_rate']}/s (reached {step['publisher']['achieved_rate']:.0f}/s): "
                      f"p99 {step['p99_ms']} ms, lost {step['lost']}"
                      + (f", longest GC pause {step['gc']['longest_ms']:.1f} ms" if step.get("gc") else ""))
             return row
@@ -524,7 +518,7 @@ class Bench:
         n = self.p["delivery_polls"]
         users = self.pool[:n]
         tag = f"r{run}-delivery-{kind}{label}" + ("-profile" if profile else "")
-        self.log(f"delivery{label}: {kind}, {n} held, rates {rates}" + (" (py-spy)" if profile else ""))
+        log(f"delivery{label}: {kind}, {n} held, rates {rates}" + (" (py-spy)" if profile else ""))
         server = self.server(kind, tag, profile=profile)
         steps = []
         with contextlib.ExitStack() as running:
@@ -550,12 +544,12 @@ class Bench:
                 if spy:
                     step["profile"] = self.py_spy_finish(spy)
                 steps.append(step)
-                self.log(f"  {rate}/s (reached {step['publisher']['achieved_rate']:.0f}/s): p50 {step['p50_ms']} ms, "
+                log(f"  {rate}/s (reached {step['publisher']['achieved_rate']:.0f}/s): p50 {step['p50_ms']} ms, "
                          f"p99 {step['p99_ms']} ms, lost {step['lost']}, CPU {step['server_cpu_pct']:.0f}%"
                          + (f", GC longest {step['gc']['longest_ms']:.0f} ms" if step.get("gc") else "")
                          + ("" if step["clean"] else " (not clean)"))
                 if step["lost"] or (step["p99_ms"] or 0) > HOPELESS_P99_MS:
-                    self.log("  far from clean: higher rates not tried")
+                    log("  far from clean: higher rates not tried")
                     break
         best = None
         for s in steps:  # the highest rate of an unbroken run of clean steps from the lowest
@@ -570,7 +564,7 @@ class Bench:
         users = self.pool[:self.p["fanout_users"]]
         n = len(users)
         tag = f"r{run}-fanout-{kind}" + ("-profile" if profile else "")
-        self.log(f"fan-out: {kind}, one action to {n} users, one poll each" + (" (py-spy)" if profile else ""))
+        log(f"fan-out: {kind}, one action to {n} users, one poll each" + (" (py-spy)" if profile else ""))
         server = self.server(kind, tag, profile=profile)
         trials = []
         spy = profile_result = None
@@ -602,7 +596,7 @@ class Bench:
                 trials.append({"held": held, "call_ms": done["call_ms"], "events": done["events"],
                                "received": len(got), "missing": n - len(got),
                                "server_cpu_seconds": b["cpu"] - a["cpu"],
-                               "p50_ms": pct(lat, 0.5), "last_ms": lat[-1] if lat else None,
+                               "p50_ms": percentile(lat, 0.5), "last_ms": lat[-1] if lat else None,
                                "last_from_publish_ms": lat_pub[-1] if lat_pub else None,
                                "statuses": done.get("statuses")})
                 time.sleep(0.5)
@@ -621,7 +615,7 @@ class Bench:
                "cpu_ms_median": 1000 * statistics.median(t["server_cpu_seconds"] for t in trials) if trials else None}
         if profile_result:
             out["profile"] = profile_result
-        self.log(f"  last poll had it after {_s(out['last_ms_median'])} ms (median of {len(trials)}), "
+        log(f"  last poll had it after {_s(out['last_ms_median'])} ms (median of {len(trials)}), "
                  f"missing {out['missing']}")
         return out
 
@@ -638,7 +632,7 @@ class Bench:
         n = self.p["repoll_polls"]
         users = self.pool[:n]
         tag = f"r{run}-repoll-{kind}"
-        self.log(f"idle re-polls: {kind}, {n} polls, hold " + (f"{hold:g} s + up to {jitter:g} s, credential cache "
+        log(f"idle re-polls: {kind}, {n} polls, hold " + (f"{hold:g} s + up to {jitter:g} s, credential cache "
                                                                 f"{cache:g} s" if kind == "beacon" else
                                                                 f"{max(1, round(hold))} s"))
         env = {"REALTIME_HOLD_SECONDS": str(hold), "REALTIME_HOLD_JITTER_SECONDS": str(jitter),
@@ -672,7 +666,7 @@ class Bench:
                "client_loop_lag_max_ms": status.get("loop_lag_max_ms")}
         if kind == "beacon" and pa and pb:
             out["pg_xacts_per_repoll"] = (pb["xacts"] - pa["xacts"]) / repolls if repolls else None
-        self.log(f"  {repolls} re-polls in {out['window_seconds']:.0f} s: {_s(out['cpu_ms_per_repoll'], 3)} ms of "
+        log(f"  {repolls} re-polls in {out['window_seconds']:.0f} s: {_s(out['cpu_ms_per_repoll'], 3)} ms of "
                  f"worker CPU each" + (f", {_s(out.get('pg_xacts_per_repoll'), 2)} PostgreSQL transactions each"
                                       if kind == "beacon" else ""))
         return out
@@ -700,7 +694,7 @@ class Bench:
         users = self.pool[:n]
         tag = f"r{run}-twoproc-beacon"
         rate = self.p["twoproc_rate"]
-        self.log(f"two realtime processes: {n} polls, each re-poll to either at random, {rate}/s")
+        log(f"two realtime processes: {n} polls, each re-poll to either at random, {rate}/s")
         servers = []
         with contextlib.ExitStack() as running:
             for i in (1, 2):
@@ -719,7 +713,7 @@ class Bench:
         gaps = self.gaps(json.loads((self.dir / f"published-{tag}.json").read_text()), recv["recv"])
         out = {"polls": n, "held_at_start": held, "held_each": held_each, "step": step, **gaps,
                "switched_server": recv["status"]["counts"].get("switched_server", 0)}
-        self.log(f"  reached {step['publisher']['achieved_rate']:.0f}/s; lost {step['lost']}, repeated "
+        log(f"  reached {step['publisher']['achieved_rate']:.0f}/s; lost {step['lost']}, repeated "
                  f"{step['duplicates']}, out of order {gaps['out_of_order']}; p99 {step['p99_ms']} ms; "
                  f"{out['switched_server']} re-polls moved to the other process")
         return out
@@ -739,7 +733,7 @@ class Bench:
     # -- py-spy on the Beacon worker
     def py_spy(self, pid, tag, seconds):
         if not (VENV_BIN / "py-spy").exists():
-            self.log("py-spy is not installed in .venv (pip install py-spy): no profile")
+            log("py-spy is not installed in .venv (pip install py-spy): no profile")
             return None
         raw = self.dir / f"py-spy-{tag}.txt"
         argv = [str(VENV_BIN / "py-spy"), "record", "--pid", str(pid), "--duration", str(int(seconds) + 1),
@@ -771,7 +765,7 @@ class Bench:
                      "(and stop the nginx service if it was started)")
         p = self.p
         forecast = expected_minutes(p, scenarios, kinds, not self.args.no_profile, self.args.redis_elsewhere)
-        self.log(f"{p['runs']} run(s) of {', '.join(scenarios)} on {', '.join(kinds)}: expected about "
+        log(f"{p['runs']} run(s) of {', '.join(scenarios)} on {', '.join(kinds)}: expected about "
                  f"{forecast:.0f} min")
         need = {"hold": p["hold_polls"], "delivery": p["delivery_polls"], "fanout": p["fanout_users"],
                 "repoll": p["repoll_polls"], "twoproc": p["twoproc_polls"]}
@@ -785,7 +779,7 @@ class Bench:
             results["before"] = load_before(self.args.before)
         results["meta"]["loadavg_start"] = os.getloadavg()
         if os.getloadavg()[0] > 0.5:
-            self.log(f"WARNING: load average {os.getloadavg()[0]:.1f} before the start: something else runs on this "
+            log(f"WARNING: load average {os.getloadavg()[0]:.1f} before the start: something else runs on this "
                      "machine, and its figures will be in these")
         started = time.monotonic()
         self.start_redis(0)
@@ -814,7 +808,7 @@ class Bench:
                 results_path.write_text(json.dumps(results, indent=1))
 
             for run in range(1, p["runs"] + 1):
-                self.log(f"== run {run} of {p['runs']}")
+                log(f"== run {run} of {p['runs']}")
                 this = {s: {} for s in scenarios}
                 results["runs"].append(this)
                 for kind in kinds:
@@ -839,7 +833,7 @@ class Bench:
                 self.redis.stop()
         out = Path(self.args.out) if self.args.out else (OUT / "quick.md" if self.args.quick else MAIN / "BENCHMARKS.md")
         sections.write_section(out, "realtime", realtime_report.render(results, results_path))
-        self.log(f"report: {out}; raw figures: {results_path}; {results['elapsed_seconds'] / 60:.1f} min "
+        log(f"report: {out}; raw figures: {results_path}; {results['elapsed_seconds'] / 60:.1f} min "
                  f"(forecast {forecast:.0f} min)")
 
     def profile_misses(self, results, scenarios):
