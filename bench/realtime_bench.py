@@ -50,10 +50,12 @@ from bench import profiles, realtime_report, sections
 from bench.facts import code_state, command_output, machine_facts
 from bench.log import log
 from bench.proc import LineProc
+from bench.realtime_figures import number
 from bench.servers import (
     MAIN,
     VENV_BIN,
     BeaconServer,
+    HeldPolls,
     NchanServer,
     RedisServer,
     cpu_percent,
@@ -490,7 +492,7 @@ class Bench:
             }
             if held_end < n:
                 row["broke"] = self.why_short(server, client, n, held_end)
-            log(f"  accepted {n} in {_s(accept_s)} s; {row['kb_per_poll']:.1f} kB/poll; "
+            log(f"  accepted {n} in {number(accept_s)} s; {row['kb_per_poll']:.1f} kB/poll; "
                      f"idle CPU {row['idle_cpu_pct']:.2f}%")
             pubs = self.publishers(kind, server.port, tag)
             running.callback(pubs.close)
@@ -615,7 +617,7 @@ class Bench:
                "cpu_ms_median": 1000 * statistics.median(t["server_cpu_seconds"] for t in trials) if trials else None}
         if profile_result:
             out["profile"] = profile_result
-        log(f"  last poll had it after {_s(out['last_ms_median'])} ms (median of {len(trials)}), "
+        log(f"  last poll had it after {number(out['last_ms_median'])} ms (median of {len(trials)}), "
                  f"missing {out['missing']}")
         return out
 
@@ -666,8 +668,8 @@ class Bench:
                "client_loop_lag_max_ms": status.get("loop_lag_max_ms")}
         if kind == "beacon" and pa and pb:
             out["pg_xacts_per_repoll"] = (pb["xacts"] - pa["xacts"]) / repolls if repolls else None
-        log(f"  {repolls} re-polls in {out['window_seconds']:.0f} s: {_s(out['cpu_ms_per_repoll'], 3)} ms of "
-                 f"worker CPU each" + (f", {_s(out.get('pg_xacts_per_repoll'), 2)} PostgreSQL transactions each"
+        log(f"  {repolls} re-polls in {out['window_seconds']:.0f} s: {number(out['cpu_ms_per_repoll'], 3)} ms of "
+                 f"worker CPU each" + (f", {number(out.get('pg_xacts_per_repoll'), 2)} PostgreSQL transactions each"
                                       if kind == "beacon" else ""))
         return out
 
@@ -850,7 +852,7 @@ class Bench:
             results["profiles"]["fanout"] = self.fanout("beacon", 0, profile=True)
 
 
-class ServerPair:
+class ServerPair(HeldPolls):
     """Two Beacon servers seen as one for a rate step: held polls added up, both workers' CPU."""
 
     def __init__(self, servers):
@@ -859,19 +861,6 @@ class ServerPair:
 
     def held(self):
         return sum(s.held() for s in self.servers)
-
-    def wait_held(self, n, timeout):
-        t0 = time.monotonic()
-        held = 0
-        while time.monotonic() - t0 < timeout:
-            try:
-                held = self.held()
-            except OSError:
-                pass
-            if held >= n:
-                break
-            time.sleep(0.25)
-        return held, time.monotonic() - t0
 
     def wait_quiet(self):
         for s in self.servers:
@@ -882,10 +871,6 @@ class ServerPair:
 
     def worker_alive(self):
         return all(s.worker_alive() for s in self.servers)
-
-
-def _s(v, digits=1):
-    return "—" if v is None else f"{v:.{digits}f}"
 
 
 def load_before(path) -> dict:

@@ -115,7 +115,34 @@ class ServerProcess:
         self.proc = None
 
 
-class Server(ServerProcess):
+class HeldPolls:
+    """Waiting for what ``held()`` counts (the polls a server holds) to reach a number."""
+
+    def held(self) -> int:
+        raise NotImplementedError
+
+    def wait_held(self, n: int, timeout: float, interval: float = 0.25) -> tuple[int, float]:
+        """Wait until ``n`` polls are held; the count reached and the seconds it took."""
+        t0 = time.monotonic()
+        held, at = self.wait_held_at(n, timeout, interval)
+        return held, at - t0
+
+    def wait_held_at(self, n: int, timeout: float, interval: float = 0.25) -> tuple[int, float]:
+        """Wait until ``n`` polls are held; the count reached and the instant (time.monotonic()) it was seen."""
+        t0 = time.monotonic()
+        held = 0
+        while time.monotonic() - t0 < timeout:
+            try:
+                held = self.held()
+            except (OSError, http.client.HTTPException):
+                pass
+            if held >= n:
+                break
+            time.sleep(interval)
+        return held, time.monotonic()
+
+
+class Server(ServerProcess, HeldPolls):
     """A server under test: one worker, pinned to core 0."""
 
     kind = ""
@@ -166,26 +193,6 @@ class Server(ServerProcess):
             if cpu_percent(a, proc_stats(self.worker_pid)) < below_pct:
                 break
         return time.monotonic() - t0
-
-    def wait_held(self, n: int, timeout: float, interval: float = 0.25) -> tuple[int, float]:
-        """Wait until ``n`` polls are held; the count reached and the seconds it took."""
-        t0 = time.monotonic()
-        held, at = self.wait_held_at(n, timeout, interval)
-        return held, at - t0
-
-    def wait_held_at(self, n: int, timeout: float, interval: float = 0.25) -> tuple[int, float]:
-        """Wait until ``n`` polls are held; the count reached and the instant (time.monotonic()) it was seen."""
-        t0 = time.monotonic()
-        held = 0
-        while time.monotonic() - t0 < timeout:
-            try:
-                held = self.held()
-            except (OSError, http.client.HTTPException):
-                pass
-            if held >= n:
-                break
-            time.sleep(interval)
-        return held, time.monotonic()
 
 
 class BeaconServer(Server):
