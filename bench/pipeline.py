@@ -46,8 +46,9 @@ from bench import pipeline_report as reporting
 from bench import profiles
 from bench.log import log
 from bench.pipeline_collect import RECORD
-from bench.pipeline_procs import CpuMeter, Stack, listening_pid, procfile_commands
+from bench.pipeline_procs import CpuMeter, listening_pid
 from bench.proc import LineProc
+from bench.procfile import Stack, procfile_commands
 
 MAIN = Path(__file__).resolve().parents[1]
 PY = str(MAIN / ".venv" / "bin" / "python")

@@ -15,7 +15,8 @@ PACKAGES = ("Django", "celery", "kombu", "kafka-python", "redis", "hiredis", "ps
 # What the pipeline runs, and how it is measured: a change to any of it can move the figures.
 CODE = ("tasks", "web", "realtime", "settings", "requirements", "Procfile", "bench/pipeline.py",
         "bench/pipeline_collect.py", "bench/pipeline_load.py", "bench/pipeline_naive.py", "bench/pipeline_procs.py",
-        "bench/pipeline_report.py", "bench/pipeline_seed.py", "bench/profiles.py", "bench/stats.py")
+        "bench/pipeline_report.py", "bench/pipeline_seed.py", "bench/procfile.py", "bench/profiles.py",
+        "bench/stats.py")
 
 
 def machine_facts() -> dict:
