@@ -1,5 +1,7 @@
 """The realtime benchmark's figures, read out of its results and written as the report writes them."""
 
+KINDS = ("beacon", "nchan")  # the servers, in the report's order
+
 
 def number(v, digits=1) -> str:
     return "—" if v is None else f"{v:,.{digits}f}"
@@ -34,6 +36,11 @@ def figure(run, scenario, kind, *keys):
     return v
 
 
+def ran(runs, scenario) -> bool:
+    """Whether any run has figures of ``scenario``."""
+    return any(r.get(scenario) for r in runs)
+
+
 def step_at(run, kind, rate):
     """The delivery step of ``kind`` at ``rate`` in one run, or None."""
     d = figure(run, "delivery", kind)
@@ -43,7 +50,7 @@ def step_at(run, kind, rate):
 def each_server(runs, scenario):
     """(run number, server, its figures) for every run and server that ran ``scenario``, in the report's order."""
     for i, run in enumerate(runs, 1):
-        for kind in ("beacon", "nchan"):
+        for kind in KINDS:
             figures = figure(run, scenario, kind)
             if figures:
                 yield i, kind, figures
