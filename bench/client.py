@@ -47,6 +47,8 @@ import sys
 import time
 from collections import Counter, deque
 
+from bench.proc import read_config, reply
+
 IP_BIND_ADDRESS_NO_PORT = getattr(socket, "IP_BIND_ADDRESS_NO_PORT", 24)
 RETRY_DELAY_SECONDS = 1.0
 CONNECT_ATTEMPTS = 3
@@ -361,10 +363,6 @@ class Client:
         if done is not None:
             done(ok)
 
-    def reply(self, obj):
-        sys.stdout.write(json.dumps(obj) + "\n")
-        sys.stdout.flush()
-
     def status(self):
         return {"connected": self.connected, "polls": len(self.polls), "received": len(self.recv),
                 "counts": dict(self.counts), "loop_lag_max_ms": round(1000 * self.lag_max, 1),
@@ -377,18 +375,18 @@ class Client:
             return
         cmd = json.loads(line)
         if cmd["cmd"] == "status":
-            self.reply({"status": self.status()})
+            reply({"status": self.status()})
         elif cmd["cmd"] == "dump":
             with open(cmd["path"], "w") as f:
                 json.dump({"recv": self.recv, "status": self.status()}, f)
-            self.reply({"dumped": cmd["path"]})
+            reply({"dumped": cmd["path"]})
         elif cmd["cmd"] == "collect":
             # Between steps: one pass now, what survives is frozen, the loop's lag counted afresh.
             t0 = time.monotonic()
             found = gc.collect()
             gc.freeze()
             self.lag_max = 0.0
-            self.reply({"collected": {"objects": found, "ms": round(1000 * (time.monotonic() - t0), 1)}})
+            reply({"collected": {"objects": found, "ms": round(1000 * (time.monotonic() - t0), 1)}})
         elif cmd["cmd"] == "stop":
             self.stop()
 
@@ -420,7 +418,7 @@ class Client:
                 return
             running -= 1
             if running == 0:
-                self.reply({"ramped": True, "opened": opened, "seconds": time.monotonic() - t0,
+                reply({"ramped": True, "opened": opened, "seconds": time.monotonic() - t0,
                             "cpu_seconds": cpu_seconds() - cpu0,
                             "t_first_connect": self.t_first_connect, **self.status()})
 
@@ -443,13 +441,11 @@ class Client:
         self.make_transport = getattr(self.loop, "_make_socket_transport", None)
         self.loop.call_soon(self.ramp)
         self.loop.run_forever()
-        self.reply({"stopped": True, **self.status()})
+        reply({"stopped": True, **self.status()})
 
 
 def main():
-    with open(sys.argv[1]) as f:
-        cfg = json.load(f)
-    Client(cfg).run()
+    Client(read_config()).run()
 
 
 if __name__ == "__main__":

@@ -27,6 +27,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psutil
 
+from bench.log import log
+from bench.procfile import Proc, Stack, procfile_commands
+
 MAIN = Path(__file__).resolve().parents[1]
 PY = str(MAIN / ".venv" / "bin" / "python")
 DB_NAME = "beacon_bench_digest"
@@ -104,14 +107,15 @@ def main(argv=None) -> None:
     runs = []
     started = time.monotonic()
     try:
-        worker = start_worker(env, out_dir / "worker.log")
+        workers = Stack(env, out_dir)
         try:
-            for number in range(args.celery_runs):
+            worker = start_worker(workers)
+            for _ in range(args.celery_runs):
                 runs.append(one_run("beat's task on a Celery worker (2 processes)", handler, db, args,
                                     lambda: send_task(), worker))
                 log(f"  {summary(runs[-1])}")
         finally:
-            stop(worker)
+            workers.stop()
         runs.append(one_run("python manage.py send_digests (one process)", handler, db, args,
                             lambda: subprocess.Popen([PY, "manage.py", "send_digests"], cwd=MAIN, env=env,
                                                      stdout=subprocess.DEVNULL), None))
@@ -127,18 +131,11 @@ def main(argv=None) -> None:
     log(f"report: {args.out}")
 
 
-def start_worker(env, log_path: Path) -> subprocess.Popen:
+def start_worker(workers: Stack) -> Proc:
+    """The Procfile's Celery worker (2 processes), named apart from any other worker on the broker."""
     log("Celery worker: starting (--concurrency=2, as the Procfile)")
-    logfile = open(log_path, "ab")
-    worker = subprocess.Popen(
-        [PY, "-m", "celery", "-A", "tasks.celery:app", "worker", "--loglevel=INFO", "--concurrency=2",
-         "--without-gossip", "--without-mingle", "-n", "bench-digest@%h"],
-        cwd=MAIN, env=env, stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while "ready." not in log_path.read_text(errors="replace"):
-        if worker.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"the Celery worker did not start; see {log_path}")
-        time.sleep(0.2)
+    worker = workers.start("worker", f"{procfile_commands()['worker']} -n bench-digest@%h")
+    workers.wait_for_log("worker", "ready.", 60)
     return worker
 
 
@@ -147,15 +144,6 @@ def send_task():
     from celery import Celery
 
     Celery(broker=REDIS_URL).send_task("tasks.digest.send_digests")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def cpu_seconds(pid: int) -> float:
@@ -240,13 +228,13 @@ def rate(run: dict) -> float:
 def render(runs, args, command, elapsed, sample) -> str:
     import platform
 
-    from bench.report import beacon_code_state
+    from bench.facts import code_state
 
     celery_runs = [r for r in runs if "Celery" in r["label"]]
     lines = [
         f"## The email digest: one run for {args.users:,} users",
         "",
-        f"Command: `{command}` ({elapsed / 60:.1f} min). Code: {beacon_code_state()}. "
+        f"Command: `{command}` ({elapsed / 60:.1f} min). Code: {code_state()}. "
         f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, PostgreSQL and Redis on loopback.",
         "",
         f"{args.users:,} users, each with {args.per_user} unread notifications never mailed (about 2 graphs each, "
@@ -277,10 +265,6 @@ def render(runs, args, command, elapsed, sample) -> str:
     if subject:
         lines += ["", f"A mail of the run, for the record: `{subject}`."]
     return "\n".join(lines) + "\n"
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 if __name__ == "__main__":

@@ -15,12 +15,13 @@ import argparse
 import os
 import platform
 import signal
-import subprocess
 import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from bench.facts import command_output
 
 MAIN = Path(__file__).resolve().parents[1]
 DB_NAME = "beacon_bench_drills"
@@ -77,10 +78,8 @@ def main(argv=None) -> None:
 
 
 def _report(results, clicks, settings, seconds: float, command: str) -> str:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=MAIN, capture_output=True,
-                            text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "web", "tasks", "realtime", "settings"], cwd=MAIN,
-                           capture_output=True, text=True).stdout.strip()
+    commit = command_output(["git", "rev-parse", "--short", "HEAD"])
+    dirty = command_output(["git", "status", "--porcelain", "--", "web", "tasks", "realtime", "settings"])
     lines = [
         "# Reliability: the fault drills",
         "",

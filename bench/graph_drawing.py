@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.log import log
+
 MAIN = Path(__file__).resolve().parents[1]
 PY = str(MAIN / ".venv" / "bin" / "python")
 DB_NAME = "beacon_bench_graph"
@@ -125,12 +127,12 @@ def load(browser, base: str, graph_id: int) -> dict:
 
 
 def render(results: dict, command: str, elapsed: float) -> str:
-    from bench.report import beacon_code_state
+    from bench.facts import code_state
 
     lines = [
         "## The graph page: 1,000 and 10,000 nodes in Chromium",
         "",
-        f"Command: `{command}` ({elapsed / 60:.1f} min). Code: {beacon_code_state()}. Debian's Chromium, "
+        f"Command: `{command}` ({elapsed / 60:.1f} min). Code: {code_state()}. Debian's Chromium, "
         f"headless, 1280 × 900, software rendering; the web process on the same two cores.",
         "",
         "Each graph is a binary tree plus a ring of every second node (1.5 edges a node), opened by its owner "
@@ -148,10 +150,6 @@ def render(results: dict, command: str, elapsed: float) -> str:
         lines.append(f"| {int(n):,} | {spread('ready_ms')} | {spread('longest_ms')} | {spread('blocked_ms')} | "
                      f"{spread('pan_ms')} |")
     return "\n".join(lines) + "\n"
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ import http.client
 import json
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,8 +31,11 @@ from urllib.parse import urlencode
 
 import psycopg2
 
-from bench import report, sections
-from bench.servers import stop_server
+from bench import sections
+from bench.facts import code_state, machine_facts
+from bench.log import log
+from bench.servers import ServerProcess, free_port
+from bench.stats import percentile
 
 MAIN = Path(__file__).resolve().parent.parent
 PY = str(MAIN / ".venv" / "bin" / "python")
@@ -42,6 +44,7 @@ OUT = MAIN / "bench" / "out"
 DB_NAME = "beacon_bench_list"
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 TARGET_MS = 50.0
+PACKAGES = ("Django", "djangorestframework", "gunicorn", "psycopg2-binary")
 FULL = {"warmup": 30, "requests": 300, "case_seconds": 60}
 QUICK = {"warmup": 10, "requests": 40, "case_seconds": 20}
 # A case slower than the budget stops early (warm-up included), with at least
@@ -76,33 +79,16 @@ def cases(facts: dict) -> dict[str, dict]:
     }
 
 
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pct(sorted_values: list[float], q: float) -> float:
-    return sorted_values[min(len(sorted_values) - 1, int(round(q * (len(sorted_values) - 1))))]
-
-
-class WebServer:
+class WebServer(ServerProcess):
     """``gunicorn --config python:web.gunicorn_web`` (the Procfile's web line) on a port of its own."""
 
     def __init__(self, env: dict, log_path: Path):
+        super().__init__(log_path)
         self.port = free_port()
         self.env = {**os.environ, **env, "WEB_PORT": str(self.port)}
-        self.log_path = log_path
-        self.proc = None
 
     def start(self, timeout: float = 60.0) -> None:
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([GUNICORN, "--config", "python:web.gunicorn_web"], cwd=MAIN, env=self.env,
-                                     stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self._spawn([GUNICORN, "--config", "python:web.gunicorn_web"], self.env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -116,13 +102,6 @@ class WebServer:
             except OSError:
                 time.sleep(0.2)
         raise TimeoutError(f"gunicorn did not answer within {timeout:.0f}s; see {self.log_path}")
-
-    def stop(self) -> None:
-        if self.proc is None:
-            return
-        stop_server(self.proc)
-        self._log.close()
-        self.proc = None
 
 
 def measure(port: int, path: str, headers: dict, *, warmup: int, requests: int, budget: float, check) -> dict:
@@ -149,9 +128,9 @@ def measure(port: int, path: str, headers: dict, *, warmup: int, requests: int, 
     finally:
         conn.close()
     times.sort()
-    return {"count": len(times), "median_ms": statistics.median(times), "p90_ms": pct(times, 0.90),
-            "p99_ms": pct(times, 0.99), "min_ms": times[0], "max_ms": times[-1], "mean_ms": statistics.fmean(times),
-            "answer": check(body), "bytes": len(body)}
+    return {"count": len(times), "median_ms": statistics.median(times), "p90_ms": percentile(times, 0.90),
+            "p99_ms": percentile(times, 0.99), "min_ms": times[0], "max_ms": times[-1],
+            "mean_ms": statistics.fmean(times), "answer": check(body), "bytes": len(body)}
 
 
 def check_api(body: bytes) -> dict:
@@ -226,14 +205,14 @@ class ListBench:
         else:
             headers, check = {"Cookie": f"sessionid={facts['session']}"}, check_page
         paths = {name: base + ("?" + urlencode(params) if params else "") for name, params in cases(facts).items()}
-        results = {"meta": report.machine_facts(), "command": self.args.command,
+        results = {"meta": machine_facts(PACKAGES), "command": self.args.command,
                    "endpoint": endpoint, "base": base, "params": self.p, "dataset": facts, "target_ms": TARGET_MS,
                    "cases": {}}
         server = WebServer({**self.env, "DJANGO_SETTINGS_MODULE": "settings.production", "DEBUG": "false"},
                            self.dir / "gunicorn.log")
         log(f"measuring GET {base} ({endpoint}) on gunicorn port {server.port}: "
             f"{self.p['warmup']} warm-up + {self.p['requests']} requests per case")
-        results["code"] = report.beacon_code_state()
+        results["code"] = code_state()
         results["fingerprint"] = code_fingerprint()  # what gunicorn loads now
         server.start()
         try:
@@ -247,7 +226,7 @@ class ListBench:
         finally:
             server.stop()
         self.explain(results, paths, facts)
-        results["code_after"] = report.beacon_code_state()
+        results["code_after"] = code_state()
         results["fingerprint_after"] = code_fingerprint()
         if results["fingerprint_after"] != results["fingerprint"]:
             log(f"web/ or settings/ changed during the run ({results['code']} -> {results['code_after']}): "

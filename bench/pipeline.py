@@ -43,9 +43,12 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from bench import pipeline_report as reporting
+from bench import profiles
+from bench.log import log
 from bench.pipeline_collect import RECORD
-from bench.pipeline_procs import CpuMeter, Stack, listening_pid, procfile_commands
+from bench.pipeline_procs import CpuMeter, listening_pid
 from bench.proc import LineProc
+from bench.procfile import Stack, procfile_commands
 
 MAIN = Path(__file__).resolve().parents[1]
 PY = str(MAIN / ".venv" / "bin" / "python")
@@ -75,10 +78,6 @@ QUICK = {
     "burst_actions": 40, "big_trials": 2,
     "two_consumer_steps": [], "naive_steps": [],
 }
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 class Arrivals:
@@ -240,8 +239,8 @@ class Bench:
         worker = commands["worker"]
         consumer = commands["consumer"]
         if naive:
+            # Beacon's consumer, and Beacon's worker command on the app whose delivery is a task per notification.
             worker = worker.replace("tasks.celery:app", "bench.pipeline_naive:app")
-            consumer = "python -m bench.pipeline_naive"
         self.stack = Stack({**self.env, **env}, self.dir / f"logs-{name}")
         log(f"phase {name}: {consumers} consumer(s){', naive delivery' if naive else ''}; topics {prefix}.*")
         self.phase = {"name": name, "consumers": consumers, "naive": naive, "worker": worker, "consumer": consumer,
@@ -361,8 +360,6 @@ class Bench:
         return spies
 
     def stop_py_spy(self, spies) -> dict:
-        from bench.report import summarize_py_spy
-
         out = {}
         for name, raw, popen in spies:
             popen.send_signal(signal.SIGINT)
@@ -371,7 +368,7 @@ class Bench:
             except subprocess.TimeoutExpired:
                 popen.kill()
                 popen.wait()
-            out[name] = summarize_py_spy(raw)
+            out[name] = profiles.summarize(raw)
         return out
 
     def wait_arrivals(self, t_from: float, expected: int) -> tuple[int, bool]:

@@ -16,7 +16,6 @@ users of the same Redis server are filtered out by user id.
 Prints ``{"ready": pid}`` once subscribed; stops on SIGTERM, a line on stdin, or its end.
 """
 
-import json
 import os
 import re
 import signal
@@ -27,6 +26,7 @@ import time
 
 import redis
 
+from bench.proc import reply
 from realtime.channels import ALL_USERS_PATTERN, CHANNEL_PREFIX
 
 RECORD = struct.Struct("<dqqq")  # t, user, seq, notification id
@@ -45,7 +45,7 @@ def main():
     pubsub.psubscribe(ALL_USERS_PATTERN)
     while pubsub.get_message(timeout=1.0) is None:  # the subscription's confirmation
         pass
-    print(json.dumps({"ready": os.getpid()}), flush=True)
+    reply({"ready": os.getpid()})
     prefix = len(CHANNEL_PREFIX)
     pack = RECORD.pack
     buffered = []
@@ -53,10 +53,10 @@ def main():
     with open(out, "ab") as f:
         while not stop.is_set():
             # The raw reply, not get_message's dict: this process must keep up with thousands a second.
-            reply = pubsub.parse_response(block=False, timeout=0.05)
+            response = pubsub.parse_response(block=False, timeout=0.05)
             now = time.time()
-            if reply is not None and reply[0] == b"pmessage":
-                channel, data = reply[2], reply[3]
+            if response is not None and response[0] == b"pmessage":
+                channel, data = response[2], response[3]
                 try:
                     user = int(channel[prefix:])
                 except ValueError:
@@ -65,7 +65,7 @@ def main():
                     seq, _, rest = data.partition(b" ")
                     match = _NOTIFICATION_ID.search(rest, 0, 200)
                     buffered.append(pack(now, user, int(seq), int(match.group(1)) if match else 0))
-            if buffered and (reply is None or time.monotonic() >= next_flush):
+            if buffered and (response is None or time.monotonic() >= next_flush):
                 f.write(b"".join(buffered))
                 f.flush()
                 buffered.clear()

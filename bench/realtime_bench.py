@@ -34,27 +34,32 @@ compare the workers alone.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import random
 import shlex
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from bench import report, sections
+from bench import profiles, realtime_report, sections
+from bench.facts import code_state, command_output, machine_facts
+from bench.log import log
 from bench.proc import LineProc
+from bench.realtime_figures import number
 from bench.servers import (
     MAIN,
     VENV_BIN,
     BeaconServer,
+    HeldPolls,
     NchanServer,
     RedisServer,
     cpu_percent,
+    free_port,
     gc_pause_delta,
     gc_pause_metric,
     histogram,
@@ -63,6 +68,7 @@ from bench.servers import (
     raise_open_files_limit,
     recreate_database,
 )
+from bench.stats import percentile
 
 PY = str(VENV_BIN / "python")
 OUT = MAIN / "bench" / "out"
@@ -70,6 +76,8 @@ SOURCES = [f"127.0.0.{i}" for i in range(2, 10)]
 FIRST_USER_ID = 1_000_001  # far from real users
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 SCENARIOS = ("hold", "delivery", "fanout", "repoll", "twoproc")
+PACKAGES = ("Django", "gunicorn", "gevent", "greenlet", "redis", "hiredis", "psycopg2-binary", "djangorestframework",
+            "py-spy")
 
 FULL = {
     "runs": 3,
@@ -122,16 +130,15 @@ def gc_pauses(log_path, t_from, t_to):
             "logged_from_ms": GC_LOG_MS}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pct(sorted_values, q):
-    if not sorted_values:
-        return None
-    return sorted_values[min(len(sorted_values) - 1, int(round(q * (len(sorted_values) - 1))))]
+def servers_facts() -> dict:
+    """The machine, and what the servers under test stand on: nginx and nchan, the kernel's backlog and ports."""
+    return {
+        **machine_facts(PACKAGES),
+        "nginx": command_output(["nginx", "-v"]).replace("nginx version: ", ""),
+        "nchan": command_output(["dpkg-query", "-W", "-f", "${Version}", "libnginx-mod-nchan"]),
+        "somaxconn": Path("/proc/sys/net/core/somaxconn").read_text().strip(),
+        "ip_local_port_range": " - ".join(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()),
+    }
 
 
 def expected_minutes(p, scenarios, kinds, profile=True, redis_elsewhere=False) -> float:
@@ -202,7 +209,7 @@ class Publishers:
                 "publishers": k, "calls": sum(d["calls"] for d in done),
                 "events_per_call": published / max(1, sum(d["calls"] for d in done)),
                 "call_ms_p99": max((d.get("call_ms_p99") or 0) for d in done),
-                "lag_p99_ms": 1000 * pct(lags, 0.99), "lag_max_ms": 1000 * lags[-1],
+                "lag_p99_ms": 1000 * percentile(lags, 0.99), "lag_max_ms": 1000 * lags[-1],
                 "publish_errors": sum(d.get("publish_errors", 0) for d in done),
                 "statuses": [d.get("statuses") for d in done]}
 
@@ -243,21 +250,18 @@ class Bench:
         self.users = []
         self.auth = None
         self.code_states = []  # [server tag, Beacon's code as it was when that server started]
-        self.log(f"output in {self.dir}")
+        log(f"output in {self.dir}")
 
     # -- plumbing
-    def log(self, msg):
-        print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
     def start_redis(self, core):
         if self.redis:
             self.redis.stop()
         self.redis = RedisServer(self.dir / f"redis-core{core}.log", core).start()
         self.env["REDIS_URL"] = self.redis.url()
-        self.log(f"the bench's own redis-server on port {self.redis.port}, pinned to core {core}")
+        log(f"the bench's own redis-server on port {self.redis.port}, pinned to core {core}")
 
     def prepare_database(self, n_users):
-        self.log(f"database {self.args.db_name}: recreate, migrate, {n_users} users with tokens and sessions")
+        log(f"database {self.args.db_name}: recreate, migrate, {n_users} users with tokens and sessions")
         recreate_database(PG_ADMIN, self.args.db_name, self.env)
         users_path = self.dir / "users.json"
         subprocess.run([PY, "-m", "bench.seed", str(n_users), str(FIRST_USER_ID), str(users_path)], cwd=MAIN,
@@ -292,10 +296,10 @@ class Bench:
                 server.start()
                 server.warm()
                 self.auth = auth
-                self.log(f"Beacon authenticates the bench users by {auth}")
+                log(f"Beacon authenticates the bench users by {auth}")
                 return
             except RuntimeError as exc:
-                self.log(f"{auth} auth: {exc}")
+                log(f"{auth} auth: {exc}")
             finally:
                 server.stop()
         raise RuntimeError("Beacon accepted neither a token nor a session")
@@ -320,7 +324,7 @@ class Bench:
 
     def server(self, kind, tag, env=None, hold_seconds=HOLD_SECONDS, profile=False):
         if kind == "beacon":
-            self.code_states.append([tag, report.beacon_code_state()])
+            self.code_states.append([tag, code_state()])
             server = self.beacon(tag, env=env, profile=profile)
         else:
             server = self.nchan(tag, hold_seconds)
@@ -448,22 +452,24 @@ class Bench:
         lat_pub.sort()
         r = lambda v: None if v is None else round(v, 2)  # noqa: E731
         return {"published": len(published), "received": len(lat), "lost": lost, "duplicates": dups,
-                "p50_ms": r(pct(lat, 0.5)), "p99_ms": r(pct(lat, 0.99)), "max_ms": r(lat[-1] if lat else None),
-                "p50_from_publish_ms": r(pct(lat_pub, 0.5)), "p99_from_publish_ms": r(pct(lat_pub, 0.99))}
+                "p50_ms": r(percentile(lat, 0.5)), "p99_ms": r(percentile(lat, 0.99)),
+                "max_ms": r(lat[-1] if lat else None),
+                "p50_from_publish_ms": r(percentile(lat_pub, 0.5)), "p99_from_publish_ms": r(percentile(lat_pub, 0.99))}
 
     # -- hold: accept, memory, idle CPU, then events with all of them held
     def hold(self, kind, run):
         n = self.p["hold_polls"]
         users = self.pool[:n]
         tag = f"r{run}-hold-{kind}"
-        self.log(f"hold: {kind}, {n} polls: accept, memory, then {self.p['hold_rate']}/s")
+        log(f"hold: {kind}, {n} polls: accept, memory, then {self.p['hold_rate']}/s")
         server = self.server(kind, tag)
-        client = pubs = None
-        try:
+        with contextlib.ExitStack() as running:
+            running.callback(server.stop)
             time.sleep(1.0)
             base = proc_stats(server.worker_pid)
             base_shm = server.shm_used_kb()
             client, _ = self.client(kind, [server.port], users, tag, max_seconds=600, wait_ramp=False)
+            running.callback(client.close)
             held, t_held = server.wait_held_at(n, timeout=180, interval=0.05)
             ramped = client.expect("ramped", timeout=300)
             accept_s = t_held - ramped["t_first_connect"] if held >= n else None
@@ -486,22 +492,17 @@ class Bench:
             }
             if held_end < n:
                 row["broke"] = self.why_short(server, client, n, held_end)
-            self.log(f"  accepted {n} in {_s(accept_s)} s; {row['kb_per_poll']:.1f} kB/poll; "
+            log(f"  accepted {n} in {number(accept_s)} s; {row['kb_per_poll']:.1f} kB/poll; "
                      f"idle CPU {row['idle_cpu_pct']:.2f}%")
             pubs = self.publishers(kind, server.port, tag)
+            running.callback(pubs.close)
             step, _ = self.rate_step(kind, server, client, pubs, users, self.p["hold_rate"], self.p["hold_seconds"],
                                      seed=7 + run, tag=tag, received_before=0)
             row["events"] = step
-            self.log(f"  {n} held, {self.p['hold_rate']}/s (reached {step['publisher']['achieved_rate']:.0f}/s): "
+            log(f"  {n} held, {self.p['hold_rate']}/s (reached {step['publisher']['achieved_rate']:.0f}/s): "
                      f"p99 {step['p99_ms']} ms, lost {step['lost']}"
                      + (f", longest GC pause {step['gc']['longest_ms']:.1f} ms" if step.get("gc") else ""))
             return row
-        finally:
-            if pubs:
-                pubs.close()
-            if client:
-                client.close()
-            server.stop()
 
     def why_short(self, server, client, n, held):
         status = client.call({"cmd": "status"}, "status", 30)["status"]
@@ -519,19 +520,21 @@ class Bench:
         n = self.p["delivery_polls"]
         users = self.pool[:n]
         tag = f"r{run}-delivery-{kind}{label}" + ("-profile" if profile else "")
-        self.log(f"delivery{label}: {kind}, {n} held, rates {rates}" + (" (py-spy)" if profile else ""))
+        log(f"delivery{label}: {kind}, {n} held, rates {rates}" + (" (py-spy)" if profile else ""))
         server = self.server(kind, tag, profile=profile)
-        client = pubs = None
         steps = []
-        try:
+        with contextlib.ExitStack() as running:
+            running.callback(server.stop)
             time.sleep(1.0)
             base = proc_stats(server.worker_pid)
             client, _ = self.client(kind, [server.port], users, tag,
                                     max_seconds=180 + len(rates) * (self.p["delivery_seconds"] + 60))
+            running.callback(client.close)
             held, _ = server.wait_held(n, timeout=120)
             server.wait_quiet()
             rss_held = proc_stats(server.worker_pid)
             pubs = self.publishers(kind, server.port, tag)
+            running.callback(pubs.close)
             received = 0
             for i, rate in enumerate(rates):
                 held, _ = server.wait_held(n, timeout=15)
@@ -543,19 +546,13 @@ class Bench:
                 if spy:
                     step["profile"] = self.py_spy_finish(spy)
                 steps.append(step)
-                self.log(f"  {rate}/s (reached {step['publisher']['achieved_rate']:.0f}/s): p50 {step['p50_ms']} ms, "
+                log(f"  {rate}/s (reached {step['publisher']['achieved_rate']:.0f}/s): p50 {step['p50_ms']} ms, "
                          f"p99 {step['p99_ms']} ms, lost {step['lost']}, CPU {step['server_cpu_pct']:.0f}%"
                          + (f", GC longest {step['gc']['longest_ms']:.0f} ms" if step.get("gc") else "")
                          + ("" if step["clean"] else " (not clean)"))
                 if step["lost"] or (step["p99_ms"] or 0) > HOPELESS_P99_MS:
-                    self.log("  far from clean: higher rates not tried")
+                    log("  far from clean: higher rates not tried")
                     break
-        finally:
-            if pubs:
-                pubs.close()
-            if client:
-                client.close()
-            server.stop()
         best = None
         for s in steps:  # the highest rate of an unbroken run of clean steps from the lowest
             if not s["clean"]:
@@ -569,15 +566,17 @@ class Bench:
         users = self.pool[:self.p["fanout_users"]]
         n = len(users)
         tag = f"r{run}-fanout-{kind}" + ("-profile" if profile else "")
-        self.log(f"fan-out: {kind}, one action to {n} users, one poll each" + (" (py-spy)" if profile else ""))
+        log(f"fan-out: {kind}, one action to {n} users, one poll each" + (" (py-spy)" if profile else ""))
         server = self.server(kind, tag, profile=profile)
-        client = pubs = None
         trials = []
         spy = profile_result = None
-        try:
+        with contextlib.ExitStack() as running:
+            running.callback(server.stop)
             client, _ = self.client(kind, [server.port], users, tag, max_seconds=300)
+            running.callback(client.close)
             server.wait_held(n, timeout=60)
             pubs = self.publishers(kind, server.port, tag)
+            running.callback(pubs.close)
             if profile:
                 spy = self.py_spy(server.worker_pid, tag, self.p["fanout_trials"] * 3 + 2)
             received = 0
@@ -599,18 +598,12 @@ class Bench:
                 trials.append({"held": held, "call_ms": done["call_ms"], "events": done["events"],
                                "received": len(got), "missing": n - len(got),
                                "server_cpu_seconds": b["cpu"] - a["cpu"],
-                               "p50_ms": pct(lat, 0.5), "last_ms": lat[-1] if lat else None,
+                               "p50_ms": percentile(lat, 0.5), "last_ms": lat[-1] if lat else None,
                                "last_from_publish_ms": lat_pub[-1] if lat_pub else None,
                                "statuses": done.get("statuses")})
                 time.sleep(0.5)
             if spy:
                 profile_result = self.py_spy_finish(spy)
-        finally:
-            if pubs:
-                pubs.close()
-            if client:
-                client.close()
-            server.stop()
         complete = [t for t in trials if t["missing"] == 0]
 
         def med(key):
@@ -624,7 +617,7 @@ class Bench:
                "cpu_ms_median": 1000 * statistics.median(t["server_cpu_seconds"] for t in trials) if trials else None}
         if profile_result:
             out["profile"] = profile_result
-        self.log(f"  last poll had it after {_s(out['last_ms_median'])} ms (median of {len(trials)}), "
+        log(f"  last poll had it after {number(out['last_ms_median'])} ms (median of {len(trials)}), "
                  f"missing {out['missing']}")
         return out
 
@@ -641,15 +634,16 @@ class Bench:
         n = self.p["repoll_polls"]
         users = self.pool[:n]
         tag = f"r{run}-repoll-{kind}"
-        self.log(f"idle re-polls: {kind}, {n} polls, hold " + (f"{hold:g} s + up to {jitter:g} s, credential cache "
+        log(f"idle re-polls: {kind}, {n} polls, hold " + (f"{hold:g} s + up to {jitter:g} s, credential cache "
                                                                 f"{cache:g} s" if kind == "beacon" else
                                                                 f"{max(1, round(hold))} s"))
         env = {"REALTIME_HOLD_SECONDS": str(hold), "REALTIME_HOLD_JITTER_SECONDS": str(jitter),
                "REALTIME_SESSION_CACHE_SECONDS": str(cache)}
         server = self.server(kind, tag, env=env, hold_seconds=hold)
-        client = None
-        try:
+        with contextlib.ExitStack() as running:
+            running.callback(server.stop)
             client, _ = self.client(kind, [server.port], users, tag, max_seconds=300)
+            running.callback(client.close)
             server.wait_held(n, timeout=60)
             time.sleep(self.p["repoll_warm"])
             client.call({"cmd": "collect"}, "collected", 60)
@@ -659,10 +653,6 @@ class Bench:
             b, rb, pb = proc_stats(server.worker_pid), self.redis_cpu(), self.pg_counters()
             status = client.call({"cmd": "status"}, "status", 30)["status"]
             c_b = status["counts"]
-        finally:
-            if client:
-                client.close()
-            server.stop()
         keys = ("answers_empty",) if kind == "beacon" else ("answers_408", "answers_304")
         repolls = sum(c_b.get(k, 0) - c_a.get(k, 0) for k in keys)
         events = c_b.get("answers_with_events", 0) - c_a.get("answers_with_events", 0)
@@ -678,8 +668,8 @@ class Bench:
                "client_loop_lag_max_ms": status.get("loop_lag_max_ms")}
         if kind == "beacon" and pa and pb:
             out["pg_xacts_per_repoll"] = (pb["xacts"] - pa["xacts"]) / repolls if repolls else None
-        self.log(f"  {repolls} re-polls in {out['window_seconds']:.0f} s: {_s(out['cpu_ms_per_repoll'], 3)} ms of "
-                 f"worker CPU each" + (f", {_s(out.get('pg_xacts_per_repoll'), 2)} PostgreSQL transactions each"
+        log(f"  {repolls} re-polls in {out['window_seconds']:.0f} s: {number(out['cpu_ms_per_repoll'], 3)} ms of "
+                 f"worker CPU each" + (f", {number(out.get('pg_xacts_per_repoll'), 2)} PostgreSQL transactions each"
                                       if kind == "beacon" else ""))
         return out
 
@@ -706,31 +696,26 @@ class Bench:
         users = self.pool[:n]
         tag = f"r{run}-twoproc-beacon"
         rate = self.p["twoproc_rate"]
-        self.log(f"two realtime processes: {n} polls, each re-poll to either at random, {rate}/s")
+        log(f"two realtime processes: {n} polls, each re-poll to either at random, {rate}/s")
         servers = []
-        client = pubs = None
-        try:
+        with contextlib.ExitStack() as running:
             for i in (1, 2):
                 servers.append(self.server("beacon", f"{tag}-{i}"))
+                running.callback(servers[-1].stop)
             pair = ServerPair(servers)
             client, _ = self.client("beacon", [s.port for s in servers], users, tag, max_seconds=300)
+            running.callback(client.close)
             held, _ = pair.wait_held(n, timeout=120)
             held_each = [s.held() for s in servers]
             pubs = self.publishers("beacon", servers[0].port, tag)
+            running.callback(pubs.close)
             step, _ = self.rate_step("beacon", pair, client, pubs, users, rate, self.p["twoproc_seconds"],
                                      seed=31 + run, tag=tag, received_before=0)
             recv = self.dump(client, f"{tag}-final")
-        finally:
-            if pubs:
-                pubs.close()
-            if client:
-                client.close()
-            for s in servers:
-                s.stop()
         gaps = self.gaps(json.loads((self.dir / f"published-{tag}.json").read_text()), recv["recv"])
         out = {"polls": n, "held_at_start": held, "held_each": held_each, "step": step, **gaps,
                "switched_server": recv["status"]["counts"].get("switched_server", 0)}
-        self.log(f"  reached {step['publisher']['achieved_rate']:.0f}/s; lost {step['lost']}, repeated "
+        log(f"  reached {step['publisher']['achieved_rate']:.0f}/s; lost {step['lost']}, repeated "
                  f"{step['duplicates']}, out of order {gaps['out_of_order']}; p99 {step['p99_ms']} ms; "
                  f"{out['switched_server']} re-polls moved to the other process")
         return out
@@ -750,7 +735,7 @@ class Bench:
     # -- py-spy on the Beacon worker
     def py_spy(self, pid, tag, seconds):
         if not (VENV_BIN / "py-spy").exists():
-            self.log("py-spy is not installed in .venv (pip install py-spy): no profile")
+            log("py-spy is not installed in .venv (pip install py-spy): no profile")
             return None
         raw = self.dir / f"py-spy-{tag}.txt"
         argv = [str(VENV_BIN / "py-spy"), "record", "--pid", str(pid), "--duration", str(int(seconds) + 1),
@@ -767,7 +752,7 @@ class Bench:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        return report.summarize_py_spy(raw)
+        return profiles.summarize(raw)
 
     # -- the whole run
     def run(self):
@@ -782,12 +767,12 @@ class Bench:
                      "(and stop the nginx service if it was started)")
         p = self.p
         forecast = expected_minutes(p, scenarios, kinds, not self.args.no_profile, self.args.redis_elsewhere)
-        self.log(f"{p['runs']} run(s) of {', '.join(scenarios)} on {', '.join(kinds)}: expected about "
+        log(f"{p['runs']} run(s) of {', '.join(scenarios)} on {', '.join(kinds)}: expected about "
                  f"{forecast:.0f} min")
         need = {"hold": p["hold_polls"], "delivery": p["delivery_polls"], "fanout": p["fanout_users"],
                 "repoll": p["repoll_polls"], "twoproc": p["twoproc_polls"]}
         n_pool = max(need[s] for s in scenarios)
-        results = {"meta": report.machine_facts(), "params": p, "command": self.args.command,
+        results = {"meta": servers_facts(), "params": p, "command": self.args.command,
                    "hold_seconds": HOLD_SECONDS, "lost_after_seconds": LOST_AFTER_SECONDS,
                    "clean": {"p99_ms": CLEAN_P99_MS, "rate_share": CLEAN_RATE_SHARE},
                    "publishers": self.args.publishers, "forecast_minutes": forecast,
@@ -796,7 +781,7 @@ class Bench:
             results["before"] = load_before(self.args.before)
         results["meta"]["loadavg_start"] = os.getloadavg()
         if os.getloadavg()[0] > 0.5:
-            self.log(f"WARNING: load average {os.getloadavg()[0]:.1f} before the start: something else runs on this "
+            log(f"WARNING: load average {os.getloadavg()[0]:.1f} before the start: something else runs on this "
                      "machine, and its figures will be in these")
         started = time.monotonic()
         self.start_redis(0)
@@ -825,7 +810,7 @@ class Bench:
                 results_path.write_text(json.dumps(results, indent=1))
 
             for run in range(1, p["runs"] + 1):
-                self.log(f"== run {run} of {p['runs']}")
+                log(f"== run {run} of {p['runs']}")
                 this = {s: {} for s in scenarios}
                 results["runs"].append(this)
                 for kind in kinds:
@@ -849,8 +834,8 @@ class Bench:
             if self.redis:
                 self.redis.stop()
         out = Path(self.args.out) if self.args.out else (OUT / "quick.md" if self.args.quick else MAIN / "BENCHMARKS.md")
-        sections.write_section(out, "realtime", report.render(results, results_path))
-        self.log(f"report: {out}; raw figures: {results_path}; {results['elapsed_seconds'] / 60:.1f} min "
+        sections.write_section(out, "realtime", realtime_report.render(results, results_path))
+        log(f"report: {out}; raw figures: {results_path}; {results['elapsed_seconds'] / 60:.1f} min "
                  f"(forecast {forecast:.0f} min)")
 
     def profile_misses(self, results, scenarios):
@@ -867,7 +852,7 @@ class Bench:
             results["profiles"]["fanout"] = self.fanout("beacon", 0, profile=True)
 
 
-class ServerPair:
+class ServerPair(HeldPolls):
     """Two Beacon servers seen as one for a rate step: held polls added up, both workers' CPU."""
 
     def __init__(self, servers):
@@ -876,19 +861,6 @@ class ServerPair:
 
     def held(self):
         return sum(s.held() for s in self.servers)
-
-    def wait_held(self, n, timeout):
-        t0 = time.monotonic()
-        held = 0
-        while time.monotonic() - t0 < timeout:
-            try:
-                held = self.held()
-            except OSError:
-                pass
-            if held >= n:
-                break
-            time.sleep(0.25)
-        return held, time.monotonic() - t0
 
     def wait_quiet(self):
         for s in self.servers:
@@ -899,10 +871,6 @@ class ServerPair:
 
     def worker_alive(self):
         return all(s.worker_alive() for s in self.servers)
-
-
-def _s(v, digits=1):
-    return "—" if v is None else f"{v:.{digits}f}"
 
 
 def load_before(path) -> dict:
@@ -948,7 +916,7 @@ def realtime_main(argv, word):
             results["before"] = load_before(args.before)
             Path(args.render).write_text(json.dumps(results, indent=1))
         out = Path(args.out) if args.out else MAIN / "BENCHMARKS.md"
-        sections.write_section(out, "realtime", report.render(results, Path(args.render).resolve()))
+        sections.write_section(out, "realtime", realtime_report.render(results, Path(args.render).resolve()))
         print(f"report: {out}")
         return
     args.command = " ".join([f".venv/bin/python -m bench {word}".strip(), *map(shlex.quote, argv)])

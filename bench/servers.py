@@ -36,6 +36,12 @@ def raise_open_files_limit():
     resource.setrlimit(resource.RLIMIT_NOFILE, (NOFILE, hard))
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def proc_stats(pid: int) -> dict:
     """Resident memory (kB, split as /proc shows it) and CPU time (s) of one process."""
     stats = {"t": time.monotonic()}
@@ -89,19 +95,65 @@ def stop_server(proc: subprocess.Popen) -> None:
             proc.wait(5)
 
 
-class Server:
-    kind = ""
+class ServerProcess:
+    """A server the bench starts: in a session of its own (its whole group can be killed), its output in a log."""
 
-    def __init__(self, port: int, log_path: Path):
-        self.port = port
+    def __init__(self, log_path: Path):
         self.log_path = log_path
         self.proc = None
-        self.worker_pid = None
 
     def _spawn(self, argv, env=None):
         self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(["taskset", "-c", "0", *argv], cwd=MAIN, env=env, stdout=self._log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(argv, cwd=MAIN, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+
+    def stop(self):
+        if self.proc is None:
+            return
+        stop_server(self.proc)
+        self._log.close()
+        self.proc = None
+
+
+class HeldPolls:
+    """Waiting for what ``held()`` counts (the polls a server holds) to reach a number."""
+
+    def held(self) -> int:
+        raise NotImplementedError
+
+    def wait_held(self, n: int, timeout: float, interval: float = 0.25) -> tuple[int, float]:
+        """Wait until ``n`` polls are held; the count reached and the seconds it took."""
+        t0 = time.monotonic()
+        held, at = self.wait_held_at(n, timeout, interval)
+        return held, at - t0
+
+    def wait_held_at(self, n: int, timeout: float, interval: float = 0.25) -> tuple[int, float]:
+        """Wait until ``n`` polls are held; the count reached and the instant (time.monotonic()) it was seen."""
+        t0 = time.monotonic()
+        held = 0
+        while time.monotonic() - t0 < timeout:
+            try:
+                held = self.held()
+            except (OSError, http.client.HTTPException):
+                pass
+            if held >= n:
+                break
+            time.sleep(interval)
+        return held, time.monotonic()
+
+
+class Server(ServerProcess, HeldPolls):
+    """A server under test: one worker, pinned to core 0."""
+
+    kind = ""
+
+    def __init__(self, port: int, log_path: Path):
+        super().__init__(log_path)
+        self.port = port
+        self.worker_pid = None
+
+    def _spawn(self, argv, env=None):
+        super()._spawn(["taskset", "-c", "0", *argv], env)
 
     def _wait_ready(self, timeout=60.0):
         deadline = time.monotonic() + timeout
@@ -131,13 +183,6 @@ class Server:
         except psutil.NoSuchProcess:
             return []
 
-    def stop(self):
-        if self.proc is None:
-            return
-        stop_server(self.proc)
-        self._log.close()
-        self.proc = None
-
     def wait_quiet(self, timeout: float = 60.0, window: float = 0.5, below_pct: float = 5.0) -> float:
         """Wait until the worker's CPU stays under ``below_pct`` for ``window`` s: polls counted as held
         may still be doing their first read. The seconds it took."""
@@ -148,26 +193,6 @@ class Server:
             if cpu_percent(a, proc_stats(self.worker_pid)) < below_pct:
                 break
         return time.monotonic() - t0
-
-    def wait_held(self, n: int, timeout: float, interval: float = 0.25) -> tuple[int, float]:
-        """Wait until ``n`` polls are held; the count reached and the seconds it took."""
-        t0 = time.monotonic()
-        held, at = self.wait_held_at(n, timeout, interval)
-        return held, at - t0
-
-    def wait_held_at(self, n: int, timeout: float, interval: float = 0.25) -> tuple[int, float]:
-        """Wait until ``n`` polls are held; the count reached and the instant (time.monotonic()) it was seen."""
-        t0 = time.monotonic()
-        held = 0
-        while time.monotonic() - t0 < timeout:
-            try:
-                held = self.held()
-            except (OSError, http.client.HTTPException):
-                pass
-            if held >= n:
-                break
-            time.sleep(interval)
-        return held, time.monotonic()
 
 
 class BeaconServer(Server):
@@ -260,25 +285,19 @@ class NchanServer(Server):
             conn.close()
 
 
-class RedisServer:
+class RedisServer(ServerProcess):
     """The bench's own redis-server: no persistence, pinned to ``core``, on a free port."""
 
     def __init__(self, log_path: Path, core: int):
-        self.log_path = log_path
+        super().__init__(log_path)
         self.core = core
         self.port = None
-        self.proc = None
 
     def start(self):
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            ["taskset", "-c", str(self.core), binary, "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--maxclients", "1000"],
-            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.port = free_port()
+        self._spawn(["taskset", "-c", str(self.core), binary, "--port", str(self.port), "--bind", "127.0.0.1",
+                     "--save", "", "--appendonly", "no", "--maxclients", "1000"])
         import redis
 
         deadline = time.monotonic() + 20
@@ -301,13 +320,6 @@ class RedisServer:
 
     def cpu_seconds(self) -> float:
         return proc_stats(self.proc.pid)["cpu"]
-
-    def stop(self):
-        if self.proc is None:
-            return
-        stop_server(self.proc)
-        self._log.close()
-        self.proc = None
 
 
 def gc_pause_metric(metrics: dict) -> dict | None:

@@ -207,11 +207,8 @@ class EventConsumer:
         self._dead_letter(record.key, record.value, headers)
 
 
-def main(hand_off=None) -> None:
-    """Consume until SIGTERM or SIGINT; ``hand_off(events)``: by default a ``deliver_events`` task per batch.
-
-    (The pipeline benchmark's naive design passes one of its own.)
-    """
+def main() -> None:
+    """Consume until SIGTERM or SIGINT, handing each batch of events to a ``deliver_events`` task."""
     import os
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.dev")
@@ -225,9 +222,8 @@ def main(hand_off=None) -> None:
     from tasks.notifications import deliver_events
     from web.notifications.events import KINDS, dead_letter_topic, topic_for
 
-    if hand_off is None:
-        def hand_off(events):
-            deliver_events.delay([event.to_dict() for event in events])
+    def hand_off(events):
+        deliver_events.delay([event.to_dict() for event in events])
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -1,0 +1,83 @@
+"""Issue 12's targets for the realtime worker, checked run by run: met means met in every run."""
+
+from bench.realtime_figures import figure, gc_longest, spread, step_at
+
+
+def targets(results) -> list[dict]:
+    runs = results.get("runs", [])
+    clean = results.get("clean", {"p99_ms": 100.0, "rate_share": 0.95})
+    return [*_clean_at_2000(runs, clean), *_holding(runs), *_fanout(runs), *_repoll(runs), *_two_processes(runs)]
+
+
+def _target(name, per_run, measured) -> dict:
+    """``per_run``: met or not in each run, None where the run has no figure for it."""
+    seen = [m for m in per_run if m is not None]
+    return {"target": name, "met": None if not seen else all(seen),
+            "runs_met": f"{sum(seen)} of {len(seen)}" if seen else "not run", "figure": measured}
+
+
+def _clean_at_2000(runs, clean) -> list[dict]:
+    steps = [step_at(r, "beacon", 2000) for r in runs]
+    if not any(steps):
+        return []
+    return [_target(
+        f"clean (p99 < {clean['p99_ms']:.0f} ms, nothing lost, ≥ {100 * clean['rate_share']:.0f} % of the rate "
+        "reached) at 2,000/s, 10,000 held, Redis pinned with the worker",
+        [None if s is None else s["clean"] for s in steps],
+        f"p99 {spread([s and s['p99_ms'] for s in steps])} ms, reached "
+        f"{spread([s and s['publisher']['achieved_rate'] for s in steps], 0)}/s, lost "
+        f"{spread([s and s['lost'] for s in steps], 0)}")]
+
+
+def _holding(runs) -> list[dict]:
+    holds = [figure(r, "hold", "beacon") for r in runs]
+    if not any(holds):
+        return []
+    gcs = [gc_longest(h and h.get("events")) for h in holds]
+    over = [((h or {}).get("events") or {}).get("gc_metric", {}).get("over_10ms") for h in holds]
+    n = next(h for h in holds if h)["n"]
+    kb = [h and h["kb_per_poll"] for h in holds]
+    acc = [h and h["accept_seconds"] for h in holds]
+    return [
+        _target(f"no garbage-collector pause over 10 ms with {n:,} held while events flow",
+                [None if g is None else (g <= 10 and not o) for g, o in zip(gcs, over, strict=True)],
+                f"longest pause {spread(gcs)} ms" + (f"; passes over 10 ms by the worker's own metric "
+                                                     f"{spread(over, 0)}" if any(o is not None for o in over) else "")),
+        _target("≤ 15 kB per held poll", [None if v is None else v <= 15 for v in kb], f"{spread(kb)} kB"),
+        _target(f"{n:,} polls accepted in under 3 s",
+                [None if h is None else (h["accept_seconds"] is not None and h["accept_seconds"] < 3) for h in holds],
+                f"{spread(acc, 2)} s"),
+    ]
+
+
+def _fanout(runs) -> list[dict]:
+    fans = [figure(r, "fanout", "beacon") for r in runs]
+    if not any(fans):
+        return []
+    n = next(f for f in fans if f)["users"]
+    return [_target(
+        f"fan-out to {n:,} users, one poll each, last has it < 100 ms (from deliver_many)",
+        [None if f is None else (f["last_ms_median"] is not None and f["last_ms_median"] < 100 and not f["missing"])
+         for f in fans],
+        f"{spread([f and f['last_ms_median'] for f in fans])} ms (median of the trials in each run)")]
+
+
+def _repoll(runs) -> list[dict]:
+    reps = [figure(r, "repoll", "beacon") for r in runs]
+    if not any(reps):
+        return []
+    cpu = [x and x["cpu_ms_per_repoll"] for x in reps]
+    return [_target("an idle re-poll costs ≤ 0.25 ms of worker CPU",
+                    [None if v is None else v <= 0.25 for v in cpu], f"{spread(cpu, 3)} ms")]
+
+
+def _two_processes(runs) -> list[dict]:
+    twos = [figure(r, "twoproc", "beacon") for r in runs]
+    if not any(twos):
+        return []
+    return [_target(
+        "two realtime processes, re-polls to either at random: nothing lost or repeated",
+        [None if t is None else (t["step"]["lost"] == 0 and t["step"]["duplicates"] == 0 and t["out_of_order"] == 0)
+         for t in twos],
+        f"lost {spread([t and t['step']['lost'] for t in twos], 0)}, repeated "
+        f"{spread([t and t['step']['duplicates'] for t in twos], 0)}")]
