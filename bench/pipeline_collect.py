@@ -2,8 +2,9 @@
 
 ``python -m bench.pipeline_collect REDIS_URL FIRST_USER LAST_USER OUT`` (no Django).
 
-One pattern subscription to ``realtime.channels.ALL_USERS_PATTERN``, as the
-realtime process has. Delivery publishes "<seq> <unread> <event JSON>" on a
+One pattern subscription to every user's channel (``realtime.publish.Channels``,
+under REALTIME_CHANNEL_PREFIX as Beacon's processes have it), as the realtime
+process has. Delivery publishes "<seq> <unread> <event JSON>" on a
 user's channel after its transaction committed, so an arrival means the
 notification is stored and published. Each arrival of a user in
 [FIRST_USER, LAST_USER) is appended to OUT as a record of RECORD: arrival
@@ -27,7 +28,7 @@ import time
 import redis
 
 from bench.proc import reply
-from realtime.channels import ALL_USERS_PATTERN, CHANNEL_PREFIX
+from realtime.publish import DEFAULT_CHANNEL_PREFIX, Channels
 
 RECORD = struct.Struct("<dqqq")  # t, user, seq, notification id
 FLUSH_SECONDS = 0.1
@@ -42,11 +43,12 @@ def main():
     threading.Thread(target=lambda: (sys.stdin.readline(), stop.set()), daemon=True).start()
     client = redis.Redis.from_url(url)
     pubsub = client.pubsub()
-    pubsub.psubscribe(ALL_USERS_PATTERN)
+    channels = Channels(os.environ.get("REALTIME_CHANNEL_PREFIX", DEFAULT_CHANNEL_PREFIX))
+    pubsub.psubscribe(channels.pattern)
     while pubsub.get_message(timeout=1.0) is None:  # the subscription's confirmation
         pass
     reply({"ready": os.getpid()})
-    prefix = len(CHANNEL_PREFIX)
+    prefix = len(channels.prefix)
     pack = RECORD.pack
     buffered = []
     next_flush = time.monotonic() + FLUSH_SECONDS

@@ -81,10 +81,10 @@ class BeaconSink:
         self.publish_errors = 0
         original = stream.publish_events
 
-        def timed_publish(redis_client, entries):
+        def timed_publish(redis_client, entries, channels):
             # Only notes the time: the pipeline's own publish runs unchanged.
             self.publish_started.append(time.monotonic())
-            return original(redis_client, entries)
+            return original(redis_client, entries, channels)
 
         stream.publish_events = timed_publish
         import logging
