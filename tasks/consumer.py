@@ -223,7 +223,8 @@ def main(hand_off=None) -> None:
 
     from tasks import kafka_clients as kafka
     from tasks.notifications import deliver_events
-    from web.notifications.events import KINDS, dead_letter_topic, topic_for
+    from web.kinds import KINDS
+    from web.notifications.events import dead_letter_topic, topic_for
 
     if hand_off is None:
         def hand_off(events):

@@ -20,7 +20,8 @@ from django.conf import settings
 from kafka import KafkaConsumer, TopicPartition
 
 from tasks.kafka_clients import send_raw
-from web.notifications.events import KINDS, InvalidEvent, NotificationEvent, dead_letter_topic, topic_for
+from web.kinds import KINDS
+from web.notifications.events import InvalidEvent, NotificationEvent, dead_letter_topic, topic_for
 
 # Reading up to the end offsets takes well under a second for thousands of
 # records; past this the broker is not answering.

@@ -1,8 +1,6 @@
 from django.conf import settings
 from django.db import models
 
-KINDS = ("owner", "group", "watching")
-
 
 class NotificationPreferences(models.Model):
     """Which kinds a user wants in the app and in the mailed digest.

@@ -23,7 +23,8 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
-KINDS = ("owner", "group", "watching")
+from web.kinds import KINDS
+
 TARGET_TYPES = ("graph", "layout", "group")
 # Version 3 writes each distinct reason once and a recipient as [user, reason
 # index, …]: a 10,000-member group's events were 900 kB of JSON in v2, and

@@ -4,20 +4,8 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Func, Q
 
+from web.kinds import KINDS, Kind
 from web.notifications.text import describe
-
-
-class Kind(models.TextChoices):
-    OWNER = "owner"
-    GROUP = "group"
-    WATCHING = "watching"
-
-
-# The one name each kind has wherever a person reads it: the list, its
-# filter, the preferences. (Not the field's choices: those are in the
-# migrations, and a name is no reason to write one.)
-KIND_LABELS = {"owner": "Your own actions", "group": "Your groups", "watching": "What you watch"}
-KIND_CHOICES = [(kind, KIND_LABELS[kind]) for kind in Kind.values]
 
 
 # Everything a notification's text is built from: what a search looks in.
@@ -79,7 +67,9 @@ class Notification(models.Model):
                              db_index=False)
     event_id = models.UUIDField()
     action_id = models.UUIDField()
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # The choices keep the names the table was made with, not Kind's labels: a
+    # name people read is no reason to write a migration.
+    kind = models.CharField(max_length=16, choices=[(kind, kind.title()) for kind in KINDS])
     verb = models.CharField(max_length=32)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     actor_name = models.CharField(max_length=150)
@@ -133,7 +123,7 @@ class Notification(models.Model):
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS.get(self.kind, self.kind)
+        return Kind(self.kind).label if self.kind in KINDS else self.kind
 
     @property
     def grouping_key(self) -> str:

@@ -14,7 +14,8 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.db.models.expressions import RawSQL
 
 from common.ids import BadId, optional_id, parse_id
-from web.notifications.models import Kind, Notification, user_lexeme
+from web.kinds import Kind
+from web.notifications.models import Notification, user_lexeme
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
