@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Func, Q
 
 from web.kinds import KINDS, Kind
+from web.notifications.payload import event_payload
 from web.notifications.text import describe
 
 
@@ -132,8 +133,6 @@ class Notification(models.Model):
 
     def as_event_payload(self) -> dict:
         """The notification as the browser renders it (plain text; the client escapes)."""
-        from web.notifications.rows import event_payload
-
         return event_payload(self)
 
 
