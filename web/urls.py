@@ -11,7 +11,7 @@ urlpatterns = [
     path("accounts/", include("web.accounts.urls")),
     path("graphs/", include("web.graphs.urls")),
     path("groups/", include("web.groups.urls")),
-    path("notifications/", include("web.notifications.urls")),
+    path("notifications/", include("web.inbox.urls")),
     path("api/v1/", include("web.api.urls")),
     path("digest/", include("web.digest.urls")),
     path("metrics", metrics_view, name="metrics"),
