@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from web.graphs import views as graph_views
-from web.outbox.views import metrics_view
+from web.metrics import metrics_view
 
 urlpatterns = [
     path("", graph_views.home, name="home"),
