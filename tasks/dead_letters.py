@@ -9,6 +9,9 @@ A replay sends the record's key and value (or a value fixed by hand) to its
 source topic as a new record, which the consumer validates like any other:
 delivered if it is good now, dead-lettered again if not. Delivery is
 idempotent, so replaying a record twice tells nobody twice.
+
+``manage.py dead_letters`` (tasks/management/commands/dead_letters.py) is the
+operator's way in.
 """
 
 import re
