@@ -4,6 +4,7 @@ from django.conf import settings
 
 from tasks.celery import app
 from tasks.kafka_clients import send_batch
+from tasks.notifications import deliver_events
 from web.api.idempotency import prune_idempotency_keys
 from web.notifications.delivery import prune_processed
 from web.notifications.events import in_batches
@@ -20,8 +21,6 @@ def _redelivery() -> Redelivery:
 
 
 def _deliver_directly(events) -> None:
-    from tasks.notifications import deliver_events
-
     for batch in in_batches(events, lambda event: len(event["recipients"])):
         deliver_events.delay(batch)
 

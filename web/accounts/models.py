@@ -25,9 +25,6 @@ class NotificationPreferences(models.Model):
     def in_app(self, kind: str) -> bool:
         return getattr(self, f"app_{kind}")
 
-    def in_mail(self, kind: str) -> bool:
-        return self.digest and getattr(self, f"mail_{kind}")
-
 
 class MutedGroup(models.Model):
     """A group whose goings-on a user does not want to hear of (what happens to them in it, they still do)."""

@@ -122,10 +122,6 @@ def group_target(group: Group, *, link: bool = True) -> Target:
     return Target("group", group.pk, group.name, reverse("groups:detail", args=[group.pk]) if link else "")
 
 
-def is_member(user, group: Group) -> bool:
-    return Membership.objects.filter(group=group, user=user).exists()
-
-
 def _as_member(actor, group_id: int) -> Group:
     # Locked: membership changes of one group happen one at a time, so the
     # audience read below is the audience that commits.
