@@ -138,7 +138,8 @@ def _owned(actor, group_id: int) -> Group:
 def member_ids(group: Group) -> list[int]:
     """Everyone in the group, the owner included: whom a group notification may tell.
 
-    As one array: row by row, Django's iterator took 60 ms for 10,000 members.
+    As one array, not a row per member: for a large group, building the rows
+    costs more than the query.
     """
     return Membership.objects.filter(group=group).aggregate(ids=ArrayAgg("user_id", default=Value([])))["ids"]
 

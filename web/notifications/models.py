@@ -17,11 +17,11 @@ class UserWords(Func):
     """A notification's words as lexemes of its user's own: "42ujournal" for user 42's "journal".
 
     Why not the plain words: PostgreSQL then takes a word's frequency in the
-    whole table for its frequency in one user's notifications. A word common
-    in the table and absent from a heavy user's made it read all 100,000 of
-    their rows to find none (790 ms). With the user inside each lexeme, the
-    index finds exactly the user's matches, and its statistics know how common
-    a word is for that user. Stored (a generated column), so checking a row
+    whole table for its frequency in one user's notifications, and for a word
+    common in the table but absent from a heavy user's it reads every one of
+    their rows to find none. With the user inside each lexeme, the index
+    finds exactly the user's matches, and its statistics know how common a
+    word is for that user. Stored (a generated column), so checking a row
     costs no parsing.
     """
 
@@ -94,7 +94,7 @@ class Notification(models.Model):
     mailed_at = models.DateTimeField(null=True, blank=True)
     # Notifications of one kind about one target that came close together
     # share a key and show as one row (web/notifications/grouping.py); given
-    # at delivery. Blank on rows stored before there were groups.
+    # at delivery. Blank is a group of its own (grouping_key).
     group_key = models.CharField(max_length=80, blank=True, default="", db_default="")
     words = models.GeneratedField(expression=UserWords(*WORD_FIELDS, user="user_id"),
                                   output_field=SearchVectorField(), db_persist=True)
@@ -128,7 +128,7 @@ class Notification(models.Model):
 
     @property
     def grouping_key(self) -> str:
-        """The group it shows in: its group_key, or a group of its own (rows older than grouping)."""
+        """The group it shows in: its group_key, or, when that is blank, a group of its own."""
         return self.group_key or f"n{self.pk}"
 
     def as_event_payload(self) -> dict:

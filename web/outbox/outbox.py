@@ -31,10 +31,10 @@ def record(*events: NotificationEvent) -> None:
 
 
 # Set while a relay is queued and not yet started: actions committed before it
-# starts are sent by it, so they need not queue another. A burst of 40
-# actions queued 40 relays, each a transaction and a wait for Kafka on a
-# worker that had notifications to store. Expires in case the queued relay is
-# lost (beat's periodic relay sends its events meanwhile).
+# starts are sent by it, so they need not queue another. Each relay is a
+# transaction and a wait for Kafka on a worker that has notifications to
+# store, so a burst of actions must cost one, not one each. Expires in case
+# the queued relay is lost (beat's periodic relay sends its events meanwhile).
 RELAY_ASKED_KEY = "beacon:outbox:relay-asked"
 RELAY_ASKED_SECONDS = 30
 
