@@ -47,9 +47,6 @@ class SessionAuthenticator:
         self._tokens = BatchedLookup(pool, self._token_users, spawn=spawn)
         self._sessions = BatchedLookup(pool, self._session_users, spawn=spawn)
 
-    def user_id(self, environ) -> int | None:
-        return self.identify(environ)[0]
-
     def identify(self, environ) -> tuple[int | None, float]:
         """The user the request's credentials name, and for how many seconds more that answer is trusted.
 

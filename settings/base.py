@@ -102,6 +102,8 @@ INSTALLED_APPS = [
     "web.outbox",
     "web.api",
     "web.digest",
+    # The worker's side: its management commands (manage.py dead_letters).
+    "tasks",
 ]
 
 MIDDLEWARE = [

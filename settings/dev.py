@@ -1,4 +1,4 @@
-"""Development: debug pages, mail printed to the console."""
+"""Development: debug pages, mail printed to the console, the dev app (demo data, the mailbox)."""
 
 from settings.base import *  # noqa: F401,F403
 from settings.env import env_bool, env_str
@@ -9,4 +9,5 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.Emai
 DEV_MAIL_DIR = env_str("DEV_MAIL_DIR", str(BASE_DIR / "var" / "mail"))  # noqa: F405
 # The site's URLs and the development pages (the mailbox); production keeps web.urls.
 ROOT_URLCONF = "dev.urls"
-TEMPLATES = [{**TEMPLATES[0], "DIRS": [*TEMPLATES[0]["DIRS"], BASE_DIR / "dev" / "templates"]}]  # noqa: F405
+# `manage.py load_demo` and the mailbox's templates (dev/templates/); production has neither.
+INSTALLED_APPS = [*INSTALLED_APPS, "dev"]  # noqa: F405

@@ -220,7 +220,8 @@ def main() -> None:
 
     from tasks import kafka_clients as kafka
     from tasks.notifications import deliver_events
-    from web.notifications.events import KINDS, dead_letter_topic, topic_for
+    from web.kinds import KINDS
+    from web.notifications.events import dead_letter_topic, topic_for
 
     def hand_off(events):
         deliver_events.delay([event.to_dict() for event in events])

@@ -9,6 +9,9 @@ A replay sends the record's key and value (or a value fixed by hand) to its
 source topic as a new record, which the consumer validates like any other:
 delivered if it is good now, dead-lettered again if not. Delivery is
 idempotent, so replaying a record twice tells nobody twice.
+
+``manage.py dead_letters`` (tasks/management/commands/dead_letters.py) is the
+operator's way in.
 """
 
 import re
@@ -20,7 +23,8 @@ from django.conf import settings
 from kafka import KafkaConsumer, TopicPartition
 
 from tasks.kafka_clients import send_raw
-from web.notifications.events import KINDS, InvalidEvent, NotificationEvent, dead_letter_topic, topic_for
+from web.kinds import KINDS
+from web.notifications.events import InvalidEvent, NotificationEvent, dead_letter_topic, topic_for
 
 # Reading up to the end offsets takes well under a second for thousands of
 # records; past this the broker is not answering.

@@ -16,12 +16,8 @@ def deliver_events(events: list[dict]) -> int:
     Takes the events themselves, not ids: they are immutable values that
     exist nowhere else in this database, and delivery is idempotent by event
     and action id. The consumer batches what one poll of Kafka brought
-    (tasks/consumer.py), so the cost of a task and a transaction is shared.
+    (tasks/consumer.py), so the cost of a task and a transaction is shared;
+    the outbox's re-send hands over the events it sends around Kafka the same
+    way, in batches (tasks/outbox.py).
     """
     return len(deliver_many([NotificationEvent.from_dict(event) for event in events]))
-
-
-@app.task(**_RETRY)
-def deliver_event(event: dict) -> int:
-    """One event: what the outbox's re-send hands over, and what queues written before batching hold."""
-    return deliver_events([event])

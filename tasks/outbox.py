@@ -4,10 +4,11 @@ from django.conf import settings
 
 from tasks.celery import app
 from tasks.kafka_clients import send_batch
+from tasks.notifications import deliver_events
 from web.api.idempotency import prune_idempotency_keys
 from web.notifications.delivery import prune_processed
 from web.notifications.events import in_batches
-from web.outbox import metrics, outbox
+from web.outbox import metrics
 from web.outbox.relay import Redelivery, prune_sent, redeliver_all, relay_all
 
 log = logging.getLogger(__name__)
@@ -20,16 +21,13 @@ def _redelivery() -> Redelivery:
 
 
 def _deliver_directly(events) -> None:
-    from tasks.notifications import deliver_events
-
     for batch in in_batches(events, lambda event: len(event["recipients"])):
         deliver_events.delay(batch)
 
 
 @app.task(ignore_result=True)
 def relay_outbox() -> int:
-    """Send every event waiting in the outbox to Kafka (after commit, and by beat)."""
-    outbox.relay_starting()
+    """Send every event waiting in the outbox to Kafka (queued by name after a commit, and by beat)."""
     return relay_all(send_batch, _redelivery())
 
 

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from web.graphs import views as graph_views
-from web.outbox.views import metrics_view
+from web.metrics import metrics_view
 
 urlpatterns = [
     path("", graph_views.home, name="home"),
@@ -11,7 +11,7 @@ urlpatterns = [
     path("accounts/", include("web.accounts.urls")),
     path("graphs/", include("web.graphs.urls")),
     path("groups/", include("web.groups.urls")),
-    path("notifications/", include("web.notifications.urls")),
+    path("notifications/", include("web.inbox.urls")),
     path("api/v1/", include("web.api.urls")),
     path("digest/", include("web.digest.urls")),
     path("metrics", metrics_view, name="metrics"),

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 
+from dev.demo import load_demo
 from tests.support.chromium import log_in
 from tests.support.waiting import wait_for
-from web.accounts.demo import load_demo
 from web.graphs.actions import create_graph, create_layout, update_graph
 from web.graphs.models import Graph, Layout
 from web.groups.models import Group

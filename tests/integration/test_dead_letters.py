@@ -13,8 +13,9 @@ from tasks import kafka_clients
 from tasks.consumer import EventConsumer
 from tasks.dead_letters import read_all
 from tests.support.waiting import wait_for
+from web.kinds import KINDS
 from web.notifications.delivery import deliver_many
-from web.notifications.events import KINDS, Target, all_topics, dead_letter_topic, new_event, topic_for
+from web.notifications.events import Target, all_topics, dead_letter_topic, new_event, topic_for
 from web.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db(transaction=True)

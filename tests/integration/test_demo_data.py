@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from web.accounts.demo import DEMO_CLUB, DEMO_GROUP, load_demo
+from dev.demo import DEMO_CLUB, DEMO_GROUP, load_demo
 from web.graphs.models import Layout, Watch
 from web.groups.models import Group
 from web.outbox.models import OutboxEvent

@@ -299,3 +299,22 @@ def test_a_burst_of_actions_queues_one_relay_until_that_relay_starts(make_user):
     outbox.relay_starting()  # the queued relay begins: what commits now needs another
     create_graph(bob, name="After the relay began")
     assert broker.llen(queue) == queued + 2
+
+
+def test_the_relay_is_asked_for_by_the_name_the_worker_knows_it_by():
+    """web/ queues the relay by name (it never imports tasks/): the name must be the worker's task's."""
+    from tasks.celery import app
+    from tasks.outbox import relay_outbox
+
+    assert outbox.RELAY_TASK == relay_outbox.name
+    assert outbox.RELAY_TASK in app.tasks
+
+
+def test_a_relay_that_starts_asks_the_next_commit_to_queue_another(make_user):
+    """The relay's own code clears the flag (relay_all), however it was started: queued or by beat."""
+    from web.redis_client import get_redis
+
+    create_graph(make_user("bob"), name="Asked for")
+    assert get_redis().exists(outbox.RELAY_ASKED_KEY)
+    relay_all(KafkaThatLoses(), REDELIVERY)
+    assert not get_redis().exists(outbox.RELAY_ASKED_KEY)

@@ -12,8 +12,9 @@ from tests.support.events import graph_event
 from tests.web.conftest import page_text
 from web.graphs.actions import create_graph, create_layout, share_graph, unshare_graph
 from web.groups.actions import add_member, create_group
+from web.kinds import Kind
 from web.notifications.delivery import deliver
-from web.notifications.models import KIND_LABELS, Notification
+from web.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +56,7 @@ def test_the_filter_and_the_preferences_call_the_kinds_by_the_same_names(make_us
 
     # then both say the same words, in the same order
     assert in_filter == ["Any kind", "Your own actions", "Your groups", "What you watch"]
-    assert in_preferences == in_filter[1:] == list(KIND_LABELS.values())
+    assert in_preferences == in_filter[1:] == Kind.labels
 
 
 def test_each_row_names_its_kind_with_those_words(make_user, browser_for):

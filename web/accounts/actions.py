@@ -3,7 +3,8 @@
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
-from web.accounts.models import KINDS, NotificationPreferences
+from web.accounts.models import NotificationPreferences
+from web.kinds import KINDS
 
 PREFERENCE_FIELDS = (*(f"app_{kind}" for kind in KINDS), *(f"mail_{kind}" for kind in KINDS), "digest",
                      "count_own_actions")

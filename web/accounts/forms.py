@@ -1,8 +1,8 @@
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
-from web.accounts.models import KINDS, NotificationPreferences
-from web.notifications.models import KIND_LABELS
+from web.accounts.models import NotificationPreferences
+from web.kinds import KINDS, Kind
 
 
 class SignUpForm(UserCreationForm):
@@ -25,10 +25,10 @@ class PreferencesForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The table's headings name the columns; each box still needs a name of its own for a screen reader.
-        for kind in KINDS:
-            self.fields[f"app_{kind}"].widget.attrs["aria-label"] = f"{KIND_LABELS[kind]}: in the app"
-            self.fields[f"mail_{kind}"].widget.attrs["aria-label"] = f"{KIND_LABELS[kind]}: in the email digest"
+        for kind in Kind:
+            self.fields[f"app_{kind.value}"].widget.attrs["aria-label"] = f"{kind.label}: in the app"
+            self.fields[f"mail_{kind.value}"].widget.attrs["aria-label"] = f"{kind.label}: in the email digest"
 
     def rows(self):
         """(label, app field, mail field) per kind, for the table on the profile page."""
-        return [(KIND_LABELS[kind], self[f"app_{kind}"], self[f"mail_{kind}"]) for kind in KINDS]
+        return [(kind.label, self[f"app_{kind.value}"], self[f"mail_{kind.value}"]) for kind in Kind]

@@ -1,8 +1,6 @@
 from django.conf import settings
 from django.db import models
 
-KINDS = ("owner", "group", "watching")
-
 
 class NotificationPreferences(models.Model):
     """Which kinds a user wants in the app and in the mailed digest.
@@ -26,9 +24,6 @@ class NotificationPreferences(models.Model):
 
     def in_app(self, kind: str) -> bool:
         return getattr(self, f"app_{kind}")
-
-    def in_mail(self, kind: str) -> bool:
-        return self.digest and getattr(self, f"mail_{kind}")
 
 
 class MutedGroup(models.Model):

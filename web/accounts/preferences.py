@@ -3,7 +3,8 @@
 from collections import defaultdict
 from dataclasses import dataclass
 
-from web.accounts.models import KINDS, MutedGroup, NotificationPreferences
+from web.accounts.models import MutedGroup, NotificationPreferences
+from web.kinds import KINDS
 from web.postgres.lookups import Ids
 
 

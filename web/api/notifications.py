@@ -14,8 +14,8 @@ from rest_framework.views import APIView
 
 from web.api.parsing import StrictSerializer, parse
 from common.ids import BIGINT_MAX
+from web.kinds import Kind
 from web.notifications import actions, stream
-from web.notifications.models import Kind
 from web.notifications.queries import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,

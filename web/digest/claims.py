@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.db.models import Q
 
-from web.accounts.models import KINDS
+from web.kinds import KINDS
 from web.notifications.models import Notification
 
 PREFERENCES = "user__notification_preferences"

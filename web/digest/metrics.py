@@ -1,4 +1,4 @@
-"""The digest's counters for ``GET /metrics``: mails sent and users left for the next run.
+"""The digest's counters for ``GET /metrics`` (web/metrics.py): mails sent and users left for the next run.
 
 Kept in Redis with the outbox's (web/redis_counters.py).
 """

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from web.accounts.preferences import EVERYTHING, wants_of
 from web.notifications import rows, stream
+from web.notifications.payload import event_payload
 from web.notifications.audience import choose
 from web.notifications.events import NotificationEvent
 from web.notifications.models import Notification, ProcessedEvent
@@ -90,7 +91,7 @@ def _store(events: Sequence[NotificationEvent]) -> list[Delivered]:
         changes = [
             # "why": the reasons in the words the page shows, for a row the browser adds live.
             stream.Change(n.user_id, "notification.created",
-                          {"notification": {**rows.event_payload(n), "why": reasons_in_words(n)}},
+                          {"notification": {**event_payload(n), "why": reasons_in_words(n)}},
                           unread_delta=0 if n.read_at else 1)
             for n in notifications
         ]

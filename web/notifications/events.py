@@ -23,12 +23,15 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
-KINDS = ("owner", "group", "watching")
+from web.kinds import KINDS
+
 TARGET_TYPES = ("graph", "layout", "group")
 # Version 3 writes each distinct reason once and a recipient as [user, reason
-# index, …]: a 10,000-member group's events were 900 kB of JSON in v2, and
-# every step of the pipeline encoded or parsed them again; in v3 they are
-# 110 kB. Version 2 records (queued before an upgrade) are still read.
+# index, …]: most people an action tells share their reasons, so an event
+# grows with its recipients' ids rather than their reasons, and every step of
+# the pipeline encodes or parses it. Version 2 records (each recipient with
+# its reasons spelled out) are still read, so what was queued before an
+# upgrade is delivered after it.
 SCHEMA_VERSION = 3
 READABLE_VERSIONS = (2, 3)
 # Recipients per event at most: an action that tells more people sends more
@@ -71,9 +74,9 @@ class NotificationEvent:
         return [r["user"] for r in self.recipients]
 
     def to_dict(self) -> dict:
-        # Not dataclasses.asdict: it deep-copies every recipient, which was
-        # most of an action's time for a 10,000-member group. The recipients
-        # are values nobody changes.
+        # Not dataclasses.asdict: it deep-copies every recipient, a cost that
+        # grows with the group and buys nothing, since the recipients are
+        # values nobody changes.
         data = {name: getattr(self, name) for name in _FIELD_NAMES}
         data["reasons"], data["recipients"] = _compact(self.recipients)
         return {"v": SCHEMA_VERSION, **data}

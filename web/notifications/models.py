@@ -4,20 +4,9 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Func, Q
 
+from web.kinds import KINDS, Kind
+from web.notifications.payload import event_payload
 from web.notifications.text import describe
-
-
-class Kind(models.TextChoices):
-    OWNER = "owner"
-    GROUP = "group"
-    WATCHING = "watching"
-
-
-# The one name each kind has wherever a person reads it: the list, its
-# filter, the preferences. (Not the field's choices: those are in the
-# migrations, and a name is no reason to write one.)
-KIND_LABELS = {"owner": "Your own actions", "group": "Your groups", "watching": "What you watch"}
-KIND_CHOICES = [(kind, KIND_LABELS[kind]) for kind in Kind.values]
 
 
 # Everything a notification's text is built from: what a search looks in.
@@ -28,11 +17,11 @@ class UserWords(Func):
     """A notification's words as lexemes of its user's own: "42ujournal" for user 42's "journal".
 
     Why not the plain words: PostgreSQL then takes a word's frequency in the
-    whole table for its frequency in one user's notifications. A word common
-    in the table and absent from a heavy user's made it read all 100,000 of
-    their rows to find none (790 ms). With the user inside each lexeme, the
-    index finds exactly the user's matches, and its statistics know how common
-    a word is for that user. Stored (a generated column), so checking a row
+    whole table for its frequency in one user's notifications, and for a word
+    common in the table but absent from a heavy user's it reads every one of
+    their rows to find none. With the user inside each lexeme, the index
+    finds exactly the user's matches, and its statistics know how common a
+    word is for that user. Stored (a generated column), so checking a row
     costs no parsing.
     """
 
@@ -79,7 +68,9 @@ class Notification(models.Model):
                              db_index=False)
     event_id = models.UUIDField()
     action_id = models.UUIDField()
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # The choices keep the names the table was made with, not Kind's labels: a
+    # name people read is no reason to write a migration.
+    kind = models.CharField(max_length=16, choices=[(kind, kind.title()) for kind in KINDS])
     verb = models.CharField(max_length=32)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     actor_name = models.CharField(max_length=150)
@@ -103,7 +94,7 @@ class Notification(models.Model):
     mailed_at = models.DateTimeField(null=True, blank=True)
     # Notifications of one kind about one target that came close together
     # share a key and show as one row (web/notifications/grouping.py); given
-    # at delivery. Blank on rows stored before there were groups.
+    # at delivery. Blank is a group of its own (grouping_key).
     group_key = models.CharField(max_length=80, blank=True, default="", db_default="")
     words = models.GeneratedField(expression=UserWords(*WORD_FIELDS, user="user_id"),
                                   output_field=SearchVectorField(), db_persist=True)
@@ -133,17 +124,15 @@ class Notification(models.Model):
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS.get(self.kind, self.kind)
+        return Kind(self.kind).label if self.kind in KINDS else self.kind
 
     @property
     def grouping_key(self) -> str:
-        """The group it shows in: its group_key, or a group of its own (rows older than grouping)."""
+        """The group it shows in: its group_key, or, when that is blank, a group of its own."""
         return self.group_key or f"n{self.pk}"
 
     def as_event_payload(self) -> dict:
         """The notification as the browser renders it (plain text; the client escapes)."""
-        from web.notifications.rows import event_payload
-
         return event_payload(self)
 
 

@@ -14,7 +14,8 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.db.models.expressions import RawSQL
 
 from common.ids import BadId, optional_id, parse_id
-from web.notifications.models import Kind, Notification, user_lexeme
+from web.kinds import Kind
+from web.notifications.models import Notification, user_lexeme
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -115,7 +116,7 @@ def _target(raw: str) -> str:
 
 def _group_q(group: str) -> Q:
     alone = _ALONE.fullmatch(group)
-    if alone:  # a notification stored before there were groups: a group of its own (Notification.grouping_key)
+    if alone:  # a notification without a group_key: a group of its own (Notification.grouping_key)
         return Q(pk=int(alone[1]), group_key="")
     return Q(group_key=group)
 
@@ -141,8 +142,8 @@ class Page:
 # a page for any word in more than a few percent of them. Only a rarer word
 # goes to the words index, whose few matches are then quick to fetch.
 # (PostgreSQL cannot make that choice itself: it takes the user's share of
-# the table and a word's share as independent, and underestimates a word
-# common for a heavy user by their share, ~10x.)
+# the table and a word's share as independent, and so underestimates a word
+# common for a heavy user by as much as their share of the table.)
 SEARCH_WINDOW = 2000
 
 
@@ -180,8 +181,8 @@ def _belongs_to(user_id: int) -> RawSQL:
     With ``= <id>`` PostgreSQL treats the user as a constant and drops it from
     the ORDER BY; then for a user with a large share of the table it may walk
     the primary key backwards, expecting their rows spread evenly, and when
-    they are not (all older than everyone else's) it filters past a million
-    rows: 190 ms instead of under 1 ms. Written as ``= ANY``, the ORDER BY
+    they are not (all older than everyone else's) it filters past everyone
+    else's rows to reach theirs. Written as ``= ANY``, the ORDER BY
     (user_id, id DESC) stays, and only the per-user indexes give that order.
     """
     column = f'"{Notification._meta.db_table}"."user_id"'

@@ -14,7 +14,6 @@ from django.db import transaction
 
 from web.notifications.models import Notification
 from web.postgres.arrays import json_rows
-from web.notifications.text import describe
 
 
 # The model's columns but the id and the generated ``words``: what an insert gives.
@@ -43,27 +42,6 @@ class NewNotification:
         n.member_id, n.member_name, n.old_name, n.link = event.member_id, event.member_name, event.old_name, event.link
         n.reasons, n.created, n.read_at, n.mailed_at, n.group_key = reasons, created, None, None, group_key
         return n
-
-
-def event_payload(n) -> dict:
-    """A notification as the browser renders it (plain text; the client escapes): a stored
-    Notification or a NewNotification."""
-    return {
-        "id": n.id,
-        "group_key": n.group_key or f"n{n.id}",
-        "kind": n.kind,
-        "verb": n.verb,
-        "actor": n.actor_name,
-        "target": {"type": n.target_type, "id": n.target_id, "name": n.target_name},
-        "graph_id": n.graph_id,
-        "group_id": n.group_id,
-        "text": describe(n),
-        "link": n.link,
-        "reasons": n.reasons,
-        "created": n.created.isoformat(),
-        "read_at": n.read_at.isoformat() if n.read_at else None,
-        "mailed_at": n.mailed_at.isoformat() if n.mailed_at else None,
-    }
 
 
 _NAMES = ", ".join(_COLUMNS)

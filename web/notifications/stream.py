@@ -47,9 +47,10 @@ class Position:
 def append(changes: Sequence[Change]) -> list[StreamEntry]:
     """Number the changes in their users' streams (locking them, if not locked yet in this transaction).
 
-    Two statements whatever the number of changes (plain SQL, the rows as
-    one JSON parameter: the ORM's per-object work, then psycopg2's
-    per-element arrays, were most of a large delivery's cost).
+    Two statements whatever the number of changes: plain SQL with the rows
+    as one JSON parameter, since the ORM's per-object work and psycopg2's
+    per-element arrays would cost more than the statements themselves in a
+    large delivery.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("stream.append() must run inside the change's transaction")

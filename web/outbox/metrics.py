@@ -1,4 +1,4 @@
-"""What operators see of event delivery, in Prometheus text format (``GET /metrics`` on the web process).
+"""What operators see of event delivery: its part of ``GET /metrics`` (web/metrics.py serves it).
 
 The gauges are read from PostgreSQL at scrape time, so every web process
 reports the same truth. The re-send counter lives in Redis, shared by every
@@ -6,13 +6,11 @@ worker; Redis restarted empty starts it again from zero, which Prometheus
 reads as a counter reset.
 """
 
-from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from redis.exceptions import RedisError
 
 from web import redis_counters
-from web.digest.metrics import DigestCollector
+from web.outbox.relay import in_flight
 
 RESENT_KEY = "beacon:metrics:outbox_resent_total"
 AROUND_KAFKA_KEY = "beacon:metrics:outbox_resent_around_kafka_total"
@@ -30,10 +28,8 @@ def resent_around_kafka_total() -> int:
     return redis_counters.read(AROUND_KAFKA_KEY)[0]
 
 
-class _DeliveryCollector:
+class DeliveryCollector:
     def collect(self):
-        from web.outbox.relay import in_flight
-
         pending, unconfirmed, oldest = in_flight()
         yield GaugeMetricFamily("beacon_outbox_pending_events", "Events waiting to be sent to Kafka", value=pending)
         yield GaugeMetricFamily("beacon_outbox_unconfirmed_events",
@@ -54,9 +50,3 @@ class _DeliveryCollector:
                                   "Of those, sent straight to the delivery task, Kafka having failed them before",
                                   value=around)
 
-
-def exposition() -> tuple[bytes, str]:
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(_DeliveryCollector())
-    registry.register(DigestCollector())
-    return generate_latest(registry), CONTENT_TYPE_LATEST

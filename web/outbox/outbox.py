@@ -10,6 +10,7 @@ import logging
 from django.db import transaction
 from redis.exceptions import RedisError
 
+from web import task_queue
 from web.notifications.events import NotificationEvent, topic_for
 from web.outbox.models import OutboxEvent
 from web.redis_client import get_redis
@@ -30,22 +31,23 @@ def record(*events: NotificationEvent) -> None:
 
 
 # Set while a relay is queued and not yet started: actions committed before it
-# starts are sent by it, so they need not queue another. A burst of 40
-# actions queued 40 relays, each a transaction and a wait for Kafka on a
-# worker that had notifications to store. Expires in case the queued relay is
-# lost (beat's periodic relay sends its events meanwhile).
+# starts are sent by it, so they need not queue another. Each relay is a
+# transaction and a wait for Kafka on a worker that has notifications to
+# store, so a burst of actions must cost one, not one each. Expires in case
+# the queued relay is lost (beat's periodic relay sends its events meanwhile).
 RELAY_ASKED_KEY = "beacon:outbox:relay-asked"
 RELAY_ASKED_SECONDS = 30
 
 
-def _ask_relay_to_send() -> None:
-    # Imported here: the web layer reaches the worker only at this one point.
-    from tasks.outbox import relay_outbox
+# Queued by name (web/task_queue.py): the task is the worker's, in tasks/outbox.py.
+RELAY_TASK = "tasks.outbox.relay_outbox"
 
+
+def _ask_relay_to_send() -> None:
     if not _first_to_ask():
         return
     try:
-        relay_outbox.delay()
+        task_queue.send_task(RELAY_TASK)
     except Exception:
         # The event is safe in the outbox; beat's periodic relay sends it
         # once the Celery broker is back.

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from web.notifications.models import ProcessedEvent
+from web.outbox import outbox
 from web.outbox.models import OutboxEvent
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,8 @@ def relay_pending(send_batch: SendBatch, redelivery: Redelivery, *, limit: int =
 
 
 def relay_all(send_batch: SendBatch, redelivery: Redelivery) -> int:
+    """Send every unsent event; returns how many were sent (the relay task's work, queued or by beat)."""
+    outbox.relay_starting()
     sent = 0
     while True:
         count = relay_pending(send_batch, redelivery)

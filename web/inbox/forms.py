@@ -1,6 +1,6 @@
 from django import forms
 
-from web.notifications.models import KIND_CHOICES
+from web.kinds import Kind
 from web.notifications.queries import STATES
 
 STATE_LABELS = {"all": "All", "unread": "Unread", "read": "Read"}
@@ -14,7 +14,7 @@ class FilterForm(forms.Form):
     """
 
     state = forms.ChoiceField(choices=[(state, STATE_LABELS[state]) for state in STATES], required=False)
-    kind = forms.ChoiceField(choices=[("", "Any kind"), *KIND_CHOICES], required=False)
+    kind = forms.ChoiceField(choices=[("", "Any kind"), *Kind.choices], required=False)
     q = forms.CharField(required=False, label="Words", max_length=200,
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": "graph, person, group…"}))
     target = forms.CharField(required=False, widget=forms.HiddenInput)

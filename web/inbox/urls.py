@@ -1,7 +1,8 @@
 from django.urls import path
 
-from web.notifications import views
+from web.inbox import views
 
+# The names stay the notifications app's: every template and redirect says "notifications:…".
 app_name = "notifications"
 urlpatterns = [
     path("", views.index, name="index"),

@@ -20,12 +20,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from web.inbox.forms import FilterForm
+from web.inbox.targets import describe_target, is_visible
 from web.notifications import actions, stream
-from web.notifications.forms import FilterForm
 from web.notifications.grouping import grouped
 from web.notifications.models import Notification
 from web.notifications.queries import PAGE_SIZE, BadFilter, NotificationFilter, page_of, parse_paging
-from web.notifications.targets import describe_target, is_visible
 from web.redirects import is_local_path, wants_json
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from web.accounts.demo import DEMO_CLUB, DEMO_GROUP, load_demo
+from dev.demo import DEMO_CLUB, DEMO_GROUP, load_demo
 
 
 class Command(BaseCommand):
