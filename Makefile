@@ -1,7 +1,7 @@
 # The two commands of the README, and what they need.
 #   make run    install everything, start Beacon with demo data
-#   make test   install everything, run the whole test suite
-#   make lint   ruff (lint, import order) and the import layers (.importlinter); .ci/run runs it first
+#   make test   install everything, run the lint (as make lint) and the whole test suite
+#   make lint   ruff (lint, import order) and the import layers (.importlinter) alone
 #   make bench  the benchmarks: the notification list, realtime against nginx + nchan (see README)
 PYTHON ?= python3
 VENV := .venv
@@ -22,12 +22,12 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 run: install
 	$(VENV)/bin/python -m dev run
 
-test: install
+test: lint
 	$(VENV)/bin/python -m pytest
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/lint-imports
+	$(VENV)/bin/lint-imports --no-cache
 
 bench: install
 	$(VENV)/bin/python -m bench

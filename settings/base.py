@@ -234,8 +234,8 @@ OUTBOX_REDELIVER_MAX_SECONDS = env_float("OUTBOX_REDELIVER_MAX_SECONDS", 300.0)
 # Kafka is how events travel, not the guarantee: from this send on (the first
 # is 1), an event still not stored goes straight to the delivery task. With 2,
 # every re-send does: a broker restarted empty (or a consumer stuck on a log
-# made anew) then costs one grace period, not two (~35 s, not ~95 s, in the
-# drills). 3 gives Kafka one more try first.
+# made anew) then costs one grace period, not two (RELIABILITY.md has the
+# drills' times). 3 gives Kafka one more try first.
 OUTBOX_AROUND_KAFKA_FROM_SEND = env_int("OUTBOX_AROUND_KAFKA_FROM_SEND", 2, minimum=2)
 DELIVERY_RECORDS_DAYS = env_int("DELIVERY_RECORDS_DAYS", 14, minimum=1)
 UNREAD_CHECK_INTERVAL_SECONDS = env_float("UNREAD_CHECK_INTERVAL_SECONDS", 600.0)
@@ -245,8 +245,9 @@ NOTIFICATION_GROUP_MINUTES = env_float("NOTIFICATION_GROUP_MINUTES", 30.0)
 DIGEST_INTERVAL_MINUTES = env_float("DIGEST_INTERVAL_MINUTES", 60.0)
 DIGEST_SETTLE_MINUTES = env_float("DIGEST_SETTLE_MINUTES", 5.0)
 # A chunk is one transaction holding its notifications' row locks while it
-# sends: 200 mails take about a second, so a user marking one read meanwhile
-# waits at most that long.
+# sends over one SMTP connection: a user marking one of them read meanwhile
+# waits for the chunk, so it is kept to a few hundred mails (BENCHMARKS.md's
+# digest section has how long they take).
 DIGEST_CHUNK_USERS = env_int("DIGEST_CHUNK_USERS", 200, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     # The safety net for events whose immediate send failed (Kafka or the
