@@ -7,7 +7,8 @@
   python -m bench drills     the fault drills at 300 actions, into RELIABILITY.md (bench/drills.py)
   python -m bench digest     one email digest run for 10,000 users through a local SMTP server (bench/digest.py)
   python -m bench graph      the graph page with 1,000 and 10,000 nodes in Chromium (bench/graph_drawing.py)
-  python -m bench pipeline   the notification pipeline through Beacon's processes, and the naive design (bench/pipeline.py)
+  python -m bench pipeline   the notification pipeline through Beacon's processes, and the naive design
+                             (bench/pipeline.py)
 
 Each writes its own section of BENCHMARKS.md and keeps the others (bench/sections.py).
 """

@@ -74,8 +74,8 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     command = " ".join([".venv/bin/python -m bench digest", *(argv if argv is not None else sys.argv[2:])])
 
-    from settings import defaults
     from dev.mail import MailServer
+    from settings import defaults
 
     server = urlsplit(os.environ.get("DATABASE_URL", defaults.DATABASE_URL))
     database_url = urlunsplit(server._replace(path=f"/{DB_NAME}"))
@@ -258,7 +258,8 @@ def render(runs, args, command, elapsed, sample) -> str:
         lines += [
             "",
             f"Target: the run finishes in under 60 s: **{'met' if met else 'MISSED'}** with the Celery worker "
-            f"({len(seconds)} runs: {min(seconds):.1f}–{max(seconds):.1f} s, median {statistics.median(seconds):.1f} s). "
+            f"({len(seconds)} runs: {min(seconds):.1f}–{max(seconds):.1f} s, "
+            f"median {statistics.median(seconds):.1f} s). "
             "Each user got exactly one mail in every run (missing and duplicated count users).",
         ]
     subject = next((line for line in sample.splitlines() if line.startswith("Subject:")), "")

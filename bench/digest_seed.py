@@ -14,16 +14,16 @@ from datetime import timedelta
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.dev")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.auth.hashers import make_password  # noqa: E402
-from django.db import transaction  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
 
-from web.notifications.models import Notification, UserStream  # noqa: E402
+from web.notifications.models import Notification, UserStream
 
 BATCH = 2000
 COLLEAGUES = 40

@@ -128,7 +128,8 @@ def _report(results, clicks, settings, seconds: float, command: str) -> str:
         lines += [
             "",
             "**30 page views in 10 s by one browser** (each page's poll left open, then dropped when the next "
-            f"page loads, straight to the realtime process): answers before leaving {statuses or 'none (each poll was still held when its page was left; no 429)'}; "
+            f"page loads, straight to the realtime process): answers before leaving "
+            f"{statuses or 'none (each poll was still held when its page was left; no 429)'}; "
             f"held polls right after the last page: {right_after}, a second later: {later} "
             f"(`REALTIME_MAX_POLLS_PER_USER` is 20: no 429 means none were counted against it).",
         ]

@@ -58,11 +58,11 @@ def main(argv=None) -> None:
     if not Path(CHROMIUM).exists():
         sys.exit("Debian's Chromium is missing: apt-get install chromium")
 
-    from settings import defaults
     from urllib.parse import urlsplit, urlunsplit
 
     from bench.notification_list import WebServer
     from bench.servers import recreate_database
+    from settings import defaults
 
     server_url = urlsplit(os.environ.get("DATABASE_URL", defaults.DATABASE_URL))
     env = {"DJANGO_SETTINGS_MODULE": "settings.dev", "DEBUG": "false", "LOG_LEVEL": "WARNING",
@@ -144,7 +144,7 @@ def render(results: dict, command: str, elapsed: float) -> str:
         "|---|---|---|---|---|",
     ]
     for n, rows in results.items():
-        def spread(key):
+        def spread(key, rows=rows):
             values = [r[key] for r in rows]
             return f"{statistics.median(values):,.0f} ms ({min(values):,.0f}–{max(values):,.0f})"
         lines.append(f"| {int(n):,} | {spread('ready_ms')} | {spread('longest_ms')} | {spread('blocked_ms')} | "

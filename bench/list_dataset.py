@@ -19,15 +19,15 @@ import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.dev")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.auth.hashers import make_password  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection, transaction
+from rest_framework.authtoken.models import Token
 
 SPEC = {
     "notifications": 1_000_000,
@@ -116,7 +116,8 @@ FROM (
               || ' ' || {_array(TOPICS)}[1 + (graph_id / 3) %% {len(TOPICS)}]
               || ' ' || {_array(SHAPES)}[1 + graph_id %% {len(SHAPES)}] || ' v' || (graph_id %% 9 + 1) AS graph_name,
             {_array(LAYOUTS)}[1 + layout_id %% {len(LAYOUTS)}] || ' layout ' || layout_id AS layout_name,
-            {_array(LABS)}[1 + group_id %% {len(LABS)}] || ' ' || {_array(LAB_KINDS)}[1 + (group_id / 7) %% {len(LAB_KINDS)}]
+            {_array(LABS)}[1 + group_id %% {len(LABS)}]
+              || ' ' || {_array(LAB_KINDS)}[1 + (group_id / 7) %% {len(LAB_KINDS)}]
               || ' ' || group_id AS group_name,
             {_array(FIRST_NAMES)}[1 + actor_other %% {len(FIRST_NAMES)}] || actor_other AS actor_other_name,
             {_array(FIRST_NAMES)}[1 + member_id %% {len(FIRST_NAMES)}] || member_id AS member_name,

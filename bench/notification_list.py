@@ -192,7 +192,8 @@ class ListBench:
                     ",".join([WORD_COMMON, WORD_PERSON, WORD_NOT_MINE, WORD_EVERYWHERE]))
         facts = json.loads(facts_path.read_text())
         log(f"dataset {'reused' if facts['reused'] else 'seeded'} in {facts['seconds']:.0f}s: "
-            f"{facts['total']:,} notifications, {facts['reader_total']:,} the reader's ({facts['reader_unread']:,} unread)")
+            f"{facts['total']:,} notifications, {facts['reader_total']:,} the reader's "
+            f"({facts['reader_unread']:,} unread)")
         return facts
 
     def run(self) -> dict:

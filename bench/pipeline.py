@@ -133,8 +133,8 @@ class Bench:
 
     # -- servers, database, data
     def servers(self):
-        from settings import defaults
         from dev.stack import ensure_stack
+        from settings import defaults
 
         configured_db = urlsplit(os.environ.get("DATABASE_URL", defaults.DATABASE_URL))
         redis_url = urlsplit(os.environ.get("REDIS_URL", defaults.REDIS_URL))
@@ -302,7 +302,7 @@ class Bench:
         start = time.time() + 0.5
         parts = self.split(plan)
         outs = []
-        for k, (gen, part) in enumerate(zip(self.generators, parts)):
+        for k, (gen, part) in enumerate(zip(self.generators, parts, strict=True)):
             if not part:
                 continue
             out = self.dir / f"actions-{len(self.results['windows']):02d}-{k}.json"
@@ -325,7 +325,8 @@ class Bench:
         result = reporting.analyze(records, arrivals, self.db)
         result.update({"label": label, "kind": kind, "phase": self.phase["name"], "consumers": self.phase["consumers"],
                        "naive": self.phase["naive"], "asked_rate": asked_rate, "planned_actions": len(plan),
-                       "action_errors": errors, "cpu_seconds": cpu, "postgres_sessions_opened": sessions, "wall_seconds": round(wall, 2),
+                       "action_errors": errors, "cpu_seconds": cpu, "postgres_sessions_opened": sessions,
+                       "wall_seconds": round(wall, 2),
                        "drain_after_actions_s": round(time.time() - t_actions_done, 2), "gave_up_waiting": waited,
                        "worker_tasks": reporting.worker_task_times(self.stack.procs["worker"].log_path, worker_log_at),
                        **({"profile": profile} if profile else {}), **(extra or {})})

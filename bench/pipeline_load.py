@@ -26,16 +26,16 @@ import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.dev")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import close_old_connections  # noqa: E402
+from django.contrib.auth import get_user_model
+from django.db import close_old_connections
 
-from bench.proc import reply  # noqa: E402
-from web.graphs.actions import update_graph  # noqa: E402
-from web.outbox import outbox  # noqa: E402
+from bench.proc import reply
+from web.graphs.actions import update_graph
+from web.outbox import outbox
 
 _captured = []
 _record = outbox.record

@@ -46,7 +46,7 @@ def _map_arrivals(arrivals, db) -> dict:
             for nid, user, action in cur.fetchall():
                 by_nid[nid] = (user, action)
     out = {}
-    for t, user, seq, nid in arrivals:
+    for _t, user, seq, nid in arrivals:
         nid = nid or extra.get((user, seq))
         found = by_nid.get(nid)
         if found is not None and found[0] == user:

@@ -1,4 +1,5 @@
-"""Pipeline bench data (``python -m bench.pipeline_seed CONFIG.json OUT.json``), run with the bench database's environment.
+"""Pipeline bench data (``python -m bench.pipeline_seed CONFIG.json OUT.json``), run with the bench
+database's environment.
 
 Setup only, not the measured path, so written in bulk: ``groups`` groups of
 ``group_size`` members each (no one in two of them), every member also in
@@ -15,16 +16,16 @@ import sys
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.dev")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 
-from web.graphs.models import Graph, GraphShare  # noqa: E402
-from web.groups.models import Group, Membership  # noqa: E402
-from web.notifications.models import UserStream  # noqa: E402
+from web.graphs.models import Graph, GraphShare
+from web.groups.models import Group, Membership
+from web.notifications.models import UserStream
 
 BATCH = 5000
 A_GRAPH = {"elements": {"nodes": [{"data": {"id": "a"}}, {"data": {"id": "b"}}],
@@ -60,16 +61,18 @@ def main():
                   edge_count=1) for i, (_, owner) in enumerate(owners)])
         GraphShare.objects.bulk_create([
             GraphShare(graph=graph, group=(big if where == "big" else small[where]), shared_by_id=owner)
-            for graph, (where, owner) in zip(graphs, owners)])
+            for graph, (where, owner) in zip(graphs, owners, strict=True)])
     with connection.cursor() as cur:
         cur.execute("VACUUM ANALYZE")
     layout = {
         "users": [first, first + n_users],
         "small": [{"group": small[g].pk, "members": ids[g * size:(g + 1) * size],
-                   "graphs": [[graph.pk, owner] for graph, (where, owner) in zip(graphs, owners) if where == g]}
+                   "graphs": [[graph.pk, owner] for graph, (where, owner) in zip(graphs, owners, strict=True)
+                              if where == g]}
                   for g in range(groups)],
         "big": {"group": big.pk, "members": n_users,
-                "graphs": [[graph.pk, owner] for graph, (where, owner) in zip(graphs, owners) if where == "big"]},
+                "graphs": [[graph.pk, owner] for graph, (where, owner) in zip(graphs, owners, strict=True)
+                           if where == "big"]},
     }
     with open(out, "w") as f:
         json.dump(layout, f)

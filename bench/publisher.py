@@ -90,7 +90,7 @@ class BeaconSink:
         import logging
 
         class CountErrors(logging.Handler):
-            def emit(inner, record):  # noqa: N805
+            def emit(inner, record):
                 self.publish_errors += 1
 
         logging.getLogger("web.notifications.stream").addHandler(CountErrors(logging.WARNING))

@@ -393,7 +393,7 @@ class Bench:
         step = self.delivery_stats(published, recv["recv"])
         step.update({
             "rate": rate, "publisher": done, "reached_share": done["achieved_rate"] / rate,
-            "server_cpu_pct": sum(cpu_percent(x, y) for x, y in zip(a, b)),
+            "server_cpu_pct": sum(cpu_percent(x, y) for x, y in zip(a, b, strict=True)),
             "redis_cpu_pct": 100.0 * (rb - ra) / max(done["seconds"], 1e-9),
             "client_counts": recv["status"]["counts"], "client_loop_lag_max_ms": status.get("loop_lag_max_ms"),
             "worker_restarted": not server.worker_alive(),
@@ -833,7 +833,8 @@ class Bench:
         finally:
             if self.redis:
                 self.redis.stop()
-        out = Path(self.args.out) if self.args.out else (OUT / "quick.md" if self.args.quick else MAIN / "BENCHMARKS.md")
+        out = (Path(self.args.out) if self.args.out
+               else (OUT / "quick.md" if self.args.quick else MAIN / "BENCHMARKS.md"))
         sections.write_section(out, "realtime", realtime_report.render(results, results_path))
         log(f"report: {out}; raw figures: {results_path}; {results['elapsed_seconds'] / 60:.1f} min "
                  f"(forecast {forecast:.0f} min)")

@@ -12,19 +12,19 @@ from datetime import timedelta
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.dev")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.auth.hashers import make_password  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
-from django.contrib.sessions.models import Session  # noqa: E402
-from django.db import transaction  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
-from web.notifications.models import UserStream  # noqa: E402
+from web.notifications.models import UserStream
 
 BATCH = 5000
 
@@ -52,7 +52,7 @@ def main():
                 for i in ids
             ]
             Session.objects.bulk_create(sessions)
-            rows += [[t.user_id, t.key, s.session_key] for t, s in zip(tokens, sessions)]
+            rows += [[t.user_id, t.key, s.session_key] for t, s in zip(tokens, sessions, strict=True)]
     with open(out, "w") as f:
         json.dump(rows, f)
     print(f"{len(rows)} bench users", file=sys.stderr)

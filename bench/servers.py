@@ -307,7 +307,7 @@ class RedisServer(ServerProcess):
                 return self
             except redis.ConnectionError:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"redis-server did not start; see {self.log_path}")
+                    raise RuntimeError(f"redis-server did not start; see {self.log_path}") from None
                 time.sleep(0.1)
 
     def url(self, db: int = 0) -> str:

@@ -49,7 +49,8 @@ def message(request, name: str):
     mail = _read(folder / name)
     text, html = (mail.get_body(preferencelist=(kind,)) for kind in ("plain", "html"))
     return render(request, "dev/message.html", {
-        "name": name, "subject": mail["Subject"], "headers": [(key, mail[key]) for key in ("From", "To", "Date", "Subject", "List-Unsubscribe",
-                                                               "List-Unsubscribe-Post") if mail[key]],
+        "name": name, "subject": mail["Subject"],
+        "headers": [(key, mail[key]) for key in ("From", "To", "Date", "Subject", "List-Unsubscribe",
+                                                 "List-Unsubscribe-Post") if mail[key]],
         "text": text.get_content() if text else "", "html": html.get_content() if html else "",
     })

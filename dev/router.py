@@ -11,17 +11,17 @@ from gevent import monkey
 
 monkey.patch_all()
 
-import http.client  # noqa: E402
-import logging  # noqa: E402
-import os  # noqa: E402
-import signal  # noqa: E402
-import socket  # noqa: E402
-from urllib.parse import quote  # noqa: E402
+import http.client
+import logging
+import os
+import signal
+import socket
+from urllib.parse import quote
 
-import gevent  # noqa: E402
-from gevent.pywsgi import WSGIHandler, WSGIServer  # noqa: E402
+import gevent
+from gevent.pywsgi import WSGIHandler, WSGIServer
 
-from realtime.hangup import watch_hangup  # noqa: E402
+from realtime.hangup import watch_hangup
 
 log = logging.getLogger("beacon.router")
 

@@ -54,12 +54,12 @@ class BatchedLookup:
                 keys = list(islice(self._pending, self._max_keys))
                 results = [self._pending.pop(key) for key in keys]
                 try:
-                    found = self._pool.run(lambda cur: self._fetch_many(cur, keys))
+                    found = self._pool.run(lambda cur, keys=keys: self._fetch_many(cur, keys))
                 except Exception as exc:
                     for result in results:
                         result.set_exception(exc)
                 else:
-                    for key, result in zip(keys, results):
+                    for key, result in zip(keys, results, strict=True):
                         result.set(found.get(key))
         finally:
             self._flushing = False

@@ -79,7 +79,7 @@ class GcCollector:
             for generation in range(3):
                 label = [str(generation)]
                 cumulative, buckets = 0, []
-                for bound, n in zip(gc_watch.PAUSE_BUCKETS, p.buckets[generation]):
+                for bound, n in zip(gc_watch.PAUSE_BUCKETS, p.buckets[generation], strict=True):
                     cumulative += n
                     buckets.append((repr(bound), cumulative))
                 buckets.append(("+Inf", p.count[generation]))

@@ -40,7 +40,7 @@ class RecentEvents:
             return None  # a reset, or a cache behind the database: PostgreSQL decides
         pairs = reply[2]
         events = []
-        for raw, score in zip(pairs[::2], pairs[1::2]):
+        for raw, score in zip(pairs[::2], pairs[1::2], strict=True):
             if int(score) != cursor + len(events) + 1:
                 break  # a gap: answer up to it, the next read goes further
             events.append(raw)

@@ -13,21 +13,21 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.dev")
 # process on every query.
 patch_psycopg()
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-import redis  # noqa: E402
-from django.conf import settings  # noqa: E402
+import redis
+from django.conf import settings
 
-from realtime.app import RealtimeApp  # noqa: E402
-from realtime.auth import SessionAuthenticator  # noqa: E402
-from realtime.db import ConnectionPool, connect_kwargs  # noqa: E402
-from realtime.hub import Hub  # noqa: E402
-from realtime.metrics import RealtimeMetrics  # noqa: E402
-from realtime.publish import Channels  # noqa: E402
-from realtime.recent import RecentEvents  # noqa: E402
-from realtime.store import EVENT_TABLE, STREAM_TABLE, EventStore  # noqa: E402
+from realtime.app import RealtimeApp
+from realtime.auth import SessionAuthenticator
+from realtime.db import ConnectionPool, connect_kwargs
+from realtime.hub import Hub
+from realtime.metrics import RealtimeMetrics
+from realtime.publish import Channels
+from realtime.recent import RecentEvents
+from realtime.store import EVENT_TABLE, STREAM_TABLE, EventStore
 
 # Redis connections the held requests share; a greenlet waits its turn beyond this.
 REDIS_POOL_SIZE = 50

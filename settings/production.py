@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from settings.base import *  # noqa: F401,F403
+from settings.base import *
 from settings.base import BASE_DIR, DEBUG, DEV_SECRET_KEY, SECRET_KEY, STATIC_ROOT, STORAGES
 from settings.env import env_bool
 

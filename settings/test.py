@@ -1,6 +1,6 @@
 """Tests: the dev layer with a fast password hasher and mail kept in memory."""
 
-from settings.dev import *  # noqa: F401,F403
+from settings.dev import *
 from settings.env import env_str
 
 DEBUG = False
@@ -13,4 +13,4 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.locmem.Email
 import os  # noqa: E402
 
 if os.environ.get("BEACON_TEST_DATABASE"):
-    DATABASES["default"]["TEST"] = {"NAME": os.environ["BEACON_TEST_DATABASE"]}  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["BEACON_TEST_DATABASE"]}

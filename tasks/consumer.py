@@ -1,9 +1,10 @@
 """The Kafka consumer: ``python -m tasks.consumer``.
 
 Reads the three notification topics in one consumer group and hands the
-events to Celery, a poll's worth in batches (one task, one transaction each). Offsets are committed only after every record of a poll was
-handed on (or dead-lettered), so a crash re-reads rather than loses; the
-delivery task is idempotent. A record that is not a valid event goes to the
+events to Celery, a poll's worth in batches (one task, one transaction
+each). Offsets are committed only after every record of a poll was handed
+on (or dead-lettered), so a crash re-reads rather than loses; the delivery
+task is idempotent. A record that is not a valid event goes to the
 dead-letter topic with the reason in its headers, and the consumer carries on.
 
 The process never exits because Kafka failed: a broker error closes the

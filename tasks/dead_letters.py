@@ -108,7 +108,7 @@ def select(letters: list[DeadLetter], selectors: list[str]) -> list[DeadLetter]:
     """
     wanted = [parse_selector(s) for s in selectors]
     by_source = {letter.source: letter for letter in letters if letter.source}
-    unknown = [s for s, source in zip(selectors, wanted) if source not in by_source]
+    unknown = [s for s, source in zip(selectors, wanted, strict=True) if source not in by_source]
     if unknown:
         raise DeadLetterError(f"no dead letter from {', '.join(unknown)} in {dead_letter_topic()}")
     return [by_source[source] for source in dict.fromkeys(wanted)]

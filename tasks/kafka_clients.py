@@ -11,7 +11,6 @@ import threading
 from collections.abc import Sequence
 
 import orjson
-
 from django.conf import settings
 from kafka import ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewPartitions, NewTopic

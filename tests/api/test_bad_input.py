@@ -7,11 +7,11 @@ upload form uses.
 
 import pytest
 
+from common.ids import BIGINT_MAX
 from tests.api.helpers import GRAPH, assert_error
 from tests.support.bad_json import BAD_GRAPH_TEXTS, BAD_POSITIONS_TEXTS
 from web.graphs.actions import create_graph
 from web.graphs.models import Graph, Layout
-from common.ids import BIGINT_MAX
 
 pytestmark = pytest.mark.django_db
 

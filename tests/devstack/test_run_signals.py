@@ -1,4 +1,5 @@
-"""``make run`` stopped by a supervisor (SIGTERM) or a closed terminal (SIGHUP) stops what it started, as Ctrl-C does."""
+"""``make run`` stopped by a supervisor (SIGTERM) or a closed terminal (SIGHUP) stops what it started, as
+Ctrl-C does."""
 
 import os
 import signal
@@ -6,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.waiting import wait_for
 from dev import procs, state
+from tests.support.waiting import wait_for
 
 from .conftest import start_beacon_run
 

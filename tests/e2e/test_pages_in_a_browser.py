@@ -8,9 +8,9 @@ Needs Debian's Chromium (``apt-get install chromium``); skipped, saying so, with
 import pytest
 
 from tests.support.chromium import log_in
+from tests.support.waiting import wait_for
 from web.graphs.actions import create_graph, create_layout, unshare_graph
 from web.groups.actions import add_member, create_group
-from tests.support.waiting import wait_for
 from web.notifications.actions import mark_all_read
 from web.notifications.models import Notification
 

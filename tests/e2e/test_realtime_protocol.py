@@ -117,7 +117,8 @@ def test_operators_see_held_requests_and_wake_up_latency(beacon, make_user):
 
     metrics = _metrics(beacon)
     assert 'beacon_realtime_answers_total{outcome="events"}' in metrics
-    count = next(line for line in metrics.splitlines() if line.startswith("beacon_realtime_wakeup_to_answer_seconds_count"))
+    count = next(line for line in metrics.splitlines()
+                 if line.startswith("beacon_realtime_wakeup_to_answer_seconds_count"))
     assert float(count.split()[-1]) >= 1
 
 

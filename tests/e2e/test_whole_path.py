@@ -74,7 +74,8 @@ def test_a_malformed_record_is_dead_lettered_and_the_next_event_still_arrives(be
     # when a broken record and then a valid owner event for dana reach the owner topic
     kafka_clients.send_raw(topic_for("owner"), b"broken", b"{not json", [])
     event = new_event(action_id="6a1f4e8e-8f0e-4b8f-9d87-3f0f5d1c2b7a", kind="owner", verb="updated", actor=dana,
-                      target=Target("graph", 99, "Pathways"), recipients=[{"user": dana.pk, "reasons": [{"kind": "owner"}]}])
+                      target=Target("graph", 99, "Pathways"),
+                      recipients=[{"user": dana.pk, "reasons": [{"kind": "owner"}]}])
     kafka_clients.send_batch([(topic_for("owner"), event.kafka_key, event.to_dict())])
 
     # then dana's poll brings the valid one

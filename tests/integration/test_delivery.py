@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from django.conf import settings
 
 from realtime.publish import Channels
@@ -64,7 +63,8 @@ def test_a_group_event_tells_the_people_it_names_and_nobody_else(make_user):
 
     told = set(Notification.objects.filter(kind="group").values_list("user__username", flat=True))
     assert told == {alice.username, carol.username}  # not dana, not named
-    assert Notification.objects.get(user=carol, kind="group").text == f"{bob.username} shared graph “Kinase map” with “Lab”."
+    assert Notification.objects.get(user=carol, kind="group").text \
+        == f"{bob.username} shared graph “Kinase map” with “Lab”."
 
 
 def test_a_kind_turned_off_since_the_action_is_not_stored(make_user):

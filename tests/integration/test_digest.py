@@ -11,10 +11,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from dev.ports import any_free_port
 from tests.support.events import graph_event
 from tests.support.smtp import RecordingMailServer
 from web.accounts.actions import update_preferences
-from dev.ports import any_free_port
 from web.digest.sending import send_now
 from web.notifications import actions
 from web.notifications.delivery import deliver

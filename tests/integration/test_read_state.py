@@ -25,7 +25,8 @@ def test_marking_one_read_and_unread_again(make_user):
 
     actions.mark_read(alice, first.pk)
     event = last_event(alice)
-    assert (event.seq, event.type, event.payload["id"], event.payload["unread"]) == (3, "notification.read", first.pk, 1)
+    assert (event.seq, event.type, event.payload["id"], event.payload["unread"]) == (
+        3, "notification.read", first.pk, 1)
 
     actions.mark_unread(alice, first.pk)
     event = last_event(alice)

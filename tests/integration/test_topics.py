@@ -3,7 +3,6 @@
 import logging
 import uuid
 
-import pytest
 from django.conf import settings
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.admin import NewTopic

@@ -15,7 +15,8 @@ def graph_event(actor, name: str, *, kind: str = "watching", verb: str = "create
     """
     recipients = to if to is not None else [actor]
     reasons = {"owner": {"kind": "owner"},
-               "group": {"kind": "group", "group": {"id": group.pk if group else 0, "name": group.name if group else ""}},
+               "group": {"kind": "group",
+                         "group": {"id": group.pk if group else 0, "name": group.name if group else ""}},
                "watching": {"kind": "watching", "watched": {"type": "graph", "id": graph_id, "name": name}}}[kind]
     return new_event(
         action_id=action_id or str(uuid.uuid4()), kind=kind, verb=verb, actor=actor,

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from tests.support.stack import ProcfileStack, free_port
 from dev.run import RUN_MARKER, stop_leftovers
+from tests.support.stack import ProcfileStack, free_port
 from tests.support.waiting import TimedOut, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -591,7 +591,7 @@ def abandoned_polls(stack: DrillStack, views: int = 30, seconds: float = 10.0) -
             if answer:
                 code = int(answer.split(b" ", 2)[1])
                 statuses[code] = statuses.get(code, 0) + 1
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             pass  # still held when the next page loads: the browser drops it
         sock.close()
 

@@ -12,15 +12,15 @@ from gevent import monkey
 
 monkey.patch_all()
 
-import json  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
+import json
+import sys
+import time
 
-from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth import get_user_model
 
-from realtime.wsgi import application  # noqa: E402  (sets Django up, gevent-cooperative psycopg2)
-from tests.support.events import graph_event  # noqa: E402
-from web.notifications.delivery import deliver  # noqa: E402
+from realtime.wsgi import application
+from tests.support.events import graph_event
+from web.notifications.delivery import deliver
 
 
 def main(user_id: int, token: str, hold_seconds: int) -> None:

@@ -32,7 +32,8 @@ def test_who_acted_reads_as_a_person_would_say_it():
 
 def test_mixed_verbs_are_changes_and_a_single_one_keeps_its_own_sentence():
     digest = digest_of([note(1, verb="created", kind="owner", actor=(ALICE, "alice")),
-                        note(2, verb="updated"), note(3, target=("group", 5, "Lab"), verb="renamed", old_name="Old lab")],
+                        note(2, verb="updated"),
+                        note(3, target=("group", 5, "Lab"), verb="renamed", old_name="Old lab")],
                        ALICE, "https://b/")
     assert [item.line for item in digest.items] == [
         "bob renamed group “Old lab” to “Lab”.",

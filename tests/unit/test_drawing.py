@@ -24,7 +24,8 @@ def test_a_label_is_kept_as_text_and_cut_when_too_long():
 
 
 def test_a_graph_page_uses_the_uploads_positions_only_when_every_node_has_one():
-    placed = graph({"data": {"id": "a"}, "position": {"x": 1, "y": 2.5}}, {"data": {"id": "b"}, "position": {"x": 3, "y": 4}})
+    placed = graph({"data": {"id": "a"}, "position": {"x": 1, "y": 2.5}},
+                   {"data": {"id": "b"}, "position": {"x": 3, "y": 4}})
     half = graph({"data": {"id": "a"}, "position": {"x": 1, "y": 2}}, {"data": {"id": "b"}})
 
     assert for_graph(placed)["positions"] == {"a": [1, 2.5], "b": [3, 4]}

@@ -50,7 +50,8 @@ def test_an_event_is_written_as_v3_each_reason_once():
 def test_a_recipient_with_several_reasons_names_each_and_shares_them():
     watching = {"kind": "watching", "watched": {"type": "graph", "id": 12, "name": "Kinase map"}}
     event = NotificationEvent.from_dict({**VALID, "recipients": [
-        {"user": 8, "reasons": [*REASON, watching]}, {"user": 9, "reasons": [watching]}, {"user": 10, "reasons": REASON},
+        {"user": 8, "reasons": [*REASON, watching]}, {"user": 9, "reasons": [watching]},
+        {"user": 10, "reasons": REASON},
     ]})
     written = event.to_dict()
     assert written["reasons"] == [REASON[0], watching]

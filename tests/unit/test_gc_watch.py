@@ -50,7 +50,8 @@ def test_every_pass_is_timed_and_shows_in_the_metrics(watch):
     # then each pass is counted in its generation
     assert watch.pauses.count[0] >= 1 and watch.pauses.count[2] >= 1
     families = {f.name: f for f in GcCollector(watch).collect()}
-    samples = {(s.name, s.labels.get("generation")): s.value for s in families["beacon_realtime_gc_pause_seconds"].samples}
+    samples = {(s.name, s.labels.get("generation")): s.value
+               for s in families["beacon_realtime_gc_pause_seconds"].samples}
     assert samples[("beacon_realtime_gc_pause_seconds_count", "0")] == watch.pauses.count[0]
     longest = {s.labels["generation"]: s.value for s in families["beacon_realtime_gc_pause_max_seconds"].samples}
     assert longest["2"] == watch.pauses.max_seconds[2] > 0

@@ -21,7 +21,8 @@ def test_groups_keep_the_order_of_their_newest_and_count_their_unread():
 
 
 def test_a_group_of_one_reads_as_its_notification_and_a_larger_one_names_who_and_what():
-    one, several = grouped([note(9, "x"), note(8, "y", actor=(3, "carol")), note(7, "y"), note(6, "y", actor=(4, "dan"))])
+    one, several = grouped([note(9, "x"), note(8, "y", actor=(3, "carol")), note(7, "y"),
+                            note(6, "y", actor=(4, "dan"))])
     assert one.text == "text of 9"
     assert several.text == "carol and 2 others updated graph “yeast PPI”"
 
@@ -29,5 +30,6 @@ def test_a_group_of_one_reads_as_its_notification_and_a_larger_one_names_who_and
 def test_mixed_verbs_are_changed_and_your_own_are_you():
     [mixed] = grouped([note(2, "k", verb="updated"), note(1, "k", verb="created")])
     assert mixed.text == "bob changed graph “yeast PPI”"
-    [own] = grouped([note(2, "o", kind="owner", actor=(ALICE, "alice")), note(1, "o", kind="owner", actor=(ALICE, "alice"))])
+    [own] = grouped([note(2, "o", kind="owner", actor=(ALICE, "alice")),
+                     note(1, "o", kind="owner", actor=(ALICE, "alice"))])
     assert own.text == "You updated graph “yeast PPI”"

@@ -2,8 +2,8 @@
 
 import pytest
 
-from realtime.protocol import BadRequest, parse_poll, parse_stream_start
 from common.ids import BIGINT_MAX, BadId, optional_id, parse_id
+from realtime.protocol import BadRequest, parse_poll, parse_stream_start
 
 
 @pytest.mark.parametrize("raw, expected", [("1", 1), ("42", 42), ("007", 7), (str(BIGINT_MAX), BIGINT_MAX)])

@@ -41,4 +41,5 @@ def test_each_notification_reads_as_a_sentence(fields, text):
 
 
 def test_the_text_is_plain_and_left_for_the_page_to_escape():
-    assert describe(notification(kind="owner", verb="uploaded", target_name="<b>x</b>")) == "You uploaded graph “<b>x</b>”."
+    assert describe(notification(kind="owner", verb="uploaded", target_name="<b>x</b>")) \
+        == "You uploaded graph “<b>x</b>”."

@@ -66,7 +66,7 @@ POSTS = [
 
 def filled(text: str, world: dict) -> str:
     for name, value in world.items():
-        text = text.replace("{%s}" % name, str(getattr(value, "username", value)))
+        text = text.replace(f"{{{name}}}", str(getattr(value, "username", value)))
     return text
 
 

@@ -1,8 +1,8 @@
 """Nothing is deleted, left or replaced by one click: the button leads to a page that asks, and only its POST acts."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 from rest_framework.authtoken.models import Token
@@ -54,7 +54,8 @@ CASES = {
     "delete graph": Case(
         "alice", lambda w: f"/graphs/{w.graph.pk}/", lambda w: f"/graphs/{w.graph.pk}/delete/",
         "Delete graph “Kinase map”?", "Deleted graph Kinase map.",
-        lambda w: Graph.objects.filter(pk=w.graph.pk).exists(), warns="Its layout goes with it. This cannot be undone."),
+        lambda w: Graph.objects.filter(pk=w.graph.pk).exists(),
+        warns="Its layout goes with it. This cannot be undone."),
     "delete layout": Case(
         "alice", lambda w: f"/graphs/{w.graph.pk}/layouts/{w.layout.pk}/",
         lambda w: f"/graphs/{w.graph.pk}/layouts/{w.layout.pk}/delete/",

@@ -4,8 +4,8 @@ import pytest
 from django.core.mail import EmailMultiAlternatives
 from django.test import Client
 
-from tests.web.conftest import page_text
 from dev.mail import KeepingHandler
+from tests.web.conftest import page_text
 
 pytestmark = pytest.mark.django_db
 

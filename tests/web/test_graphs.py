@@ -49,7 +49,8 @@ def test_uploading_a_graph_file(make_user, browser_for):
     assert '<span class="tag">signalling</span><span class="tag">kinases</span>' in html
     # and the graphs page lists it, by her, with the same counts and tags
     html = page_text(browser.get("/"))
-    assert "Kinase map" in html and f"by {alice.username} · 3 nodes" in html and '<span class="tag">kinases</span>' in html
+    assert ("Kinase map" in html and f"by {alice.username} · 3 nodes" in html
+            and '<span class="tag">kinases</span>' in html)
 
 
 def test_uploading_pasted_json_shared_with_a_group(lab, browser_for):
@@ -191,7 +192,8 @@ def test_the_owner_edits_and_replaces_the_json(make_user, browser_for):
         "edit-graph_text": json.dumps(TRIANGLE)}, follow=True)
 
     html = page_text(response)
-    assert "<h1>Kinase map v2</h1>" in html and "3 nodes, 2 edges" in html and '<span class="tag">kinases</span>' in html
+    assert ("<h1>Kinase map v2</h1>" in html and "3 nodes, 2 edges" in html
+            and '<span class="tag">kinases</span>' in html)
 
 
 def test_a_bad_replacement_keeps_the_graph_and_shows_why(make_user, browser_for):

@@ -123,7 +123,8 @@ def render(browser_for, alice, url: str, arriving):
     cursor = int(html.split('data-realtime-cursor="')[1].split('"')[0])
     answer = arriving(cursor)
     keys = [e["notification"]["group_key"] for e in answer["events"] if e["type"] == "notification.created"]
-    rows_html = {key: browser.get("/notifications/group/", {"group": key, "next": url}).content.decode() for key in keys}
+    rows_html = {key: browser.get("/notifications/group/", {"group": key, "next": url}).content.decode()
+                 for key in keys}
     return html, answer, rows_html
 
 

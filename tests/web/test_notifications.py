@@ -245,7 +245,8 @@ def test_opening_one_whose_target_is_gone_says_so_with_the_way_back(make_user, b
 
     response = browser.post(f"/notifications/{n.pk}/open/", {"next": "/notifications/?state=unread"}, follow=True)
 
-    assert response.redirect_chain == [(f"/notifications/{n.pk}/unavailable/?back=%2Fnotifications%2F%3Fstate%3Dunread", 302)]
+    assert response.redirect_chain == [
+        (f"/notifications/{n.pk}/unavailable/?back=%2Fnotifications%2F%3Fstate%3Dunread", 302)]
     assert response.status_code == 404
     html = page_text(response)
     assert "You can no longer see this graph" in html

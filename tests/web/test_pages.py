@@ -202,7 +202,8 @@ def test_empty_lists_say_what_they_mean(make_user, browser_for):
 
     assert empty("/notifications/").startswith("No notifications yet")
     assert empty("/notifications/?state=unread") == "You’re all caught up Nothing unread."
-    assert empty("/notifications/?state=unread&kind=group") == "You’re all caught up Nothing unread matches these filters."
+    assert empty("/notifications/?state=unread&kind=group") \
+        == "You’re all caught up Nothing unread matches these filters."
     assert empty("/notifications/?q=yeast").startswith("Nothing matches")
     assert empty("/").startswith("No graphs yet")
     assert empty("/groups/").startswith("You are in no group yet.")
@@ -216,8 +217,8 @@ def test_the_stylesheet_and_icons_are_served_with_debug_off(client, settings):
     css = client.get("/static/beacon/beacon.css")
     assert css.status_code == 200 and css["Content-Type"].startswith("text/css")
     assert b"prefers-color-scheme: dark" in b"".join(css.streaming_content)
-    for path, kind in (("/static/beacon/favicon.svg", "image/svg+xml"), ("/static/beacon/favicon-unread.svg", "image/svg+xml"),
-                       ("/favicon.ico", "image/")):
+    for path, kind in (("/static/beacon/favicon.svg", "image/svg+xml"),
+                       ("/static/beacon/favicon-unread.svg", "image/svg+xml"), ("/favicon.ico", "image/")):
         response = client.get(path)
         assert response.status_code == 200 and response["Content-Type"].startswith(kind), path
 
@@ -248,7 +249,7 @@ def _group_event(actor, group, member):
     """bob added alice to Lab, then (not told) removed her: her notification leads to a group she is not in."""
     from web.notifications.events import Target, new_event
 
-    return new_event(action_id="00000000-0000-4000-8000-%012d" % group.pk, kind="group", verb="added", actor=actor,
+    return new_event(action_id=f"00000000-0000-4000-8000-{group.pk:012d}", kind="group", verb="added", actor=actor,
                      target=Target("group", group.pk, group.name, f"/groups/{group.pk}/"),
                      recipients=[{"user": member.pk, "reasons": [
                          {"kind": "group", "group": {"id": group.pk, "name": group.name}, "about_you": True}]}],

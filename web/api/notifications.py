@@ -12,8 +12,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from web.api.parsing import StrictSerializer, parse
 from common.ids import BIGINT_MAX
+from web.api.parsing import StrictSerializer, parse
 from web.kinds import Kind
 from web.notifications import actions, stream
 from web.notifications.queries import (

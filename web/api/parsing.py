@@ -4,8 +4,8 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from rest_framework import exceptions, parsers, serializers
 
-from web import json_text
 from common.ids import BIGINT_MAX, BadId, parse_id
+from web import json_text
 
 
 class JSONBodyParser(parsers.JSONParser):

@@ -7,7 +7,6 @@ from web import json_text
 from web.graphs.actions import NAME_MAX
 from web.groups.models import Group
 
-
 NO_GRAPH = 'no graph given: choose a Cytoscape.js JSON file or paste its JSON (an empty graph is {"elements": []})'
 
 

@@ -19,13 +19,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common.ids import BadId, optional_id, parse_id
 from web.confirm import confirm_page
 from web.graphs import actions, drawing
 from web.graphs.cytoscape import GraphInvalid
 from web.graphs.forms import GraphEditForm, GraphForm, LayoutForm, ShareForm
 from web.graphs.models import Graph, Layout
 from web.graphs.visibility import visible_graphs, visible_layouts
-from common.ids import BadId, optional_id, parse_id
 from web.redirects import back_to
 
 REFUSED = (GraphInvalid, ValidationError)

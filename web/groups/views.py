@@ -19,10 +19,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from web.confirm import confirm_page
-from web.redirects import back_to, wants_json
 from web.groups import actions
 from web.groups.forms import GroupNameForm, MemberForm
 from web.groups.models import Group, Membership
+from web.redirects import back_to, wants_json
 
 OWNER_CANNOT_LEAVE = "the owner cannot leave the group; delete it instead"
 

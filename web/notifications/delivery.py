@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from web.accounts.preferences import EVERYTHING, wants_of
 from web.notifications import rows, stream
-from web.notifications.payload import event_payload
 from web.notifications.audience import choose
 from web.notifications.events import NotificationEvent
 from web.notifications.models import Notification, ProcessedEvent
+from web.notifications.payload import event_payload
 from web.notifications.text import reasons_in_words
 from web.postgres.arrays import json_rows
 from web.postgres.lookups import Ids
@@ -99,7 +99,7 @@ def _store(events: Sequence[NotificationEvent]) -> list[Delivered]:
         # that two batches for the same people (a busy group) wait on each
         # other only for numbering, not for the rows written before it.
         entries = stream.append(changes)
-    return [Delivered(e.user_id, e.seq, n.id) for e, n in zip(entries, notifications)]
+    return [Delivered(e.user_id, e.seq, n.id) for e, n in zip(entries, notifications, strict=True)]
 
 
 def _unprocessed(events: Sequence[NotificationEvent]) -> list[NotificationEvent]:

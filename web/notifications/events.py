@@ -15,11 +15,10 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-
-import orjson
 from dataclasses import dataclass, fields
 from datetime import datetime
 
+import orjson
 from django.conf import settings
 from django.utils import timezone
 

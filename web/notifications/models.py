@@ -8,9 +8,9 @@ from web.kinds import KINDS, Kind
 from web.notifications.payload import event_payload
 from web.notifications.text import describe
 
-
 # Everything a notification's text is built from: what a search looks in.
-WORD_FIELDS = ("actor_name", "verb", "target_type", "target_name", "graph_name", "group_name", "member_name", "old_name")
+WORD_FIELDS = ("actor_name", "verb", "target_type", "target_name", "graph_name", "group_name", "member_name",
+               "old_name")
 
 
 class UserWords(Func):

@@ -15,7 +15,6 @@ from django.db import transaction
 from web.notifications.models import Notification
 from web.postgres.arrays import json_rows
 
-
 # The model's columns but the id and the generated ``words``: what an insert gives.
 _COLUMNS = tuple(field.attname for field in Notification._meta.concrete_fields
                  if not field.primary_key and not getattr(field, "generated", False))

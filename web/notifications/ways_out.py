@@ -61,7 +61,8 @@ def _ways_out(notification, reason: dict):
         group = reason.get("group") or {}
         if group.get("id"):
             yield WayOut("Mute this group", reverse("groups:mute", args=[group["id"]]),
-                         reverse("groups:unmute", args=[group["id"]]), done=f"Muted “{group.get('name', '')}”: nothing more from it.")
+                         reverse("groups:unmute", args=[group["id"]]),
+                         done=f"Muted “{group.get('name', '')}”: nothing more from it.")
         yield _preference("group")
     elif kind == "owner":
         yield _preference("owner")

@@ -34,7 +34,8 @@ class DeliveryCollector:
         yield GaugeMetricFamily("beacon_outbox_pending_events", "Events waiting to be sent to Kafka", value=pending)
         yield GaugeMetricFamily("beacon_outbox_unconfirmed_events",
                                 "Events sent to Kafka not yet found stored (each is checked "
-                                "OUTBOX_REDELIVER_AFTER_SECONDS after sending, so a healthy count is that long's worth)",
+                                "OUTBOX_REDELIVER_AFTER_SECONDS after sending, so a healthy count is "
+                                "that long's worth)",
                                 value=unconfirmed)
         yield GaugeMetricFamily("beacon_outbox_oldest_in_flight_seconds",
                                 "Age of the oldest event not yet found stored (healthy: up to "
