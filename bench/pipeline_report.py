@@ -100,7 +100,8 @@ def analyze(records, arrivals, db) -> dict:
     t0s = sorted(r["t0"] for r in records)
     actions = {r["a"] for r in records}
     stored = _stored(db, actions)
-    r2 = lambda v: None if v is None else round(v, 1)
+    def r2(v):
+        return None if v is None else round(v, 1)
     out = {
         "actions": len(records),
         "expected": len(expected),

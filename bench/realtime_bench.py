@@ -450,7 +450,8 @@ class Bench:
                     lat_pub.append(1000 * (t - t_pub))
         lat.sort()
         lat_pub.sort()
-        r = lambda v: None if v is None else round(v, 2)
+        def r(v):
+            return None if v is None else round(v, 2)
         return {"published": len(published), "received": len(lat), "lost": lost, "duplicates": dups,
                 "p50_ms": r(percentile(lat, 0.5)), "p99_ms": r(percentile(lat, 0.99)),
                 "max_ms": r(lat[-1] if lat else None),
