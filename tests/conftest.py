@@ -6,7 +6,7 @@ the end, so two runs at once never stop each other's servers. That happens
 once per run: in the one pytest process, or, as ``make test`` runs the suite
 (pytest.ini: ``-n 3 --dist loadfile``, pytest-xdist), in the controller
 before it spawns its workers, which inherit its environment; workers start and
-stop no server.
+stop no server. Which worker runs which file: tests/support/scheduling.py.
 
 Each process that runs tests (the only one, or each xdist worker ``gwN``)
 has its own share, so that no worker sees another's work:
@@ -199,19 +199,29 @@ def pytest_collection_modifyitems(config, items):
     # tests. The session's Beacon (tests/e2e/conftest.py) runs until that process ends: its
     # Celery worker takes the tasks the process's other tests queue (the relay every commit
     # asks for) and acts on their database, and its consumer joins their Kafka consumer
-    # group, racing their table flushes and their own consumers. Under xdist (pytest.ini:
-    # --dist loadfile --no-loadscope-reorder) whole files are handed out in this order, so a
-    # worker too gets its stack files only after every other file has been handed out.
+    # group, racing their table flushes and their own consumers. Under xdist, whole files
+    # go to workers in this order, and tests/support/scheduling.py keeps the rule per worker.
+    from tests.support.scheduling import is_stack_file
+
     def path(item) -> str:
         return item.path.relative_to(ROOT).as_posix()
 
-    stack_files = {path(item) for item in items if item.get_closest_marker("stack")}
-    mixed = sorted({path(item) for item in items if path(item) in stack_files and not item.get_closest_marker("stack")})
-    if mixed:
-        raise pytest.UsageError(f"a test file is all stack tests or none (it goes to one worker whole): {mixed}")
+    astray = sorted({path(item) for item in items
+                     if bool(item.get_closest_marker("stack")) != is_stack_file(path(item))})
+    if astray:
+        raise pytest.UsageError(f"stack tests are the files of tests/e2e/, all marked stack, and no others: {astray}")
 
     def rank(item):
         slow = SLOW_FILES.index(path(item)) if path(item) in SLOW_FILES else len(SLOW_FILES)
-        return path(item) in stack_files, slow
+        return is_stack_file(path(item)), slow
 
     items.sort(key=rank)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") == "loadfile":
+        from tests.support.scheduling import StackFilesLastOnEachWorker
+
+        return StackFilesLastOnEachWorker(config, log)
+    return None
