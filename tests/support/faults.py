@@ -34,8 +34,9 @@ from tests.support.waiting import TimedOut, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = ["web", "realtime", "consumer", "worker", "beat"]
-# Every connection the drill's processes make to PostgreSQL carries this
-# name, so cutting them cuts no one else's (a test run's own, another stack's).
+# Every connection a drill's processes make to PostgreSQL carries this name
+# and the stack's own run id, so cutting them cuts no one else's (a test
+# run's own, another test worker's or run's drill stack on the same server).
 APPLICATION_NAME = "beacon-drill"
 A_GRAPH = {"elements": {"nodes": [{"data": {"id": "a"}}, {"data": {"id": "b"}}],
                         "edges": [{"data": {"id": "ab", "source": "a", "target": "b"}}]}}
@@ -125,7 +126,8 @@ class DrillStack:
         self.web_port, self.realtime_port = free_port(), free_port()
         run = uuid.uuid4().hex[:8]
         parts = urlsplit(database_url)
-        query = "&".join(filter(None, [parts.query, f"application_name={APPLICATION_NAME}"]))
+        self.application_name = f"{APPLICATION_NAME}-{run}"
+        query = "&".join(filter(None, [parts.query, f"application_name={self.application_name}"]))
         self.env = {
             **os.environ,
             **kafka.CLIENT_SETTINGS,
@@ -406,7 +408,8 @@ def cut_database_connections(stack: DrillStack, settings: DrillSettings, *, time
         for _ in range(times):
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                               " WHERE application_name = %s AND pid <> pg_backend_pid()", [APPLICATION_NAME])
+                               " WHERE application_name = %s AND pid <> pg_backend_pid()",
+                               [stack.application_name])
             time.sleep(0.5)
     finally:
         connection.close()  # this thread's own connection
