@@ -1,5 +1,7 @@
 """Tests: the dev layer with a fast password hasher and mail kept in memory."""
 
+import os
+
 from settings.dev import *
 from settings.env import env_str
 
@@ -10,7 +12,5 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.locmem.Email
 
 # Two test runs on one machine at once (a developer's and CI's) each need a
 # database of their own; pytest-django makes "test_<name>" unless told.
-import os  # noqa: E402
-
 if os.environ.get("BEACON_TEST_DATABASE"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["BEACON_TEST_DATABASE"]}

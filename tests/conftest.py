@@ -91,7 +91,7 @@ def _take_share(name: str, index: int) -> None:
     redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
     from django.conf import settings
 
-    settings.DATABASES  # load the settings now; pytest-django then sets Django up
+    _ = settings.DATABASES  # load the settings now; pytest-django then sets Django up
 
 
 def _use_servers():

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from honcho.environ import parse_procfile
 
-from tests.support.waiting import wait_for
 from dev.ports import any_free_port as free_port  # noqa: F401  (tests import it from here)
+from tests.support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -71,7 +71,7 @@ class ProcfileStack:
         for proc in self.procs.values():
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
-        for name, proc in self.procs.items():
+        for proc in self.procs.values():
             try:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
