@@ -120,7 +120,7 @@ def _import_kafka_quietly() -> None:
     controller's Kafka probe (dev/kafka.py) did for it; first imported by a test, they would be reported."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", r"(open_text|read_text) is deprecated", DeprecationWarning)
-        import kafka  # noqa: F401
+        import kafka  # noqa: F401  (imported for the import alone: its warnings, silenced once)
 
 
 def _is_xdist_controller(config) -> bool:
