@@ -28,6 +28,13 @@ Own database (beacon_bench_pipeline, made anew), Redis database 12 of the
 configured server (--redis-db), settings.production. About 10 minutes
 (--quick: about 3). Writes the "pipeline" section of BENCHMARKS.md
 (--quick: bench/out/pipeline-quick.md; --out to choose).
+
+Before and after (bench/before.py): --before-commit REV runs all this first on
+REV's code (a worktree under /tmp with the current bench/ copied in), then
+here, and adds the section "pipeline-before-after": highest clean step, the
+burst's rate, event → stored and CPU per notification, the big group; or
+--before-results PATH (an earlier run's --results-json or results.json) for
+that section without re-running the earlier code.
 """
 
 import argparse
@@ -42,8 +49,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from bench import before, before_figures, profiles
 from bench import pipeline_report as reporting
-from bench import profiles
 from bench.log import log
 from bench.pipeline_collect import RECORD
 from bench.pipeline_procs import CpuMeter, listening_pid
@@ -473,8 +480,7 @@ class Bench:
         self.results["topics"] = self.describe_topics()
         self.results["elapsed_seconds"] = round(time.monotonic() - started, 1)
         self.save()
-        out = Path(self.args.out) if self.args.out else (
-            MAIN / "bench" / "out" / "pipeline-quick.md" if self.args.quick else MAIN / "BENCHMARKS.md")
+        out = out_path(self.args)
         from bench import sections
 
         sections.write_section(out, "pipeline", reporting.render(self.results, self.results_path))
@@ -502,6 +508,8 @@ class Bench:
 
     def save(self):
         self.results_path.write_text(json.dumps(self.results, indent=1))
+        if self.args.results_json:
+            Path(self.args.results_json).write_text(json.dumps(self.results, indent=1))
 
     def close(self):
         """Everything this run started, whatever happened."""
@@ -522,7 +530,13 @@ class Bench:
             stop_stack(VAR_DIR, log=log)
 
 
+def out_path(args) -> Path:
+    return Path(args.out) if args.out else (
+        MAIN / "bench" / "out" / "pipeline-quick.md" if args.quick else MAIN / "BENCHMARKS.md")
+
+
 def main(argv=None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m bench pipeline", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller and shorter, to try things (about 3 min)")
@@ -541,17 +555,23 @@ def main(argv=None) -> None:
     parser.add_argument("--keep-servers", action="store_true",
                         help="leave the servers the bench started (its Kafka) running afterwards")
     parser.add_argument("--out", help="report path (default BENCHMARKS.md; --quick: bench/out/pipeline-quick.md)")
+    before.add_options(parser)
     args = parser.parse_args(argv)
-    args.command = " ".join([".venv/bin/python -m bench pipeline", *map(shlex.quote, argv or [])])
-    # SIGTERM and SIGHUP stop the run like Ctrl-C: through the finally below.
+    args.command = " ".join([".venv/bin/python -m bench pipeline", *map(shlex.quote, argv)])
+    # SIGTERM and SIGHUP stop the run like Ctrl-C: through the finally below (and bench/before.py's).
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda *_: sys.exit("stopped by a signal"))
+    earlier = before.earlier(args, "pipeline", argv, before_figures.pipeline_code)
     bench = Bench(args)
     log(f"output in {bench.dir}")
     try:
         bench.run()
     finally:
         bench.close()
+    if earlier:
+        before.write_section(out_path(args), "pipeline-before-after", before_figures.PIPELINE_TITLE, args.command,
+                             earlier, before_figures.pipeline_code(bench.results),
+                             before_figures.pipeline(earlier.results), before_figures.pipeline(bench.results))
 
 
 if __name__ == "__main__":
