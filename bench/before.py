@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,7 @@ OWN_OPTIONS = ("--before-commit", "--before-results", "--out", "--results-json")
 class Earlier:
     label: str  # the column's heading: "HEAD~5, 967e2df" or the results file's recorded code
     results: dict
+    path: Path  # its results file
 
 
 def add_options(parser) -> None:
@@ -50,11 +52,14 @@ def earlier(args, name: str, argv, code_of) -> Earlier | None:
     if args.before_commit and args.before_results:
         raise SystemExit("--before-commit and --before-results: one or the other")
     if args.before_results:
-        results = json.loads(Path(args.before_results).read_text())
-        return Earlier(f"{code_of(results)}, `{args.before_results}`", results)
+        path = Path(args.before_results)
+        results = json.loads(path.read_text())
+        return Earlier(code_of(results), results, path)
     if args.before_commit:
         short = git("rev-parse", "--short", "--verify", f"{args.before_commit}^{{commit}}")
-        return Earlier(f"{args.before_commit}, {short}", run_at_commit(args.before_commit, name, argv))
+        path = MAIN / "bench" / "out" / f"before-{name}-{time.strftime('%Y%m%d-%H%M%S')}-{short}.json"
+        run_at_commit(args.before_commit, name, argv, path)
+        return Earlier(f"{args.before_commit}, {short}", json.loads(path.read_text()), path)
     return None
 
 
@@ -78,8 +83,9 @@ def strip_options(argv, names=OWN_OPTIONS) -> list[str]:
     return kept
 
 
-def run_at_commit(rev: str, name: str, argv) -> dict:
-    """The results of ``python -m bench NAME ARGV`` on REV's code with the current bench/, in a worktree."""
+def run_at_commit(rev: str, name: str, argv, results_path: Path) -> None:
+    """``python -m bench NAME ARGV`` on REV's code with the current bench/, in a worktree; its raw figures to
+    ``results_path`` (outside the worktree: they stay)."""
     scratch = Path(tempfile.mkdtemp(prefix="beacon-before-"))
     tree = scratch / "tree"
     try:
@@ -87,10 +93,9 @@ def run_at_commit(rev: str, name: str, argv) -> dict:
         git("worktree", "add", "--detach", str(tree), rev)
         prepare_tree(tree)
         command = [".venv/bin/python", "-m", "bench", name, *strip_options(argv),
-                   "--out", str(scratch / "report.md"), "--results-json", str(scratch / "results.json")]
+                   "--out", str(scratch / "report.md"), "--results-json", str(results_path)]
         log(f"before: (cd {tree} && {shlex.join(command)})")
         run_to_end(command, tree)
-        return json.loads((scratch / "results.json").read_text())
     finally:
         remove_tree(tree)
         shutil.rmtree(scratch, ignore_errors=True)
@@ -134,13 +139,22 @@ def remove_tree(tree: Path) -> None:
     command_output(["git", "worktree", "prune"])
 
 
-def write_section(out, name: str, title: str, command: str, before: Earlier, after_label: str,
+def write_section(out, name: str, title: str, command: str, before: Earlier, after: tuple[str, Path],
                   before_figures: dict, after_figures: dict) -> None:
-    """The section NAME of ``out``: one row a measure, the earlier run's column, then this one's."""
-    lines = [f"## {title}", "", "Command (both runs, the earlier code first, one after the other):", "",
-             f"    {command}", "",
-             f"| measure | before ({before.label}) | after ({after_label}) |", "|---|---:|---:|"]
+    """The section NAME of ``out``: one row a measure, the earlier run's column, then this one's; ``after`` is
+    this run's code and results file."""
+    how = ("both runs, the earlier code first (bench/before.py), one after the other" if "--before-commit" in command
+           else f"this run; the earlier one is `{_shown(before.path)}`'s")
+    lines = [f"## {title}", "", f"Command ({how}):", "", f"    {command}", "",
+             f"| measure | before ({before.label}) | after ({after[0]}) |", "|---|---:|---:|"]
     for measure in dict.fromkeys([*after_figures, *before_figures]):
         lines.append(f"| {measure} | {before_figures.get(measure, '–')} | {after_figures.get(measure, '–')} |")
+    lines += ["", f"Raw figures: before `{_shown(before.path)}`, after `{_shown(after[1])}` (bench/out/ is "
+                  "git-ignored); `--before-results` with the first renders this table again beside a new run."]
     sections.write_section(Path(out), name, "\n".join(lines) + "\n")
     log(f"before and after: section {name} of {out}")
+
+
+def _shown(path) -> str:
+    path = Path(path).resolve()
+    return str(path.relative_to(MAIN)) if path.is_relative_to(MAIN) else str(path)

@@ -14,6 +14,13 @@ median with 100,000 notifications for the user and 1,000,000 in the table.
 4. The SQL each case's request runs, captured through Django's test client
    and explained (ANALYZE, BUFFERS): plans to the run's folder, a summary and
    the main query's plan to BENCHMARKS.md.
+
+Before and after (bench/before.py): --before-commit REV runs all this first on
+REV's code (a worktree under /tmp with the current bench/ copied in, the same
+database), then here, and adds the section "list-before-after": each case's
+median and p99 and the SQL time of its queries on the notifications; or
+--before-results PATH (an earlier run's list-results-*.json) for that section
+without re-running the earlier code.
 """
 
 import argparse
@@ -22,6 +29,8 @@ import http.client
 import json
 import os
 import secrets
+import shlex
+import signal
 import statistics
 import subprocess
 import sys
@@ -31,7 +40,7 @@ from urllib.parse import urlencode
 
 import psycopg2
 
-from bench import sections
+from bench import before, before_figures, sections
 from bench.facts import code_state, machine_facts
 from bench.log import log
 from bench.servers import ServerProcess, free_port
@@ -233,10 +242,10 @@ class ListBench:
             log(f"web/ or settings/ changed during the run ({results['code']} -> {results['code_after']}): "
                 "the figures and the plans may come from different code")
         results["elapsed_seconds"] = time.monotonic() - started
-        results_path = OUT / f"list-results-{self.stamp}.json"
-        results_path.write_text(json.dumps(results, indent=1, default=str))
-        out = Path(self.args.out) if self.args.out else (
-            OUT / "list-quick.md" if self.args.quick else MAIN / "BENCHMARKS.md")
+        results_path = self.results_path = OUT / f"list-results-{self.stamp}.json"
+        for path in (results_path, *([Path(self.args.results_json)] if self.args.results_json else [])):
+            path.write_text(json.dumps(results, indent=1, default=str))
+        out = out_path(self.args)
         sections.write_section(out, "list", render(results, results_path))
         log(f"report: {out}; raw figures: {results_path}; plans: {self.dir / 'plans.txt'}; "
             f"{results['elapsed_seconds']:.0f}s")
@@ -370,7 +379,12 @@ def _ms(v) -> str:
     return "—" if v is None else f"{v:.1f}"
 
 
+def out_path(args) -> Path:
+    return Path(args.out) if args.out else (OUT / "list-quick.md" if args.quick else MAIN / "BENCHMARKS.md")
+
+
 def main(argv=None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m bench list", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer requests per case (same dataset); "
@@ -380,6 +394,17 @@ def main(argv=None) -> None:
                         help="api: /api/v1/notifications/; page: /notifications/; auto: the API when web/api exists")
     parser.add_argument("--redis-db", type=int, default=11, help="the Redis database number this bench owns")
     parser.add_argument("--out", help="report path (default BENCHMARKS.md; --quick: bench/out/list-quick.md)")
+    before.add_options(parser)
     args = parser.parse_args(argv)
-    args.command = " ".join([".venv/bin/python -m bench list", *(argv if argv is not None else sys.argv[1:])])
-    ListBench(args).run()
+    args.command = " ".join([".venv/bin/python -m bench list", *map(shlex.quote, argv)])
+    # SIGTERM and SIGHUP stop the run like Ctrl-C: bench/before.py's worktree is removed in its finally.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda *_: sys.exit("stopped by a signal"))
+    earlier = before.earlier(args, "list", argv, before_figures.list_code)
+    bench = ListBench(args)
+    results = bench.run()
+    if earlier:
+        before.write_section(out_path(args), "list-before-after", before_figures.LIST_TITLE, args.command, earlier,
+                             (before_figures.list_code(results), bench.results_path),
+                             before_figures.notification_list(earlier.results),
+                             before_figures.notification_list(results))

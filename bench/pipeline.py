@@ -570,7 +570,7 @@ def main(argv=None) -> None:
         bench.close()
     if earlier:
         before.write_section(out_path(args), "pipeline-before-after", before_figures.PIPELINE_TITLE, args.command,
-                             earlier, before_figures.pipeline_code(bench.results),
+                             earlier, (before_figures.pipeline_code(bench.results), bench.results_path),
                              before_figures.pipeline(earlier.results), before_figures.pipeline(bench.results))
 
 
