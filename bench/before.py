@@ -36,13 +36,15 @@ class Earlier:
     path: Path  # its results file
 
 
-def add_options(parser) -> None:
-    """The options of a bench that can show an earlier run beside its own."""
+def add_options(parser, before_results=True) -> None:
+    """The options of a bench that can show an earlier run beside its own (``before_results``: its own
+    ``--before-results``, for a bench that has another name for it)."""
     parser.add_argument("--before-commit", metavar="REV",
                         help="first run this bench on REV's code (a worktree under /tmp, the current bench/ "
-                             "copied in), then on this one, and add a before-and-after section")
-    parser.add_argument("--before-results", metavar="PATH",
-                        help="an earlier run's results file, for the before-and-after section (nothing re-run)")
+                             "copied in), then on this one, and show the two side by side")
+    if before_results:
+        parser.add_argument("--before-results", metavar="PATH",
+                            help="an earlier run's results file, for the before-and-after section (nothing re-run)")
     parser.add_argument("--results-json", metavar="PATH", help="also write the raw figures to PATH")
 
 
@@ -56,11 +58,18 @@ def earlier(args, name: str, argv, code_of) -> Earlier | None:
         results = json.loads(path.read_text())
         return Earlier(code_of(results), results, path)
     if args.before_commit:
-        short = git("rev-parse", "--short", "--verify", f"{args.before_commit}^{{commit}}")
-        path = MAIN / "bench" / "out" / f"before-{name}-{time.strftime('%Y%m%d-%H%M%S')}-{short}.json"
-        run_at_commit(args.before_commit, name, argv, path)
-        return Earlier(f"{args.before_commit}, {short}", json.loads(path.read_text()), path)
+        label, path = run_kept(args.before_commit, name, argv)
+        return Earlier(label, json.loads(path.read_text()), path)
     return None
+
+
+def run_kept(rev: str, name: str, argv, strip=OWN_OPTIONS) -> tuple[str, Path]:
+    """Run the bench NAME with ``argv`` (minus the options ``strip``) on REV's code: the column's heading
+    ("HEAD~5, 967e2df") and the results file, kept in bench/out/."""
+    short = git("rev-parse", "--short", "--verify", f"{rev}^{{commit}}")
+    path = MAIN / "bench" / "out" / f"before-{name}-{time.strftime('%Y%m%d-%H%M%S')}-{short}.json"
+    run_at_commit(rev, name, strip_options(argv, strip), path)
+    return f"{rev}, {short}", path
 
 
 def git(*argv) -> str:
@@ -84,7 +93,8 @@ def strip_options(argv, names=OWN_OPTIONS) -> list[str]:
 
 
 def run_at_commit(rev: str, name: str, argv, results_path: Path) -> None:
-    """``python -m bench NAME ARGV`` on REV's code with the current bench/, in a worktree; its raw figures to
+    """``python -m bench NAME ARGV`` (plus --out and --results-json) on REV's code with the current bench/, in a
+    worktree; its raw figures to
     ``results_path`` (outside the worktree: they stay)."""
     scratch = Path(tempfile.mkdtemp(prefix="beacon-before-"))
     tree = scratch / "tree"
@@ -92,7 +102,7 @@ def run_at_commit(rev: str, name: str, argv, results_path: Path) -> None:
         log(f"before: git worktree add --detach {tree} {rev}")
         git("worktree", "add", "--detach", str(tree), rev)
         prepare_tree(tree)
-        command = [".venv/bin/python", "-m", "bench", name, *strip_options(argv),
+        command = [".venv/bin/python", "-m", "bench", name, *argv,
                    "--out", str(scratch / "report.md"), "--results-json", str(results_path)]
         log(f"before: (cd {tree} && {shlex.join(command)})")
         run_to_end(command, tree)

@@ -18,9 +18,10 @@ go through the pipeline's delivery code (bench/publisher.py). Everything runs
 on loopback and stops by itself. Raw figures go to bench/out/results-*.json;
 the report to BENCHMARKS.md (--quick: bench/out/quick.md).
 
-Before and after: run this benchmark on the earlier code from a tree of its own
-(bench/ copied in from this one, the same .venv), then give its results file to
-the run on the current code with ``--before``:
+Before and after: ``--before-commit REV`` runs this benchmark first on REV's
+code (bench/before.py: a worktree under /tmp, the current bench/ copied in, the
+same .venv; removed afterwards), then here with its results file as
+``--before``. By hand, the same steps are:
 
   git worktree add --detach /tmp/beacon-before <commit>
   cp bench/*.py bench/nginx.conf.in /tmp/beacon-before/bench/ && ln -s "$PWD/.venv" /tmp/beacon-before/.venv
@@ -46,7 +47,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import profiles, realtime_report, sections
+from bench import before, profiles, realtime_report, sections
 from bench.facts import code_state, command_output, machine_facts
 from bench.log import log
 from bench.proc import LineProc
@@ -808,7 +809,8 @@ class Bench:
             def save():
                 results["elapsed_seconds"] = time.monotonic() - started
                 results["beacon_code"] = self.code_states
-                results_path.write_text(json.dumps(results, indent=1))
+                for path in (results_path, *([Path(self.args.results_json)] if self.args.results_json else [])):
+                    path.write_text(json.dumps(results, indent=1))
 
             for run in range(1, p["runs"] + 1):
                 log(f"== run {run} of {p['runs']}")
@@ -909,6 +911,7 @@ def realtime_main(argv, word):
     parser.add_argument("--before", metavar="RESULTS_JSON",
                         help="a results file of the same benchmark on Beacon's code before the work measured: its "
                              "Beacon figures go in a 'Beacon before' column of the summary (see BENCHMARKS.md)")
+    before.add_options(parser, before_results=False)
     args = parser.parse_args(argv)
     if args.redis_elsewhere is None:
         args.redis_elsewhere = not args.quick
@@ -922,6 +925,9 @@ def realtime_main(argv, word):
         print(f"report: {out}")
         return
     args.command = " ".join([f".venv/bin/python -m bench {word}".strip(), *map(shlex.quote, argv)])
+    if args.before_commit:
+        # The earlier code first (bench/before.py), its results file as --before would name it.
+        _, args.before = before.run_kept(args.before_commit, "realtime", argv, (*before.OWN_OPTIONS, "--before"))
     random.seed(1)
     raise_open_files_limit()
     Bench(args).run()
