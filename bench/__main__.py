@@ -12,7 +12,8 @@
 
 Each writes its own section of BENCHMARKS.md and keeps the others (bench/sections.py).
 ``pipeline`` and ``list`` take ``--before-commit REV`` (the same bench on REV's code first, in a worktree) or
-``--before-results PATH``, and add a before-and-after section (bench/before.py).
+``--before-results PATH``, and add a before-and-after section (bench/before.py); ``realtime`` takes
+``--before-commit REV`` too, for its ``--before``.
 """
 
 import importlib

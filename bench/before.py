@@ -153,8 +153,8 @@ def write_section(out, name: str, title: str, command: str, before: Earlier, aft
                   before_figures: dict, after_figures: dict) -> None:
     """The section NAME of ``out``: one row a measure, the earlier run's column, then this one's; ``after`` is
     this run's code and results file."""
-    how = ("both runs, the earlier code first (bench/before.py), one after the other" if "--before-commit" in command
-           else f"this run; the earlier one is `{_shown(before.path)}`'s")
+    how = ("it ran both, one after the other: the earlier code first, through bench/before.py"
+           if "--before-commit" in command else f"this run; the earlier one is `{_shown(before.path)}`'s")
     lines = [f"## {title}", "", f"Command ({how}):", "", f"    {command}", "",
              f"| measure | before ({before.label}) | after ({after[0]}) |", "|---|---:|---:|"]
     for measure in dict.fromkeys([*after_figures, *before_figures]):

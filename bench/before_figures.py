@@ -77,5 +77,5 @@ def notification_list(results) -> dict[str, str]:
         sql = [q["execution_ms"] for q in case.get("sql", {}).get("on_notifications", [])
                if q.get("execution_ms") is not None]
         if sql:
-            rows[f"{shown}: … its SQL on the notifications (EXPLAIN ANALYZE)"] = f"{sum(sql):.1f} ms"
+            rows[f"{shown}: … its SQL on the notifications (EXPLAIN ANALYZE)"] = f"{sum(sql):.2f} ms"
     return rows
