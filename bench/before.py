@@ -68,6 +68,7 @@ def run_kept(rev: str, name: str, argv, strip=OWN_OPTIONS) -> tuple[str, Path]:
     ("HEAD~5, 967e2df") and the results file, kept in bench/out/."""
     short = git("rev-parse", "--short", "--verify", f"{rev}^{{commit}}")
     path = MAIN / "bench" / "out" / f"before-{name}-{time.strftime('%Y%m%d-%H%M%S')}-{short}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
     run_at_commit(rev, name, strip_options(argv, strip), path)
     return f"{rev}, {short}", path
 
