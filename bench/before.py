@@ -125,7 +125,7 @@ def prepare_tree(tree: Path) -> None:
 def run_to_end(command, cwd: Path) -> None:
     """Run the earlier bench; whatever stops this process stops it first, with one Ctrl-C of its own (in a
     session of its own, the terminal's Ctrl-C reaches only this process), so it stops its servers."""
-    proc = subprocess.Popen(command, cwd=cwd, start_new_session=True)
+    proc = subprocess.Popen(command, cwd=cwd, start_new_session=True, preexec_fn=_default_sigint)
     try:
         if proc.wait():
             raise SystemExit(f"before: the run on the earlier code failed (exit code {proc.returncode})")
@@ -138,6 +138,12 @@ def run_to_end(command, cwd: Path) -> None:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def _default_sigint() -> None:
+    """In the earlier run, before it starts: Ctrl-C as Python's default, even where this process ignores it (a
+    shell's background job does), so that the Ctrl-C above reaches it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def remove_tree(tree: Path) -> None:
