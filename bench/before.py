@@ -48,9 +48,9 @@ def add_options(parser, before_results=True) -> None:
     parser.add_argument("--results-json", metavar="PATH", help="also write the raw figures to PATH")
 
 
-def earlier(args, name: str, argv, code_of) -> Earlier | None:
-    """The earlier run asked for, if any: ``--before-results`` read, or ``--before-commit`` run now.
-    ``code_of(results)`` is the code a results file says it measured."""
+def earlier(args, name: str, argv, code_of, extra=()) -> Earlier | None:
+    """The earlier run asked for, if any: ``--before-results`` read, or ``--before-commit`` run now (with the
+    options ``extra`` added). ``code_of(results)`` is the code a results file says it measured."""
     if args.before_commit and args.before_results:
         raise SystemExit("--before-commit and --before-results: one or the other")
     if args.before_results:
@@ -58,7 +58,7 @@ def earlier(args, name: str, argv, code_of) -> Earlier | None:
         results = json.loads(path.read_text())
         return Earlier(code_of(results), results, path)
     if args.before_commit:
-        label, path = run_kept(args.before_commit, name, argv)
+        label, path = run_kept(args.before_commit, name, [*argv, *extra])
         return Earlier(label, json.loads(path.read_text()), path)
     return None
 

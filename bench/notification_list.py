@@ -16,11 +16,13 @@ median with 100,000 notifications for the user and 1,000,000 in the table.
    the main query's plan to BENCHMARKS.md.
 
 Before and after (bench/before.py): --before-commit REV runs all this first on
-REV's code (a worktree under /tmp with the current bench/ copied in, the same
-database), then here, and adds the section "list-before-after": each case's
-median and p99 and the SQL time of its queries on the notifications; or
---before-results PATH (an earlier run's list-results-*.json) for that section
-without re-running the earlier code.
+REV's code (a worktree under /tmp with the current bench/ copied in, in a
+database of its own, beacon_bench_list_before, seeded once and reused: its
+migrations, not the later code's, make the tables it reads), then here, and
+adds the section "list-before-after": each case's median and p99 and the SQL
+time of its queries on the notifications; or --before-results PATH (an
+earlier run's list-results-*.json) for that section without re-running the
+earlier code.
 """
 
 import argparse
@@ -175,7 +177,8 @@ class ListBench:
         self.stamp = time.strftime("%Y%m%d-%H%M%S")
         self.dir = OUT / f"list-{self.stamp}"
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.database_url = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
+        self.db_name = args.db_name
+        self.database_url = f"postgres://postgres@127.0.0.1:5432/{self.db_name}"
         # One key for the run: the reader's session, made by the seeding process, is signed with it.
         self.env = {"DJANGO_SETTINGS_MODULE": "settings.dev", "DATABASE_URL": self.database_url,
                     "REDIS_URL": f"redis://127.0.0.1:6379/{args.redis_db}", "LOG_LEVEL": "WARNING",
@@ -189,11 +192,11 @@ class ListBench:
         admin.autocommit = True
         with admin.cursor() as cur:
             if self.args.reseed:
-                cur.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME])
+                cur.execute(f"DROP DATABASE IF EXISTS {self.db_name} WITH (FORCE)")
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [self.db_name])
             if not cur.fetchone():
-                log(f"database {DB_NAME}: created")
-                cur.execute(f"CREATE DATABASE {DB_NAME}")
+                log(f"database {self.db_name}: created")
+                cur.execute(f"CREATE DATABASE {self.db_name}")
         admin.close()
         self.django("manage.py", "migrate", "--noinput", "-v", "0")
         facts_path = self.dir / "dataset.json"
@@ -393,6 +396,9 @@ def main(argv=None) -> None:
     parser.add_argument("--endpoint", choices=("auto", "api", "page"), default="auto",
                         help="api: /api/v1/notifications/; page: /notifications/; auto: the API when web/api exists")
     parser.add_argument("--redis-db", type=int, default=11, help="the Redis database number this bench owns")
+    parser.add_argument("--db-name", default=DB_NAME,
+                        help=f"the bench's database (default {DB_NAME}; --before-commit's earlier run: "
+                             f"{DB_NAME}_before)")
     parser.add_argument("--out", help="report path (default BENCHMARKS.md; --quick: bench/out/list-quick.md)")
     before.add_options(parser)
     args = parser.parse_args(argv)
@@ -400,7 +406,8 @@ def main(argv=None) -> None:
     # SIGTERM and SIGHUP stop the run like Ctrl-C: bench/before.py's worktree is removed in its finally.
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda *_: sys.exit("stopped by a signal"))
-    earlier = before.earlier(args, "list", argv, before_figures.list_code)
+    # The earlier code in a database of its own: its migrations, not the later code's, make the tables it reads.
+    earlier = before.earlier(args, "list", argv, before_figures.list_code, ("--db-name", f"{DB_NAME}_before"))
     bench = ListBench(args)
     results = bench.run()
     if earlier:
