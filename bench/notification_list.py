@@ -18,7 +18,8 @@ median with 100,000 notifications for the user and 1,000,000 in the table.
 Before and after (bench/before.py): --before-commit REV runs all this first on
 REV's code (a worktree under /tmp with the current bench/ copied in, in a
 database of its own, beacon_bench_list_before, seeded once and reused: its
-migrations, not the later code's, make the tables it reads), then here, and
+migrations, not the later code's, make the tables it reads; --reseed when
+REV's migrations differ from the last REV's), then here, and
 adds the section "list-before-after": each case's median and p99 and the SQL
 time of its queries on the notifications; or --before-results PATH (an
 earlier run's list-results-*.json) for that section without re-running the
