@@ -32,8 +32,6 @@ import http.client
 import json
 import os
 import secrets
-import shlex
-import signal
 import statistics
 import subprocess
 import sys
@@ -46,6 +44,7 @@ import psycopg2
 from bench import before, before_figures, sections
 from bench.facts import code_state, machine_facts
 from bench.log import log
+from bench.proc import bench_command, stop_on_signals
 from bench.servers import ServerProcess, free_port
 from bench.stats import percentile
 
@@ -403,10 +402,8 @@ def main(argv=None) -> None:
     parser.add_argument("--out", help="report path (default BENCHMARKS.md; --quick: bench/out/list-quick.md)")
     before.add_options(parser)
     args = parser.parse_args(argv)
-    args.command = " ".join([".venv/bin/python -m bench list", *map(shlex.quote, argv)])
-    # SIGTERM and SIGHUP stop the run like Ctrl-C: bench/before.py's worktree is removed in its finally.
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, lambda *_: sys.exit("stopped by a signal"))
+    args.command = bench_command("list", argv)
+    stop_on_signals()  # bench/before.py's worktree, and the servers, are stopped in the finally blocks
     # The earlier code in a database of its own: its migrations, not the later code's, make the tables it reads.
     earlier = before.earlier(args, "list", argv, before_figures.list_code, ("--db-name", f"{DB_NAME}_before"))
     bench = ListBench(args)

@@ -41,7 +41,6 @@ import argparse
 import json
 import os
 import secrets
-import shlex
 import signal
 import subprocess
 import sys
@@ -54,7 +53,7 @@ from bench import pipeline_report as reporting
 from bench.log import log
 from bench.pipeline_collect import RECORD
 from bench.pipeline_procs import CpuMeter, listening_pid
-from bench.proc import LineProc
+from bench.proc import LineProc, bench_command, stop_on_signals
 from bench.procfile import Stack, procfile_commands
 
 MAIN = Path(__file__).resolve().parents[1]
@@ -557,10 +556,8 @@ def main(argv=None) -> None:
     parser.add_argument("--out", help="report path (default BENCHMARKS.md; --quick: bench/out/pipeline-quick.md)")
     before.add_options(parser)
     args = parser.parse_args(argv)
-    args.command = " ".join([".venv/bin/python -m bench pipeline", *map(shlex.quote, argv)])
-    # SIGTERM and SIGHUP stop the run like Ctrl-C: through the finally below (and bench/before.py's).
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, lambda *_: sys.exit("stopped by a signal"))
+    args.command = bench_command("pipeline", argv)
+    stop_on_signals()  # bench/before.py's worktree, and the servers, are stopped in the finally blocks
     earlier = before.earlier(args, "pipeline", argv, before_figures.pipeline_code)
     bench = Bench(args)
     log(f"output in {bench.dir}")

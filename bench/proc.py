@@ -5,6 +5,7 @@ and :func:`reply`."""
 import json
 import os
 import queue
+import shlex
 import signal
 import subprocess
 import sys
@@ -78,3 +79,14 @@ def reply(obj) -> None:
     """A message to the runner: one JSON line on stdout, flushed at once."""
     sys.stdout.write(json.dumps(obj) + "\n")
     sys.stdout.flush()
+
+
+def bench_command(name: str, argv) -> str:
+    """The command line that started a bench, as its report prints it."""
+    return " ".join([f".venv/bin/python -m bench {name}", *map(shlex.quote, argv)])
+
+
+def stop_on_signals() -> None:
+    """SIGTERM and SIGHUP stop a bench as Ctrl-C does: through its finally blocks, which stop what it started."""
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda *_: sys.exit("stopped by a signal"))
