@@ -95,8 +95,7 @@ def strip_options(argv, names=OWN_OPTIONS) -> list[str]:
 
 def run_at_commit(rev: str, name: str, argv, results_path: Path) -> None:
     """``python -m bench NAME ARGV`` (plus --out and --results-json) on REV's code with the current bench/, in a
-    worktree; its raw figures to
-    ``results_path`` (outside the worktree: they stay)."""
+    worktree; its raw figures to ``results_path`` (outside the worktree: they stay)."""
     scratch = Path(tempfile.mkdtemp(prefix="beacon-before-"))
     tree = scratch / "tree"
     try:

@@ -81,10 +81,11 @@ class BeaconSink:
         self.publish_errors = 0
         original = stream.publish_events
 
-        def timed_publish(redis_client, entries, channels):
-            # Only notes the time: the pipeline's own publish runs unchanged.
+        def timed_publish(*args):
+            # Only notes the time: the pipeline's own publish runs unchanged (whatever
+            # its arguments: an earlier tree's, under --before-commit, may differ).
             self.publish_started.append(time.monotonic())
-            return original(redis_client, entries, channels)
+            return original(*args)
 
         stream.publish_events = timed_publish
         import logging

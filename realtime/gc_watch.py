@@ -4,10 +4,9 @@ A worker holding many thousands of polls holds about a million long-lived
 objects (the requests, their greenlets, sockets and parsers). CPython's
 collector scans a generation whole, so once those objects reach the older
 generations a pass takes as long as a scan of all of them, and every held
-poll waits for it. Here the survivors
-of each young pass are frozen (``gc.freeze()``): they are never scanned
-again, and a pass only ever looks at what was made since the last one, a few
-milliseconds' worth. Frozen objects are still freed by reference counting
+poll waits for it. Here the survivors of each young pass are frozen
+(``gc.freeze()``): they are never scanned again, and a pass only ever looks
+at what was made since the last one, a few milliseconds' worth. Frozen objects are still freed by reference counting
 when their poll ends; only garbage in a reference cycle that was already
 frozen would stay, which the request path does not make (a held poll's
 objects form no cycles once answered). Should that ever change, the frozen
