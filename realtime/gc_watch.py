@@ -6,12 +6,13 @@ collector scans a generation whole, so once those objects reach the older
 generations a pass takes as long as a scan of all of them, and every held
 poll waits for it. Here the survivors of each young pass are frozen
 (``gc.freeze()``): they are never scanned again, and a pass only ever looks
-at what was made since the last one, a few milliseconds' worth. Frozen objects are still freed by reference counting
-when their poll ends; only garbage in a reference cycle that was already
-frozen would stay, which the request path does not make (a held poll's
-objects form no cycles once answered). Should that ever change, the frozen
-count grows with no more polls held: :meth:`GcWatch.frozen_beyond_bound`
-notices, and one full collection clears it (logged, counted).
+at what was made since the last one, a few milliseconds' worth. Frozen
+objects are still freed by reference counting when their poll ends; only
+garbage in a reference cycle that was already frozen would stay, which the
+request path does not make (a held poll's objects form no cycles once
+answered). Should that ever change, the frozen count grows with no more
+polls held: :meth:`GcWatch.frozen_beyond_bound` notices, and one full
+collection clears it (logged, counted).
 
 Every pass is timed from the collector's own callbacks and exposed in
 /realtime/metrics (realtime/metrics.py). The callback must not block or take
