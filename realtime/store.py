@@ -6,15 +6,34 @@ from dataclasses import dataclass
 
 from redis.exceptions import RedisError
 
+from common.notification_text import created_event_payload
 from realtime.batch import BatchedLookup
 
 log = logging.getLogger(__name__)
 
-# The two tables of Django's that the realtime process reads, by name: it
-# loads no model of web/. tests/unit/test_realtime_tables.py holds the
-# models to these names.
+
+# The tables of Django's that the realtime process reads, by name: it loads
+# no model of web/. tests/unit/test_realtime_tables.py holds the models to
+# these names and columns.
 STREAM_TABLE = "notifications_userstream"  # a user's last seq and unread count
 EVENT_TABLE = "notifications_streamevent"  # each numbered event
+NOTIFICATION_TABLE = "notifications_notification"  # what a "notification.created" event names
+NOTICE_TABLE = "notifications_notice"  # what that notification says
+# What the payload of a "notification.created" is built from, beside the event's own columns.
+NOTIFICATION_COLUMNS = ("id", "user_id", "reasons_index", "read_at", "mailed_at")
+NOTICE_COLUMNS = ("kind", "verb", "actor_name", "target_type", "target_id", "target_name", "graph_id", "graph_name",
+                  "group_id", "group_name", "member_id", "member_name", "old_name", "link", "created", "group_key",
+                  "reasons")
+
+
+class _StoredNotification:
+    """A notification read back by name, with the fields common.notification_text reads."""
+
+    def __init__(self, values):
+        for name, value in zip(NOTIFICATION_COLUMNS + NOTICE_COLUMNS, values, strict=True):
+            setattr(self, name, value)
+        reasons = self.reasons or []
+        self.reasons = reasons[self.reasons_index] if 0 <= self.reasons_index < len(reasons) else []
 
 
 @dataclass(frozen=True)
@@ -41,7 +60,8 @@ class EventStore:
     query for the many polls asking at once), and only when there are events
     after the cursor, ``recent`` (Redis), then PostgreSQL, the truth."""
 
-    def __init__(self, pool, *, stream_table: str, event_table: str, limit: int, recent=None, local=None):
+    def __init__(self, pool, *, stream_table: str = STREAM_TABLE, event_table: str = EVENT_TABLE, limit: int,
+                 recent=None, local=None):
         self._pool = pool
         self._recent = recent
         self._local = local
@@ -49,9 +69,14 @@ class EventStore:
         self._stream_sql = f"SELECT last_seq, unread FROM {stream_table} WHERE user_id = %s"
         self._streams_sql = f"SELECT user_id, last_seq, unread FROM {stream_table} WHERE user_id = ANY(%s)"
         self._positions = BatchedLookup(pool, self._read_positions)
+        # A "notification.created" names its notification: its payload is
+        # built from that row and its notice, as delivery built it.
+        columns = ", ".join([*(f"r.{c}" for c in NOTIFICATION_COLUMNS), *(f"n.{c}" for c in NOTICE_COLUMNS)])
         self._events_sql = (
-            f"SELECT seq, type, payload FROM {event_table}"
-            " WHERE user_id = %s AND seq > %s AND seq <= %s ORDER BY seq LIMIT %s"
+            f"SELECT e.seq, e.type, e.payload, {columns} FROM {event_table} e"
+            f" LEFT JOIN {NOTIFICATION_TABLE} r ON r.id = e.notification_id"
+            f" LEFT JOIN {NOTICE_TABLE} n ON n.id = r.notice_id"
+            " WHERE e.user_id = %s AND e.seq > %s AND e.seq <= %s ORDER BY e.seq LIMIT %s"
         )
 
     def read_after(self, user_id: int, cursor: int | None, *, learn: bool = False) -> Batch:
@@ -107,8 +132,9 @@ class EventStore:
             # The events right after the cursor are gone (pruned): the client
             # must reload its state, not silently skip them.
             return Batch(cursor=last_seq, unread=unread, reset=True)
-        events = tuple(json.dumps({"seq": seq, "type": type_, **payload}, separators=(",", ":")).encode()
-                       for seq, type_, payload in rows)
+        events = tuple(json.dumps({"seq": seq, "type": type_, **_payload(payload, notification)},
+                                  separators=(",", ":")).encode()
+                       for seq, type_, payload, *notification in rows)
         if rows[-1][0] == last_seq:
             return Batch(cursor=last_seq, unread=unread, events=events)
         # A partial page: the count that goes with its last event.
@@ -123,3 +149,9 @@ class EventStore:
             return last_seq, unread, None
         cur.execute(self._events_sql, [user_id, cursor, last_seq, self._limit])
         return last_seq, unread, cur.fetchall()
+
+
+def _payload(stored: dict, notification: list) -> dict:
+    if notification[0] is None:
+        return stored  # not a notification's creation, or one stored whole (before notices)
+    return {**stored, **created_event_payload(_StoredNotification(notification))}

@@ -66,7 +66,7 @@ def test_take_the_readmes_screenshots(beacon, chromium):
     update_graph(bob, yeast.pk, tags=["yeast", "ppi", "g1-s"])
     wait_for(all_delivered, timeout=60, message="every demo notification delivered")
     # some of it read already, as after a while of use
-    for n in Notification.objects.filter(user=alice, kind="owner"):
+    for n in Notification.objects.filter(user=alice, notice__kind="owner"):
         mark_read(alice, n.pk)
     OUT.mkdir(parents=True, exist_ok=True)
 

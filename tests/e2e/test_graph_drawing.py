@@ -173,8 +173,8 @@ def test_dragging_a_node_of_her_layout_and_saving_stores_it_and_tells_the_others
 
     # and, through Kafka and the worker, she hears she updated it and bob, who watches it, is told
     def told(user, kind):
-        return Notification.objects.filter(user=user, kind=kind, verb="updated", target_type="layout",
-                                           target_id=layout.pk).exists()
+        return Notification.objects.filter(user=user, notice__kind=kind, notice__verb="updated",
+                                           notice__target_type="layout", notice__target_id=layout.pk).exists()
     wait_for(lambda: told(alice, "owner") and told(bob, "watching"), timeout=30, message="the layout update told")
     page.context.close()
 

@@ -238,7 +238,7 @@ def test_unwatch_from_the_reason_stops_it_and_undo_brings_it_back(beacon, chromi
     # and bob's next change does not reach her
     update_graph(bob, graph.pk, description="second")
     stored(bob, 2, target_id=graph.pk, verb="updated")  # delivered: bob heard of it as its owner
-    assert Notification.objects.filter(user=alice, target_id=graph.pk, verb="updated").count() == 1
+    assert Notification.objects.filter(user=alice, notice__target_id=graph.pk, notice__verb="updated").count() == 1
 
     # when she undoes it
     done.get_by_role("button", name="Undo").click()

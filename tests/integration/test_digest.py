@@ -18,7 +18,7 @@ from web.accounts.actions import update_preferences
 from web.digest.sending import send_now
 from web.notifications import actions
 from web.notifications.delivery import deliver
-from web.notifications.models import Notification
+from web.notifications.models import Notice, Notification
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SITE = "https://beacon.example.org"
@@ -98,7 +98,7 @@ def test_a_notification_waits_for_the_settle_time_so_one_read_soon_is_never_mail
 
     assert send_now().users_mailed == 0  # both too fresh
     actions.mark_read(alice, read_soon.pk)
-    Notification.objects.filter(pk__in=[read_soon.pk, left_unread.pk]).update(
+    Notice.objects.filter(pk__in=[read_soon.notice_id, left_unread.notice_id]).update(
         created=timezone.now() - timezone.timedelta(minutes=6))
     assert send_now().notifications_mailed == 1
 

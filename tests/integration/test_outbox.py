@@ -219,7 +219,7 @@ def test_a_re_sent_event_that_was_only_slow_tells_nobody_twice(make_user):
         for _ in range(2):
             deliver(NotificationEvent.from_dict(event.payload))
     # then bob is told once
-    assert Notification.objects.filter(user=bob, target_name="Slow").count() == 1
+    assert Notification.objects.filter(user=bob, notice__target_name="Slow").count() == 1
 
 
 def test_re_sending_waits_for_kafka_like_sending_does(make_user):
@@ -264,7 +264,7 @@ def test_an_event_kafka_keeps_failing_goes_straight_to_delivery_on_its_third_sen
     second = redeliver_all(kafka, kafka_once_more, hand_over=deliver_now)
     # then it goes around Kafka, straight to delivery, and Alice has her record
     assert (second.resent, second.around_kafka, len(kafka.taken), len(handed)) == (1, 1, 2, 1)
-    assert Notification.objects.filter(user=alice, target_name="Around Kafka").count() == 1
+    assert Notification.objects.filter(user=alice, notice__target_name="Around Kafka").count() == 1
     # and the check after finds it stored
     _come_due(121)
     assert redeliver_all(kafka, kafka_once_more, hand_over=deliver_now).delivered == 1

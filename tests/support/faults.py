@@ -500,8 +500,8 @@ def run_drill(stack: DrillStack, name: str, fault: Fault | None) -> DrillResult:
             raise fault_failed[0]
 
     # then every notification arrives, once
-    told = Notification.objects.filter(user=alice.user, target_type="graph", target_id__in=graph_ids)
-    recorded = Notification.objects.filter(user=bob.user, target_type="graph", target_id__in=graph_ids)
+    told = Notification.objects.filter(user=alice.user, notice__target_type="graph", notice__target_id__in=graph_ids)
+    recorded = Notification.objects.filter(user=bob.user, notice__target_type="graph", notice__target_id__in=graph_ids)
     try:
         wait_for(lambda: told.count() >= len(graph_ids) and recorded.count() >= len(graph_ids),
                  timeout=settings.deadline_seconds, interval=0.2,
@@ -521,8 +521,8 @@ def run_drill(stack: DrillStack, name: str, fault: Fault | None) -> DrillResult:
         created=len(graph_ids),
         stored=len(notification_ids),
         owner_stored=recorded.count(),
-        duplicated=(len(notification_ids) - len({n.target_id for n in told})
-                    + recorded.count() - len(set(recorded.values_list("target_id", flat=True)))),
+        duplicated=(len(notification_ids) - len(set(told.values_list("notice__target_id", flat=True)))
+                    + recorded.count() - len(set(recorded.values_list("notice__target_id", flat=True)))),
         counts_wrong=[msg for msg in (_count_mismatch(p.user) for p in (alice, bob)) if msg],
         seen_by_poller=len(set(seen)),
         poller_missed=len(notification_ids - set(seen)),

@@ -42,7 +42,7 @@ class Outcome:
 
         if self.action_id is None:
             return {}
-        notifications = Notification.objects.filter(action_id=self.action_id).select_related("user")
+        notifications = Notification.objects.filter(notice__action_id=self.action_id).select_related("user", "notice")
         return {n.user: Told(n.kind, n.verb, n.text, n.reasons) for n in notifications}
 
     def kinds_naming(self, user) -> list[str]:

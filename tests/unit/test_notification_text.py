@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from web.notifications.text import describe
+from common.notification_text import describe
 
 
 def notification(**fields):

@@ -9,7 +9,7 @@ from tests.web.conftest import page_text
 from web.graphs.actions import create_graph
 from web.groups.actions import create_group
 from web.notifications.delivery import deliver
-from web.notifications.models import Notification
+from web.notifications.models import Notice, Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -240,7 +240,7 @@ def test_opening_a_notification_marks_it_read_and_goes_to_its_link(make_user, br
 def test_opening_one_whose_target_is_gone_says_so_with_the_way_back(make_user, browser_for):
     alice = make_user("alice")
     n = notify(alice)
-    Notification.objects.filter(pk=n.pk).update(link="")  # as for a deleted graph
+    Notice.objects.filter(pk=n.notice_id).update(link="")  # as for a deleted graph
     browser = browser_for(alice)
 
     response = browser.post(f"/notifications/{n.pk}/open/", {"next": "/notifications/?state=unread"}, follow=True)

@@ -9,11 +9,12 @@ from web.notifications.models import Notification
 
 PREFERENCES = "user__notification_preferences"
 
-# What a digest needs of each notification: its words (text.describe), its
-# target and its time.
-DIGEST_FIELDS = ("id", "user_id", "kind", "verb", "actor_id", "actor_name", "target_type", "target_id",
-                 "target_name", "graph_name", "group_name", "member_id", "member_name", "old_name", "link",
-                 "created")
+# What a digest needs of each notification: its words (notification_text.describe),
+# its target and its time: all its notice's but the words and the reasons.
+DIGEST_FIELDS = ("id", "user_id", "notice__kind", "notice__verb", "notice__actor_id", "notice__actor_name",
+                 "notice__target_type", "notice__target_id", "notice__target_name", "notice__graph_name",
+                 "notice__group_name", "notice__member_id", "notice__member_name", "notice__old_name",
+                 "notice__link", "notice__created")
 
 
 def wanted_by_mail() -> Q:
@@ -23,7 +24,7 @@ def wanted_by_mail() -> Q:
     """
     kinds = Q()
     for kind in KINDS:
-        kinds |= Q(kind=kind, **{f"{PREFERENCES}__mail_{kind}": True})
+        kinds |= Q(notice__kind=kind, **{f"{PREFERENCES}__mail_{kind}": True})
     return (Q(user__is_active=True) & ~Q(user__email="")
             & (Q(**{f"{PREFERENCES}__isnull": True}) | (Q(**{f"{PREFERENCES}__digest": True}) & kinds)))
 
@@ -31,7 +32,7 @@ def wanted_by_mail() -> Q:
 def mailable(settled_before: datetime):
     """Unread, never mailed, wanted by mail, and old enough that the user had time to read it here."""
     return Notification.objects.filter(wanted_by_mail(), read_at__isnull=True, mailed_at__isnull=True,
-                                       created__lte=settled_before)
+                                       notice__created__lte=settled_before)
 
 
 def users_due(settled_before: datetime) -> list[int]:
@@ -49,5 +50,5 @@ def claim(user_ids: list[int], settled_before: datetime) -> list[Notification]:
     locks), so it is not taken either. Must run inside a transaction.
     """
     return list(mailable(settled_before).filter(user_id__in=user_ids)
-                .select_for_update(skip_locked=True, of=("self",))
+                .select_related("notice").select_for_update(skip_locked=True, of=("self",))
                 .only(*DIGEST_FIELDS).order_by("user_id", "-id"))

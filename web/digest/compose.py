@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from common.notification_text import describe, thing_named
 from web.notifications.grouping import people
-from web.notifications.text import describe, thing_named
 
 # Items in one mail; the rest are counted ("and 37 more") and linked.
 MAX_ITEMS = 50

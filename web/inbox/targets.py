@@ -6,10 +6,10 @@ called for this user" and "may this user still open it", by the same rules
 every page keeps (web.graphs.visibility, group membership).
 """
 
+from common.notification_text import thing_named
 from web.graphs.visibility import visible_graphs, visible_layouts
 from web.groups.models import Group
 from web.notifications.models import Notification
-from web.notifications.text import thing_named
 
 
 def is_visible(user, target_type: str, target_id: int) -> bool:
@@ -51,11 +51,15 @@ def _visible(user, target_type: str):
 def _last_told_name(user, target_type: str, target_id: int) -> str:
     mine = Notification.objects.filter(user=user).order_by("user_id", "-id")
     if target_type == "graph":
-        row = mine.filter(graph_id=target_id).exclude(graph_name="").values_list("graph_name", flat=True).first()
+        row = (mine.filter(notice__graph_id=target_id).exclude(notice__graph_name="")
+               .values_list("notice__graph_name", flat=True).first())
         return thing_named("graph", row, "") if row else ""
     if target_type == "group":
-        told = (mine.filter(target_type="group", target_id=target_id).values_list("target_name", flat=True).first()
-                or mine.filter(group_id=target_id).exclude(group_name="").values_list("group_name", flat=True).first())
+        told = (mine.filter(notice__target_type="group", notice__target_id=target_id)
+                .values_list("notice__target_name", flat=True).first()
+                or mine.filter(notice__group_id=target_id).exclude(notice__group_name="")
+                .values_list("notice__group_name", flat=True).first())
         return thing_named("group", told, "") if told else ""
-    row = mine.filter(target_type="layout", target_id=target_id).values_list("target_name", "graph_name").first()
+    row = (mine.filter(notice__target_type="layout", notice__target_id=target_id)
+           .values_list("notice__target_name", "notice__graph_name").first())
     return thing_named("layout", *row) if row else ""

@@ -25,7 +25,14 @@ from web.inbox.targets import describe_target, is_visible
 from web.notifications import actions, stream
 from web.notifications.grouping import grouped
 from web.notifications.models import Notification
-from web.notifications.queries import PAGE_SIZE, BadFilter, NotificationFilter, page_of, parse_paging
+from web.notifications.queries import (
+    PAGE_SIZE,
+    BadFilter,
+    NotificationFilter,
+    page_of,
+    parse_paging,
+    with_notices,
+)
 from web.redirects import is_local_path, wants_json
 
 
@@ -123,7 +130,7 @@ def group_rows(request):
         flt = NotificationFilter.from_params({"group": request.GET.get("group") or "-"})
     except BadFilter:
         raise Http404("No such group") from None
-    newest = flt.apply(Notification.objects.filter(user=request.user), request.user.pk).order_by("-id")
+    newest = with_notices(flt.apply(Notification.objects.filter(user=request.user))).order_by("-id")
     groups = grouped(list(newest[:GROUP_ROW_MAX]))
     if not groups:
         raise Http404("No such group")

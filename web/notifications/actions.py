@@ -29,7 +29,7 @@ def mark_all_read(user, flt=None) -> int:
         stream.lock([user.pk])
         unread = Notification.objects.filter(user=user, read_at__isnull=True)
         if flt is not None:
-            unread = flt.apply(unread, user.pk)
+            unread = flt.apply(unread)
         ids = sorted(unread.values_list("pk", flat=True))
         if not ids:
             return 0
@@ -48,7 +48,8 @@ def mark_all_read(user, flt=None) -> int:
 def _set_read(user, notification_id: int, *, read: bool) -> Notification:
     with transaction.atomic():
         stream.lock([user.pk])
-        notification = Notification.objects.select_for_update().get(pk=notification_id, user=user)
+        notification = (Notification.objects.select_related("notice").select_for_update(of=("self",))
+                        .get(pk=notification_id, user=user))
         if (notification.read_at is not None) == read:
             return notification  # already so: no event, the count stands
         notification.read_at = timezone.now() if read else None

@@ -4,6 +4,7 @@ from django.utils.functional import SimpleLazyObject
 from web.notifications import stream
 from web.notifications.grouping import grouped
 from web.notifications.models import Notification
+from web.notifications.queries import with_notices
 
 # The bell's dropdown shows this many groups, grouped from this many of the
 # newest notifications (a burst of one graph's changes is one group).
@@ -33,5 +34,5 @@ def realtime_state(request) -> dict:
 
 
 def latest_groups(user) -> list:
-    newest = Notification.objects.filter(user=user).order_by("-id")[:BELL_NOTIFICATIONS]
+    newest = with_notices(Notification.objects.filter(user=user)).order_by("-id")[:BELL_NOTIFICATIONS]
     return grouped(list(newest))[:BELL_GROUPS]

@@ -8,7 +8,7 @@ the API's programs group by the same key.
 
 from dataclasses import dataclass, field
 
-from web.notifications.text import thing_named
+from common.notification_text import thing_named
 
 # What several notifications of one verb did, in the words of a group's row.
 _MIXED_VERBS = "changed"

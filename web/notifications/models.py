@@ -1,78 +1,35 @@
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import BrinIndex, GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Func, Q
+from django.db.models import Q
 
+from common.notification_text import describe, event_payload, grouping_key
 from web.kinds import KINDS, Kind
-from web.notifications.payload import event_payload
-from web.notifications.text import describe
+from web.notifications.words import WORD_FIELDS, NoticeWords
 
-# Everything a notification's text is built from: what a search looks in.
-WORD_FIELDS = ("actor_name", "verb", "target_type", "target_name", "graph_name", "group_name", "member_name",
-               "old_name")
+KIND_CHOICES = [(kind, kind.title()) for kind in KINDS]
 
 
-class UserWords(Func):
-    """A notification's words as lexemes of its user's own: "42ujournal" for user 42's "journal".
+class Notice(models.Model):
+    """What one event of an action says, stored once for everyone it tells.
 
-    Why not the plain words: PostgreSQL then takes a word's frequency in the
-    whole table for its frequency in one user's notifications, and for a word
-    common in the table but absent from a heavy user's it reads every one of
-    their rows to find none. With the user inside each lexeme, the index
-    finds exactly the user's matches, and its statistics know how common a
-    word is for that user. Stored (a generated column), so checking a row
-    costs no parsing.
+    Actor, verb, target and every name the text is made of, its link, its
+    group key and its words: the same for each of its readers, who each own
+    only a thin Notification row. The names are copied so the text still
+    reads right after the actor or target is gone. A reader told as another
+    kind than the event's (they turned a kind off since) reads a notice of
+    its own for that kind.
     """
 
-    output_field = SearchVectorField()
-
-    def __init__(self, *word_fields: str, user: str):
-        super().__init__(user, *word_fields)
-
-    def as_sql(self, compiler, connection, **extra_context):
-        (user_sql, user_params), *words = [compiler.compile(e) for e in self.get_source_expressions()]
-        words_sql = " || ' ' || ".join(sql for sql, _ in words)
-        params = [*(p for _, ps in words for p in ps), *user_params]
-        words_sql = f"translate({words_sql}, '{QUOTES}', '{' ' * len(QUOTES)}')"
-        return (f"to_tsvector('simple'::regconfig, regexp_replace({words_sql}, '({WORD_RUN})', "
-                f"({user_sql})::text || 'u\\1', 'g'))"), params
-
-
-# A run of anything but spaces and punctuation: letters and digits in any
-# script. Spelled out rather than \w, which in a database with the C locale
-# (as the local PostgreSQL is made) knows only ASCII letters and split
-# "Müller" in two. The search box splits what it is given the same way.
-WORD_RUN = "[^[:space:]!-/:-@[-`{-~]+"
-# Quotation marks beyond ASCII, made spaces first: the C locale's text search
-# parser would take them for letters and glue them to the word.
-QUOTES = "“”‘’«»„"
-
-
-def user_lexeme(user_id: int, word: str) -> str:
-    """A word as it is stored for this user (see UserWords)."""
-    return f"{user_id}u{word.lower()}"
-
-
-class Notification(models.Model):
-    """What one user is told about one action.
-
-    One row per (user, action): an action that concerns a person for several
-    reasons still tells them once. The actor and target names are copied so
-    the text still reads right after the actor or target is gone.
-    """
-
-    # No index of its own: every index below starts with the user, and one
-    # index fewer is one less to write for each of thousands of rows a second.
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
-                             db_index=False)
     event_id = models.UUIDField()
     action_id = models.UUIDField()
     # The choices keep the names the table was made with, not Kind's labels: a
     # name people read is no reason to write a migration.
-    kind = models.CharField(max_length=16, choices=[(kind, kind.title()) for kind in KINDS])
+    kind = models.CharField(max_length=16, choices=KIND_CHOICES)
     verb = models.CharField(max_length=32)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                              db_index=False)
     actor_name = models.CharField(max_length=150)
     target_type = models.CharField(max_length=16)
     target_id = models.BigIntegerField()
@@ -88,35 +45,70 @@ class Notification(models.Model):
     member_name = models.CharField(max_length=150, blank=True)
     old_name = models.CharField(max_length=200, blank=True)  # a rename's name before
     link = models.CharField(max_length=300, blank=True)
-    reasons = models.JSONField(default=list)
     created = models.DateTimeField()
-    read_at = models.DateTimeField(null=True, blank=True)
-    mailed_at = models.DateTimeField(null=True, blank=True)
-    # Notifications of one kind about one target that came close together
-    # share a key and show as one row (web/notifications/grouping.py); given
-    # at delivery. Blank is a group of its own (grouping_key).
-    group_key = models.CharField(max_length=80, blank=True, default="", db_default="")
-    words = models.GeneratedField(expression=UserWords(*WORD_FIELDS, user="user_id"),
-                                  output_field=SearchVectorField(), db_persist=True)
+    # Notices of one kind about one target (and group) that came close
+    # together share a key, and each reader's notifications of them show as
+    # one row (web/notifications/grouping.py). Blank: each reader's
+    # notification is a group of its own.
+    group_key = models.CharField(max_length=80, blank=True, default="")
+    # Each distinct list of reasons its readers were told for, once; a
+    # reader's row names theirs by its place here (most share one).
+    reasons = models.JSONField(default=list)
+    words = models.GeneratedField(expression=NoticeWords(*WORD_FIELDS), output_field=SearchVectorField(),
+                                  db_persist=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "action_id"], name="one_notification_per_action")]
-        # The list pages by id, newest first, under any mix of filters: each
-        # filter has an index that starts with the user and keeps id order.
+        constraints = [
+            # An event stored twice is stored once: a redelivery finds its notices there already.
+            models.UniqueConstraint(fields=["event_id", "kind", "group_id", "group_key"], nulls_distinct=False,
+                                    name="notice_once_per_event"),
+        ]
+        indexes = [
+            # A target's notices (the target filter), newest first per kind (the group key of the next one).
+            models.Index(fields=["target_type", "target_id", "kind", "-id"], name="notice_target"),
+            models.Index(fields=["graph_id"], name="notice_graph"),
+            models.Index(fields=["group_id"], name="notice_group"),
+            models.Index(fields=["group_key"], name="notice_group_key", condition=~Q(group_key="")),
+            GinIndex(fields=["words"], name="notice_words"),
+        ]
+
+
+class Notification(models.Model):
+    """What one user is told about one action: a few integers over a Notice.
+
+    Who, which notice, which of its reasons lists, and the user's own state:
+    when they read it, when it was mailed. One row per (user, action), by
+    construction: an action tells each person in one of its events
+    (web/notifications/audience.py), and a redelivered event stores nothing.
+    Reads its words through its notice; ``select_related("notice")`` when
+    reading many.
+    """
+
+    # No index of its own: every index below starts with the user.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
+                             db_index=False)
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="+", db_index=False)
+    reasons_index = models.SmallIntegerField(default=0)  # into notice.reasons
+    read_at = models.DateTimeField(null=True, blank=True)
+    mailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["notice", "user"], name="one_notification_per_notice")]
+        # The list pages by id, newest first; a filter on what the notice
+        # says joins from this index (a common kind or word) or from the
+        # notice's own (a rare target, a rare word).
         indexes = [
             models.Index(fields=["user", "-id"], name="notification_user_newest"),
             models.Index(fields=["user", "-id"], condition=Q(read_at__isnull=True), name="notification_user_unread"),
-            models.Index(fields=["user", "kind", "-id"], name="notification_user_kind"),
-            models.Index(fields=["user", "target_type", "target_id", "-id"], name="notification_user_target"),
-            models.Index(fields=["user", "graph_id", "-id"], name="notification_user_graph"),
-            models.Index(fields=["user", "group_id", "-id"], name="notification_user_group"),
-            GinIndex(fields=["words"], name="notification_user_words"),
-            # One group's notifications (mark a group read, show a group).
-            models.Index(fields=["user", "group_key"], name="notification_user_group_key"),
-            # The digest's unread, not yet mailed notifications of a user (migration 0006).
-            models.Index(fields=["user", "created"], condition=Q(read_at__isnull=True, mailed_at__isnull=True),
+            # The digest's unread, not yet mailed notifications of a user.
+            models.Index(fields=["user", "-id"], condition=Q(read_at__isnull=True, mailed_at__isnull=True),
                          name="notification_user_unmailed"),
         ]
+
+    @property
+    def reasons(self) -> list:
+        reasons = self.notice.reasons
+        return reasons[self.reasons_index] if 0 <= self.reasons_index < len(reasons) else []
 
     @property
     def text(self) -> str:
@@ -128,12 +120,24 @@ class Notification(models.Model):
 
     @property
     def grouping_key(self) -> str:
-        """The group it shows in: its group_key, or, when that is blank, a group of its own."""
-        return self.group_key or f"n{self.pk}"
+        """The group it shows in: its notice's group_key, or, when that is blank, a group of its own."""
+        return grouping_key(self.group_key, self.pk)
 
     def as_event_payload(self) -> dict:
         """The notification as the browser renders it (plain text; the client escapes)."""
         return event_payload(self)
+
+
+def _from_notice(name: str) -> property:
+    return property(lambda self: getattr(self.notice, name), doc=f"The notice's {name}.")
+
+
+# What the notice says, read through the notification (templates, text, payload).
+NOTICE_FIELDS = ("event_id", "action_id", "kind", "verb", "actor_id", "actor_name", "target_type", "target_id",
+                 "target_name", "graph_id", "graph_name", "group_id", "group_name", "member_id", "member_name",
+                 "old_name", "link", "created", "group_key")
+for _name in NOTICE_FIELDS:
+    setattr(Notification, _name, _from_notice(_name))
 
 
 class UserStream(models.Model):
@@ -150,18 +154,29 @@ class UserStream(models.Model):
 
 
 class StreamEvent(models.Model):
-    """One numbered event in a user's sequence, as the realtime endpoint serves it."""
+    """One numbered event in a user's sequence, as the realtime endpoint serves it.
+
+    A "notification.created" event does not copy the notification: it names
+    it (``notification_id``), and a read from PostgreSQL builds the payload
+    from the notification and its notice (realtime/store.py). Its payload
+    keeps what is the event's own: the unread count after it.
+    """
 
     # No index of its own: (user, seq) below starts with it.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     seq = models.BigIntegerField()
     type = models.CharField(max_length=40)
     payload = models.JSONField()
+    # Not a foreign key: the notification is the user's as the event is, and
+    # goes when they go; a key would check each insert against it.
+    notification_id = models.BigIntegerField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "seq"], name="stream_seq_once")]
-        indexes = [models.Index(fields=["created"], name="stream_event_created")]
+        # Pruning reads by age; rows come in age order, so a block range
+        # index finds them at almost no cost per insert.
+        indexes = [BrinIndex(fields=["created"], name="stream_event_created_brin")]
 
 
 class ProcessedEvent(models.Model):

@@ -15,7 +15,7 @@ from django.db.models.expressions import RawSQL
 
 from common.ids import BadId, optional_id, parse_id
 from web.kinds import Kind
-from web.notifications.models import Notification, user_lexeme
+from web.notifications.models import Notification
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -72,18 +72,18 @@ class NotificationFilter:
     def is_empty(self) -> bool:
         return not self.as_params()
 
-    def apply(self, notifications, user_id: int):
-        """``notifications`` (of user ``user_id``) narrowed by every filter."""
-        query = self.words_query(user_id)
+    def apply(self, notifications):
+        """``notifications`` narrowed by every filter."""
+        query = self.words_query()
         notifications = self.apply_all_but_words(notifications)
-        return notifications if query is None else notifications.filter(words=query)
+        return notifications if query is None else notifications.filter(notice__words=query)
 
-    def words_query(self, user_id: int) -> SearchQuery | None:
+    def words_query(self) -> SearchQuery | None:
         """Every word must appear, as a word or the start of one; None when there are no words."""
         words = _WORD.findall(self.q)
         if not words:
             return None
-        raw = " & ".join(f"{user_lexeme(user_id, word)}:*" for word in words)
+        raw = " & ".join(f"{_lexeme(word)}:*" for word in words)
         return SearchQuery(raw, search_type="raw", config="simple")
 
     def apply_all_but_words(self, notifications):
@@ -92,7 +92,7 @@ class NotificationFilter:
         elif self.state == "read":
             notifications = notifications.filter(read_at__isnull=False)
         if self.kind:
-            notifications = notifications.filter(kind=self.kind)
+            notifications = notifications.filter(notice__kind=self.kind)
         if self.target:
             notifications = notifications.filter(_target_q(self.target))
         if self.group:
@@ -117,18 +117,18 @@ def _target(raw: str) -> str:
 def _group_q(group: str) -> Q:
     alone = _ALONE.fullmatch(group)
     if alone:  # a notification without a group_key: a group of its own (Notification.grouping_key)
-        return Q(pk=int(alone[1]), group_key="")
-    return Q(group_key=group)
+        return Q(pk=int(alone[1]), notice__group_key="")
+    return Q(notice__group_key=group)
 
 
 def _target_q(target: str) -> Q:
     target_type, target_id = target.split(":")
     target_id = int(target_id)  # checked by _target
     if target_type == "graph":
-        return Q(graph_id=target_id)  # the graph, and its layouts
+        return Q(notice__graph_id=target_id)  # the graph, and its layouts
     if target_type == "group":
-        return Q(group_id=target_id) | Q(target_type="group", target_id=target_id)
-    return Q(target_type="layout", target_id=target_id)
+        return Q(notice__group_id=target_id) | Q(notice__target_type="group", notice__target_id=target_id)
+    return Q(notice__target_type="layout", notice__target_id=target_id)
 
 
 @dataclass(frozen=True)
@@ -154,9 +154,9 @@ def page_of(user, flt: NotificationFilter, *, before: int | None = None, limit: 
     # Ordered as the per-user indexes are (user, then newest first), which
     # only they provide: see _belongs_to.
     notifications = notifications.order_by("user_id", "-id")
-    query = flt.words_query(user.pk)
+    query = flt.words_query()
     if query is None:
-        rows = list(notifications.defer("words")[:limit + 1])
+        rows = list(with_notices(notifications)[:limit + 1])
     else:
         rows = _newest_matching(notifications, query, limit + 1)
     more = len(rows) > limit
@@ -165,14 +165,24 @@ def page_of(user, flt: NotificationFilter, *, before: int | None = None, limit: 
 
 
 def _newest_matching(notifications, query: SearchQuery, wanted: int) -> list:
-    hit = ExpressionWrapper(Q(words=query), output_field=BooleanField())
+    hit = ExpressionWrapper(Q(notice__words=query), output_field=BooleanField())
     window = list(notifications.annotate(hit=hit).values_list("id", "hit")[:SEARCH_WINDOW])
     ids = [id_ for id_, matches in window if matches][:wanted]
     if len(ids) < wanted and len(window) == SEARCH_WINDOW:
-        older = notifications.filter(id__lt=window[-1][0], words=query)
+        older = notifications.filter(id__lt=window[-1][0], notice__words=query)
         ids += older.values_list("id", flat=True)[:wanted - len(ids)]
-    found = Notification.objects.defer("words").in_bulk(ids)
+    found = with_notices(Notification.objects.all()).in_bulk(ids)
     return [found[id_] for id_ in ids]
+
+
+def with_notices(notifications):
+    """``notifications`` read with their notices, in one query (the words left out: only searches read them)."""
+    return notifications.select_related("notice").defer("notice__words")
+
+
+def _lexeme(word: str) -> str:
+    """A search word as the stored words spell it (web/notifications/words.py): lower case."""
+    return word.lower()
 
 
 def _belongs_to(user_id: int) -> RawSQL:

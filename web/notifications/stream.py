@@ -33,6 +33,9 @@ class Change:
     payload: dict = field(default_factory=dict)
     unread_delta: int = 0
     unread_to: int | None = None  # set the count outright (mark all read)
+    # The notification a "notification.created" is about: stored by id, its
+    # payload not copied into the stream (realtime/store.py reads it back).
+    notification_id: int | None = None
 
 
 class Position:
@@ -64,7 +67,9 @@ def append(changes: Sequence[Change]) -> list[StreamEntry]:
         unread = change.unread_to if change.unread_to is not None else stream.unread + change.unread_delta
         stream.unread = max(0, unread)
         payload = {"unread": stream.unread, **change.payload}
-        events.append({"user_id": change.user_id, "seq": stream.last_seq, "type": change.type, "payload": payload})
+        stored = payload if change.notification_id is None else {"unread": stream.unread}
+        events.append({"user_id": change.user_id, "seq": stream.last_seq, "type": change.type, "payload": stored,
+                       "notification_id": change.notification_id})
         entries.append(StreamEntry(change.user_id, stream.last_seq, stream.unread,
                                    {"seq": stream.last_seq, "type": change.type, **payload}))
     changed = [streams[u] for u in sorted({c.user_id for c in changes})]
@@ -101,9 +106,10 @@ _LOCK_STREAMS = (f"SELECT user_id, last_seq, unread FROM {_STREAMS} WHERE user_i
 _UPDATE_STREAMS = (f"UPDATE {_STREAMS} AS s SET last_seq = v.last_seq, unread = v.unread"
                    " FROM json_to_recordset(%s::json) AS v(user_id int, last_seq bigint, unread int)"
                    " WHERE s.user_id = v.user_id")
-_INSERT_EVENTS = (f"INSERT INTO {_EVENTS} (user_id, seq, type, payload, created)"
-                  " SELECT user_id, seq, type, payload, now()"
-                  " FROM json_to_recordset(%s::json) AS v(user_id int, seq bigint, type text, payload jsonb)")
+_INSERT_EVENTS = (f"INSERT INTO {_EVENTS} (user_id, seq, type, payload, notification_id, created)"
+                  " SELECT user_id, seq, type, payload, notification_id, now()"
+                  " FROM json_to_recordset(%s::json)"
+                  " AS v(user_id int, seq bigint, type text, payload jsonb, notification_id bigint)")
 
 
 def current(user_id: int) -> tuple[int, int]:

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 from django.urls import reverse
 
-from web.notifications.text import reasons_in_words
+from common.notification_text import reasons_in_words
 
 # What each kind's preference is called where the way out offers it.
 TURN_OFF = {"group": "Turn off group notifications", "owner": "Turn off your own actions"}

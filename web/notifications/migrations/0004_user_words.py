@@ -5,7 +5,7 @@ import django.contrib.postgres.search
 from django.conf import settings
 from django.db import migrations, models
 
-import web.notifications.models
+import web.notifications.words
 
 
 class Migration(migrations.Migration):
@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='notification',
             name='words',
-            field=models.GeneratedField(db_persist=True, expression=web.notifications.models.UserWords('actor_name', 'verb', 'target_type', 'target_name', 'graph_name', 'group_name', 'member_name', 'old_name', user='user_id'), output_field=django.contrib.postgres.search.SearchVectorField()),
+            field=models.GeneratedField(db_persist=True, expression=web.notifications.words.UserWords('actor_name', 'verb', 'target_type', 'target_name', 'graph_name', 'group_name', 'member_name', 'old_name', user='user_id'), output_field=django.contrib.postgres.search.SearchVectorField()),
         ),
         migrations.AddIndex(
             model_name='notification',

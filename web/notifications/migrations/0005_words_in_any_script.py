@@ -7,7 +7,7 @@ import django.contrib.postgres.indexes
 import django.contrib.postgres.search
 from django.db import migrations, models
 
-import web.notifications.models
+import web.notifications.words
 
 
 class Migration(migrations.Migration):
@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
             name="words",
             field=models.GeneratedField(
                 db_persist=True,
-                expression=web.notifications.models.UserWords(
+                expression=web.notifications.words.UserWords(
                     "actor_name", "verb", "target_type", "target_name", "graph_name", "group_name", "member_name",
                     "old_name", user="user_id",
                 ),

@@ -1,6 +1,10 @@
-"""The words of a notification, built from its fields.
+"""A notification in words, and as the browser renders it: built from its fields alone.
 
-Plain text: templates and the browser client escape it where it is shown.
+Pure Python, so the pages, the API, the digest, delivery (for the live
+stream) and the realtime process (reading a stream from PostgreSQL) all say
+the same thing in the same words. Plain text: templates and the browser
+client escape it where it is shown. ``n`` is anything with a notification's
+fields (web.notifications.models.Notification, or a row read by name).
 """
 
 
@@ -53,3 +57,33 @@ def reasons_in_words(notification) -> list[str]:
         if phrase not in words:
             words.append(phrase)
     return words
+
+
+def grouping_key(group_key: str, notification_id: int) -> str:
+    """The group a notification shows in: its notice's key, or, when that is blank, a group of its own."""
+    return group_key or f"n{notification_id}"
+
+
+def event_payload(n) -> dict:
+    """A notification as the browser renders it: the realtime stream's and the API's shape."""
+    return {
+        "id": n.id,
+        "group_key": grouping_key(n.group_key, n.id),
+        "kind": n.kind,
+        "verb": n.verb,
+        "actor": n.actor_name,
+        "target": {"type": n.target_type, "id": n.target_id, "name": n.target_name},
+        "graph_id": n.graph_id,
+        "group_id": n.group_id,
+        "text": describe(n),
+        "link": n.link,
+        "reasons": n.reasons,
+        "created": n.created.isoformat(),
+        "read_at": n.read_at.isoformat() if n.read_at else None,
+        "mailed_at": n.mailed_at.isoformat() if n.mailed_at else None,
+    }
+
+
+def created_event_payload(n) -> dict:
+    """What a "notification.created" stream event says of it: the payload and why it was told."""
+    return {"notification": {**event_payload(n), "why": reasons_in_words(n)}}
