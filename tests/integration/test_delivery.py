@@ -4,14 +4,19 @@ import json
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
+from realtime.db import ConnectionPool, connect_kwargs
 from realtime.publish import Channels
+from realtime.store import EventStore
 from tests.support.events import graph_event
 from tests.support.waiting import wait_for
 from web.accounts.actions import update_preferences
 from web.groups.actions import add_member, create_group
 from web.notifications.delivery import deliver
+from web.notifications.events import NotificationEvent
 from web.notifications.models import Notification, StreamEvent, UserStream
+from web.outbox.models import OutboxEvent
 from web.redis_client import get_redis
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -119,3 +124,37 @@ def test_a_watcher_who_turned_watching_off_since_the_action_is_told_as_a_member(
     [told] = Notification.objects.filter(user=carol)
     assert (told.kind, told.group_name, told.reasons) == ("group", "Lab", reasons)
     assert told.text == f"{alice.username} updated graph “Map”, shared with “Lab”."
+
+
+def test_a_stream_read_from_postgresql_gives_each_notification_as_the_publish_carried_it(make_user):
+    alice, bob = make_user("alice"), make_user("bob")
+    lab = create_group(alice, name="Lab “Müller”")
+    subscriber = get_redis().pubsub()
+    subscriber.subscribe(Channels(settings.REALTIME_CHANNEL_PREFIX).of(bob.pk))
+    wait_for(lambda: subscriber.get_message(timeout=0.1), message="the subscription confirmed")
+
+    # bob is added to the group (a text of his own: "added you") and hears of a graph he watches
+    add_member(alice, lab.pk, bob.username)
+    for row in OutboxEvent.objects.order_by("id"):
+        deliver(NotificationEvent.from_dict(row.payload))
+    deliver(graph_event(alice, "Kinase map", to=[bob]))
+    carried = []
+    wait_for(lambda: _collect(subscriber, carried) and len(carried) >= 2, message="both events published")
+    subscriber.close()
+
+    # then PostgreSQL, which stored only the notifications' ids in the stream, answers the same events
+    pool = ConnectionPool(connect_kwargs(connection.settings_dict), size=1)
+    batch = EventStore(pool, limit=100).read_from_database(bob.pk, 0)
+    pool.run(lambda cur: cur.connection.close())
+    from_database = [json.loads(event) for event in batch.events]
+    assert [e["type"] for e in from_database] == ["notification.created", "notification.created"]
+    assert from_database == carried
+    assert from_database[0]["notification"]["text"] == f"{alice.username} added you to group “Lab “Müller””."
+    assert from_database[1]["notification"]["why"] == ["watching graph Kinase map"]
+
+
+def _collect(subscriber, into: list) -> bool:
+    message = subscriber.get_message(timeout=0.1)
+    if message and message["type"] == "message":
+        into.append(json.loads(message["data"].split(b" ", 2)[2]))
+    return True
