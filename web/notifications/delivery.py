@@ -172,13 +172,21 @@ def _still_wanted(event: NotificationEvent, existing: set[int],
     or not at all.
     """
     wanted = []
+    # Most recipients share one reasons list and want the defaults: decided once per list.
+    by_default: dict[int, tuple | None] = {}
     for r in sorted(event.recipients, key=lambda r: r["user"]):
         user_id = r["user"]
         if user_id not in existing:
             continue
-        choice = choose(r["reasons"], wants.get(user_id, EVERYTHING))
+        reasons = r["reasons"]
+        if user_id in wants:
+            choice = choose(reasons, wants[user_id])
+        else:
+            choice = by_default.get(id(reasons), False)
+            if choice is False:
+                choice = by_default[id(reasons)] = choose(reasons, EVERYTHING)
         if choice is not None:
-            wanted.append((user_id, r["reasons"], *choice))
+            wanted.append((user_id, reasons, *choice))
     return wanted
 
 

@@ -185,6 +185,9 @@ def _expand(reasons: object, recipients: object) -> list:
     if not isinstance(recipients, list):
         raise InvalidEvent("field 'recipients' has the wrong type")
     expanded = []
+    # Recipients with the same reasons share one list, as the audience made
+    # them: delivery decides once per distinct list.
+    lists: dict[tuple, list] = {}
     for row in recipients:
         if not isinstance(row, list) or not row or not all(_is(value, int) for value in row):
             raise InvalidEvent("a recipient is not [<user id>, <reason index>, ...]")
@@ -192,7 +195,11 @@ def _expand(reasons: object, recipients: object) -> list:
             raise InvalidEvent(f"recipient {row[0]} has no reasons")
         if not all(0 <= index < len(reasons) for index in row[1:]):
             raise InvalidEvent(f"recipient {row[0]} names a reason the event does not have")
-        expanded.append({"user": row[0], "reasons": [reasons[index] for index in row[1:]]})
+        indexes = tuple(row[1:])
+        theirs = lists.get(indexes)
+        if theirs is None:
+            theirs = lists[indexes] = [reasons[index] for index in indexes]
+        expanded.append({"user": row[0], "reasons": theirs})
     return expanded
 
 

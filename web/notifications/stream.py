@@ -24,7 +24,7 @@ from web.redis_client import get_redis
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Change:
     """One event to number for one user, and what it does to their unread count."""
 
@@ -63,15 +63,15 @@ def append(changes: Sequence[Change]) -> list[StreamEntry]:
     entries, events = [], []
     for change in changes:
         stream = streams[change.user_id]
-        stream.last_seq += 1
+        seq = stream.last_seq = stream.last_seq + 1
         unread = change.unread_to if change.unread_to is not None else stream.unread + change.unread_delta
-        stream.unread = max(0, unread)
-        payload = {"unread": stream.unread, **change.payload}
-        stored = payload if change.notification_id is None else {"unread": stream.unread}
-        events.append({"user_id": change.user_id, "seq": stream.last_seq, "type": change.type, "payload": stored,
+        unread = stream.unread = unread if unread > 0 else 0
+        # A notification's creation is stored without the notification (it is in its rows), published with it.
+        stored = {"unread": unread} if change.notification_id is not None else {"unread": unread, **change.payload}
+        events.append({"user_id": change.user_id, "seq": seq, "type": change.type, "payload": stored,
                        "notification_id": change.notification_id})
-        entries.append(StreamEntry(change.user_id, stream.last_seq, stream.unread,
-                                   {"seq": stream.last_seq, "type": change.type, **payload}))
+        entries.append(StreamEntry(change.user_id, seq, unread,
+                                   {"seq": seq, "type": change.type, "unread": unread, **change.payload}))
     changed = [streams[u] for u in sorted({c.user_id for c in changes})]
     with transaction.get_connection().cursor() as cursor:
         cursor.execute(_UPDATE_STREAMS, [json_rows([{"user_id": s.user_id, "last_seq": s.last_seq, "unread": s.unread}

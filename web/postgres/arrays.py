@@ -12,7 +12,7 @@ import orjson
 
 def int_array(values) -> str:
     """Integers as a PostgreSQL array literal, for a ``%s::int[]`` (or bigint[]) parameter."""
-    return "{" + ",".join(str(int(value)) for value in values) + "}"
+    return "{" + ",".join(map(str, map(int, values))) + "}"
 
 
 def json_rows(rows) -> str:
