@@ -104,8 +104,6 @@ class Migration(migrations.Migration):
             name='notice',
             field=models.ForeignKey(db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='notifications.notice'),
         ),
-        migrations.RunSQL(MAKE_NOTICES),
-        migrations.RunSQL(LINK_NOTIFICATIONS),
         migrations.RemoveConstraint(
             model_name='notification',
             name='one_notification_per_action',
@@ -147,6 +145,10 @@ class Migration(migrations.Migration):
             model_name='notification',
             name='words',
         ),
+        # The copies go once every row is linked; the indexes and the words before: the update rewrites
+        # every row, and would update each of them for nothing.
+        migrations.RunSQL(MAKE_NOTICES),
+        migrations.RunSQL(LINK_NOTIFICATIONS),
         migrations.RemoveField(
             model_name='notification',
             name='action_id',
