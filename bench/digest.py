@@ -96,10 +96,12 @@ def main(argv=None) -> None:
                    check=True)
     import psycopg2
 
+    from bench.schema import schema_of
+
     db = psycopg2.connect(database_url)
     db.autocommit = True
     with db.cursor() as cur:
-        cur.execute("VACUUM ANALYZE notifications_notification")
+        cur.execute(f"VACUUM ANALYZE {', '.join(schema_of(cur).tables)}")
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()

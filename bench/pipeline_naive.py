@@ -10,7 +10,7 @@ loads it the batch is split into one ``deliver_one`` task per (event,
 recipient), and each stores that one notification by calling
 ``web.notifications.delivery.deliver_many`` with the event cut down to that
 one recipient: one transaction, one notification row, one stream number, one
-publish; idempotent as before (a notification is unique per user and action).
+publish; idempotent as before (delivered again, a cut-down event stores nothing).
 The splitting task is a hop the naive design would not have, so Beacon's
 advantage over it is overstated by at most one task per batch of up to 1,000
 recipients.

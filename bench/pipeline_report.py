@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bench import facts
 from bench.facts import MAIN
+from bench.schema import schema_of
 from bench.stats import percentile
 
 CLEAN_SHARE = 0.95  # a step is clean when it reached this share of its asked rate, lost nothing, p99 < 1 s
@@ -16,7 +17,7 @@ PACKAGES = ("Django", "celery", "kombu", "kafka-python", "redis", "hiredis", "ps
 CODE = ("tasks", "web", "realtime", "settings", "requirements", "Procfile", "bench/pipeline.py",
         "bench/pipeline_collect.py", "bench/pipeline_load.py", "bench/pipeline_naive.py", "bench/pipeline_procs.py",
         "bench/pipeline_report.py", "bench/pipeline_seed.py", "bench/procfile.py", "bench/profiles.py",
-        "bench/stats.py")
+        "bench/schema.py", "bench/stats.py")
 
 
 def machine_facts() -> dict:
@@ -31,9 +32,10 @@ def _map_arrivals(arrivals, db) -> dict:
     nids = sorted({a[3] for a in arrivals if a[3]})
     missing = sorted({(a[1], a[2]) for a in arrivals if not a[3]})
     with db.cursor() as cur:
+        schema = schema_of(cur)
         if missing:
             # An event the collector could not read an id from: its stream row says which notification.
-            cur.execute("SELECT s.user_id, s.seq, (s.payload->'notification'->>'id')::bigint"
+            cur.execute(f"SELECT s.user_id, s.seq, {schema.stream_notification_id}"
                         " FROM notifications_streamevent s JOIN unnest(%s::bigint[], %s::bigint[]) AS v(u, q)"
                         " ON s.user_id = v.u AND s.seq = v.q", ([u for u, _ in missing], [q for _, q in missing]))
             extra = {(u, q): nid for u, q, nid in cur.fetchall() if nid}
@@ -41,7 +43,7 @@ def _map_arrivals(arrivals, db) -> dict:
         else:
             extra = {}
         for start in range(0, len(nids), 50000):
-            cur.execute("SELECT id, user_id, action_id::text FROM notifications_notification WHERE id = ANY(%s)",
+            cur.execute(f"SELECT n.id, n.user_id, action_id::text FROM {schema.notifications} WHERE n.id = ANY(%s)",
                         (nids[start:start + 50000],))
             for nid, user, action in cur.fetchall():
                 by_nid[nid] = (user, action)
@@ -74,8 +76,9 @@ def _match(records, arrivals, db):
 
 
 def _stored(db, action_ids) -> int:
+    """The notifications in PostgreSQL of these actions."""
     with db.cursor() as cur:
-        cur.execute("SELECT count(*) FROM notifications_notification WHERE action_id = ANY(%s::uuid[])",
+        cur.execute(f"SELECT count(*) FROM {schema_of(cur).notifications} WHERE action_id = ANY(%s::uuid[])",
                     (list(action_ids),))
         return cur.fetchone()[0]
 
@@ -137,7 +140,7 @@ def run_check(records, arrivals, db) -> dict:
     with db.cursor() as cur:
         cur.execute("SELECT count(*) FROM notifications_notification")
         all_rows = cur.fetchone()[0]
-        cur.execute("SELECT count(*) FROM (SELECT user_id, action_id FROM notifications_notification"
+        cur.execute(f"SELECT count(*) FROM (SELECT n.user_id, action_id FROM {schema_of(cur).notifications}"
                     " GROUP BY 1, 2 HAVING count(*) > 1) AS d")
         twice = cur.fetchone()[0]
     return {"actions": len(records), "expected": len(expected), "published_once_or_more": len(first),
@@ -314,7 +317,7 @@ def _how(results) -> list[str]:
         "right before calling the action: the notification is then in PostgreSQL (the publish comes after commit) "
         "and announced. Every expected notification (the recipients each action's events name) is matched to its "
         "arrival by the notification id in the publish: *lost* = never published, *duplicated* = published more "
-        "than once for one (user, action); *not stored* = expected minus rows in `notifications_notification` for "
+        "than once for one (user, action); *not stored* = expected minus the notifications in PostgreSQL of "
         f"those actions. Kafka topics are made fresh for every phase (prefix `{beacon.get('topic_prefix', '?')}`…), "
         f"with {p.get('partitions', 6)} partitions each; a phase starts with a few unmeasured actions.",
         "",
@@ -485,9 +488,10 @@ def _sources(results_path) -> list[str]:
     return [
         "",
         "Where each figure comes from: *event → stored*, *lost*, *duplicated*: the collector's arrivals "
-        "(`arrivals.bin` beside the raw figures) matched by notification id to `notifications_notification` (user, "
-        "action) and to the generator's stamp of that action (`bench/pipeline_report.py: analyze`); *not stored* and "
-        "the whole-run check: `count(*)` of `notifications_notification` by action id; *action*: the generator's "
+        "(`arrivals.bin` beside the raw figures) matched by notification id to the notification's user and action "
+        "in PostgreSQL (`notifications_notification`, and its notice where notices hold the action id) and to the "
+        "generator's stamp of that action (`bench/pipeline_report.py: analyze`); *not stored* and the whole-run "
+        "check: `count(*)` of those notifications by action id; *action*: the generator's "
         "`t1 − t0` around the call; *CPU*: `/proc/<pid>/stat` (utime + stime) of each process (the worker with its "
         "pool), of the bench database's PostgreSQL backends, and the postmaster's reaped-children times for "
         "backends that exited (`bench/pipeline_procs.py: CpuMeter`); *worker tasks*: the worker's log lines "
