@@ -1,6 +1,8 @@
 """Searching notifications: a user's own words only, newest first, however rare the word."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.support.events import graph_event
 from web.notifications import queries
@@ -40,14 +42,34 @@ def test_a_word_only_in_old_notifications_is_found_beyond_the_newest_ones(make_u
     assert second.next_before is None
 
 
-def test_a_search_filled_from_the_newest_rows_needs_no_second_look(make_user, monkeypatch, django_assert_num_queries):
+def test_a_word_common_for_others_and_absent_for_the_user_is_found_for_neither_wrongly(make_user, monkeypatch):
+    # given a window of 5 and chunks of 4 rows, alice with 30 notifications and the word in 2 of her oldest,
+    # and bob with the word in all of his
+    monkeypatch.setattr(queries, "SEARCH_WINDOW", 5)
+    monkeypatch.setattr(queries, "CANDIDATES_PER_CHECK", 4)
+    alice, bob = make_user("alice"), make_user("bob")
+    for n in range(30):
+        deliver(graph_event(alice, f"journal club {n}" if n in (1, 4) else f"kinase map {n}"))
+        deliver(graph_event(bob, f"journal club {n}"))
+    # then her search past the window finds exactly her two, newest first, by the word or its start
+    for q in ("journal", "JOUR", "club journal"):
+        assert texts(page_of(alice, NotificationFilter(q=q))) == ["journal club 4", "journal club 1"], q
+    # and a word nobody has finds nothing, one in her rows only past a short prefix too
+    assert texts(page_of(alice, NotificationFilter(q="jazz"))) == []
+    assert texts(page_of(alice, NotificationFilter(q="jo club"))) == ["journal club 4", "journal club 1"]
+    assert len(page_of(bob, NotificationFilter(q="journal")).notifications) == 30
+
+
+def test_a_search_filled_from_the_newest_rows_needs_no_second_look(make_user, monkeypatch):
     monkeypatch.setattr(queries, "SEARCH_WINDOW", 5)
     alice = make_user("alice")
     for n in range(8):
         deliver(graph_event(alice, f"common {n}"))
-    with django_assert_num_queries(2):  # the window, then the rows
+    with CaptureQueriesContext(connection) as ran:
         page = page_of(alice, NotificationFilter(q="common"), limit=3)
     assert texts(page) == ["common 7", "common 6", "common 5"]
+    # the window, then the rows (and nothing else that reads notifications)
+    assert len([q for q in ran.captured_queries if "notifications_notification" in q["sql"]]) == 2
 
 
 def test_words_in_any_script_and_between_punctuation_are_found(make_user):

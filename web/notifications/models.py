@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from common.notification_text import describe, event_payload, grouping_key
 from web.kinds import KINDS, Kind
-from web.notifications.words import WORD_FIELDS, NoticeWords
+from web.notifications.words import WORD_FIELDS, NoticeWords, WordsSignature
 
 KIND_CHOICES = [(kind, kind.title()) for kind in KINDS]
 
@@ -56,6 +56,9 @@ class Notice(models.Model):
     reasons = models.JSONField(default=list)
     words = models.GeneratedField(expression=NoticeWords(*WORD_FIELDS), output_field=SearchVectorField(),
                                   db_persist=True)
+    # (A generated column cannot read another: the words are made again for it.)
+    signature = models.GeneratedField(expression=WordsSignature(NoticeWords(*WORD_FIELDS)),
+                                      output_field=models.BigIntegerField(), db_persist=True)
 
     class Meta:
         constraints = [
@@ -91,6 +94,9 @@ class Notification(models.Model):
     reasons_index = models.SmallIntegerField(default=0)  # into notice.reasons
     read_at = models.DateTimeField(null=True, blank=True)
     mailed_at = models.DateTimeField(null=True, blank=True)
+    # The notice's words signature, copied: a search checks it in the index
+    # of the user's rows, reading only the notices that may match.
+    words_signature = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["notice", "user"], name="one_notification_per_notice")]
@@ -98,7 +104,7 @@ class Notification(models.Model):
         # says joins from this index (a common kind or word) or from the
         # notice's own (a rare target, a rare word).
         indexes = [
-            models.Index(fields=["user", "-id"], name="notification_user_newest"),
+            models.Index(fields=["user", "-id"], include=["words_signature"], name="notification_user_signed"),
             models.Index(fields=["user", "-id"], condition=Q(read_at__isnull=True), name="notification_user_unread"),
             # The digest's unread, not yet mailed notifications of a user.
             models.Index(fields=["user", "-id"], condition=Q(read_at__isnull=True, mailed_at__isnull=True),

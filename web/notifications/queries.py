@@ -10,12 +10,15 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery
+from django.db import connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.db.models.expressions import RawSQL
 
 from common.ids import BadId, optional_id, parse_id
 from web.kinds import Kind
 from web.notifications.models import Notification
+from web.notifications.words import SIGNATURE_PREFIX
+from web.postgres.lookups import Ids
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -155,24 +158,80 @@ def page_of(user, flt: NotificationFilter, *, before: int | None = None, limit: 
     # only they provide: see _belongs_to.
     notifications = notifications.order_by("user_id", "-id")
     query = flt.words_query()
-    if query is None:
-        rows = list(with_notices(notifications)[:limit + 1])
-    else:
-        rows = _newest_matching(notifications, query, limit + 1)
+    with transaction.atomic():
+        _one_process_per_query()
+        if query is None:
+            rows = list(with_notices(notifications)[:limit + 1])
+        else:
+            rows = _newest_matching(notifications, query, _WORD.findall(flt.q), user.pk, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(rows, rows[-1].pk if more else None)
 
 
-def _newest_matching(notifications, query: SearchQuery, wanted: int) -> list:
+def _one_process_per_query() -> None:
+    """No parallel workers for the rest of this transaction.
+
+    A page's queries stop at the first 51 rows, newest first; PostgreSQL
+    plans from estimates of the whole walk, and for a heavy user's walk it
+    would start worker processes whose start costs more than the page.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+
+
+def _newest_matching(notifications, query: SearchQuery, words: list[str], user_id: int, wanted: int) -> list:
     hit = ExpressionWrapper(Q(notice__words=query), output_field=BooleanField())
     window = list(notifications.annotate(hit=hit).values_list("id", "hit")[:SEARCH_WINDOW])
     ids = [id_ for id_, matches in window if matches][:wanted]
     if len(ids) < wanted and len(window) == SEARCH_WINDOW:
-        older = notifications.filter(id__lt=window[-1][0], notice__words=query)
-        ids += older.values_list("id", flat=True)[:wanted - len(ids)]
+        ids += _older_matching(notifications, query, words, user_id, window[-1][0], wanted - len(ids))
     found = with_notices(Notification.objects.all()).in_bulk(ids)
     return [found[id_] for id_ in ids]
+
+
+# Rows whose signature may match, checked against their notices this many at a time.
+CANDIDATES_PER_CHECK = 5000
+
+
+def _older_matching(notifications, query: SearchQuery, words: list[str], user_id: int, before: int,
+                    wanted: int) -> list[int]:
+    """The newest ``wanted`` matches older than ``before``: the user's rows whose words signature covers
+    the search's (read from the index of their rows alone), then those rows' notices checked.
+
+    A word common in the table but absent from this user's notifications
+    costs one pass over the index of their rows, not a read of every notice
+    of theirs; a search word shorter than the signature's prefix narrows
+    nothing, and the notices are checked newest first without it.
+    """
+    mask = _signature_mask(words)
+    if not mask:
+        return list(notifications.filter(id__lt=before, notice__words=query).values_list("id", flat=True)[:wanted])
+    signed = RawSQL(f'"{Notification._meta.db_table}"."words_signature" & %s = %s', (mask, mask),
+                    output_field=BooleanField())
+    mine = Notification.objects.filter(_belongs_to(user_id), signed).order_by("user_id", "-id")
+    ids: list[int] = []
+    while len(ids) < wanted:
+        candidates = list(mine.filter(id__lt=before).values_list("id", flat=True)[:CANDIDATES_PER_CHECK])
+        if not candidates:
+            break
+        ids += notifications.filter(id__any=Ids(candidates), notice__words=query).values_list(
+            "id", flat=True)[:wanted - len(ids)]
+        if len(candidates) < CANDIDATES_PER_CHECK:
+            break
+        before = candidates[-1]
+    return ids
+
+
+def _signature_mask(words: list[str]) -> int:
+    """The signature bits every match has (web/notifications/words.py): 0 when no word is long enough."""
+    prefixes = sorted({_lexeme(word)[:SIGNATURE_PREFIX] for word in words if len(word) >= SIGNATURE_PREFIX})
+    if not prefixes:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT bit_or(beacon_prefix_bits(left(lower(p), %s))) FROM unnest(%s::text[]) AS p",
+                       [SIGNATURE_PREFIX, prefixes])
+        return cursor.fetchone()[0] or 0
 
 
 def with_notices(notifications):

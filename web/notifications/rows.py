@@ -17,7 +17,7 @@ from django.db import transaction
 from web.notifications.models import Notice, Notification
 from web.postgres.arrays import int_array, json_rows
 
-# The notice's columns but the id and the generated ``words``: what an insert gives.
+# The notice's columns but the id and the generated ones: what an insert gives.
 _NOTICE_COLUMNS = tuple(field.attname for field in Notice._meta.concrete_fields
                         if not field.primary_key and not getattr(field, "generated", False))
 
@@ -69,11 +69,12 @@ _NAMES = ", ".join(_NOTICE_COLUMNS)
 # already there (a redelivered event) is not stored again, nor are its readers.
 _INSERT_NOTICES = (f"INSERT INTO {_NOTICES} ({_NAMES})"
                    f" SELECT {_NAMES} FROM json_populate_recordset(NULL::{_NOTICES}, %s::json)"
-                   " ON CONFLICT DO NOTHING RETURNING id, event_id, kind, group_id, group_key")
+                   " ON CONFLICT DO NOTHING RETURNING id, event_id, kind, group_id, group_key, signature")
 _INSERT_NOTIFICATIONS = (
-    f"INSERT INTO {Notification._meta.db_table} (user_id, notice_id, reasons_index, read_at)"
-    " SELECT u, n, r, CASE WHEN a THEN c END"
-    " FROM unnest(%s::int[], %s::bigint[], %s::smallint[], %s::boolean[], %s::timestamptz[]) AS v(u, n, r, a, c)"
+    f"INSERT INTO {Notification._meta.db_table} (user_id, notice_id, reasons_index, read_at, words_signature)"
+    " SELECT u, n, r, CASE WHEN a THEN c END, w"
+    " FROM unnest(%s::int[], %s::bigint[], %s::smallint[], %s::boolean[], %s::timestamptz[], %s::bigint[])"
+    " AS v(u, n, r, a, c, w)"
     " RETURNING id, user_id, notice_id")
 
 
@@ -88,24 +89,27 @@ def insert(drafts: list[NoticeDraft]) -> dict[tuple[int, int], int]:
     with transaction.get_connection().cursor() as cursor:
         cursor.execute(_INSERT_NOTICES, [json_rows([{name: getattr(d, name) for name in _NOTICE_COLUMNS}
                                                     for d in drafts])])
-        ids = {(str(event_id), kind, group_id, group_key): pk
-               for pk, event_id, kind, group_id, group_key in cursor.fetchall()}
+        ids = {(str(event_id), kind, group_id, group_key): (pk, signature)
+               for pk, event_id, kind, group_id, group_key, signature in cursor.fetchall()}
+        signatures = {}
         for d in drafts:
-            d.id = ids.get(d.unique_key)  # delivery spells event ids as PostgreSQL does
+            d.id, signatures[d.id] = ids.get(d.unique_key, (None, None))  # event ids spelt as PostgreSQL does
         stored = [d for d in drafts if d.id is not None]
-        users, notices, reasons, read, created = [], [], [], [], []
+        users, notices, reasons, read, created, signed = [], [], [], [], [], []
         for d in stored:
-            when = d.created.isoformat()
+            when, signature = d.created.isoformat(), signatures[d.id]
             for user_id, index, is_read in d.readers:
                 users.append(user_id)
                 notices.append(d.id)
                 reasons.append(index)
                 read.append("t" if is_read else "f")
                 created.append(when)
+                signed.append(signature)
         if not users:
             return {}
         cursor.execute(_INSERT_NOTIFICATIONS, [int_array(users), int_array(notices), int_array(reasons),
-                                               "{" + ",".join(read) + "}", _text_array(created)])
+                                               "{" + ",".join(read) + "}", _text_array(created),
+                                               int_array(signed)])
         return {(notice_id, user_id): pk for pk, user_id, notice_id in cursor.fetchall()}
 
 

@@ -5,7 +5,7 @@ in the search box (web/notifications/queries.py).
 """
 
 from django.contrib.postgres.search import SearchVectorField
-from django.db.models import Func
+from django.db.models import BigIntegerField, Func
 
 # Everything a notification's text is built from: what a search looks in.
 WORD_FIELDS = ("actor_name", "verb", "target_type", "target_name", "graph_name", "group_name", "member_name",
@@ -37,6 +37,26 @@ class NoticeWords(Func):
         params = [p for _, ps in words for p in ps]
         words_sql = f"translate({words_sql}, '{QUOTES}', '{' ' * len(QUOTES)}')"
         return f"to_tsvector('simple'::regconfig, regexp_replace({words_sql}, '{PUNCTUATION}', ' ', 'g'))", params
+
+
+class WordsSignature(Func):
+    """64 bits that a notice's words set (two per word's first SIGNATURE_PREFIX letters): the reader's
+    row keeps a copy, so a search can pass over rows that cannot match without reading their notices.
+
+    Computed in SQL (migration 0011 makes the functions), from the words as
+    stored, so it can never miss a word the index has: a row whose bits do
+    not cover a search's is certainly not a match; one whose bits do is
+    checked against its notice's words.
+    """
+
+    function = "beacon_words_signature"
+    output_field = BigIntegerField()
+
+
+# Letters of each word its signature bits come from: a search word must have
+# this many for the signature to narrow anything (any stored word it is the
+# start of begins with them too).
+SIGNATURE_PREFIX = 3
 
 
 class UserWords(Func):
