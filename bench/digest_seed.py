@@ -88,6 +88,11 @@ def store_on_notices(told) -> None:
         rows.append(Notification(user=user, notice=notice, reasons_index=notice.reasons.index(reasons)))
     Notice.objects.bulk_create(notices.values())
     Notification.objects.bulk_create(rows)
+    # Each row's copy of its notice's words signature, as delivery gives it (the model's default is 0).
+    with connection.cursor() as cur:
+        cur.execute("UPDATE notifications_notification r SET words_signature = n.signature"
+                    " FROM notifications_notice n WHERE n.id = r.notice_id AND r.id = ANY(%s)",
+                    [[row.pk for row in rows]])
 
 
 if __name__ == "__main__":
