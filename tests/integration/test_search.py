@@ -47,6 +47,7 @@ def test_a_word_common_for_others_and_absent_for_the_user_is_found_for_neither_w
     # and bob with the word in all of his
     monkeypatch.setattr(queries, "SEARCH_WINDOW", 5)
     monkeypatch.setattr(queries, "CANDIDATES_PER_CHECK", 4)
+    monkeypatch.setattr(queries, "RARE_IN_TABLE", 10)  # bob's 30 make the word common in the table
     alice, bob = make_user("alice"), make_user("bob")
     for n in range(30):
         deliver(graph_event(alice, f"journal club {n}" if n in (1, 4) else f"kinase map {n}"))
@@ -58,6 +59,18 @@ def test_a_word_common_for_others_and_absent_for_the_user_is_found_for_neither_w
     assert texts(page_of(alice, NotificationFilter(q="jazz"))) == []
     assert texts(page_of(alice, NotificationFilter(q="jo club"))) == ["journal club 4", "journal club 1"]
     assert len(page_of(bob, NotificationFilter(q="journal")).notifications) == 30
+
+
+def test_a_word_rare_in_the_whole_table_is_found_through_its_notices(make_user, monkeypatch):
+    # given a window of 5 rows, and a word in 2 of alice's 20 notifications and one of bob's
+    monkeypatch.setattr(queries, "SEARCH_WINDOW", 5)
+    alice, bob = make_user("alice"), make_user("bob")
+    deliver(graph_event(bob, "victor157 map"))
+    for n in range(20):
+        deliver(graph_event(alice, f"victor157 map {n}" if n in (2, 9) else f"victor map {n}"))
+    # then her search finds her two, newest first, and not bob's
+    assert texts(page_of(alice, NotificationFilter(q="victor157"))) == ["victor157 map 9", "victor157 map 2"]
+    assert texts(page_of(alice, NotificationFilter(q="victor1"))) == ["victor157 map 9", "victor157 map 2"]
 
 
 def test_a_search_filled_from_the_newest_rows_needs_no_second_look(make_user, monkeypatch):

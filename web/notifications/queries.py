@@ -16,7 +16,7 @@ from django.db.models.expressions import RawSQL
 
 from common.ids import BadId, optional_id, parse_id
 from web.kinds import Kind
-from web.notifications.models import Notification
+from web.notifications.models import Notice, Notification
 from web.notifications.words import SIGNATURE_PREFIX
 from web.postgres.lookups import Ids
 
@@ -190,20 +190,28 @@ def _newest_matching(notifications, query: SearchQuery, words: list[str], user_i
     return [found[id_] for id_ in ids]
 
 
+# A search for words in at most this many notices of the whole table starts from those notices.
+RARE_IN_TABLE = 2000
 # Rows whose signature may match, checked against their notices this many at a time.
 CANDIDATES_PER_CHECK = 5000
 
 
 def _older_matching(notifications, query: SearchQuery, words: list[str], user_id: int, before: int,
                     wanted: int) -> list[int]:
-    """The newest ``wanted`` matches older than ``before``: the user's rows whose words signature covers
-    the search's (read from the index of their rows alone), then those rows' notices checked.
+    """The newest ``wanted`` matches older than ``before``: through the words index when the words are rare
+    in the whole table; else the user's rows whose words signature covers the search's (read from the
+    index of their rows alone), then those rows' notices checked.
 
     A word common in the table but absent from this user's notifications
     costs one pass over the index of their rows, not a read of every notice
     of theirs; a search word shorter than the signature's prefix narrows
     nothing, and the notices are checked newest first without it.
     """
+    in_table = list(Notice.objects.filter(words=query).values_list("id", flat=True)[:RARE_IN_TABLE + 1])
+    if len(in_table) <= RARE_IN_TABLE:
+        # Rare in the whole table: its few notices lead to the user's rows of them.
+        return list(notifications.filter(id__lt=before, notice_id__any=Ids(in_table))
+                    .values_list("id", flat=True)[:wanted])
     mask = _signature_mask(words)
     if not mask:
         return list(notifications.filter(id__lt=before, notice__words=query).values_list("id", flat=True)[:wanted])
