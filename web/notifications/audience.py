@@ -76,19 +76,11 @@ class Audience:
                old_name: str = "") -> list[NotificationEvent]:
         """The events of the action: one per kind (and group), split past the per-event limit."""
         action_id = str(uuid.uuid4())
-        wants = wants_of(self._reasons)
+        choices = Choices(wants_of(self._reasons))
         by_event: dict[tuple[str, int | None], list[dict]] = defaultdict(list)
-        # Thousands of members share their reason objects and want the
-        # defaults: decide once per distinct set of reasons, not per person.
-        by_default: dict[int, tuple | None] = {}  # id of a shared reasons list -> the choice
         for user_id in sorted(self._reasons):
             reasons = self._reasons[user_id]
-            if user_id in wants:
-                choice = choose(reasons, wants[user_id])
-            else:
-                choice = by_default.get(id(reasons), False)
-                if choice is False:
-                    choice = by_default[id(reasons)] = choose(reasons, EVERYTHING)
+            choice = choices.of(user_id, reasons)
             if choice is None:
                 continue
             kind, group = choice
@@ -102,6 +94,27 @@ class Audience:
                     group=self._groups.get(group_id), member=member, old_name=old_name,
                 ))
         return events
+
+
+class Choices:
+    """:func:`choose` for many people at once.
+
+    Thousands of members share their reason objects and want the defaults:
+    decided once per distinct list of reasons, not per person.
+    """
+
+    def __init__(self, wants: dict[int, Wants]):
+        self._wants = wants
+        self._by_default: dict[int, tuple | None] = {}  # id of a shared reasons list -> the choice
+
+    def of(self, user_id: int, reasons: list[dict]) -> tuple[str, dict | None] | None:
+        wants = self._wants.get(user_id)
+        if wants is not None:
+            return choose(reasons, wants)
+        choice = self._by_default.get(id(reasons), False)
+        if choice is False:
+            choice = self._by_default[id(reasons)] = choose(reasons, EVERYTHING)
+        return choice
 
 
 def choose(reasons: list[dict], wants: Wants) -> tuple[str, dict | None] | None:

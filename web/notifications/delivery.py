@@ -14,7 +14,7 @@ from django.utils import timezone
 from common.notification_text import created_event_payload, describe, grouping_key
 from web.accounts.preferences import EVERYTHING, wants_of
 from web.notifications import rows, stream
-from web.notifications.audience import choose
+from web.notifications.audience import Choices
 from web.notifications.events import NotificationEvent
 from web.notifications.models import Notice, ProcessedEvent
 from web.postgres.arrays import json_rows
@@ -172,21 +172,14 @@ def _still_wanted(event: NotificationEvent, existing: set[int],
     or not at all.
     """
     wanted = []
-    # Most recipients share one reasons list and want the defaults: decided once per list.
-    by_default: dict[int, tuple | None] = {}
+    choices = Choices(wants)
     for r in sorted(event.recipients, key=lambda r: r["user"]):
         user_id = r["user"]
         if user_id not in existing:
             continue
-        reasons = r["reasons"]
-        if user_id in wants:
-            choice = choose(reasons, wants[user_id])
-        else:
-            choice = by_default.get(id(reasons), False)
-            if choice is False:
-                choice = by_default[id(reasons)] = choose(reasons, EVERYTHING)
+        choice = choices.of(user_id, r["reasons"])
         if choice is not None:
-            wanted.append((user_id, reasons, *choice))
+            wanted.append((user_id, r["reasons"], *choice))
     return wanted
 
 
