@@ -59,6 +59,12 @@ def reasons_in_words(notification) -> list[str]:
     return words
 
 
+def reasons_at(reasons_lists, index: int) -> list:
+    """The reasons list a reader's row names: its place among its notice's lists ([] for none)."""
+    lists = reasons_lists or []
+    return lists[index] if 0 <= index < len(lists) else []
+
+
 def grouping_key(group_key: str, notification_id: int) -> str:
     """The group a notification shows in: its notice's key, or, when that is blank, a group of its own."""
     return group_key or f"n{notification_id}"

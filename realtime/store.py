@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from redis.exceptions import RedisError
 
-from common.notification_text import created_event_payload
+from common.notification_text import created_event_payload, reasons_at
 from realtime.batch import BatchedLookup
 
 log = logging.getLogger(__name__)
@@ -32,8 +32,7 @@ class _StoredNotification:
     def __init__(self, values):
         for name, value in zip(NOTIFICATION_COLUMNS + NOTICE_COLUMNS, values, strict=True):
             setattr(self, name, value)
-        reasons = self.reasons or []
-        self.reasons = reasons[self.reasons_index] if 0 <= self.reasons_index < len(reasons) else []
+        self.reasons = reasons_at(self.reasons, self.reasons_index)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 
-from common.notification_text import describe, event_payload, grouping_key
+from common.notification_text import describe, event_payload, grouping_key, reasons_at
 from web.kinds import KINDS, Kind
 from web.notifications.words import WORD_FIELDS, NoticeWords, WordsSignature
 
@@ -113,8 +113,7 @@ class Notification(models.Model):
 
     @property
     def reasons(self) -> list:
-        reasons = self.notice.reasons
-        return reasons[self.reasons_index] if 0 <= self.reasons_index < len(reasons) else []
+        return reasons_at(self.notice.reasons, self.reasons_index)
 
     @property
     def text(self) -> str:
