@@ -88,9 +88,10 @@ def store_on_notices(told) -> None:
         rows.append(Notification(user=user, notice=notice, reasons_index=notice.reasons.index(reasons)))
     Notice.objects.bulk_create(notices.values())
     Notification.objects.bulk_create(rows)
-    # Each row's copy of its notice's words signature, as delivery gives it (the model's default is 0).
+    # Each row's copy of its notice's words signatures, as delivery gives it (the model's default is 0).
     with connection.cursor() as cur:
-        cur.execute("UPDATE notifications_notification r SET words_signature = n.signature"
+        cur.execute("UPDATE notifications_notification r SET words_signature = n.signature,"
+                    " words_signature_b = n.signature_b"
                     " FROM notifications_notice n WHERE n.id = r.notice_id AND r.id = ANY(%s)",
                     [[row.pk for row in rows]])
 

@@ -174,10 +174,12 @@ WITH r AS MATERIALIZED ({ROWS_SQL}),
 notices AS (
     INSERT INTO notifications_notice (id, event_id, action_id, {_SAID}, reasons, created, group_key)
     SELECT i, gen_random_uuid(), gen_random_uuid(), {_SAID}, jsonb_build_array(reasons), created, '' FROM r
-    RETURNING id, signature
+    RETURNING id, signature, signature_b
 )
-INSERT INTO notifications_notification (id, user_id, notice_id, reasons_index, read_at, mailed_at, words_signature)
-SELECT r.i, r.user_id, r.i, 0, r.read_at, r.mailed_at, notices.signature FROM r JOIN notices ON notices.id = r.i
+INSERT INTO notifications_notification (id, user_id, notice_id, reasons_index, read_at, mailed_at, words_signature,
+                                        words_signature_b)
+SELECT r.i, r.user_id, r.i, 0, r.read_at, r.mailed_at, notices.signature, notices.signature_b
+FROM r JOIN notices ON notices.id = r.i
 """
 
 

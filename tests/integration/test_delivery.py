@@ -49,6 +49,17 @@ def test_an_owner_event_tells_the_actor_already_read_and_wakes_their_channel(mak
     subscriber.close()
 
 
+def test_each_readers_row_carries_its_notices_words_signatures(make_user):
+    # given one event telling three people
+    alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
+    deliver(graph_event(alice, "Kinase map", to=[alice, bob, carol]))
+    # then each row's copies are its notice's (what a search walking the rows reads instead of the notice)
+    rows = list(Notification.objects.values_list("words_signature", "words_signature_b", "notice__signature",
+                                                 "notice__signature_b"))
+    assert len(rows) == 3
+    assert all(a == notice_a != 0 and b == notice_b != 0 for a, b, notice_a, notice_b in rows)
+
+
 def test_who_asked_to_count_their_own_actions_gets_them_unread(make_user):
     alice = make_user("alice")
     update_preferences(alice, count_own_actions=True)

@@ -34,6 +34,7 @@ from realtime.db import ConnectionPool, connect_kwargs
 from realtime.store import EventStore
 from web.notifications.grouping import group_text, grouped
 from web.notifications.models import Notice, Notification, StreamEvent, UserStream
+from web.notifications import queries
 from web.notifications.queries import NotificationFilter, page_of
 
 ALIAS = "migration"
@@ -273,7 +274,11 @@ def test_readers_told_for_the_same_reasons_share_one_list_of_them(seen, scratch)
     assert len({bob.notice_id, frank.notice_id, erin.notice_id}) == 3
 
 
-def test_a_search_finds_what_it_found_before_and_only_for_those_whose_notifications_hold_the_word(seen, scratch):
+@pytest.mark.parametrize("rare_in_table", [0, 2000], ids=["walking the rows", "through the notices"])
+def test_a_search_finds_what_it_found_before_and_only_for_those_whose_notifications_hold_the_word(
+        seen, scratch, monkeypatch, rare_in_table):
+    # Either way a search goes: the walk reads the signatures the migrations copied into each row.
+    monkeypatch.setattr(queries, "RARE_IN_TABLE", rare_in_table)
     after = {(user_id, word): found(user_id, word) for user_id, word in seen.found}
     assert after == seen.found
     users = seen.users
@@ -286,6 +291,12 @@ def test_a_search_finds_what_it_found_before_and_only_for_those_whose_notificati
     assert found(users["carol"], "müller") == []
     assert len(found(users["carol"], "Überblick")) == len(found(users["carol"], "zoë")) == 1
     assert len(found(users["alice"], "draft final")) == 1
+
+
+def test_every_row_carries_both_signatures_of_its_notice(seen, scratch):
+    rows = Notification.objects.values_list("words_signature", "words_signature_b", "notice__signature",
+                                            "notice__signature_b")
+    assert rows and all(a == notice_a != 0 and b == notice_b != 0 for a, b, notice_a, notice_b in rows)
 
 
 def test_unread_counts_and_the_inbox_groups_are_as_before(seen, scratch):

@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from common.notification_text import describe, event_payload, grouping_key, reasons_at
 from web.kinds import KINDS, Kind
-from web.notifications.words import WORD_FIELDS, NoticeWords, WordsSignature
+from web.notifications.words import WORD_FIELDS, NoticeWords, WordsSignature, WordsSignatureB
 
 KIND_CHOICES = [(kind, kind.title()) for kind in KINDS]
 
@@ -59,6 +59,8 @@ class Notice(models.Model):
     # (A generated column cannot read another: the words are made again for it.)
     signature = models.GeneratedField(expression=WordsSignature(NoticeWords(*WORD_FIELDS)),
                                       output_field=models.BigIntegerField(), db_persist=True)
+    signature_b = models.GeneratedField(expression=WordsSignatureB(NoticeWords(*WORD_FIELDS)),
+                                        output_field=models.BigIntegerField(), db_persist=True)
 
     class Meta:
         constraints = [
@@ -74,6 +76,10 @@ class Notice(models.Model):
             models.Index(fields=["group_key"], name="notice_group_key", condition=~Q(group_key="")),
             GinIndex(fields=["words"], name="notice_words"),
         ]
+
+
+# What a search reads of a reader's row before its notice (web/notifications/queries.py).
+SEARCHED = ["words_signature", "words_signature_b", "notice_id"]
 
 
 class Notification(models.Model):
@@ -97,15 +103,19 @@ class Notification(models.Model):
     # The notice's words signature, copied: a search checks it in the index
     # of the user's rows, reading only the notices that may match.
     words_signature = models.BigIntegerField(default=0)
+    words_signature_b = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["notice", "user"], name="one_notification_per_notice")]
         # The list pages by id, newest first; a filter on what the notice
-        # says joins from this index (a common kind or word) or from the
-        # notice's own (a rare target, a rare word).
+        # says joins from these indexes (a common kind or word) or from the
+        # notice's own (a rare target, a rare word). Each carries what a
+        # search reads of a row before its notice: both signatures and the
+        # notice's id, so passing over a row costs no read of the table.
         indexes = [
-            models.Index(fields=["user", "-id"], include=["words_signature"], name="notification_user_signed"),
-            models.Index(fields=["user", "-id"], condition=Q(read_at__isnull=True), name="notification_user_unread"),
+            models.Index(fields=["user", "-id"], include=SEARCHED, name="notification_user_signed"),
+            models.Index(fields=["user", "-id"], include=SEARCHED, condition=Q(read_at__isnull=True),
+                         name="notification_user_unread"),
             # The digest's unread, not yet mailed notifications of a user.
             models.Index(fields=["user", "-id"], condition=Q(read_at__isnull=True, mailed_at__isnull=True),
                          name="notification_user_unmailed"),

@@ -6,12 +6,13 @@ first: ``before`` is the last id of the previous page, so a page costs the
 same however deep it is, and notifications arriving meanwhile never shift it.
 """
 
+import json
 import re
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery
-from django.db import connection, transaction
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db import connection
+from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
 from common.ids import BadId, optional_id, parse_id
@@ -84,10 +85,7 @@ class NotificationFilter:
     def words_query(self) -> SearchQuery | None:
         """Every word must appear, as a word or the start of one; None when there are no words."""
         words = _WORD.findall(self.q)
-        if not words:
-            return None
-        raw = " & ".join(f"{_lexeme(word)}:*" for word in words)
-        return SearchQuery(raw, search_type="raw", config="simple")
+        return _search_query(_raw_query(words)) if words else None
 
     def apply_all_but_words(self, notifications):
         if self.state == "unread":
@@ -140,16 +138,6 @@ class Page:
     next_before: int | None  # pass as ``before`` for the next page; None at the end
 
 
-# A search first looks through this many of the newest rows the other
-# filters leave, checking each row's stored words: cheap, and enough to fill
-# a page for any word in more than a few percent of them. Only a rarer word
-# goes to the words index, whose few matches are then quick to fetch.
-# (PostgreSQL cannot make that choice itself: it takes the user's share of
-# the table and a word's share as independent, and so underestimates a word
-# common for a heavy user by as much as their share of the table.)
-SEARCH_WINDOW = 2000
-
-
 def page_of(user, flt: NotificationFilter, *, before: int | None = None, limit: int = PAGE_SIZE) -> Page:
     notifications = flt.apply_all_but_words(Notification.objects.filter(_belongs_to(user.pk)))
     if before is not None:
@@ -157,94 +145,98 @@ def page_of(user, flt: NotificationFilter, *, before: int | None = None, limit: 
     # Ordered as the per-user indexes are (user, then newest first), which
     # only they provide: see _belongs_to.
     notifications = notifications.order_by("user_id", "-id")
-    query = flt.words_query()
-    with transaction.atomic():
-        _one_process_per_query()
-        if query is None:
-            rows = list(with_notices(notifications)[:limit + 1])
-        else:
-            rows = _newest_matching(notifications, query, _WORD.findall(flt.q), user.pk, limit + 1)
+    words = _WORD.findall(flt.q)
+    if not words:
+        rows = list(with_notices(notifications)[:limit + 1])
+    else:
+        ids = _newest_matching(notifications, words, limit + 1)
+        found = with_notices(Notification.objects.all()).in_bulk(ids)
+        rows = [found[id_] for id_ in ids]
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(rows, rows[-1].pk if more else None)
 
 
-def _one_process_per_query() -> None:
-    """No parallel workers for the rest of this transaction.
-
-    A page's queries stop at the first 51 rows, newest first; PostgreSQL
-    plans from estimates of the whole walk, and for a heavy user's walk it
-    would start worker processes whose start costs more than the page.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-
-
-def _newest_matching(notifications, query: SearchQuery, words: list[str], user_id: int, wanted: int) -> list:
-    hit = ExpressionWrapper(Q(notice__words=query), output_field=BooleanField())
-    window = list(notifications.annotate(hit=hit).values_list("id", "hit")[:SEARCH_WINDOW])
-    ids = [id_ for id_, matches in window if matches][:wanted]
-    if len(ids) < wanted and len(window) == SEARCH_WINDOW:
-        ids += _older_matching(notifications, query, words, user_id, window[-1][0], wanted - len(ids))
-    found = with_notices(Notification.objects.all()).in_bulk(ids)
-    return [found[id_] for id_ in ids]
-
-
-# A search for words in at most this many notices of the whole table starts from those notices.
+# A search for words in at most this many notices of the whole table starts
+# from those notices; any other walks the user's rows, newest first.
 RARE_IN_TABLE = 2000
-# Rows whose signature may match, checked against their notices this many at a time.
-CANDIDATES_PER_CHECK = 5000
 
 
-def _older_matching(notifications, query: SearchQuery, words: list[str], user_id: int, before: int,
-                    wanted: int) -> list[int]:
-    """The newest ``wanted`` matches older than ``before``: through the words index when the words are rare
-    in the whole table; else the user's rows whose words signature covers the search's (read from the
-    index of their rows alone), then those rows' notices checked.
+def _newest_matching(notifications, words: list[str], wanted: int) -> list[int]:
+    """The ids of the newest ``wanted`` of ``notifications`` whose notices have every word.
 
-    A word common in the table but absent from this user's notifications
-    costs one pass over the index of their rows, not a read of every notice
-    of theirs; a search word shorter than the signature's prefix narrows
-    nothing, and the notices are checked newest first without it.
+    PostgreSQL cannot choose between the two ways itself: it takes the
+    user's share of the table and a word's share as independent, and so
+    underestimates a word common for a heavy user by as much as their share
+    of the table. But it knows the word's share of the notices well (its
+    statistics of their words), and a word in few notices is best found
+    from them, whoever has it.
     """
-    in_table = list(Notice.objects.filter(words=query).values_list("id", flat=True)[:RARE_IN_TABLE + 1])
-    if len(in_table) <= RARE_IN_TABLE:
-        # Rare in the whole table: its few notices lead to the user's rows of them.
-        return list(notifications.filter(id__lt=before, notice_id__any=Ids(in_table))
-                    .values_list("id", flat=True)[:wanted])
-    mask = _signature_mask(words)
-    if not mask:
-        return list(notifications.filter(id__lt=before, notice__words=query).values_list("id", flat=True)[:wanted])
-    signed = RawSQL(f'"{Notification._meta.db_table}"."words_signature" & %s = %s', (mask, mask),
-                    output_field=BooleanField())
-    mine = Notification.objects.filter(_belongs_to(user_id), signed).order_by("user_id", "-id")
-    ids: list[int] = []
-    while len(ids) < wanted:
-        candidates = list(mine.filter(id__lt=before).values_list("id", flat=True)[:CANDIDATES_PER_CHECK])
-        if not candidates:
-            break
-        ids += notifications.filter(id__any=Ids(candidates), notice__words=query).values_list(
-            "id", flat=True)[:wanted - len(ids)]
-        if len(candidates) < CANDIDATES_PER_CHECK:
-            break
-        before = candidates[-1]
-    return ids
+    raw = _raw_query(words)
+    if _notices_estimated(raw) <= RARE_IN_TABLE:
+        in_table = list(Notice.objects.filter(words=_search_query(raw)).values_list("id", flat=True)
+                        [:RARE_IN_TABLE + 1])
+        if len(in_table) <= RARE_IN_TABLE:
+            # The user has at most one row per notice: all of theirs, found one notice at a time
+            # (asked for the newest few, PostgreSQL would walk their rows hoping to meet them soon).
+            mine = notifications.filter(notice_id__any=Ids(in_table)).order_by().values_list("id", flat=True)
+            return sorted(mine, reverse=True)[:wanted]
+    if not _signature_prefixes(words):  # nothing to narrow the walk: PostgreSQL's own plan
+        return list(notifications.filter(notice__words=_search_query(raw)).values_list("id", flat=True)[:wanted])
+    return list(_walk(notifications, words, raw).values_list("id", flat=True)[:wanted])
 
 
-def _signature_mask(words: list[str]) -> int:
-    """The signature bits every match has (web/notifications/words.py): 0 when no word is long enough."""
-    prefixes = sorted({_lexeme(word)[:SIGNATURE_PREFIX] for word in words if len(word) >= SIGNATURE_PREFIX})
-    if not prefixes:
-        return 0
+def _walk(notifications, words: list[str], raw: str):
+    """``notifications`` whose notices have the words, read newest first, each row's notice only when its
+    signatures cover the search's (web/notifications/words.py), stopping at the page's last.
+
+    The notice is checked in a subquery per row, which PostgreSQL runs for
+    each row it reaches and does not turn into a join: a join would have it
+    gather every notice with a word common in the table before the first
+    row, whereas this, for a word in many of the user's notices, reads
+    barely more than a page of them, and for one in none, the index of
+    their rows and the few notices whose signatures happen to cover it.
+    The words must narrow: at least one as long as the signature's prefix.
+    """
+    table = f'"{Notification._meta.db_table}"'
+    matches = RawSQL(f"(SELECT n.words @@ to_tsquery('simple', %s) FROM \"{Notice._meta.db_table}\" n"
+                     f' WHERE n.id = {table}."notice_id")', (raw,), output_field=BooleanField())
+    # Each mask is computed once per query (an initplan), by the functions that made the stored bits.
+    signed = " AND ".join(
+        f'{table}."{column}" & (SELECT bit_or({bits}(p)) FROM unnest(%s::text[]) AS p)'
+        f" = (SELECT bit_or({bits}(p)) FROM unnest(%s::text[]) AS p)"
+        for column, bits in (("words_signature", "beacon_prefix_bits"), ("words_signature_b", "beacon_prefix_bits_b")))
+    prefixes = _signature_prefixes(words)
+    return notifications.filter(RawSQL(signed, [prefixes] * 4, output_field=BooleanField()), matches)
+
+
+def _signature_prefixes(words: list[str]) -> list[str]:
+    """The prefixes whose bits every match's signatures have: none when no word is long enough."""
+    return sorted({_lexeme(word)[:SIGNATURE_PREFIX] for word in words if len(word) >= SIGNATURE_PREFIX})
+
+
+def _notices_estimated(raw: str) -> float:
+    """How many notices PostgreSQL expects to have the words: its plan's rows, from its statistics."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT bit_or(beacon_prefix_bits(left(lower(p), %s))) FROM unnest(%s::text[]) AS p",
-                       [SIGNATURE_PREFIX, prefixes])
-        return cursor.fetchone()[0] or 0
+        cursor.execute(f'EXPLAIN (FORMAT JSON) SELECT 1 FROM "{Notice._meta.db_table}"'
+                       " WHERE words @@ to_tsquery('simple', %s)", [raw])
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return plan[0]["Plan"]["Plan Rows"]
 
 
 def with_notices(notifications):
     """``notifications`` read with their notices, in one query (the words left out: only searches read them)."""
     return notifications.select_related("notice").defer("notice__words")
+
+
+def _raw_query(words: list[str]) -> str:
+    """Every word, as a word or the start of one, in to_tsquery's syntax (the words have no operators)."""
+    return " & ".join(f"{_lexeme(word)}:*" for word in words)
+
+
+def _search_query(raw: str) -> SearchQuery:
+    return SearchQuery(raw, search_type="raw", config="simple")
 
 
 def _lexeme(word: str) -> str:

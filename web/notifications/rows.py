@@ -69,12 +69,13 @@ _NAMES = ", ".join(_NOTICE_COLUMNS)
 # already there (a redelivered event) is not stored again, nor are its readers.
 _INSERT_NOTICES = (f"INSERT INTO {_NOTICES} ({_NAMES})"
                    f" SELECT {_NAMES} FROM json_populate_recordset(NULL::{_NOTICES}, %s::json)"
-                   " ON CONFLICT DO NOTHING RETURNING id, event_id, kind, group_id, group_key, signature")
+                   " ON CONFLICT DO NOTHING RETURNING id, event_id, kind, group_id, group_key, signature, signature_b")
 _INSERT_NOTIFICATIONS = (
-    f"INSERT INTO {Notification._meta.db_table} (user_id, notice_id, reasons_index, read_at, words_signature)"
-    " SELECT u, n, r, CASE WHEN a THEN c END, w"
-    " FROM unnest(%s::int[], %s::bigint[], %s::smallint[], %s::boolean[], %s::timestamptz[], %s::bigint[])"
-    " AS v(u, n, r, a, c, w)"
+    f"INSERT INTO {Notification._meta.db_table} (user_id, notice_id, reasons_index, read_at, words_signature,"
+    " words_signature_b)"
+    " SELECT u, n, r, CASE WHEN a THEN c END, w, b"
+    " FROM unnest(%s::int[], %s::bigint[], %s::smallint[], %s::boolean[], %s::timestamptz[], %s::bigint[],"
+    " %s::bigint[]) AS v(u, n, r, a, c, w, b)"
     " RETURNING id, user_id, notice_id")
 
 
@@ -89,15 +90,15 @@ def insert(drafts: list[NoticeDraft]) -> dict[tuple[int, int], int]:
     with transaction.get_connection().cursor() as cursor:
         cursor.execute(_INSERT_NOTICES, [json_rows([{name: getattr(d, name) for name in _NOTICE_COLUMNS}
                                                     for d in drafts])])
-        ids = {(str(event_id), kind, group_id, group_key): (pk, signature)
-               for pk, event_id, kind, group_id, group_key, signature in cursor.fetchall()}
+        ids = {(str(event_id), kind, group_id, group_key): (pk, (signature, signature_b))
+               for pk, event_id, kind, group_id, group_key, signature, signature_b in cursor.fetchall()}
         signatures = {}
         for d in drafts:
             d.id, signatures[d.id] = ids.get(d.unique_key, (None, None))  # event ids spelt as PostgreSQL does
         stored = [d for d in drafts if d.id is not None]
-        users, notices, reasons, read, created, signed = [], [], [], [], [], []
+        users, notices, reasons, read, created, signed, signed_b = [], [], [], [], [], [], []
         for d in stored:
-            when, signature = d.created.isoformat(), signatures[d.id]
+            when, (signature, signature_b) = d.created.isoformat(), signatures[d.id]
             for user_id, index, is_read in d.readers:
                 users.append(user_id)
                 notices.append(d.id)
@@ -105,11 +106,12 @@ def insert(drafts: list[NoticeDraft]) -> dict[tuple[int, int], int]:
                 read.append("t" if is_read else "f")
                 created.append(when)
                 signed.append(signature)
+                signed_b.append(signature_b)
         if not users:
             return {}
         cursor.execute(_INSERT_NOTIFICATIONS, [int_array(users), int_array(notices), int_array(reasons),
                                                "{" + ",".join(read) + "}", _text_array(created),
-                                               int_array(signed)])
+                                               int_array(signed), int_array(signed_b)])
         return {(notice_id, user_id): pk for pk, user_id, notice_id in cursor.fetchall()}
 
 

@@ -42,6 +42,8 @@ class NoticeWords(Func):
 class WordsSignature(Func):
     """64 bits that a notice's words set (two per word's first SIGNATURE_PREFIX letters): the reader's
     row keeps a copy, so a search can pass over rows that cannot match without reading their notices.
+    WordsSignatureB sets 64 more from other hashes of the same prefixes: a row must cover a search's
+    bits in both.
 
     Computed in SQL (migration 0011 makes the functions), from the words as
     stored, so it can never miss a word the index has: a row whose bits do
@@ -51,6 +53,13 @@ class WordsSignature(Func):
 
     function = "beacon_words_signature"
     output_field = BigIntegerField()
+
+
+class WordsSignatureB(WordsSignature):
+    """The second 64 bits (migration 0012), from independent hashes: a row that cannot match
+    passes both halves far more rarely than one, and every row passed is a notice read."""
+
+    function = "beacon_words_signature_b"
 
 
 # Letters of each word its signature bits come from: a search word must have
