@@ -121,6 +121,8 @@ class Bench:
         self.p["naive_burst_actions"] = args.naive_actions or self.p["burst_actions"]
         if args.generators:
             self.p["generators"] = args.generators
+        if args.groups:
+            self.p["groups"] = args.groups
         self.stamp = time.strftime("%Y%m%d-%H%M%S")
         self.run_id = secrets.token_hex(3)
         self.dir = MAIN / "bench" / "out" / f"pipeline-{self.stamp}"
@@ -482,7 +484,7 @@ class Bench:
         out = out_path(self.args)
         from bench import sections
 
-        sections.write_section(out, "pipeline", reporting.render(self.results, self.results_path))
+        sections.write_section(out, section_name(self.args, self.p), reporting.render(self.results, self.results_path))
         for name, figure, met in reporting.targets(self.results):
             log(f"target: {name}: {figure}{'' if met is None else (' (met)' if met else ' (MISSED)')}")
         log(f"report: {out}; raw figures: {self.results_path}; {self.results['elapsed_seconds']:.0f} s")
@@ -529,6 +531,12 @@ class Bench:
             stop_stack(VAR_DIR, log=log)
 
 
+def section_name(args, p: dict) -> str:
+    """The report's section: "pipeline", or one of its own for a run on more groups (a bigger big group)."""
+    default = (QUICK if args.quick else FULL)["groups"]
+    return "pipeline" if p["groups"] == default else f"pipeline-{p['groups'] * p['group_size']}-users"
+
+
 def out_path(args) -> Path:
     return Path(args.out) if args.out else (
         MAIN / "bench" / "out" / "pipeline-quick.md" if args.quick else MAIN / "BENCHMARKS.md")
@@ -547,6 +555,10 @@ def main(argv=None) -> None:
     parser.add_argument("--generators", type=int,
                         help="load generator processes (default 4; --quick 2); a divisor of the group count keeps "
                              "each group's actions in one of them")
+    parser.add_argument("--groups", type=int,
+                        help="groups of 100 members (default 100; --quick 20); the big group is all of them, so "
+                             "--groups 1000 --only big measures one action on a 100,000-member group (its own "
+                             "section of the report)")
     parser.add_argument("--redis-db", type=int, default=10,
                         help="the Redis database number the bench owns (the tests take 12-14 by default)")
     parser.add_argument("--profile", action="store_true",

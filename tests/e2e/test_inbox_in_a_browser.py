@@ -214,7 +214,7 @@ def test_unwatch_from_the_reason_stops_it_and_undo_brings_it_back(beacon, chromi
     # given alice hearing of bob's graph only as its watcher (group notifications off)
     alice, bob, lab = lab
     graph = create_graph(bob, name="Kinase map", group_id=lab.pk)
-    stored(alice, 1, target_id=graph.pk)  # the share, before she turns group notifications off
+    stored(alice, 1, notice__target_id=graph.pk)  # the share, before she turns group notifications off
     watch_graph(alice, graph.pk)
     update_preferences(alice, app_group=False)
     mark_all_read(alice)
@@ -237,7 +237,7 @@ def test_unwatch_from_the_reason_stops_it_and_undo_brings_it_back(beacon, chromi
     shot(page, "unwatched")
     # and bob's next change does not reach her
     update_graph(bob, graph.pk, description="second")
-    stored(bob, 2, target_id=graph.pk, verb="updated")  # delivered: bob heard of it as its owner
+    stored(bob, 2, notice__target_id=graph.pk, notice__verb="updated")  # delivered: bob heard of it as its owner
     assert Notification.objects.filter(user=alice, notice__target_id=graph.pk, notice__verb="updated").count() == 1
 
     # when she undoes it

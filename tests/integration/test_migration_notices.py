@@ -32,9 +32,9 @@ from django.test import override_settings
 from common.notification_text import describe, event_payload, grouping_key, reasons_in_words
 from realtime.db import ConnectionPool, connect_kwargs
 from realtime.store import EventStore
+from web.notifications import queries
 from web.notifications.grouping import group_text, grouped
 from web.notifications.models import Notice, Notification, StreamEvent, UserStream
-from web.notifications import queries
 from web.notifications.queries import NotificationFilter, page_of
 
 ALIAS = "migration"

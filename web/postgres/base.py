@@ -14,7 +14,6 @@ it opens: no statement per request.
 
 from django.db.backends.postgresql import base
 
-
 # Given to the server as the connection opens, after any options of DATABASE_URL's own.
 SHORT_QUERIES = "-c max_parallel_workers_per_gather=0 -c jit=off"
 
