@@ -71,8 +71,9 @@ class Notice(models.Model):
         indexes = [
             # A target's notices (the target filter), newest first per kind (the group key of the next one).
             models.Index(fields=["target_type", "target_id", "kind", "-id"], name="notice_target"),
-            models.Index(fields=["graph_id"], name="notice_graph"),
-            models.Index(fields=["group_id"], name="notice_group"),
+            # A graph's or group's notices, by kind too: a filter on both reads only the notices it keeps.
+            models.Index(fields=["graph_id", "kind"], name="notice_graph_kind"),
+            models.Index(fields=["group_id", "kind"], name="notice_group_kind"),
             models.Index(fields=["group_key"], name="notice_group_key", condition=~Q(group_key="")),
             GinIndex(fields=["words"], name="notice_words"),
         ]
@@ -82,7 +83,31 @@ class Notice(models.Model):
 SEARCHED = ["words_signature", "words_signature_b", "notice_id"]
 
 
-class Notification(models.Model):
+class NotificationReading:
+    """What a notification says, read from its fields: the model's, and a listed row's
+    (web/notifications/queries.py: ListedNotification, the list read without model instances)."""
+
+    __slots__ = ()
+
+    @property
+    def text(self) -> str:
+        return describe(self)
+
+    @property
+    def kind_label(self) -> str:
+        return Kind(self.kind).label if self.kind in KINDS else self.kind
+
+    @property
+    def grouping_key(self) -> str:
+        """The group it shows in: its notice's group_key, or, when that is blank, a group of its own."""
+        return grouping_key(self.group_key, self.id)
+
+    def as_event_payload(self) -> dict:
+        """The notification as the browser renders it (plain text; the client escapes)."""
+        return event_payload(self)
+
+
+class Notification(NotificationReading, models.Model):
     """What one user is told about one action: a few integers over a Notice.
 
     Who, which notice, which of its reasons lists, and the user's own state:
@@ -124,23 +149,6 @@ class Notification(models.Model):
     @property
     def reasons(self) -> list:
         return reasons_at(self.notice.reasons, self.reasons_index)
-
-    @property
-    def text(self) -> str:
-        return describe(self)
-
-    @property
-    def kind_label(self) -> str:
-        return Kind(self.kind).label if self.kind in KINDS else self.kind
-
-    @property
-    def grouping_key(self) -> str:
-        """The group it shows in: its notice's group_key, or, when that is blank, a group of its own."""
-        return grouping_key(self.group_key, self.pk)
-
-    def as_event_payload(self) -> dict:
-        """The notification as the browser renders it (plain text; the client escapes)."""
-        return event_payload(self)
 
 
 def _from_notice(name: str) -> property:
