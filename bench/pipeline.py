@@ -74,9 +74,9 @@ FULL = {
     # 4 generators: an action is ~25 ms of wall time (most of it waiting on PostgreSQL), so 75 actions/s
     # need several at once; 100 groups split evenly between them.
     "groups": 100, "group_size": 100, "graphs_per_group": 4, "big_graphs": 8, "generators": 4,
-    "steps": [1000, 2500, 5000, 7500], "step_seconds": 20.0,
+    "steps": [1000, 2500, 5000, 7500, 10000], "step_seconds": 20.0,
     "burst_actions": 200, "big_trials": 5,
-    "two_consumer_steps": [7500], "naive_steps": [],
+    "two_consumer_steps": [7500, 10000], "naive_steps": [],
 }
 QUICK = {
     "groups": 20, "group_size": 100, "graphs_per_group": 4, "big_graphs": 3, "generators": 2,

@@ -208,7 +208,7 @@ CPU_ORDER = ("Celery worker", "consumer", "beat", "PostgreSQL backends", "Postgr
 
 
 def targets(results) -> list[tuple[str, str, bool | None]]:
-    """Issue 12's targets for the pipeline: (target, figure, met)."""
+    """The pipeline's targets (issue 19's; the naive ratio is issue 12's): (target, figure, met)."""
     windows = results["windows"]
     return [*_sustained_target(windows), *_big_group_targets(windows), *_naive_target(results)]
 
@@ -219,13 +219,16 @@ def _sustained_target(windows) -> list[tuple]:
         return []
     clean = [w["asked_rate"] for w in steps if _clean(w)]
     best = max(clean) if clean else None
-    at5k = next((w for w in steps if w["asked_rate"] == 5000), None)
+    at10k = next((w for w in steps if w["asked_rate"] == 10_000), None)
     top = max(steps, key=lambda w: w["reached_rate"] or 0)
+    # A step below the highest clean one that was not clean itself says the rate does not hold steadily.
+    unclean = [w["asked_rate"] for w in steps if best and w["asked_rate"] < best and not _clean(w)]
     figure = (f"highest clean step {best:,}/s" if best else "no clean step") + (
-        f"; at 5,000/s: reached {at5k['reached_rate'] or 0:,.0f}/s, p99 {_ms(at5k['p99_ms'])}" if at5k else
+        f" (below it, not clean: {', '.join(f'{rate:,}/s' for rate in unclean)})" if unclean else "") + (
+        f"; at 10,000/s: reached {at10k['reached_rate'] or 0:,.0f}/s, p99 {_ms(at10k['p99_ms'])}" if at10k else
         f"; best reached {top['reached_rate'] or 0:,.0f}/s (asked {top['asked_rate']:,}/s), p99 {_ms(top['p99_ms'])}")
-    return [("sustained ≥ 5,000 notifications/s with event → stored p99 < 1 s (one consumer)", figure,
-             bool(best and best >= 5000))]
+    return [("sustained ≥ 10,000 notifications/s with event → stored p99 < 1 s (one consumer)", figure,
+             bool(best and best >= 10_000))]
 
 
 def _big_group_targets(windows) -> list[tuple]:
@@ -234,13 +237,15 @@ def _big_group_targets(windows) -> list[tuple]:
         return []
     durations = [w["action_duration_ms"] for w in big]
     lasts = [w["max_ms"] for w in big if w["lost"] == 0]
-    return [(f"one action on a {big[0]['expected']:,}-member group: the action < 100 ms",
+    # 0.5 s for 10,000 members, 5 s for 100,000: the same rate, 20,000 notifications a second.
+    within_ms = big[0]["expected"] / 20
+    return [(f"one action on a {big[0]['expected']:,}-member group: the action < 50 ms",
              f"{min(durations):.0f}–{max(durations):.0f} ms over {len(big)} trials",
-             max(durations) < 100),
-            ("… and all stored and published within 1 s of it",
+             max(durations) < 50),
+            (f"… and all stored and published within {within_ms / 1000:g} s of it",
              (f"last after {min(lasts):,.0f}–{max(lasts):,.0f} ms" if lasts else "never all")
              + (f"; {sum(w['lost'] for w in big)} lost" if any(w["lost"] for w in big) else ""),
-             bool(lasts) and len(lasts) == len(big) and max(lasts) < 1000)]
+             bool(lasts) and len(lasts) == len(big) and max(lasts) < within_ms)]
 
 
 def _naive_target(results) -> list[tuple]:
@@ -325,7 +330,7 @@ def _how(results) -> list[str]:
 
 
 def _targets(results) -> list[str]:
-    return ["Targets (issue 12):", "", "| target | figure | met |", "|---|---|---|",
+    return ["Targets (issue 19; the naive ratio issue 12's):", "", "| target | figure | met |", "|---|---|---|",
             *(f"| {name} | {figure} | {'–' if met is None else ('**met**' if met else '**MISSED**')} |"
               for name, figure, met in targets(results))]
 
