@@ -45,6 +45,8 @@ from bench import before, before_figures, sections
 from bench.facts import code_state, machine_facts
 from bench.log import log
 from bench.proc import bench_command, stop_on_signals
+from bench.quiet import MachineWatch
+from bench.quiet import describe as quiet_line
 from bench.servers import ServerProcess, free_port
 from bench.stats import percentile
 
@@ -228,7 +230,11 @@ class ListBench:
         results["code"] = code_state()
         results["fingerprint"] = code_fingerprint()  # what gunicorn loads now
         server.start()
+        watch = None
         try:
+            watch = MachineWatch(databases=[self.db_name, "postgres"], pg_dsn=PG_ADMIN)
+            results["machine_before"] = watch.wait_until_quiet(log=log)
+            watch.start()
             for name, path in paths.items():
                 row = measure(server.port, path, headers, warmup=self.p["warmup"], requests=self.p["requests"],
                               budget=self.p["case_seconds"], check=check)
@@ -237,7 +243,11 @@ class ListBench:
                 log(f"  {name:30} median {row['median_ms']:6.1f} ms  p90 {row['p90_ms']:6.1f}  "
                     f"p99 {row['p99_ms']:6.1f}  min {row['min_ms']:5.1f}  ({row['answer']['results']} results)")
         finally:
+            if watch is not None and watch.started:
+                results["machine"] = watch.stop()
             server.stop()
+        if results.get("machine") and not results["machine"]["quiet"]:
+            log(f"WARNING: {quiet_line(results['machine'])}")
         self.explain(results, paths, facts)
         results["code_after"] = code_state()
         results["fingerprint_after"] = code_fingerprint()
@@ -299,7 +309,8 @@ def render(results: dict, results_path: Path) -> str:
       f"{results['params']['requests']} measured ones per case (a case still running after "
       f"{results['params']['case_seconds']} s stops at that point, with at least {MIN_REQUESTS}: *n* says how "
       "many), each timed from sending the request to reading the answer's last byte. Nothing is pinned to a "
-      "core, and the machine is shared: other work on it shows in p90/p99 more than in the median.\n")
+      "core.\n")
+    w(quiet_line(results.get("machine")) + "\n")
     w(f"**Dataset** (`bench/list_dataset.py`, seeded in SQL in {d['seed_seconds']:.0f} s on {d['seeded_at'][:10]}; "
       f"this run {'reused it' if d['reused'] else 'seeded it'}): {d['total']:,} notifications for "
       f"{d['users_with_notifications']:,} users {_stored_in(d['tables'])}; the reader has "

@@ -55,6 +55,8 @@ from bench.pipeline_collect import RECORD
 from bench.pipeline_procs import CpuMeter, listening_pid
 from bench.proc import LineProc, bench_command, stop_on_signals
 from bench.procfile import Stack, procfile_commands
+from bench.quiet import MachineWatch
+from bench.quiet import describe as quiet_line
 
 MAIN = Path(__file__).resolve().parents[1]
 PY = str(MAIN / ".venv" / "bin" / "python")
@@ -453,6 +455,10 @@ class Bench:
         self.prepare_database()
         self.start_helpers()
         self.start_meter()
+        self.watch = MachineWatch(databases=[DB_NAME, "postgres"],
+                                  pg_dsn=urlunsplit(urlsplit(self.database_url)._replace(path="/postgres")))
+        self.results["machine_before"] = self.watch.wait_until_quiet(log=log)
+        self.watch.start()
         if wanted("steps") or wanted("burst") or wanted("big"):
             self.start_phase("beacon", consumers=1)
             if wanted("steps"):
@@ -477,6 +483,9 @@ class Bench:
             if self.p["naive_steps"]:
                 self.steps(self.p["naive_steps"])
         self.stop_phase()
+        self.results["machine"] = self.watch.stop()
+        if not self.results["machine"]["quiet"]:
+            log(f"WARNING: {quiet_line(self.results['machine'])}")
         self.results["run_check"] = reporting.run_check(self.all_records, self.arrivals.since(0), self.db)
         self.results["topics"] = self.describe_topics()
         self.results["elapsed_seconds"] = round(time.monotonic() - started, 1)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bench import facts
 from bench.facts import MAIN
+from bench.quiet import describe as quiet_line
 from bench.schema import schema_of
 from bench.stats import percentile
 
@@ -305,6 +306,8 @@ def _how(results) -> list[str]:
         f"Kafka: {kafka_text}; "
         f"Celery {packages.get('celery', '?')}, kafka-python {packages.get('kafka-python', '?')}. "
         "Everything on loopback, nothing pinned.",
+        "",
+        quiet_line(results.get("machine")),
         "",
         f"**How.** Beacon's own processes, started from the `Procfile` with `settings.production`: "
         f"`{beacon.get('consumer', 'python -m tasks.consumer')}` and `{beacon.get('worker', '')}` "

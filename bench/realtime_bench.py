@@ -51,6 +51,8 @@ from bench import before, profiles, realtime_report, sections
 from bench.facts import code_state, command_output, machine_facts
 from bench.log import log
 from bench.proc import LineProc
+from bench.quiet import MachineWatch
+from bench.quiet import describe as quiet_line
 from bench.realtime_figures import number
 from bench.servers import (
     MAIN,
@@ -782,9 +784,9 @@ class Bench:
         if self.args.before:
             results["before"] = load_before(self.args.before)
         results["meta"]["loadavg_start"] = os.getloadavg()
-        if os.getloadavg()[0] > 0.5:
-            log(f"WARNING: load average {os.getloadavg()[0]:.1f} before the start: something else runs on this "
-                     "machine, and its figures will be in these")
+        watch = MachineWatch(databases=[self.args.db_name, "postgres"], pg_dsn=PG_ADMIN)
+        results["machine_before"] = watch.wait_until_quiet(log=log)
+        watch.start()
         started = time.monotonic()
         self.start_redis(0)
         results["meta"]["redis"] = self.redis.version()
@@ -832,6 +834,9 @@ class Bench:
             if "beacon" in kinds and not self.args.no_profile:
                 self.profile_misses(results, scenarios)
             results["meta"]["loadavg_end"] = os.getloadavg()
+            results["machine"] = watch.stop()
+            if not results["machine"]["quiet"]:
+                log(f"WARNING: {quiet_line(results['machine'])}")
             save()
         finally:
             if self.redis:

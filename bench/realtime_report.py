@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bench import realtime_scenarios
 from bench.facts import MAIN
+from bench.quiet import describe as quiet_line
 from bench.realtime_figures import KINDS, best_rate_text, figure, gc_longest, ran, spread, step_at
 from bench.realtime_targets import targets
 
@@ -108,7 +109,8 @@ def _machine(results) -> list[str]:
         "`ulimit -n` 20000 for servers and client",
         f"- Whole run: {results.get('elapsed_seconds', 0) / 60:.1f} min (forecast "
         f"{results.get('forecast_minutes', 0):.0f} min); load average (1, 5, 15 min) at its start → end: "
-        f"{load or '?'} (the bench's own processes count in the end figure)\n",
+        f"{load or '?'} (the bench's own processes count in the end figure)",
+        f"- {quiet_line(results.get('machine'))}\n",
     ]
 
 
