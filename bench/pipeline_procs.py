@@ -7,7 +7,11 @@ the growth of each pid's time, a process born inside the window counting
 from 0: Celery's pool children, PostgreSQL backends that connect late.
 PostgreSQL backends that exit inside a window (a connection per task) are
 counted from the postmaster's children times (cutime + cstime), which cover
-every database of the server: on a shared machine, others' too.
+every database of the server: on a shared machine, others' too. A backend
+the meter knew adds its whole life's time there when it exits, of which the
+meter had already counted all up to its last sample: that part is taken off
+again, or a connection closed after an hour would charge the window with
+the hour.
 """
 
 import os
@@ -52,6 +56,9 @@ class CpuMeter:
         self._lock = threading.Lock()
         self._last: dict[int, float] = {}
         self._role_of: dict[int, str] = {}
+        # Known PostgreSQL backends that have exited, and the sum of their last CPU seen.
+        self._exited: set[int] = set()
+        self._exited_known = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -109,12 +116,18 @@ class CpuMeter:
                 if cpu is not None:
                     self._last[pid] = cpu
                     self._role_of[pid] = role
+            for pid, role in self._role_of.items():
+                if pid > 0 and role.startswith("PostgreSQL") and pid not in self._exited and _cpu(pid) is None:
+                    # Reaped: the postmaster's children times now hold its whole life, and the
+                    # windows already have it up to its last sample (kept in _last).
+                    self._exited.add(pid)
+                    self._exited_known += self._last[pid]
             if self._postmaster:
                 # Backends that lived and died between two samples (a connection per task) are in
                 # the postmaster's children times once reaped; a negative key keeps them apart.
                 cpu = _cpu(self._postmaster, reaped_children=True)
                 if cpu is not None:
-                    self._last[-self._postmaster] = cpu
+                    self._last[-self._postmaster] = cpu - self._exited_known
                     self._role_of[-self._postmaster] = "PostgreSQL exited backends"
 
     def _run(self) -> None:
