@@ -51,7 +51,6 @@ class MachineWatch:
         self._names: dict[int, str] = {}
         self._others_total: dict[int, float] = {}  # pid -> others' CPU counted since start
         self._history: list[tuple[float, float]] = []  # (time, others' CPU in the interval ending then)
-        self._last_sample = time.time()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._started = None
@@ -124,10 +123,9 @@ class MachineWatch:
     def _sample(self, *, count: bool) -> dict[int, float]:
         """Each other process's CPU since the last sample (recorded when ``count``)."""
         own = self._own_pids()
-        now = time.time()
         used: dict[int, float] = {}
         seen = {}
-        for proc in psutil.process_iter(["pid", "ppid", "name", "create_time", "cpu_times"]):
+        for proc in psutil.process_iter(["pid", "ppid", "name", "cpu_times"]):
             info = proc.info
             pid, times = info["pid"], info["cpu_times"]
             if times is None or pid == 2 or info["ppid"] == 2:
@@ -138,14 +136,14 @@ class MachineWatch:
                 continue
             before = self._cpu.get(pid)
             if before is None:
-                # Born since the last sample: all its time is new. Known before the first: none is.
-                before = 0.0 if (info["create_time"] or 0) > self._last_sample else cpu
+                # Not seen by the last sample, so born since: all its time is new. (Its create_time cannot
+                # tell: psutil derives it from a boot time in whole seconds.) Before the first sample: none is.
+                before = 0.0 if self._cpu else cpu
             if cpu > before:
                 used[pid] = cpu - before
             self._names[pid] = info["name"] or "?"
         with self._lock:
             self._cpu = seen
-            self._last_sample = now
             if count:
                 for pid, cpu in used.items():
                     self._others_total[pid] = self._others_total.get(pid, 0.0) + cpu
