@@ -16,6 +16,8 @@ import random
 import time
 from pathlib import Path
 
+import gevent
+
 from realtime.hangup import watch_hangup
 from realtime.protocol import BadRequest, parse_poll, parse_stream_start
 
@@ -47,7 +49,7 @@ REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
 
 class RealtimeApp:
     def __init__(self, *, authenticator, store, hub, metrics, hold_seconds: float, hold_jitter_seconds: float,
-                 max_polls_per_user: int, sse_heartbeat_seconds: float):
+                 max_polls_per_user: int, sse_heartbeat_seconds: float, confirm_every_seconds: float):
         self._auth = authenticator
         self._store = store
         self._hub = hub
@@ -56,6 +58,8 @@ class RealtimeApp:
         self._hold_jitter_seconds = hold_jitter_seconds
         self._max_polls_per_user = max_polls_per_user
         self._sse_heartbeat_seconds = sse_heartbeat_seconds
+        self._confirm_every_seconds = confirm_every_seconds
+        self._confirmer = None
         self._client_js = CLIENT_JS.read_bytes()
         self._draining = False
 
@@ -226,7 +230,20 @@ class RealtimeApp:
 
     def _await_subscription(self, at_most: float) -> None:
         self._hub.start()
+        if self._confirmer is None:
+            self._confirmer = gevent.spawn(self._confirm_forever)
         self._hub.subscribed.wait(min(SUBSCRIBE_WAIT_SECONDS, at_most))
+
+    def _confirm_forever(self) -> None:
+        """Check the local copy of the users being served against PostgreSQL, and wake those it was
+        behind for (an event whose publish was lost): see realtime/local.py."""
+        while True:
+            gevent.sleep(self._confirm_every_seconds)
+            try:
+                for user_id in self._store.confirm_local(self._hub.waiting_users()):
+                    self._hub.wake(user_id)
+            except Exception:
+                log.warning("could not check the local copy against PostgreSQL; trying again later", exc_info=True)
 
     def _too_many(self, start_response):
         return self._refuse(

@@ -87,6 +87,9 @@ class Hub:
     def held(self) -> int:
         return self._held
 
+    def waiting_users(self) -> list[int]:
+        return list(self._waiters)
+
     def held_by(self, user_id: int) -> int:
         waiters = self._waiters.get(user_id)
         return len(waiters) if waiters else 0

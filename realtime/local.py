@@ -11,10 +11,19 @@ PostgreSQL, as the cached state in Redis would. The subscriber clears it
 whenever the subscription is re-established, since publishes in the gap are
 lost.
 
-A poll that registered as waiting before reading PostgreSQL also teaches the
-copy where its user stands (:meth:`LocalCopy.learn`): every later event is
-published after that read, so the subscription will bring it. An idle user's
-re-polls are then answered here, without a query, for STATE_TTL_SECONDS.
+A poll that registered as waiting before reading Redis or PostgreSQL also
+teaches the copy where its user stands (:meth:`LocalCopy.learn`): every later
+event is published after that read, so the subscription will bring it. An
+idle user's re-polls are then answered here, with no query at all.
+
+One thing pub/sub cannot tell: an event committed whose publish failed (Redis
+unreachable from the writer for a moment). So the copy of the users being
+served is checked against PostgreSQL in the background, all of them in a few
+batched queries every REALTIME_CONFIRM_SECONDS (:meth:`LocalCopy.confirm`,
+run by realtime.app): a user found behind is dropped from the copy and their
+polls woken to read again. That bounds how late such an event can be, without
+a query per re-poll; a copy no check has confirmed for STATE_TTL_SECONDS is
+not trusted at all.
 """
 
 import json
@@ -86,6 +95,21 @@ class LocalCopy:
             return
         copy.seq, copy.unread = seq, unread
         copy.updated_at = self._clock()
+
+    def confirm(self, user_id: int, seq: int, epoch: int) -> bool:
+        """What PostgreSQL says of the user, read in ``epoch`` after the copy was: False while the copy holds
+        at least ``seq`` (it is trusted anew), True when it is behind (it is dropped: the caller wakes the
+        user's polls, which read again from Redis or PostgreSQL)."""
+        if epoch != self._epoch:
+            return False  # cleared since the read: nothing is trusted that the read would confirm
+        copy = self._users.get(user_id)
+        if copy is None:
+            return False
+        if seq > copy.seq:
+            del self._users[user_id]
+            return True
+        copy.updated_at = self._clock()
+        return False
 
     def read(self, user_id: int, cursor: int, limit: int) -> Batch | None:
         copy = self._users.get(user_id)

@@ -55,6 +55,7 @@ def build_application() -> RealtimeApp:
         hold_jitter_seconds=settings.REALTIME_HOLD_JITTER_SECONDS,
         max_polls_per_user=settings.REALTIME_MAX_POLLS_PER_USER,
         sse_heartbeat_seconds=settings.REALTIME_SSE_HEARTBEAT_SECONDS,
+        confirm_every_seconds=settings.REALTIME_CONFIRM_SECONDS,
     )
 
 

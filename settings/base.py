@@ -41,6 +41,8 @@ Every variable Beacon reads, with its default:
   REALTIME_DB_POOL_SIZE      PostgreSQL connections per realtime process; 4
   REALTIME_SESSION_CACHE_SECONDS  how long the realtime process trusts a session or token lookup (renewed
                              in the background in its last third while in use); 30
+  REALTIME_CONFIRM_SECONDS   how often the realtime process checks its copy of the served users' positions
+                             against PostgreSQL: the longest an event whose Redis publish failed waits; 15
   REALTIME_MAX_POLLS_PER_USER  polls one user may hold at once in one process (429 beyond); 20
   REALTIME_SSE_HEARTBEAT_SECONDS  comment line sent on an idle event stream; 15
   REALTIME_RETENTION_DAYS    how long events are kept for catching up; older cursors get "reset"; 30
@@ -69,6 +71,7 @@ Every variable Beacon reads, with its default:
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from settings import defaults
 from settings.env import env_bool, env_float, env_int, env_list, env_str
@@ -271,6 +274,9 @@ REALTIME_HOLD_JITTER_SECONDS = env_float("REALTIME_HOLD_JITTER_SECONDS", 5.0)
 REALTIME_EVENTS_PER_ANSWER = env_int("REALTIME_EVENTS_PER_ANSWER", 200, minimum=1)
 REALTIME_DB_POOL_SIZE = env_int("REALTIME_DB_POOL_SIZE", 4, minimum=1)
 REALTIME_SESSION_CACHE_SECONDS = env_float("REALTIME_SESSION_CACHE_SECONDS", 30.0)
+REALTIME_CONFIRM_SECONDS = env_float("REALTIME_CONFIRM_SECONDS", 15.0)
+if REALTIME_CONFIRM_SECONDS <= 0:
+    raise ImproperlyConfigured(f"REALTIME_CONFIRM_SECONDS={REALTIME_CONFIRM_SECONDS} must be more than 0")
 REALTIME_MAX_POLLS_PER_USER = env_int("REALTIME_MAX_POLLS_PER_USER", 20, minimum=1)
 REALTIME_SSE_HEARTBEAT_SECONDS = env_float("REALTIME_SSE_HEARTBEAT_SECONDS", 15.0)
 REALTIME_RETENTION_DAYS = env_int("REALTIME_RETENTION_DAYS", 30, minimum=1)

@@ -171,6 +171,48 @@ def test_polls_answer_as_ever_after_postgresql_ends_the_realtime_connections(bea
         assert [e["notification"]["target"]["name"] for e in body["events"]] == ["first", "second"]
 
 
+# -- a publish that never reached Redis ----------------------------------------------------------------
+
+# How often the realtime process of the next test checks its copy of the users it serves against PostgreSQL.
+SHORT_CONFIRM_SECONDS = 1
+
+
+@pytest.fixture
+def quick_confirming_realtime(beacon, tmp_path):
+    port = free_port()
+    env = {**beacon.processes.env, "REALTIME_PORT": str(port), "REALTIME_CONFIRM_SECONDS": str(SHORT_CONFIRM_SECONDS)}
+    process = ProcfileStack(["realtime"], env, tmp_path)
+    process.start()
+    address = ("127.0.0.1", port)
+    try:
+        wait_for(lambda: _answers(address), timeout=60, message="the quick-confirming realtime process")
+        yield address
+    finally:
+        process.stop()
+
+
+def test_an_event_whose_publish_was_lost_still_reaches_the_held_poll(make_user, quick_confirming_realtime,
+                                                                      monkeypatch):
+    # given carol's poll held at her first event, which Redis knows (its publish went through)
+    carol = make_user("carol")
+    deliver(graph_event(carol, "first"))
+    token = Token.objects.create(user=carol).key
+    poll = OpenRequest(quick_confirming_realtime, "/realtime/poll?cursor=1", {"Authorization": f"Token {token}"})
+    wait_for(lambda: _held(quick_confirming_realtime) == 1, message="carol's poll held")
+
+    # when a second is committed but its publish never happens (Redis unreachable from the writer just then)
+    monkeypatch.setattr("web.notifications.stream._publish", lambda entries: None)
+    deliver(graph_event(carol, "second"))
+
+    # then her held poll answers with it all the same, once the process checks PostgreSQL
+    poll._sock.settimeout(SHORT_CONFIRM_SECONDS + 10)
+    status, body = poll.answer()
+    assert status == 200, body
+    answer = json.loads(body)
+    assert (answer["cursor"], answer["unread"]) == (2, 2)
+    assert [e["notification"]["target"]["name"] for e in answer["events"]] == ["second"]
+
+
 # -- the development router and request bodies ---------------------------------------------------------
 
 

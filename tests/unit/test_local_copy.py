@@ -112,3 +112,38 @@ def test_a_read_from_before_a_clear_teaches_nothing():
 
     # then the copy does not claim to know the user
     assert not copy.knows(7)
+
+
+def test_a_copy_postgresql_confirms_stays_trusted_past_the_ttl():
+    # given an idle user the copy knows at seq 2, and PostgreSQL saying 2 as well, every so often
+    clock = Clock()
+    copy = copy_with(1, 2, clock=clock)
+    for _ in range(3):
+        clock.now += 40
+        assert copy.confirm(7, 2, copy.epoch) is False
+
+    # then, two minutes on, a re-poll at 2 is still answered here
+    assert (copy.read(7, 2, limit=200).cursor, copy.read(7, 2, limit=200).events) == (2, ())
+
+
+def test_a_copy_behind_postgresql_is_dropped_and_says_so():
+    # given the copy at seq 2, and an event 3 committed whose publish never came
+    copy = copy_with(1, 2)
+
+    # when the check reads 3 from PostgreSQL
+    behind = copy.confirm(7, 3, copy.epoch)
+
+    # then the user's polls are to be woken, and their next read goes to Redis or PostgreSQL
+    assert behind is True
+    assert copy.read(7, 2, limit=200) is None
+
+
+def test_a_check_from_before_a_clear_confirms_nothing():
+    clock = Clock()
+    copy = copy_with(1, 2, clock=clock)
+    epoch = copy.epoch
+    copy.clear()
+    copy.learn(7, 2, 2, copy.epoch)
+    clock.now += 61
+    assert copy.confirm(7, 2, epoch) is False
+    assert copy.read(7, 2, limit=200) is None  # still untrusted: the check's read began before the clear
