@@ -29,16 +29,26 @@ MAX_KEY_LENGTH = 256
 # to wait for a lookup, and a revoked credential still ends within the lifetime.
 # Look-ups, renewals or not, are made in batches (realtime/batch.py).
 RENEW_IN_LAST_FRACTION = 1 / 3
+# Renewals due are gathered for this share of the lifetime (half the last
+# third, so each is done with time to spare) and made together: thousands of
+# idle pollers, each renewing at its own moment, cost a query every few
+# seconds, not one per re-poll.
+RENEW_GATHER_FRACTION = RENEW_IN_LAST_FRACTION / 2
 
 log = logging.getLogger(__name__)
 
 
 class SessionAuthenticator:
-    def __init__(self, pool, *, cache_seconds: float, clock=time.monotonic, spawn=gevent.spawn):
+    def __init__(self, pool, *, cache_seconds: float, clock=time.monotonic, spawn=gevent.spawn,
+                 renew_gather_seconds: float | None = None):
         self._cache_seconds = cache_seconds
         self._clock = clock
+        self._spawn = spawn
         self._cache: dict[str, tuple[int | None, float]] = {}
-        self._renewing: set[str] = set()
+        self._renewing: set[str] = set()  # due or being looked up
+        self._due: list[tuple[str, "BatchedLookup", str]] = []
+        self._gather_seconds = (cache_seconds * RENEW_GATHER_FRACTION if renew_gather_seconds is None
+                                else renew_gather_seconds)
         user_model = get_user_model()
         self._user_model = user_model
         self._user_table = user_model._meta.db_table
@@ -72,7 +82,9 @@ class SessionAuthenticator:
             left = cached[1] - now
             if left < self._cache_seconds * RENEW_IN_LAST_FRACTION and cache_key not in self._renewing:
                 self._renewing.add(cache_key)
-                lookups.ask(key).rawlink(lambda result: self._renewed(cache_key, result))
+                if not self._due:
+                    self._spawn(self._renew_due)
+                self._due.append((cache_key, lookups, key))
             return cached[0], left
         user_id = lookups.get(key)
         self._remember(cache_key, user_id)
@@ -82,6 +94,13 @@ class SessionAuthenticator:
         if len(self._cache) >= CACHE_MAX_ENTRIES:
             self._cache.clear()
         self._cache[cache_key] = (user_id, self._clock() + self._cache_seconds)
+
+    def _renew_due(self) -> None:
+        """After the gathering time, every renewal due since in one batch per kind (realtime/batch.py)."""
+        gevent.sleep(self._gather_seconds)
+        due, self._due = self._due, []
+        for cache_key, lookups, key in due:
+            lookups.ask(key).rawlink(lambda result, cache_key=cache_key: self._renewed(cache_key, result))
 
     def _renewed(self, cache_key: str, result) -> None:
         """A background renewal's answer (from the event loop: no waiting here)."""

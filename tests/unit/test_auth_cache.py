@@ -47,7 +47,7 @@ class TokenTable:
 
 def authenticator():
     clock, table = Clock(), TokenTable()
-    return SessionAuthenticator(table, cache_seconds=30, clock=clock), clock, table
+    return SessionAuthenticator(table, cache_seconds=30, clock=clock, renew_gather_seconds=0.01), clock, table
 
 
 def renewals_done(auth, timeout=5.0):
@@ -101,6 +101,26 @@ def test_a_renewal_that_fails_leaves_the_answer_until_it_expires():
     assert auth.identify(token())[0] == 7  # still the answer it had
     renewals_done(auth)  # and the next use tries to renew it again
     assert table.queries == queries_before + 1
+
+
+def test_renewals_due_at_different_moments_are_made_together():
+    # given 300 pollers whose answers were cached at different moments
+    auth, clock, table = authenticator()
+    table.users = {f"key{n}": n for n in range(300)}
+    for n in range(300):
+        auth.identify(token(f"key{n}"))
+        clock.now += 0.01
+    queries_before = table.queries
+
+    # when each re-polls in the last third of its answer's life, one after another
+    clock.now += 22
+    for n in range(300):
+        assert auth.identify(token(f"key{n}"))[0] == n
+
+    # then one query renews them all
+    renewals_done(auth)
+    assert table.queries == queries_before + 1
+    assert auth.identify(token("key0"))[1] == 30
 
 
 def test_many_new_tokens_at_once_are_looked_up_in_one_query():
