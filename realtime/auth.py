@@ -46,7 +46,7 @@ class SessionAuthenticator:
         self._spawn = spawn
         self._cache: dict[str, tuple[int | None, float]] = {}
         self._renewing: set[str] = set()  # due or being looked up
-        self._due: list[tuple[str, "BatchedLookup", str]] = []
+        self._due: list[tuple[str, BatchedLookup, str]] = []
         self._gather_seconds = (cache_seconds * RENEW_GATHER_FRACTION if renew_gather_seconds is None
                                 else renew_gather_seconds)
         user_model = get_user_model()
