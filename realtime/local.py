@@ -11,7 +11,7 @@ PostgreSQL, as the cached state in Redis would. The subscriber clears it
 whenever the subscription is re-established, since publishes in the gap are
 lost.
 
-A poll that registered as waiting before reading Redis or PostgreSQL also
+A poll that registered as waiting before reading PostgreSQL also
 teaches the copy where its user stands (:meth:`LocalCopy.learn`): every later
 event is published after that read, so the subscription will bring it. An
 idle user's re-polls are then answered here, with no query at all.

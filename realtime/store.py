@@ -55,10 +55,9 @@ class Batch:
 
 class EventStore:
     """The first source that can answer exactly: ``local`` (this process's copy of
-    what pub/sub brought), then ``recent`` (Redis: the user's state and last
-    events), then PostgreSQL, the truth: where the user stands (one query for
-    the many polls asking at once) and, when there are events after the
-    cursor, those events."""
+    what pub/sub brought), then where PostgreSQL says the user stands (one
+    query for the many polls asking at once), and only when there are events
+    after the cursor, ``recent`` (Redis), then PostgreSQL, the truth."""
 
     def __init__(self, pool, *, stream_table: str = STREAM_TABLE, event_table: str = EVENT_TABLE, limit: int,
                  recent=None, local=None):
@@ -69,9 +68,6 @@ class EventStore:
         self._stream_sql = f"SELECT last_seq, unread FROM {stream_table} WHERE user_id = %s"
         self._streams_sql = f"SELECT user_id, last_seq, unread FROM {stream_table} WHERE user_id = ANY(%s)"
         self._positions = BatchedLookup(pool, self._read_positions)
-        # Users whose copy a check found behind PostgreSQL: Redis missed the same publish, so their next
-        # read skips it.
-        self._past_redis: set[int] = set()
         # A "notification.created" names its notification: its payload is
         # built from that row and its notice, as delivery built it.
         columns = ", ".join([*(f"r.{c}" for c in NOTIFICATION_COLUMNS), *(f"n.{c}" for c in NOTICE_COLUMNS)])
@@ -86,7 +82,7 @@ class EventStore:
         """The events after ``cursor``; ``cursor=None`` asks only where the user is.
 
         ``learn``: the caller registered as waiting before this read, so what
-        Redis or PostgreSQL says may be kept in the local copy (realtime/local.py).
+        PostgreSQL says may be kept in the local copy (realtime/local.py).
         """
         local = self._local
         if local is not None and cursor is not None:
@@ -94,22 +90,9 @@ class EventStore:
             if batch is not None:
                 return batch
         epoch = local.epoch if local is not None else None
-        skip_redis = user_id in self._past_redis
-        if skip_redis:
-            self._past_redis.discard(user_id)
-        if self._recent is not None and not skip_redis:
-            try:
-                batch = self._recent.read(user_id, cursor)
-            except RedisError:
-                log.warning("recent events unavailable in Redis; reading PostgreSQL", exc_info=True)
-                batch = None
-            if batch is not None:
-                if learn and local is not None and not batch.events:
-                    # Redis's state moves in the script that publishes (realtime.publish), so every
-                    # later event reaches this process; a state behind PostgreSQL (a publish that
-                    # failed) is found by the copy's confirmation (realtime/local.py).
-                    local.learn(user_id, batch.cursor, batch.unread, epoch)
-                return batch
+        # Where the user stands is PostgreSQL's to say, not Redis's: a Redis state ahead of the
+        # database (one restored, or a failover that lost its last commits) would number the next
+        # events below a cursor handed out, and hide them.
         last_seq, unread = self._positions.get(user_id) or (0, 0)
         if cursor is None or cursor == last_seq:
             if learn and local is not None:
@@ -119,6 +102,15 @@ class EventStore:
             # A cursor this user never reached: from another user, another
             # database, or made up. Say so rather than wait forever.
             return Batch(cursor=last_seq, unread=unread, reset=True)
+        if self._recent is not None:
+            try:
+                batch = self._recent.read(user_id, cursor)
+            except RedisError:
+                log.warning("recent events unavailable in Redis; reading PostgreSQL", exc_info=True)
+                batch = None
+            if batch is not None and batch.events:
+                return batch
+            # Nothing there, or Redis behind the database (a publish that failed): PostgreSQL's events.
         return self.read_from_database(user_id, cursor)
 
     def confirm_local(self, user_ids) -> list[int]:
@@ -134,7 +126,6 @@ class EventStore:
             position = result.get()
             if local.confirm(user_id, position[0] if position else 0, epoch):
                 behind.append(user_id)
-                self._past_redis.add(user_id)
         return behind
 
     def _read_positions(self, cur, user_ids: list[int]) -> dict[int, tuple[int, int]]:
