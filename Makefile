@@ -6,6 +6,7 @@
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat requirements/base.txt requirements/dev.txt | cksum | cut -d' ' -f1)
+BENCH_STAMP := $(VENV)/.bench-installed-$(shell cat requirements/bench.txt | cksum | cut -d' ' -f1)
 
 .PHONY: install run test lint bench services-down
 
@@ -29,7 +30,13 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
 
-bench: install
+# The benchmarks' own extra (matplotlib, for the realtime plots): requirements/bench.txt.
+$(BENCH_STAMP): requirements/bench.txt $(STAMP)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/bench.txt
+	rm -f $(VENV)/.bench-installed-*
+	touch $@
+
+bench: $(BENCH_STAMP)
 	$(VENV)/bin/python -m bench
 
 services-down:

@@ -47,7 +47,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import before, profiles, realtime_report, sections
+from bench import before, profiles, realtime_plots, realtime_report, sections
 from bench.facts import code_state, command_output, machine_facts
 from bench.log import log
 from bench.proc import LineProc
@@ -843,7 +843,8 @@ class Bench:
                 self.redis.stop()
         out = (Path(self.args.out) if self.args.out
                else (OUT / "quick.md" if self.args.quick else MAIN / "BENCHMARKS.md"))
-        sections.write_section(out, "realtime", realtime_report.render(results, results_path))
+        sections.write_section(out, "realtime", realtime_report.render(results, results_path,
+                                                                       realtime_plots.draw(results, out)))
         log(f"report: {out}; raw figures: {results_path}; {results['elapsed_seconds'] / 60:.1f} min "
                  f"(forecast {forecast:.0f} min)")
 
@@ -918,6 +919,7 @@ def realtime_main(argv, word):
                              "Beacon figures go in a 'Beacon before' column of the summary (see BENCHMARKS.md)")
     before.add_options(parser, before_results=False)
     args = parser.parse_args(argv)
+    realtime_plots.require_matplotlib()
     if args.redis_elsewhere is None:
         args.redis_elsewhere = not args.quick
     if args.render:
@@ -926,7 +928,8 @@ def realtime_main(argv, word):
             results["before"] = load_before(args.before)
             Path(args.render).write_text(json.dumps(results, indent=1))
         out = Path(args.out) if args.out else MAIN / "BENCHMARKS.md"
-        sections.write_section(out, "realtime", realtime_report.render(results, Path(args.render).resolve()))
+        sections.write_section(out, "realtime", realtime_report.render(results, Path(args.render).resolve(),
+                                                                       realtime_plots.draw(results, out)))
         print(f"report: {out}")
         return
     args.command = " ".join([f".venv/bin/python -m bench {word}".strip(), *map(shlex.quote, argv)])

@@ -1,5 +1,5 @@
-"""The realtime benchmark's section of BENCHMARKS.md: how it was measured, issue 12's table and targets, each
-scenario run by run (bench/realtime_scenarios.py), notes and profiles.
+"""The realtime benchmark's section of BENCHMARKS.md: how it was measured, the summary table, its plots and
+issue 20's targets, each scenario run by run (bench/realtime_scenarios.py), notes and profiles.
 
 Each function below writes one part of it as a list of lines; a part that has nothing to show is empty.
 """
@@ -13,13 +13,15 @@ from bench.realtime_figures import KINDS, best_rate_text, figure, gc_longest, ra
 from bench.realtime_targets import targets
 
 
-def render(results, results_path) -> str:
+def render(results, results_path, plots=()) -> str:
+    """The section; ``plots``: (title, path from the report's folder) of bench/realtime_plots.py's drawings."""
     runs, p = results.get("runs", []), results["params"]
     lines = [
         *_how_measured(results, results_path),
         *_code_changed(results),
         *_machine(results),
         *_summary(results),
+        *_plots(plots),
         *_targets(results),
         *realtime_scenarios.delivery(runs, p, (results.get("extra") or {}).get("delivery_redis_core1")),
         *realtime_scenarios.holding(runs, p),
@@ -172,11 +174,20 @@ def _summary(results) -> list[str]:
     return [*lines, ""]
 
 
+def _plots(plots) -> list[str]:
+    if not plots:
+        return []
+    lines = ["## Plots\n", "Drawn by the same command from the same results (`bench/realtime_plots.py`).\n"]
+    for title, path in plots:
+        lines.append(f"![{title}]({path})\n")
+    return lines
+
+
 def _targets(results) -> list[str]:
     found = targets(results)
     if not found:
         return []
-    lines = ["## Targets (issue 12)\n", "| target | met? | runs met | measured |", "|---|---|---|---|"]
+    lines = ["## Targets (issue 20)\n", "| target | met? | runs met | measured |", "|---|---|---|---|"]
     for t in found:
         verdict = "not run" if t["met"] is None else "**met**" if t["met"] else "**missed**"
         lines.append(f"| {t['target']} | {verdict} | {t['runs_met']} | {t['figure']} |")

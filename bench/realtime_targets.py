@@ -1,4 +1,5 @@
-"""Issue 12's targets for the realtime worker, checked run by run: met means met in every run."""
+"""Issue 20's targets for the realtime worker (and issue 12's on GC pauses), checked run by run: met means met in
+every run."""
 
 from bench.realtime_figures import figure, gc_longest, spread, step_at
 
@@ -6,7 +7,8 @@ from bench.realtime_figures import figure, gc_longest, spread, step_at
 def targets(results) -> list[dict]:
     runs = results.get("runs", [])
     clean = results.get("clean", {"p99_ms": 100.0, "rate_share": 0.95})
-    return [*_clean_at_2000(runs, clean), *_holding(runs), *_fanout(runs), *_repoll(runs), *_two_processes(runs)]
+    return [*_clean_at(runs, clean, 4000), *_p99_at(runs, 1000, 10.0), *_holding(runs), *_fanout(runs),
+            *_repoll(runs), *_two_processes(runs)]
 
 
 def _target(name, per_run, measured) -> dict:
@@ -16,17 +18,28 @@ def _target(name, per_run, measured) -> dict:
             "runs_met": f"{sum(seen)} of {len(seen)}" if seen else "not run", "figure": measured}
 
 
-def _clean_at_2000(runs, clean) -> list[dict]:
-    steps = [step_at(r, "beacon", 2000) for r in runs]
+def _clean_at(runs, clean, rate) -> list[dict]:
+    steps = [step_at(r, "beacon", rate) for r in runs]
     if not any(steps):
         return []
     return [_target(
         f"clean (p99 < {clean['p99_ms']:.0f} ms, nothing lost, ≥ {100 * clean['rate_share']:.0f} % of the rate "
-        "reached) at 2,000/s, 10,000 held, Redis pinned with the worker",
+        f"reached) at {rate:,}/s, 10,000 held, as nchan is",
         [None if s is None else s["clean"] for s in steps],
         f"p99 {spread([s and s['p99_ms'] for s in steps])} ms, reached "
         f"{spread([s and s['publisher']['achieved_rate'] for s in steps], 0)}/s, lost "
         f"{spread([s and s['lost'] for s in steps], 0)}")]
+
+
+def _p99_at(runs, rate, limit_ms) -> list[dict]:
+    steps = [step_at(r, "beacon", rate) for r in runs]
+    if not any(steps):
+        return []
+    return [_target(
+        f"p99 at {rate:,}/s under {limit_ms:g} ms, from the delivery call",
+        [None if s is None else s["p99_ms"] < limit_ms for s in steps],
+        f"{spread([s and s['p99_ms'] for s in steps], 2)} ms (from `publish_events`: "
+        f"{spread([s and s.get('p99_from_publish_ms') for s in steps], 2)} ms)")]
 
 
 def _holding(runs) -> list[dict]:
@@ -43,9 +56,9 @@ def _holding(runs) -> list[dict]:
                 [None if g is None else (g <= 10 and not o) for g, o in zip(gcs, over, strict=True)],
                 f"longest pause {spread(gcs)} ms" + (f"; passes over 10 ms by the worker's own metric "
                                                      f"{spread(over, 0)}" if any(o is not None for o in over) else "")),
-        _target("≤ 15 kB per held poll", [None if v is None else v <= 15 for v in kb], f"{spread(kb)} kB"),
-        _target(f"{n:,} polls accepted in under 3 s",
-                [None if h is None else (h["accept_seconds"] is not None and h["accept_seconds"] < 3) for h in holds],
+        _target("≤ 13 kB per held poll", [None if v is None else v <= 13 for v in kb], f"{spread(kb)} kB"),
+        _target(f"{n:,} polls accepted in under 1.5 s",
+                [None if h is None else (h["accept_seconds"] is not None and h["accept_seconds"] < 1.5) for h in holds],
                 f"{spread(acc, 2)} s"),
     ]
 
@@ -56,8 +69,8 @@ def _fanout(runs) -> list[dict]:
         return []
     n = next(f for f in fans if f)["users"]
     return [_target(
-        f"fan-out to {n:,} users, one poll each, last has it < 100 ms (from deliver_many)",
-        [None if f is None else (f["last_ms_median"] is not None and f["last_ms_median"] < 100 and not f["missing"])
+        f"fan-out to {n:,} users, one poll each, last has it < 150 ms (from the delivery call)",
+        [None if f is None else (f["last_ms_median"] is not None and f["last_ms_median"] < 150 and not f["missing"])
          for f in fans],
         f"{spread([f and f['last_ms_median'] for f in fans])} ms (median of the trials in each run)")]
 
@@ -67,8 +80,15 @@ def _repoll(runs) -> list[dict]:
     if not any(reps):
         return []
     cpu = [x and x["cpu_ms_per_repoll"] for x in reps]
-    return [_target("an idle re-poll costs ≤ 0.25 ms of worker CPU",
-                    [None if v is None else v <= 0.25 for v in cpu], f"{spread(cpu, 3)} ms")]
+    xacts = [x and x.get("pg_xacts_per_repoll") for x in reps]
+    return [
+        _target("an idle re-poll costs ≤ 0.1 ms of worker CPU",
+                [None if v is None else v <= 0.1 for v in cpu], f"{spread(cpu, 3)} ms"),
+        # "No transaction" read as under one per hundred re-polls: the background checks (credentials, the
+        # local copy) are a few batched queries every few seconds, whatever the number of polls.
+        _target("… and no PostgreSQL transaction (under 0.01 per re-poll)",
+                [None if v is None else v < 0.01 for v in xacts], f"{spread(xacts, 3)} per re-poll"),
+    ]
 
 
 def _two_processes(runs) -> list[dict]:
