@@ -119,7 +119,7 @@ def _bars(ax, series, values_of, ylabel, target=None) -> bool:
 
 def _fanout(ax, series, params) -> bool:
     return _bars(ax, series, lambda run, kind: figure(run, "fanout", kind, "last_ms_median"),
-                 f"ms until the last of {params.get('fanout_users', 0):,} users has it (median of trials)",
+                 f"ms until the last of {params.get('fanout_users', 0):,} has it\n(median of the trials)",
                  (150, "target: 150 ms"))
 
 

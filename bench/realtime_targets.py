@@ -19,13 +19,18 @@ def _target(name, per_run, measured) -> dict:
 
 
 def _clean_at(runs, clean, rate) -> list[dict]:
-    steps = [step_at(r, "beacon", rate) for r in runs]
-    if not any(steps):
+    delivered = [figure(r, "delivery", "beacon") for r in runs]
+    if not any(delivered):
         return []
+    # A run that stopped below the rate (far from clean at a lower one) missed it too.
+    steps = [step_at(r, "beacon", rate) for r in runs]
+    tried = [None if d is None else max((s["rate"] for s in d.get("steps", [])), default=None) for d in delivered]
     return [_target(
         f"clean (p99 < {clean['p99_ms']:.0f} ms, nothing lost, ≥ {100 * clean['rate_share']:.0f} % of the rate "
         f"reached) at {rate:,}/s, 10,000 held, as nchan is",
-        [None if s is None else s["clean"] for s in steps],
+        [None if d is None else bool(s and s["clean"]) for d, s in zip(delivered, steps, strict=True)],
+        f"not tried in {sum(1 for s in steps if s is None)} run(s): far from clean below it (highest rate tried "
+        f"{spread(tried, 0)}/s)" if not any(steps) else
         f"p99 {spread([s and s['p99_ms'] for s in steps])} ms, reached "
         f"{spread([s and s['publisher']['achieved_rate'] for s in steps], 0)}/s, lost "
         f"{spread([s and s['lost'] for s in steps], 0)}")]
