@@ -92,18 +92,8 @@ SHORT_SESSION_CACHE_SECONDS = 2
 def short_trust_realtime(beacon, tmp_path):
     """A realtime process of this test's own that trusts a credentials lookup for 2 s only,
     and sends a keep-alive every second, so an idle stream is never silent."""
-    port = free_port()
-    env = {**beacon.processes.env, "REALTIME_PORT": str(port),
-           "REALTIME_SESSION_CACHE_SECONDS": str(SHORT_SESSION_CACHE_SECONDS),
-           "REALTIME_SSE_HEARTBEAT_SECONDS": "1"}
-    process = ProcfileStack(["realtime"], env, tmp_path)
-    process.start()
-    address = ("127.0.0.1", port)
-    try:
-        wait_for(lambda: _answers(address), timeout=60, message="the short-trust realtime process")
-        yield address
-    finally:
-        process.stop()
+    yield from _own_realtime(beacon, tmp_path, {"REALTIME_SESSION_CACHE_SECONDS": str(SHORT_SESSION_CACHE_SECONDS),
+                                                "REALTIME_SSE_HEARTBEAT_SECONDS": "1"})
 
 
 def test_an_event_stream_ends_soon_after_its_user_logs_out(beacon, make_user, short_trust_realtime):
@@ -179,16 +169,7 @@ SHORT_CONFIRM_SECONDS = 1
 
 @pytest.fixture
 def quick_confirming_realtime(beacon, tmp_path):
-    port = free_port()
-    env = {**beacon.processes.env, "REALTIME_PORT": str(port), "REALTIME_CONFIRM_SECONDS": str(SHORT_CONFIRM_SECONDS)}
-    process = ProcfileStack(["realtime"], env, tmp_path)
-    process.start()
-    address = ("127.0.0.1", port)
-    try:
-        wait_for(lambda: _answers(address), timeout=60, message="the quick-confirming realtime process")
-        yield address
-    finally:
-        process.stop()
+    yield from _own_realtime(beacon, tmp_path, {"REALTIME_CONFIRM_SECONDS": str(SHORT_CONFIRM_SECONDS)})
 
 
 def test_an_event_whose_publish_was_lost_still_reaches_the_held_poll(make_user, quick_confirming_realtime,
@@ -306,6 +287,19 @@ class OpenRequest:
     def leave(self) -> None:
         self._response.close()
         self._sock.close()
+
+
+def _own_realtime(beacon, tmp_path, settings: dict):
+    """A realtime process of the test's own, with these settings beside the stack's: its address, while it runs."""
+    port = free_port()
+    process = ProcfileStack(["realtime"], {**beacon.processes.env, "REALTIME_PORT": str(port), **settings}, tmp_path)
+    process.start()
+    address = ("127.0.0.1", port)
+    try:
+        wait_for(lambda: _answers(address), timeout=60, message=f"the realtime process with {settings}")
+        yield address
+    finally:
+        process.stop()
 
 
 def _address(beacon, via: str) -> tuple[str, int]:
