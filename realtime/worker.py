@@ -92,8 +92,7 @@ class RealtimeHandler(pywsgi.WSGIHandler):
 
     def _read_head(self, sock, pending: bytes):
         """The next request's head and what came after it, or (None, b"") when the client is done."""
-        if not pending:
-            sock.settimeout(self.idle_seconds)
+        waiting = False  # on the client, with the idle timeout set
         try:
             while True:
                 if pending[:2] == b"\r\n":
@@ -104,13 +103,15 @@ class RealtimeHandler(pywsgi.WSGIHandler):
                 if len(pending) > MAX_HEAD_BYTES:
                     _refuse(sock, 431, f"the request head is larger than {MAX_HEAD_BYTES} bytes")
                     return None, b""
+                if not waiting:
+                    sock.settimeout(self.idle_seconds)
+                    waiting = True
                 data = sock.recv(READ_BYTES)
                 if not data:
                     return None, b""
                 pending += data
-                sock.settimeout(self.idle_seconds)
         finally:
-            if self.socket is not None:
+            if waiting:
                 sock.settimeout(None)
 
     @staticmethod
@@ -131,7 +132,7 @@ class RealtimeHandler(pywsgi.WSGIHandler):
 
     def _answer(self, sock, base: dict, request, body: bytes) -> bool:
         """Run the app for one request and write its answer; whether the connection goes on."""
-        started = time.time()
+        started = time.time() if self.access_log else 0.0
         environ = base.copy()
         path, query = path_and_query(request.target)
         environ["REQUEST_METHOD"] = request.method
@@ -171,8 +172,9 @@ class RealtimeHandler(pywsgi.WSGIHandler):
             if isinstance(result, list) and started_response:
                 status, headers = started_response
                 payload = b"".join(result)
-                close = not request.keep_alive or _asks_close(headers)
-                if not any(name.lower() == "content-length" for name, _ in headers):
+                has_length, asks_close = _framing(headers)
+                close = not request.keep_alive or asks_close
+                if not has_length:
                     headers = [*headers, ("Content-Length", str(len(payload)))]
                 sock.sendall(response_head(version, status, headers, close=close, chunked=False)
                              + (b"" if head_only else payload))
@@ -204,9 +206,9 @@ class RealtimeHandler(pywsgi.WSGIHandler):
         if not started_response:
             raise RuntimeError("the app returned without calling start_response")
         status, headers = started_response
-        has_length = any(name.lower() == "content-length" for name, _ in headers)
+        has_length, asks_close = _framing(headers)
         chunked = not has_length and request.version == "HTTP/1.1"
-        close = not request.keep_alive or _asks_close(headers) or not (has_length or chunked)
+        close = not request.keep_alive or asks_close or not (has_length or chunked)
         frame = chunk if chunked else _plain
         head = response_head(version, status, headers, close=close, chunked=chunked)
         if head_only:
@@ -237,8 +239,16 @@ def _no_write(data: bytes) -> None:
     raise NotImplementedError("the realtime server takes an app's answer as its return value, not write()")
 
 
-def _asks_close(headers) -> bool:
-    return any(name.lower() == "connection" and value.lower() == "close" for name, value in headers)
+def _framing(headers) -> tuple[bool, bool]:
+    """Whether the app's headers give a Content-Length, and whether they ask to close the connection."""
+    has_length = asks_close = False
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == "content-length":
+            has_length = True
+        elif lowered == "connection" and value.lower() == "close":
+            asks_close = True
+    return has_length, asks_close
 
 
 def _refuse(sock, status: int, message: str) -> None:
