@@ -5,8 +5,8 @@ view per poll. Routes:
 
   GET /realtime/poll?cursor=N[&timeout=S]  events after N, held until one arrives
       (the same URL with ``Accept: text/event-stream`` streams them instead)
-  GET /realtime/healthz                    liveness, and how many requests are held
-  GET /realtime/metrics                    Prometheus text format, for operators
+  GET /realtime/healthz                    liveness; with the operators' token, how many requests are held
+  GET /realtime/metrics                    Prometheus text format, with the operators' token (common/operator.py)
   GET /realtime/client.js                  the browser client
 """
 
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import gevent
 
+from common.operator import is_operator, refusal
 from realtime.hangup import watch_hangup
 from realtime.protocol import BadRequest, parse_poll, parse_stream_start
 
@@ -43,13 +44,15 @@ CLIENT_SOCKET_KEYS = ("gunicorn.sock", "gunicorn.socket")
 CLOSE_CONNECTION = (("Connection", "close"),)
 
 CLIENT_JS = Path(__file__).with_name("static") / "client.js"
-REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
+REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+           405: "Method Not Allowed",
            429: "Too Many Requests", 499: "Client Closed Request"}
 
 
 class RealtimeApp:
     def __init__(self, *, authenticator, store, hub, metrics, hold_seconds: float, hold_jitter_seconds: float,
-                 max_polls_per_user: int, sse_heartbeat_seconds: float, confirm_every_seconds: float):
+                 max_polls_per_user: int, sse_heartbeat_seconds: float, confirm_every_seconds: float,
+                 operator_token: str = ""):
         self._auth = authenticator
         self._store = store
         self._hub = hub
@@ -59,6 +62,7 @@ class RealtimeApp:
         self._max_polls_per_user = max_polls_per_user
         self._sse_heartbeat_seconds = sse_heartbeat_seconds
         self._confirm_every_seconds = confirm_every_seconds
+        self._operator_token = operator_token
         self._confirmer = None
         self._client_js = CLIENT_JS.read_bytes()
         self._draining = False
@@ -83,8 +87,15 @@ class RealtimeApp:
         if path == "/realtime/poll":
             return self._poll(environ, start_response)
         if path == "/realtime/healthz":
-            return _json(start_response, 200, {"ok": not self._draining, "held_polls": self._hub.held()})
+            health = {"ok": not self._draining}
+            if self._is_operator(environ):  # how busy it is: for operators only
+                health["held_polls"] = self._hub.held()
+            return _json(start_response, 200, health)
         if path == "/realtime/metrics":
+            if not self._is_operator(environ):
+                status, body = refusal(self._operator_token)
+                return self._refuse(start_response, status, body["error"], body["detail"],
+                                    [("WWW-Authenticate", "Bearer")] if status == 401 else ())
             body, content_type = self._metrics.exposition()
             start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
             return [body]
@@ -94,6 +105,9 @@ class RealtimeApp:
                                       ("Content-Length", str(len(self._client_js)))])
             return [self._client_js]
         return _json(start_response, 404, {"error": "not_found", "detail": f"no realtime route {path}"})
+
+    def _is_operator(self, environ) -> bool:
+        return is_operator(environ.get("HTTP_AUTHORIZATION"), self._operator_token)
 
     def _poll(self, environ, start_response):
         streaming = "text/event-stream" in environ.get("HTTP_ACCEPT", "")
@@ -115,6 +129,9 @@ class RealtimeApp:
         if self._hub.held_by(user_id) >= self._max_polls_per_user:
             return self._too_many(start_response)
         batch, outcome = self._hold(environ, user_id, request.cursor, request.hold_seconds)
+        if outcome == "unauthenticated":
+            return self._refuse(start_response, 401, "unauthenticated",
+                                "the session or token this poll was made with has ended")
         self._metrics.answered[outcome].inc()
         closing = CLOSE_CONNECTION if self._draining else ()
         if batch is None:
@@ -134,6 +151,10 @@ class RealtimeApp:
             while True:
                 if waiter.gone:
                     return None, "gone"
+                if waiter.recheck:
+                    waiter.recheck = False
+                    if self._auth.identify(environ)[0] != user_id:
+                        return None, "unauthenticated"
                 woken_at = waiter.woken_at
                 waiter.clear()
                 batch = self._store.read_after(user_id, cursor, learn=True)
@@ -192,6 +213,9 @@ class RealtimeApp:
                 if self._draining:
                     ended = "draining"
                     return
+                if waiter.recheck:  # one of the user's credentials ended: is it this stream's?
+                    waiter.recheck = False
+                    reauth_at = 0.0
                 if time.monotonic() >= reauth_at:
                     now_user, trusted_for = self._auth.identify(environ)
                     if now_user != user_id:

@@ -3,7 +3,13 @@
 ``Authorization: Token <key>`` is looked up in the API's token table. A
 session is read from its row, then Django's own user model computes the
 session hash from the password, so a password change or log-out ends realtime
-access exactly as it ends page access (after at most the cache lifetime).
+access exactly as it ends page access. Answers are cached for a while
+(REALTIME_SESSION_CACHE_SECONDS), but the site publishes a revocation on the
+user's channel whenever one of their credentials ends (a log-out, a password
+change, a token revoked or replaced, the account made inactive or deleted:
+web/accounts/revocation.py), and :meth:`SessionAuthenticator.forget` drops
+every answer naming that user at once; the cache lifetime only bounds a
+revocation whose publish was lost with Redis.
 Only the database session backend is read (settings.SESSION_ENGINE).
 """
 
@@ -45,6 +51,11 @@ class SessionAuthenticator:
         self._clock = clock
         self._spawn = spawn
         self._cache: dict[str, tuple[int | None, float]] = {}
+        self._keys_of: dict[int, set[str]] = {}  # user id -> the cache keys naming them
+        # user id -> when their last revocation arrived: a look-up asked before
+        # it may have read what the revocation undid, and is asked again.
+        self._revoked_at: dict[int, float] = {}
+        self._all_revoked_at = float("-inf")
         self._renewing: set[str] = set()  # due or being looked up
         self._due: list[tuple[str, BatchedLookup, str]] = []
         self._gather_seconds = (cache_seconds * RENEW_GATHER_FRACTION if renew_gather_seconds is None
@@ -86,26 +97,57 @@ class SessionAuthenticator:
                     self._spawn(self._renew_due)
                 self._due.append((cache_key, lookups, key))
             return cached[0], left
+        asked_at = now
         user_id = lookups.get(key)
+        if self._revoked_since(user_id, asked_at):
+            user_id = lookups.get(key)  # asked after the revocation: what PostgreSQL says now
         self._remember(cache_key, user_id)
         return user_id, self._cache_seconds
+
+    def forget(self, user_id: int) -> None:
+        """One of the user's credentials has ended: trust nothing cached about them (a revocation)."""
+        now = self._clock()
+        if len(self._revoked_at) >= CACHE_MAX_ENTRIES:  # a bound on memory: as if all were revoked now
+            self._all_revoked_at = now
+            self._revoked_at.clear()
+        self._revoked_at[user_id] = now
+        for cache_key in self._keys_of.pop(user_id, ()):
+            self._cache.pop(cache_key, None)
+
+    def forget_all(self) -> None:
+        """Revocations may have been missed (the Redis subscription was lost): trust nothing cached."""
+        self._all_revoked_at = self._clock()
+        self._revoked_at.clear()
+        self._cache.clear()
+        self._keys_of.clear()
+
+    def _revoked_since(self, user_id: int | None, asked_at: float) -> bool:
+        if user_id is None:
+            return False
+        return max(self._all_revoked_at, self._revoked_at.get(user_id, float("-inf"))) >= asked_at
 
     def _remember(self, cache_key: str, user_id: int | None) -> None:
         if len(self._cache) >= CACHE_MAX_ENTRIES:
             self._cache.clear()
+            self._keys_of.clear()
         self._cache[cache_key] = (user_id, self._clock() + self._cache_seconds)
+        if user_id is not None:
+            self._keys_of.setdefault(user_id, set()).add(cache_key)
 
     def _renew_due(self) -> None:
         """After the gathering time, every renewal due since in one batch per kind (realtime/batch.py)."""
         gevent.sleep(self._gather_seconds)
         due, self._due = self._due, []
+        asked_at = self._clock()
         for cache_key, lookups, key in due:
-            lookups.ask(key).rawlink(lambda result, cache_key=cache_key: self._renewed(cache_key, result))
+            lookups.ask(key).rawlink(lambda result, cache_key=cache_key: self._renewed(cache_key, result, asked_at))
 
-    def _renewed(self, cache_key: str, result) -> None:
+    def _renewed(self, cache_key: str, result, asked_at: float) -> None:
         """A background renewal's answer (from the event loop: no waiting here)."""
         self._renewing.discard(cache_key)
         if result.successful():
+            if self._revoked_since(result.value, asked_at):
+                return  # it may predate the revocation; the next request asks again itself
             self._remember(cache_key, result.value)
         else:
             # The answer it has stays until it expires; then a request looks up itself.

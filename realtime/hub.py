@@ -15,7 +15,7 @@ import gevent
 import gevent.event
 
 from realtime.local import LocalCopy
-from realtime.publish import Channels
+from realtime.publish import REVOKED, Channels
 from realtime.subscriber import PING_EVERY_SECONDS, Subscription
 
 log = logging.getLogger(__name__)
@@ -27,15 +27,22 @@ RESUBSCRIBE_MAX_DELAY_SECONDS = 5.0
 
 class Waiter:
     """One held request of one user; ``woken_at`` says when its wake-up came,
-    ``gone`` that its client closed the connection (realtime/hangup.py)."""
+    ``gone`` that its client closed the connection (realtime/hangup.py),
+    ``recheck`` that its credentials must be checked again before it answers
+    (one of the user's credentials ended, or a revocation may have been missed)."""
 
-    __slots__ = ("user_id", "_event", "woken_at", "gone")
+    __slots__ = ("user_id", "_event", "woken_at", "gone", "recheck")
 
     def __init__(self, user_id: int):
         self.user_id = user_id
         self._event = gevent.event.Event()
         self.woken_at: float | None = None
         self.gone = False
+        self.recheck = False
+
+    def revoke(self) -> None:
+        self.recheck = True
+        self._event.set()
 
     def wake(self, now: float) -> None:
         if self.woken_at is None:
@@ -57,9 +64,13 @@ class Waiter:
 
 
 class Hub:
-    def __init__(self, redis_url: str, channels: Channels):
+    """``credentials``: told to forget a user when a revocation arrives on their channel
+    (``forget(user_id)``), and everyone when revocations may have been missed (``forget_all()``)."""
+
+    def __init__(self, redis_url: str, channels: Channels, credentials=None):
         self._redis_url = redis_url
         self._channels = channels
+        self._credentials = credentials
         self._waiters: dict[int, set[Waiter]] = defaultdict(set)
         self._held = 0
         self._listener: gevent.Greenlet | None = None
@@ -107,6 +118,20 @@ class Hub:
             for waiter in waiters:
                 waiter.wake(now)
 
+    def revoke(self, user_id: int) -> None:
+        """One of the user's credentials has ended: their held requests check theirs again at once."""
+        if self._credentials is not None:
+            self._credentials.forget(user_id)
+        for waiter in self._waiters.get(user_id, ()):
+            waiter.revoke()
+
+    def _revoke_all(self) -> None:
+        if self._credentials is not None:
+            self._credentials.forget_all()
+        for waiters in self._waiters.values():
+            for waiter in waiters:
+                waiter.revoke()
+
     def _keep(self, user_id: int, data: bytes) -> None:
         """Copy the event a publish carries, for users this process serves or served lately."""
         if user_id not in self._waiters and not self.local.knows(user_id):
@@ -140,16 +165,21 @@ class Hub:
                 kind = reply[0]
                 if kind == b"pmessage":
                     user_id = self._channels.user_id_of(reply[2])
-                    if user_id is not None:
+                    if user_id is None:
+                        continue
+                    if reply[3] == REVOKED:
+                        self.revoke(user_id)
+                    else:
                         self._keep(user_id, reply[3])
                         self.wake(user_id)
                 elif kind == b"psubscribe":
                     # Anything published while unsubscribed was missed: the
                     # local copy may have gaps it cannot see, and every held
-                    # poll re-reads its backlog.
+                    # poll re-reads its backlog; a revocation may be among
+                    # what was missed, so every credential is checked again.
                     self.local.clear()
                     self.subscribed.set()
-                    self.wake_all()
+                    self._revoke_all()
                 elif kind == b"pong":
                     self.local.sweep()
         finally:

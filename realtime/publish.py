@@ -6,7 +6,9 @@ Redis, for fast answers, and PUBLISHes on the user's channel
 "<seq> <unread> <event JSON>": a wake-up that also carries the event, so the
 realtime process that holds the user's polls can answer from its own copy
 (realtime/local.py). Losing or repeating a publish costs nothing: readers
-check the seqs are contiguous and otherwise read Redis or PostgreSQL. The
+check the seqs are contiguous and otherwise read Redis or PostgreSQL.
+:func:`publish_revocation` says on the same channel that one of the user's
+credentials has ended. The
 delivery pipeline calls it after commit, and so does the benchmark, so the
 figures measured are the ones users get.
 
@@ -60,6 +62,10 @@ ENTRIES_PER_CALL = 1000
 
 
 DEFAULT_CHANNEL_PREFIX = "beacon:user:"
+# What a user's channel carries when one of their credentials ends: every
+# realtime process forgets what it trusted about the user, and their held
+# polls and streams check theirs again at once (realtime/auth.py).
+REVOKED = b"revoked"
 
 
 class Channels:
@@ -130,6 +136,11 @@ def publish_events(redis_client, entries: Iterable[StreamEntry], channels: Chann
             args += (entry.seq, entry.unread, orjson.dumps(entry.event))
         append(keys=keys, args=args, client=pipe)
     pipe.execute()
+
+
+def publish_revocation(redis_client, user_id: int, channels: Channels) -> None:
+    """Tell every realtime process that one of the user's credentials has ended (after its commit)."""
+    redis_client.publish(channels.of(user_id), REVOKED)
 
 
 def _append_script(redis_client):

@@ -38,9 +38,10 @@ def build_application() -> RealtimeApp:
     redis_client = redis.Redis(connection_pool=redis.BlockingConnectionPool.from_url(
         settings.REDIS_URL, max_connections=REDIS_POOL_SIZE, timeout=10, socket_timeout=5, socket_connect_timeout=5,
     ))
-    hub = Hub(settings.REDIS_URL, Channels(settings.REALTIME_CHANNEL_PREFIX))
+    authenticator = SessionAuthenticator(pool, cache_seconds=settings.REALTIME_SESSION_CACHE_SECONDS)
+    hub = Hub(settings.REDIS_URL, Channels(settings.REALTIME_CHANNEL_PREFIX), credentials=authenticator)
     return RealtimeApp(
-        authenticator=SessionAuthenticator(pool, cache_seconds=settings.REALTIME_SESSION_CACHE_SECONDS),
+        authenticator=authenticator,
         store=EventStore(
             pool,
             stream_table=STREAM_TABLE,
@@ -56,6 +57,7 @@ def build_application() -> RealtimeApp:
         max_polls_per_user=settings.REALTIME_MAX_POLLS_PER_USER,
         sse_heartbeat_seconds=settings.REALTIME_SSE_HEARTBEAT_SECONDS,
         confirm_every_seconds=settings.REALTIME_CONFIRM_SECONDS,
+        operator_token=settings.OPERATOR_TOKEN,
     )
 
 

@@ -150,3 +150,69 @@ def test_a_key_the_database_could_not_take_is_nobody_without_a_query():
     assert auth.identify(token("ab\x00c")) == (None, 0.0)
     assert auth.identify(token("x" * 10_000)) == (None, 0.0)
     assert table.queries == 0
+
+
+# -- revocations: what the site publishes when one of a user's credentials ends --------------------
+
+
+def test_a_revocation_ends_the_trust_in_every_credential_of_that_user_at_once_and_no_other():
+    # given alice (7) with a token and bob (8) with his, both trusted
+    auth, clock, table = authenticator()
+    table.users = {"abc": 7, "abd": 7, "bob": 8}
+    for key in table.users:
+        auth.identify(token(key))
+    queries_before = table.queries
+
+    # when alice's token abc is revoked, and the revocation for her arrives
+    table.users["abc"] = None
+    auth.forget(7)
+
+    # then abc is refused at once, well within its lifetime; her other token, asked again, still stands
+    assert auth.identify(token("abc"))[0] is None
+    assert auth.identify(token("abd"))[0] == 7
+    # and bob's answer is still the cached one: no query for him
+    queries_after_alice = table.queries
+    assert auth.identify(token("bob"))[0] == 8
+    assert table.queries == queries_after_alice > queries_before
+
+
+def test_a_lookup_asked_before_a_revocation_is_not_trusted_after_it():
+    # given a lookup of alice's token already under way when her revocation arrives
+    auth, clock, table = authenticator()
+    answered = []
+
+    def revoke_while_the_query_runs(sql, params, execute=table.execute):
+        execute(sql, params)
+        if len(answered) == 0:
+            answered.append(True)
+            table.users["abc"] = None  # the token's row gone, committed ...
+            auth.forget(7)  # ... and its revocation arrived, while this answer (7) was on its way
+    table.execute = revoke_while_the_query_runs
+
+    # then the request does not take the answer read before the revocation
+    assert auth.identify(token())[0] is None
+    # and nothing stale was cached
+    assert auth.identify(token())[0] is None
+
+
+def test_a_renewal_asked_before_a_revocation_is_dropped():
+    auth, clock, table = authenticator()
+    auth.identify(token())
+    clock.now += 25  # in the last third: this use asks for a renewal in the background
+    assert auth.identify(token())[0] == 7
+    table.users["abc"] = None
+    auth.forget(7)  # the revocation arrives before the renewal's answer, which may predate it
+    renewals_done(auth)
+    assert auth.identify(token())[0] is None
+
+
+def test_forgetting_everyone_asks_again_for_every_credential():
+    # (what a lost Redis subscription costs: revocations may have been missed)
+    auth, clock, table = authenticator()
+    table.users = {"abc": 7, "bob": 8}
+    for key in table.users:
+        auth.identify(token(key))
+    table.users["abc"] = None
+    auth.forget_all()
+    assert auth.identify(token("abc"))[0] is None
+    assert auth.identify(token("bob"))[0] == 8
