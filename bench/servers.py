@@ -13,6 +13,7 @@ import json
 import os
 import re
 import resource
+import secrets
 import shutil
 import signal
 import socket
@@ -201,12 +202,15 @@ class BeaconServer(Server):
     def __init__(self, port, log_path, *, env: dict, warm_auth: dict, config: str = "gunicorn.conf.py"):
         super().__init__(port, log_path)
         self.config = config
-        self.env = {**os.environ, **env, "REALTIME_PORT": str(port)}
+        # Its metrics and health detail answer the operators' token only (common/operator.py).
+        self.operator_token = secrets.token_urlsafe(32)
+        self._operator = {"Authorization": f"Bearer {self.operator_token}"}
+        self.env = {**os.environ, **env, "REALTIME_PORT": str(port), "OPERATOR_TOKEN": self.operator_token}
         self.warm_auth = warm_auth
 
     def metrics(self) -> dict:
         """/realtime/metrics as {sample name with labels: value} (Prometheus text format)."""
-        _, body = _get(self.port, "/realtime/metrics", timeout=30)  # a busy worker answers late
+        _, body = _get(self.port, "/realtime/metrics", headers=self._operator, timeout=30)  # a busy worker answers late
         out = {}
         for line in body.decode().splitlines():
             if line and not line.startswith("#"):
@@ -222,7 +226,7 @@ class BeaconServer(Server):
         self._wait_ready()
 
     def held(self) -> int:
-        _, body = _get(self.port, "/realtime/healthz")
+        _, body = _get(self.port, "/realtime/healthz", headers=self._operator)
         return int(json.loads(body)["held_polls"])
 
     def warm(self):

@@ -38,7 +38,7 @@ class RealtimeMetrics:
         # now); "reset": its cursor could not be caught up from; "draining": this process is stopping;
         # "error": an exception, logged by gunicorn.
         self.streams_ended = {r: streams.labels(r) for r in ("gone", "unauthenticated", "reset", "draining", "error")}
-        self.refusals = {s: refused.labels(str(s)) for s in (400, 401, 405, 429)}
+        self.refusals = {s: refused.labels(str(s)) for s in (400, 401, 403, 405, 429)}
 
     def exposition(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST

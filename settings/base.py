@@ -30,7 +30,10 @@ Every variable Beacon reads, with its default:
                              delivery task instead of through Kafka; 2 (every re-send)
   CELERY_VISIBILITY_TIMEOUT_SECONDS  a task a worker took and never acknowledged (the worker was
                              killed) goes back to the queue after this; 60
-  METRICS_ALLOWED_IPS        comma list of addresses GET /metrics answers; "127.0.0.1,::1"
+  OPERATOR_TOKEN             the bearer token the operators' endpoints want (the web's GET /metrics, the
+                             realtime process's /realtime/metrics and the detail of /realtime/healthz):
+                             `Authorization: Bearer <token>`; empty: those endpoints are off (dev: a
+                             public development token, which production refuses)
   DELIVERY_RECORDS_DAYS      how long sent outbox rows and processed-event marks are kept
                              (keep it longer than Kafka's retention); 14
   UNREAD_CHECK_INTERVAL_SECONDS  how often beat compares every unread count with the
@@ -49,6 +52,12 @@ Every variable Beacon reads, with its default:
   REALTIME_CHANNEL_PREFIX    each user's Redis channel is <prefix><user id>; "beacon:user:". Pub/sub is
                              global to a Redis server whatever database REDIS_URL names: two sites on
                              one server need prefixes (and databases) of their own
+  REALTIME_REQUEST_HEAD_SECONDS  a request's whole head (and body) must reach the realtime port within this
+                             once the connection waits for it, or the connection is cut (408); 10
+  REALTIME_MAX_CONNECTIONS_PER_ADDRESS  connections one address may hold open to a realtime process at once
+                             (429 beyond; 0: no cap); 200
+  REALTIME_PROXY_ADDRESSES   comma list of the proxies in front of the realtime port, whose connections
+                             carry many clients and are not capped per address; "127.0.0.1,::1"
   GRAPH_MAX_BYTES            largest graph upload (JSON text) accepted; 5242880 (5 MB)
   SITE_URL                   absolute address used in links sent by mail; http://127.0.0.1:8000
   NOTIFICATION_GROUP_MINUTES notifications of one kind about one target, each within this of the
@@ -281,9 +290,15 @@ REALTIME_MAX_POLLS_PER_USER = env_int("REALTIME_MAX_POLLS_PER_USER", 20, minimum
 REALTIME_SSE_HEARTBEAT_SECONDS = env_float("REALTIME_SSE_HEARTBEAT_SECONDS", 15.0)
 REALTIME_RETENTION_DAYS = env_int("REALTIME_RETENTION_DAYS", 30, minimum=1)
 REALTIME_CHANNEL_PREFIX = env_str("REALTIME_CHANNEL_PREFIX", "beacon:user:")
+REALTIME_REQUEST_HEAD_SECONDS = env_float("REALTIME_REQUEST_HEAD_SECONDS", 10.0)
+if REALTIME_REQUEST_HEAD_SECONDS <= 0:
+    raise ImproperlyConfigured(f"REALTIME_REQUEST_HEAD_SECONDS={REALTIME_REQUEST_HEAD_SECONDS} must be more than 0")
+REALTIME_MAX_CONNECTIONS_PER_ADDRESS = env_int("REALTIME_MAX_CONNECTIONS_PER_ADDRESS", 200, minimum=0)
+REALTIME_PROXY_ADDRESSES = env_list("REALTIME_PROXY_ADDRESSES", ["127.0.0.1", "::1"])
 
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
-METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+DEV_OPERATOR_TOKEN = "dev-operator-token"
+OPERATOR_TOKEN = env_str("OPERATOR_TOKEN", "")
 
 GRAPH_MAX_BYTES = env_int("GRAPH_MAX_BYTES", 5 * 1024 * 1024)
 # Django refuses larger request bodies before Beacon sees them; leave room

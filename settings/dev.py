@@ -4,6 +4,8 @@ from settings.base import *
 from settings.env import env_bool, env_str
 
 DEBUG = env_bool("DEBUG", True)
+# Development's metrics and health detail answer this public token (production refuses it).
+OPERATOR_TOKEN = env_str("OPERATOR_TOKEN", DEV_OPERATOR_TOKEN)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 # Mail `make run` received (dev/mail.py), shown at /dev/mail/ while DEBUG is on.
 DEV_MAIL_DIR = env_str("DEV_MAIL_DIR", str(BASE_DIR / "var" / "mail"))

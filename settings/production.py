@@ -1,9 +1,18 @@
-"""Production: refuses to start with the development key or with DEBUG on."""
+"""Production: refuses to start with the development key or operator token, or with DEBUG on."""
 
 from django.core.exceptions import ImproperlyConfigured
 
 from settings.base import *
-from settings.base import BASE_DIR, DEBUG, DEV_SECRET_KEY, SECRET_KEY, STATIC_ROOT, STORAGES
+from settings.base import (
+    BASE_DIR,
+    DEBUG,
+    DEV_OPERATOR_TOKEN,
+    DEV_SECRET_KEY,
+    OPERATOR_TOKEN,
+    SECRET_KEY,
+    STATIC_ROOT,
+    STORAGES,
+)
 from settings.env import env_bool
 
 if SECRET_KEY == DEV_SECRET_KEY or not SECRET_KEY:
@@ -12,6 +21,9 @@ if len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("SECRET_KEY is too short for production (at least 32 characters)")
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production")
+if OPERATOR_TOKEN == DEV_OPERATOR_TOKEN or 0 < len(OPERATOR_TOKEN) < 32:
+    raise ImproperlyConfigured("OPERATOR_TOKEN must be a secret of at least 32 characters in production "
+                               "(or empty: the operators' endpoints are then off)")
 
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)

@@ -1,4 +1,4 @@
-"""``GET /metrics`` on the web process: the site's Prometheus exposition, for a scraper on an allowed address.
+"""``GET /metrics`` on the web process: the site's Prometheus exposition, for a scraper with the operators' token.
 
 Each app keeps its own collector (web/outbox/metrics.py: events in flight and
 sent again; web/digest/metrics.py: mails sent and left for the next run);
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from common.operator import is_operator, refusal
 from web.digest.metrics import DigestCollector
 from web.outbox.metrics import DeliveryCollector
 
@@ -24,9 +25,12 @@ def exposition() -> tuple[bytes, str]:
 
 @require_GET
 def metrics_view(request):
-    """Delivery metrics for a Prometheus scraper on an allowed address (METRICS_ALLOWED_IPS)."""
-    if request.META.get("REMOTE_ADDR") not in settings.METRICS_ALLOWED_IPS:
-        return JsonResponse({"error": "forbidden", "detail": "metrics are served to METRICS_ALLOWED_IPS only"},
-                            status=403)
+    """Delivery metrics for a Prometheus scraper that sends ``Authorization: Bearer <OPERATOR_TOKEN>``."""
+    if not is_operator(request.headers.get("Authorization"), settings.OPERATOR_TOKEN):
+        status, body = refusal(settings.OPERATOR_TOKEN)
+        response = JsonResponse(body, status=status)
+        if status == 401:
+            response["WWW-Authenticate"] = "Bearer"
+        return response
     body, content_type = exposition()
     return HttpResponse(body, content_type=content_type)

@@ -5,6 +5,7 @@ import threading
 import pytest
 
 from tests.support.events import graph_event
+from tests.support.operator import operator_headers
 from tests.support.waiting import wait_for
 from web.notifications.delivery import deliver
 from web.notifications.models import StreamEvent
@@ -96,7 +97,7 @@ def test_one_users_events_never_reach_another(logged_in):
 
 
 def _held(browser) -> int:
-    return browser.get("/realtime/healthz").json()["held_polls"]
+    return browser.get("/realtime/healthz", headers=operator_headers()).json()["held_polls"]
 
 
 def test_a_stopping_realtime_process_answers_its_held_polls_at_once(beacon, make_user, tmp_path):

@@ -13,6 +13,7 @@ from rest_framework.authtoken.models import Token
 
 from realtime.publish import events_key, state_key
 from tests.support.events import graph_event
+from tests.support.operator import operator_headers
 from tests.support.waiting import wait_for
 from web.notifications.delivery import deliver
 from web.notifications.models import StreamEvent
@@ -43,7 +44,7 @@ def test_one_user_holding_too_many_polls_is_told_to_retry_later(beacon, make_use
     held = [threading.Thread(target=token_poll, args=(beacon, key, "cursor=0&timeout=5")) for _ in range(20)]
     for thread in held:
         thread.start()
-    wait_for(lambda: beacon.browser().get("/realtime/healthz").json()["held_polls"] >= 20, message="20 held polls")
+    wait_for(lambda: _held(beacon) >= 20, message="20 held polls")
 
     # when she opens one more
     refused = token_poll(beacon, key, "cursor=0&timeout=5")
@@ -122,12 +123,30 @@ def test_operators_see_held_requests_and_wake_up_latency(beacon, make_user):
     assert float(count.split()[-1]) >= 1
 
 
+def test_how_busy_a_realtime_process_is_is_for_operators_only(beacon):
+    # anyone (a load balancer) may ask whether it is alive, and learns nothing more
+    page = beacon.browser().get("/realtime/healthz")
+    assert (page.status, page.json()) == (200, {"ok": True})
+    # its metrics want the operators' token, and say so
+    for headers in ({}, {"Authorization": "Bearer not-the-token"}, {"X-Forwarded-For": "127.0.0.1"}):
+        page = beacon.browser().get("/realtime/metrics", headers=headers)
+        assert page.status == 401, headers
+        assert page.json()["detail"] == "send Authorization: Bearer <OPERATOR_TOKEN>"
+    # and with it, an operator sees both
+    assert "held_polls" in beacon.browser().get("/realtime/healthz", headers=operator_headers()).json()
+    assert "beacon_realtime_held_requests" in _metrics(beacon)
+
+
+def _held(beacon) -> int:
+    return beacon.browser().get("/realtime/healthz", headers=operator_headers()).json()["held_polls"]
+
+
 def _gauge(metrics: str, name: str) -> float:
     return float(next(line for line in metrics.splitlines() if line.startswith(name + " ")).split()[-1])
 
 
 def _metrics(beacon) -> str:
-    page = beacon.browser().get("/realtime/metrics")
+    page = beacon.browser().get("/realtime/metrics", headers=operator_headers())
     assert page.status == 200
     return page.text
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from dev.ports import any_free_port
 from tests.support.events import graph_event
+from tests.support.operator import operator_headers
 from tests.support.smtp import RecordingMailServer
 from web.accounts.actions import update_preferences
 from web.digest.sending import send_now
@@ -150,7 +151,7 @@ def test_at_most_fifty_items_and_a_count_of_the_rest_all_marked_mailed(smtp, mak
 
 def digest_metrics() -> tuple[float, float]:
     """What an operator's Prometheus reads: (mails accepted, users left for the next run)."""
-    lines = Client().get("/metrics").content.decode().splitlines()
+    lines = Client().get("/metrics", headers=operator_headers()).content.decode().splitlines()
     return tuple(float(next(line for line in lines if line.startswith(f"{name}_total ")).split()[1])
                  for name in ("beacon_digest_mails", "beacon_digest_users_left"))
 

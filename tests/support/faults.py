@@ -29,6 +29,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from dev.run import RUN_MARKER, stop_leftovers
+from tests.support.operator import operator_headers
 from tests.support.stack import ProcfileStack, free_port
 from tests.support.waiting import TimedOut, wait_for
 
@@ -599,7 +600,8 @@ def abandoned_polls(stack: DrillStack, views: int = 30, seconds: float = 10.0) -
         sock.close()
 
     def held() -> int:
-        return json.loads(request(stack.realtime_port, "GET", "/realtime/healthz")[2])["held_polls"]
+        health = request(stack.realtime_port, "GET", "/realtime/healthz", headers=operator_headers())[2]
+        return json.loads(health)["held_polls"]
 
     right_after = held()
     time.sleep(1)
