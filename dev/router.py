@@ -39,6 +39,9 @@ CLIENT_SOCKET = "beacon.client_socket"
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 # The request body goes upstream in pieces this big, so a sender stops soon after the upstream has answered.
 BODY_CHUNK_BYTES = 65536
+# A request's line and headers must arrive within this (the realtime port's own deadline, which the
+# router stands in front of: REALTIME_REQUEST_HEAD_SECONDS, settings/base.py).
+HEAD_SECONDS = float(os.environ.get("REALTIME_REQUEST_HEAD_SECONDS", "10"))
 
 
 class Router:
@@ -135,8 +138,41 @@ class _Exchange:
         self.conn.close()
 
 
+class _HeadTooSlow(Exception):
+    """A request's line and headers did not arrive within HEAD_SECONDS."""
+
+
 class _ClientSocketHandler(WSGIHandler):
-    """pywsgi's handler, with the client's socket in the environ for watching (realtime/hangup.py)."""
+    """pywsgi's handler, with the client's socket in the environ for watching (realtime/hangup.py),
+    and a deadline for each request's head: from the moment the connection waits for a request, its
+    line and headers must arrive within HEAD_SECONDS, or the connection is closed (a client sending a
+    byte now and then would otherwise hold it for ever)."""
+
+    _head_timer = None
+
+    def read_requestline(self):
+        self._head_timer = gevent.Timeout.start_new(HEAD_SECONDS, _HeadTooSlow)
+        return super().read_requestline()
+
+    def read_request(self, raw_requestline):
+        try:
+            return super().read_request(raw_requestline)
+        finally:
+            self._stop_head_timer()
+
+    def handle_one_request(self):
+        try:
+            return super().handle_one_request()
+        except _HeadTooSlow:
+            log.info("closed a connection from %s: its request head took over %g s", self.client_address, HEAD_SECONDS)
+            return None
+        finally:
+            self._stop_head_timer()
+
+    def _stop_head_timer(self):
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
 
     def get_environ(self):
         environ = super().get_environ()

@@ -38,8 +38,9 @@ log = logging.getLogger(__name__)
 
 # Bytes asked of the socket at a time: a poll's whole head, most often.
 READ_BYTES = 4096
-REASONS = {400: "Bad Request", 411: "Length Required", 413: "Content Too Large",
-           431: "Request Header Fields Too Large", 500: "Internal Server Error", 505: "HTTP Version Not Supported"}
+REASONS = {400: "Bad Request", 408: "Request Timeout", 411: "Length Required", 413: "Content Too Large",
+           429: "Too Many Requests", 431: "Request Header Fields Too Large", 500: "Internal Server Error",
+           505: "HTTP Version Not Supported"}
 
 
 class _Stop(Exception):
@@ -51,6 +52,15 @@ class RealtimeHandler(pywsgi.WSGIHandler):
     idle_seconds: float | None = None
     # Whether gunicorn's access log is on (REALTIME_ACCESS_LOG): off, nothing is formatted for it.
     access_log = False
+    # Seconds a request's whole head (and its body, if any) may take to arrive once the connection
+    # waits for it (REALTIME_REQUEST_HEAD_SECONDS): a client sending a byte now and then is cut.
+    head_seconds = 10.0
+    # Connections one address may hold open at once (REALTIME_MAX_CONNECTIONS_PER_ADDRESS; 0: no cap),
+    # but for the proxies in front (REALTIME_PROXY_ADDRESSES), each of which carries many clients.
+    max_per_address = 0
+    proxies: frozenset = frozenset()
+    # Open connections by address, this worker's (its own class, made by RealtimeWorker).
+    open_by_address: dict = {}
 
     def __init__(self, sock, address, server, rfile=None):
         # Not gevent's __init__: it makes the buffered file this handler does without.
@@ -67,15 +77,25 @@ class RealtimeHandler(pywsgi.WSGIHandler):
         if isinstance(self.client_address, tuple):
             base["REMOTE_ADDR"] = str(self.client_address[0])
             base["REMOTE_PORT"] = str(self.client_address[1])
+        address = base.get("REMOTE_ADDR")
+        counted = bool(self.max_per_address) and address is not None and address not in self.proxies
+        if counted:
+            open_now = self.open_by_address.get(address, 0)
+            if open_now >= self.max_per_address:
+                _refuse(sock, 429, f"at most {self.max_per_address} connections from one address at once")
+                _close(sock)
+                self.socket = None
+                return
+            self.open_by_address[address] = open_now + 1
         pending = b""
         try:
             while True:
-                head, pending = self._read_head(sock, pending)
+                head, pending, deadline = self._read_head(sock, pending)
                 if head is None:
                     return
                 try:
                     request = parse_head(head)
-                    body, pending = self._read_body(sock, request, pending)
+                    body, pending = self._read_body(sock, request, pending, deadline)
                 except BadRequest as exc:
                     _refuse(sock, exc.status, str(exc))
                     return
@@ -84,38 +104,51 @@ class RealtimeHandler(pywsgi.WSGIHandler):
         except (OSError, _Stop):
             return  # the client left or stalled: nobody to answer
         finally:
-            try:
-                sock.close()
-            except OSError:
-                pass
+            if counted:
+                left = self.open_by_address[address] - 1
+                if left:
+                    self.open_by_address[address] = left
+                else:
+                    del self.open_by_address[address]
+            _close(sock)
             self.socket = None
 
     def _read_head(self, sock, pending: bytes):
-        """The next request's head and what came after it, or (None, b"") when the client is done."""
-        waiting = False  # on the client, with the idle timeout set
+        """The next request's head, what came after it, and the deadline its body must meet;
+        (None, b"", 0) when the client is done, or failed to send a whole head within ``head_seconds``."""
+        deadline = time.monotonic() + self.head_seconds
+        waiting = False  # on the client, with a timeout set
         try:
             while True:
                 if pending[:2] == b"\r\n":
                     pending = pending.lstrip(b"\r\n")  # empty lines before a request are allowed
                 end = pending.find(b"\r\n\r\n")
                 if end >= 0:
-                    return pending[:end], pending[end + 4:]
+                    return pending[:end], pending[end + 4:], deadline
                 if len(pending) > MAX_HEAD_BYTES:
                     _refuse(sock, 431, f"the request head is larger than {MAX_HEAD_BYTES} bytes")
-                    return None, b""
-                if not waiting:
-                    sock.settimeout(self.idle_seconds)
-                    waiting = True
+                    return None, b"", 0.0
+                left = deadline - time.monotonic()
+                if not pending and self.idle_seconds is not None:
+                    left = min(left, self.idle_seconds)  # nothing of a request yet: the keep-alive wait
+                if left <= 0:
+                    raise TimeoutError
+                sock.settimeout(left)
+                waiting = True
                 data = sock.recv(READ_BYTES)
                 if not data:
-                    return None, b""
+                    return None, b"", 0.0
                 pending += data
+        except TimeoutError:
+            if pending:  # a request begun and not finished in time; an idle connection just closes
+                _refuse(sock, 408, f"the request head did not arrive within {self.head_seconds:g} s")
+            return None, b"", 0.0
         finally:
             if waiting:
                 sock.settimeout(None)
 
     @staticmethod
-    def _read_body(sock, request, pending: bytes):
+    def _read_body(sock, request, pending: bytes, deadline: float):
         if request.chunked:
             raise BadRequest(411, "a realtime route takes no chunked body; send Content-Length")
         length = request.content_length
@@ -123,11 +156,20 @@ class RealtimeHandler(pywsgi.WSGIHandler):
             return b"", pending
         if length > MAX_BODY_BYTES:
             raise BadRequest(413, f"a realtime route takes no body larger than {MAX_BODY_BYTES} bytes")
-        while len(pending) < length:
-            data = sock.recv(READ_BYTES)
-            if not data:
-                raise _Stop
-            pending += data
+        try:
+            while len(pending) < length:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError
+                sock.settimeout(left)
+                data = sock.recv(READ_BYTES)
+                if not data:
+                    raise _Stop
+                pending += data
+        except TimeoutError:
+            raise BadRequest(408, "the request body did not arrive in time") from None
+        finally:
+            sock.settimeout(None)
         return pending[:length], pending[length:]
 
     def _answer(self, sock, base: dict, request, body: bytes) -> bool:
@@ -251,6 +293,13 @@ def _framing(headers) -> tuple[bool, bool]:
     return has_length, asks_close
 
 
+def _close(sock) -> None:
+    try:
+        sock.close()
+    except OSError:
+        pass
+
+
 def _refuse(sock, status: int, message: str) -> None:
     """A 4xx/5xx the server itself gives (before or instead of the app), closing the connection."""
     body = json.dumps({"error": REASONS[status].lower().replace(" ", "_"), "detail": message}).encode()
@@ -269,5 +318,15 @@ class RealtimeWorker(GeventPyWSGIWorker):
         self.wsgi_handler = type("RealtimeHandler", (RealtimeHandler,), {
             "idle_seconds": self.cfg.keepalive or None,
             "access_log": bool(self.cfg.accesslog),
+            "open_by_address": {},
         })
+
+    def load_wsgi(self):
+        super().load_wsgi()
+        # The app has set Django up (realtime/wsgi.py): the limits are its settings.
+        from django.conf import settings
+
+        self.wsgi_handler.head_seconds = settings.REALTIME_REQUEST_HEAD_SECONDS
+        self.wsgi_handler.max_per_address = settings.REALTIME_MAX_CONNECTIONS_PER_ADDRESS
+        self.wsgi_handler.proxies = frozenset(settings.REALTIME_PROXY_ADDRESSES)
 
