@@ -13,6 +13,7 @@ from web.groups.actions import add_member, create_group
 from web.groups.models import Group
 
 DEMO_USERS = ("alice", "bob", "carol")  # each one's password is their name
+DEMO_STAFF = "alice"
 DEMO_GROUP = "Systems Biology Lab"  # alice (owner) and bob
 DEMO_CLUB = "Network Reading Club"  # carol (owner) and alice
 
@@ -33,7 +34,9 @@ def load_demo() -> list[str]:
     with transaction.atomic():
         users = {}
         for name in DEMO_USERS:
-            user, created = User.objects.get_or_create(username=name, defaults={"email": f"{name}@example.org"})
+            # alice is staff: she may read the development mailbox (dev/mailbox.py)
+            user, created = User.objects.get_or_create(username=name, defaults={
+                "email": f"{name}@example.org", "is_staff": name == DEMO_STAFF})
             if created:
                 user.set_password(name)
                 user.save(update_fields=["password"])

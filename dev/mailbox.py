@@ -1,4 +1,5 @@
-"""``/dev/mail/``: the mail ``make run`` received, readable in the browser. DEBUG only.
+"""``/dev/mail/``: the mail ``make run`` received, readable in the browser. DEBUG only, and staff only:
+it shows every user's mail, their unsubscribe links with it (the demo's alice is staff).
 
 Reads the ``.eml`` files dev.mail keeps in DEV_MAIL_DIR. A mail's
 HTML is shown in a sandboxed frame: no script of it runs, and it cannot
@@ -11,6 +12,8 @@ import re
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
@@ -19,9 +22,11 @@ MESSAGE_NAME = re.compile(r"\d{8}-\d{6}-\d{5}\.eml")
 SHOWN_AT_MOST = 200
 
 
-def _folder() -> Path:
+def _folder(request) -> Path:
     if not settings.DEBUG:
         raise Http404("The development mailbox exists only with DEBUG on.")
+    if request.user.is_authenticated and not request.user.is_staff:
+        raise PermissionDenied("The development mailbox shows every user's mail: it is for staff users only.")
     return Path(settings.DEV_MAIL_DIR)
 
 
@@ -30,8 +35,9 @@ def _read(path: Path):
 
 
 @require_safe
+@login_required
 def inbox(request):
-    folder = _folder()
+    folder = _folder(request)
     names = sorted((p.name for p in folder.glob("*.eml") if MESSAGE_NAME.fullmatch(p.name)), reverse=True)
     mails = []
     for name in names[:SHOWN_AT_MOST]:
@@ -42,8 +48,9 @@ def inbox(request):
 
 
 @require_safe
+@login_required
 def message(request, name: str):
-    folder = _folder()
+    folder = _folder(request)
     if not MESSAGE_NAME.fullmatch(name) or not (folder / name).is_file():
         raise Http404("No such message.")
     mail = _read(folder / name)

@@ -113,7 +113,7 @@ def _run(var_dir: Path, configured: dict[str, str], *, keep_services: bool) -> i
         # and then the servers, whatever the signal was.
         honcho = subprocess.Popen([sys.executable, "-m", "honcho", "start", "-f", "Procfile"], cwd=REPO_ROOT, env=env,
                                   start_new_session=True)
-        mail_note = (f"Mail it sends: {site}/dev/mail/ (files in {_shown(mail_dir)}/)"
+        mail_note = (f"Mail it sends: {site}/dev/mail/ (log in as alice, staff; files in {_shown(mail_dir)}/)"
                      if mail_server else f"Mail goes to {env['EMAIL_HOST']}")
         threading.Thread(target=_announce_when_ready, args=(site, honcho, demo, mail_note), daemon=True).start()
         try:
