@@ -9,11 +9,14 @@ import uuid
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from realtime.publish import events_key, state_key
 from tests.support.events import graph_event
+from tests.support.operator import operator_headers
 from tests.support.stack import ProcfileStack, free_port
 from tests.support.waiting import wait_for
 from web.groups.models import Group
@@ -96,18 +99,19 @@ def short_trust_realtime(beacon, tmp_path):
                                                 "REALTIME_SSE_HEARTBEAT_SECONDS": "1"})
 
 
-def test_an_event_stream_ends_soon_after_its_user_logs_out(beacon, make_user, short_trust_realtime):
+def test_an_event_stream_whose_session_ends_unannounced_ends_within_the_cache_time(beacon, make_user,
+                                                                                   short_trust_realtime):
     # given alice, logged in, with an event stream open on her session
     alice = make_user("alice")
     browser = beacon.browser()
     browser.log_in(alice.username, "alice")
-    cookie = "; ".join(f"{c.name}={c.value}" for c in browser.cookies)
-    stream = OpenRequest(short_trust_realtime, "/realtime/poll", {"Cookie": cookie, "Accept": "text/event-stream"})
+    stream = OpenRequest(short_trust_realtime, "/realtime/poll",
+                         {"Cookie": _cookie_header(browser), "Accept": "text/event-stream"})
     assert stream.status() == 200
     stream.read_until(b"event: state")
 
-    # when she logs out in another tab
-    assert browser.submit("/accounts/profile/", {}, action="/accounts/logout/").status == 302
+    # when her session ends with no revocation published (as when that publish is lost with Redis)
+    Session.objects.filter(session_key=_session_key(browser)).delete()
 
     # then within the session cache time (and a margin) the stream says why it ends, and ends
     rest = stream.read_to_end(within=SHORT_SESSION_CACHE_SECONDS + 8)
@@ -116,7 +120,8 @@ def test_an_event_stream_ends_soon_after_its_user_logs_out(beacon, make_user, sh
     wait_for(lambda: _held(short_trust_realtime) == 0, timeout=LET_GO_WITHIN_SECONDS, message="the stream let go")
 
 
-def test_an_event_stream_ends_soon_after_its_api_token_is_revoked(make_user, short_trust_realtime):
+def test_an_event_stream_whose_token_is_deleted_unannounced_ends_within_the_cache_time(make_user,
+                                                                                       short_trust_realtime):
     # given bob's script, streaming his events with an API token
     bob = make_user("bob")
     token = Token.objects.create(user=bob)
@@ -125,12 +130,112 @@ def test_an_event_stream_ends_soon_after_its_api_token_is_revoked(make_user, sho
     assert stream.status() == 200
     stream.read_until(b"event: state")
 
-    # when he revokes the token
-    token.delete()
+    # when the token's row goes with no revocation published (no signal: a bare DELETE)
+    with connection.cursor() as cur:
+        cur.execute(f"DELETE FROM {Token._meta.db_table} WHERE key = %s", [token.key])
 
     # then the stream ends within the cache time and a margin, saying why
     rest = stream.read_to_end(within=SHORT_SESSION_CACHE_SECONDS + 8)
     assert b'"reason":"unauthenticated"' in rest
+
+
+# -- credentials that end: every realtime process lets go at once ------------------------------------
+
+# What the README promises: a held poll or stream whose credential ended is answered within this.
+ENDED_WITHIN_SECONDS = 1
+
+
+@pytest.fixture(scope="module")
+def two_realtime_processes(beacon, tmp_path_factory):
+    """Two realtime processes of the module's own with production's 30 s credential cache: only a
+    revocation, not the cache running out, can end their requests within a second."""
+    settings = {"REALTIME_SESSION_CACHE_SECONDS": "30", "REALTIME_SSE_HEARTBEAT_SECONDS": "1"}
+    first = _own_realtime(beacon, tmp_path_factory.mktemp("realtime-a"), settings)
+    second = _own_realtime(beacon, tmp_path_factory.mktemp("realtime-b"), settings)
+    try:
+        yield next(first), next(second)
+    finally:
+        first.close()
+        second.close()
+
+
+def _log_out(beacon, browser, user):
+    assert browser.submit("/accounts/profile/", {}, action="/accounts/logout/").status == 302
+
+
+def _revoke_token(beacon, browser, user):
+    assert browser.submit("/accounts/profile/", {}, action="/accounts/profile/token/revoke/").status == 302
+
+
+def _replace_token(beacon, browser, user):
+    assert browser.submit("/accounts/profile/", {}, action="/accounts/profile/token/").status == 302
+
+
+def _change_password(beacon, browser, user):
+    user.set_password("a new password of hers")  # what the admin and manage.py changepassword do
+    user.save()
+
+
+def _deactivate(beacon, browser, user):
+    user.is_active = False
+    user.save()
+
+
+# (the change, which credential it ends: "session" or "token", and whether her other one lives on)
+ENDINGS = {
+    "log-out": (_log_out, "session", True),
+    "token revoked": (_revoke_token, "token", True),
+    "token replaced": (_replace_token, "token", True),
+    "password changed": (_change_password, "session", True),  # as in Django: tokens do not hang on the password
+    "account made inactive": (_deactivate, "session", False),
+}
+
+
+@pytest.mark.parametrize("ending", list(ENDINGS))
+def test_a_credential_that_ends_ends_its_polls_and_streams_on_every_realtime_process_within_a_second(
+        beacon, make_user, two_realtime_processes, ending):
+    change, ended, other_lives = ENDINGS[ending]
+    first, second = two_realtime_processes
+    # given alice, logged in in a browser and with an API token for a script
+    alice = make_user("alice")
+    browser = beacon.browser()
+    browser.log_in(alice.username, "alice")
+    credentials = {"session": {"Cookie": _cookie_header(browser)},
+                   "token": {"Authorization": f"Token {Token.objects.create(user=alice).key}"}}
+    other = "token" if ended == "session" else "session"
+    # and, with the credential that will end, a poll held on one realtime process and a stream open on the other
+    cursor = json.loads(_poll_at(first, credentials[ended], "timeout=0").body)["cursor"]
+    poll = OpenRequest(first, f"/realtime/poll?cursor={cursor}", credentials[ended])
+    stream = OpenRequest(second, f"/realtime/poll?cursor={cursor}",
+                         {**credentials[ended], "Accept": "text/event-stream"})
+    assert stream.status() == 200
+    stream.read_until(b"retry:")
+    # and, with her other credential, a poll held too
+    other_poll = OpenRequest(second, f"/realtime/poll?cursor={cursor}", credentials[other])
+    wait_for(lambda: (_held(first), _held(second)) == (1, 2), message="her poll and stream held")
+
+    # when the credential ends
+    change(beacon, browser, alice)
+
+    # then within a second the poll is refused and the stream says why it ends, and ends
+    status, body = poll.answer(within=ENDED_WITHIN_SECONDS)
+    assert status == 401, body
+    assert json.loads(body)["error"] == "unauthenticated"
+    rest = stream.read_to_end(within=ENDED_WITHIN_SECONDS)
+    assert b'event: end\ndata: {"reason":"unauthenticated"' in rest
+    # and her other credential's poll lives on, and gets her next notification, if that credential still stands
+    if other_lives:
+        deliver(graph_event(alice, "after the credential ended"))
+        status, body = other_poll.answer(within=10)
+        assert status == 200, body
+        assert [e["notification"]["target"]["name"] for e in json.loads(body)["events"]] == [
+            "after the credential ended"]
+    else:
+        status, body = other_poll.answer(within=ENDED_WITHIN_SECONDS)
+        assert status == 401, body
+    # and the credential that ended gets nothing more, on either process
+    for process in (first, second):
+        assert _poll_at(process, credentials[ended], "cursor=0&timeout=0").status == 401
 
 
 # -- PostgreSQL ending the realtime process's connections ---------------------------------------------
@@ -197,6 +302,38 @@ def test_an_event_whose_publish_was_lost_still_reaches_the_held_poll(make_user, 
 # -- the development router and request bodies ---------------------------------------------------------
 
 
+# The router's deadline for a request's head: the realtime port's default (REALTIME_REQUEST_HEAD_SECONDS).
+ROUTER_HEAD_SECONDS = 10
+
+
+def test_the_router_closes_a_connection_whose_request_head_trickles_in(beacon):
+    # given a client that starts a request to the router and sends one byte of it every half second
+    parts = urlsplit(beacon.base_url)
+    head = b"GET /accounts/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " + b"a" * 200
+    with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
+        sock.setblocking(False)
+        closed_by_server = False
+        for offset in range(2 * ROUTER_HEAD_SECONDS * 2):  # the client's own pace, up to twice the deadline
+            try:
+                if sock.recv(4096) == b"":
+                    closed_by_server = True
+                    break
+            except BlockingIOError:
+                pass
+            except OSError:
+                closed_by_server = True  # reset: its byte crossed the close
+                break
+            try:
+                sock.send(head[offset:offset + 1])
+            except OSError:
+                closed_by_server = True
+                break
+            time.sleep(0.5)
+
+    # then the router closed it once the deadline had passed, having answered nothing
+    assert closed_by_server, "the router still held a connection whose head had trickled in for twice its deadline"
+
+
 def test_the_router_passes_on_the_web_processs_413_for_a_body_too_big(beacon, make_user):
     # given bob with an API token
     key = Token.objects.create(user=make_user("bob")).key
@@ -248,8 +385,15 @@ class OpenRequest:
             self._begun = True
         return self._response.status
 
-    def answer(self) -> tuple[int, bytes]:
-        status = self.status()
+    def answer(self, *, within: float | None = None) -> tuple[int, bytes]:
+        """The whole answer; with ``within``, fails unless it has come within that many seconds from now."""
+        if within is not None:
+            self._sock.settimeout(within)
+        try:
+            status = self.status()
+        except TimeoutError:
+            self.leave()
+            raise AssertionError(f"no answer within {within} s") from None
         try:
             return status, self._response.read()
         finally:
@@ -316,7 +460,7 @@ def _realtime_address(beacon) -> tuple[str, int]:
 def _get(address: tuple[str, int], path: str) -> bytes:
     conn = http.client.HTTPConnection(*address, timeout=10)
     try:
-        conn.request("GET", path)
+        conn.request("GET", path, headers=operator_headers())
         response = conn.getresponse()
         assert response.status == 200, response.status
         return response.read()
@@ -356,6 +500,24 @@ def _send(beacon, method: str, path: str, body, headers: dict, *, chunked: bool 
         return _Answer(response.status, response.read())
     finally:
         conn.close()
+
+
+def _poll_at(address: tuple[str, int], headers: dict, query: str) -> _Answer:
+    conn = http.client.HTTPConnection(*address, timeout=10)
+    try:
+        conn.request("GET", f"/realtime/poll?{query}", headers=headers)
+        response = conn.getresponse()
+        return _Answer(response.status, response.read())
+    finally:
+        conn.close()
+
+
+def _cookie_header(browser) -> str:
+    return "; ".join(f"{c.name}={c.value}" for c in browser.cookies)
+
+
+def _session_key(browser) -> str:
+    return next(c.value for c in browser.cookies if c.name == settings.SESSION_COOKIE_NAME)
 
 
 def _poll(beacon, key: str, query: str) -> _Answer:
