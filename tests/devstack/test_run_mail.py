@@ -4,10 +4,10 @@ import os
 import signal
 import subprocess
 import sys
-import urllib.request
 
 import pytest
 
+from tests.support.browser import Browser
 from tests.support.waiting import wait_for
 
 from .conftest import REPO, start_beacon_run
@@ -33,7 +33,7 @@ def test_a_digest_run_by_hand_lands_in_the_mail_folder_and_on_the_dev_mail_page(
     try:
         wait_for(lambda: "Beacon is running at" in beacon.text(), timeout=120, message="the run's banner")
         site = beacon.text().split("Beacon is running at ")[1].split("/\n")[0]
-        assert f"Mail it sends: {site}/dev/mail/ (files in {mail_dir}/)" in beacon.text()
+        assert f"Mail it sends: {site}/dev/mail/ (log in as alice, staff; files in {mail_dir}/)" in beacon.text()
 
         # as the README says, in a second terminal, once the demo's notifications are stored
         env = {**os.environ, **run_env(var_dir)}
@@ -52,8 +52,11 @@ def test_a_digest_run_by_hand_lands_in_the_mail_folder_and_on_the_dev_mail_page(
         files = sorted(mail_dir.glob("*.eml"))
         assert len(files) == 2
         assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in files[0].read_bytes()
-        with urllib.request.urlopen(f"{site}/dev/mail/", timeout=20) as response:
-            page = response.read().decode()
+        # (the demo's alice is staff: the mailbox shows everyone's mail, to staff only)
+        browser = Browser(site)
+        assert browser.get("/dev/mail/").status == 302
+        browser.log_in("alice", "alice")
+        page = browser.get("/dev/mail/").text
         for name in ("alice", "bob"):
             assert f"{name}@example.org" in page
         assert "new notifications in Beacon" in page

@@ -19,10 +19,15 @@ pytestmark = [pytest.mark.stack, pytest.mark.usefixtures("live_db")]
 
 @pytest.fixture
 def realtime(beacon, tmp_path):
+    yield from _own_realtime(beacon, tmp_path, {})
+
+
+def _own_realtime(beacon, tmp_path, settings: dict):
+    """A realtime process of the test's own, with these settings beside the stack's: its port, while it runs."""
     from tests.support.stack import ProcfileStack, free_port
 
     port = free_port()
-    stack = ProcfileStack(["realtime"], {**beacon.processes.env, "REALTIME_PORT": str(port)}, tmp_path)
+    stack = ProcfileStack(["realtime"], {**beacon.processes.env, "REALTIME_PORT": str(port), **settings}, tmp_path)
     stack.start()
     wait_for(lambda: _answers(port), timeout=60, message="the realtime process of the test")
     try:
@@ -132,19 +137,10 @@ SLOW_CLIENTS = 500
 def guarded_realtime(beacon, tmp_path):
     """A realtime process of the test's own with a 2 s deadline for a request's head and at most 100
     connections per address, loopback included (no proxy in front)."""
-    from tests.support.stack import ProcfileStack, free_port
-
-    port = free_port()
-    stack = ProcfileStack(["realtime"], {
-        **beacon.processes.env, "REALTIME_PORT": str(port), "REALTIME_REQUEST_HEAD_SECONDS": str(SLOW_HEAD_SECONDS),
+    yield from _own_realtime(beacon, tmp_path, {
+        "REALTIME_REQUEST_HEAD_SECONDS": str(SLOW_HEAD_SECONDS),
         "REALTIME_MAX_CONNECTIONS_PER_ADDRESS": str(CAP_PER_ADDRESS), "REALTIME_PROXY_ADDRESSES": "::1",
-    }, tmp_path)
-    stack.start()
-    wait_for(lambda: _answers(port), timeout=60, message="the realtime process of the test")
-    try:
-        yield port
-    finally:
-        stack.stop()
+    })
 
 
 def test_500_clients_sending_their_heads_a_byte_at_a_time_are_cut_while_a_users_poll_goes_on(
