@@ -8,7 +8,7 @@ import gc
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun, worker_process_init
+from celery.signals import task_postrun, task_prerun, worker_process_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.dev")
 
@@ -47,3 +47,11 @@ def _collect_garbage_per_batch_not_per_row(**kwargs) -> None:
     gc.freeze()
     _, older, oldest = gc.get_threshold()
     gc.set_threshold(YOUNG_GENERATION_THRESHOLD, older, oldest)
+
+
+@worker_ready.connect
+def _check_what_a_killed_worker_held(sender=None, **kwargs) -> None:
+    # A worker killed holding tasks is the usual reason one starts, and Celery
+    # gives what it held back only after CELERY_VISIBILITY_TIMEOUT_SECONDS:
+    # the outbox checks every event in flight soon instead (web/outbox/healing.py).
+    sender.app.send_task("tasks.outbox.heal_after_outage", args=["a Celery worker (started)"])

@@ -26,12 +26,14 @@ from kafka.structs import OffsetAndMetadata
 log = logging.getLogger("tasks.consumer")
 
 # Waiting between attempts to hand an event to a Celery broker that is down:
-# grows to this cap, and the record is never skipped.
-HANDOFF_RETRY_MAX_SECONDS = 30.0
+# grows to this cap, and the record is never skipped. Short, because the
+# attempt that works is what notices Redis is back (web/outbox/healing.py).
+HANDOFF_RETRY_MAX_SECONDS = 4.0
 POLL_TIMEOUT_MS = 500
 # Waiting for Kafka to answer again after it failed under the consumer:
-# quick at first (a broker restart takes seconds), never slower than this.
-RECONNECT_MAX_SECONDS = 15.0
+# quick at first (a broker restart takes seconds), never slower than this,
+# so that Kafka's return is noticed within seconds.
+RECONNECT_MAX_SECONDS = 3.0
 # Records asked of Kafka per poll; they are handed on in batches of up to
 # BATCH_RECIPIENTS recipients (web/notifications/events.py), each stored in
 # one transaction (web.notifications.delivery.deliver_many).
@@ -72,7 +74,7 @@ class TopicIncarnations:
 
 class EventConsumer:
     def __init__(self, *, consumer, hand_off, dead_letter, topic_kinds: dict[str, str], stop: threading.Event,
-                 topics: "TopicIncarnations | None" = None):
+                 topics: "TopicIncarnations | None" = None, part_returned=lambda part: None):
         self._consumer = consumer
         # Kept across reconnections by the caller: a new consumer must still read a new log from its start.
         self._topics = topics if topics is not None else TopicIncarnations()
@@ -80,6 +82,8 @@ class EventConsumer:
         self._dead_letter = dead_letter
         self._topic_kinds = topic_kinds
         self._stop = stop
+        # Told when a part that failed under us is back (web/outbox/healing.py).
+        self._part_returned = part_returned
 
     def run(self) -> None:
         """Consume until stopped; a Kafka error is raised to the caller, who reconnects."""
@@ -161,6 +165,8 @@ class EventConsumer:
         restart = {p: OffsetAndMetadata(0, None, -1) for p in assigned if self._topics.needs_start(p)}
         if not restart:
             return
+        # What the old log held and we had not read is gone with it.
+        self._part_returned("Kafka (a topic came back as a new log)")
         for partition in restart:
             self._consumer.seek(partition, 0)
         # Committed too, and only then done with: the group may hold our offset in the old log (a
@@ -184,11 +190,16 @@ class EventConsumer:
 
     def _hand_off_with_retry(self, events: list) -> None:
         delay = 0.5
+        failed = False
         while True:
             try:
                 self._hand_off(events)
+                if failed:
+                    # Tasks queued before it failed may be lost with it.
+                    self._part_returned("Celery's broker (Redis)")
                 return
             except Exception:
+                failed = True
                 if self._stop.is_set():
                     # Not committed: the next consumer to own this partition re-reads it.
                     raise
@@ -221,11 +232,19 @@ def main() -> None:
 
     from tasks import kafka_clients as kafka
     from tasks.notifications import deliver_events
+    from tasks.outbox import heal_after_outage
     from web.kinds import KINDS
     from web.notifications.events import dead_letter_topic, topic_for
 
     def hand_off(events):
         deliver_events.delay([event.to_dict() for event in events])
+
+    def part_returned(part):
+        try:
+            heal_after_outage.delay(part)
+        except Exception:
+            log.warning("could not tell the outbox %s is back; its events are checked at their usual time", part,
+                        exc_info=True)
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -236,11 +255,16 @@ def main() -> None:
     where = ", ".join(settings.KAFKA_BOOTSTRAP_SERVERS)
     delay = 1.0
     topics = TopicIncarnations()
+    kafka_failed = False
     try:
         while not stop.is_set():
             consumer = None
             try:
                 kafka.ensure_topics([*topic_kinds, dead_letters])
+                if kafka_failed:
+                    # What Kafka took and we had not read may be lost (a broker restarted empty).
+                    part_returned("Kafka")
+                    kafka_failed = False
                 consumer = kafka.new_consumer(list(topic_kinds))
                 log.info("consuming %s as group %s", ", ".join(topic_kinds), settings.KAFKA_CONSUMER_GROUP)
                 delay = 1.0
@@ -251,10 +275,12 @@ def main() -> None:
                     topic_kinds=topic_kinds,
                     stop=stop,
                     topics=topics,
+                    part_returned=part_returned,
                 ).run()
             except KafkaError as exc:
                 if stop.is_set():
                     break
+                kafka_failed = True
                 log.warning("waiting for Kafka at %s (%s: %s); connecting again in %.0f s", where,
                             type(exc).__name__, exc, delay)
                 stop.wait(delay)

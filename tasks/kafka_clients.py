@@ -24,6 +24,9 @@ SEND_TIMEOUT_SECONDS = 10
 
 # How stale the consumer's view of topics and partitions may grow.
 METADATA_MAX_AGE_MS = 5000
+# The longest wait between attempts to reach a broker that is down
+# (kafka-python's default grows to 30 s): its return is noticed within this.
+RECONNECT_BACKOFF_MAX_MS = 1000
 
 _producer: KafkaProducer | None = None
 _producer_lock = threading.Lock()
@@ -37,6 +40,7 @@ def _new_producer() -> KafkaProducer:
         retries=3,
         max_block_ms=SEND_TIMEOUT_SECONDS * 1000,
         request_timeout_ms=SEND_TIMEOUT_SECONDS * 1000,
+        reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
         client_id="beacon-producer",
     )
 
@@ -157,6 +161,7 @@ def new_consumer(topics: Sequence[str]) -> KafkaConsumer:
         # creates it on first use, with partitions of its own choosing) is
         # read within seconds, not after kafka-python's default of 5 minutes.
         metadata_max_age_ms=METADATA_MAX_AGE_MS,
+        reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
     )
     consumer.subscribe(topics=list(topics), listener=_LogAssignments())
     return consumer

@@ -5,8 +5,11 @@ from tasks.celery import app
 from web.notifications.delivery import deliver_many
 from web.notifications.events import NotificationEvent
 
-_RETRY = dict(ignore_result=True, autoretry_for=(DatabaseError, RedisError), retry_backoff=True,
-              retry_backoff_max=60, max_retries=None)
+# PostgreSQL or Redis down: tried again, backing off to at most a few
+# seconds, so a delivery that waited for the database is stored within that
+# of its return (the retry is a message held by a worker: it costs no query).
+_RETRY = dict(ignore_result=True, autoretry_for=(DatabaseError, RedisError), retry_backoff=1,
+              retry_backoff_max=4, max_retries=None)
 
 
 @app.task(**_RETRY)

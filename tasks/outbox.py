@@ -8,16 +8,36 @@ from tasks.notifications import deliver_events
 from web.api.idempotency import prune_idempotency_keys
 from web.notifications.delivery import prune_processed
 from web.notifications.events import in_batches
-from web.outbox import metrics
+from web.outbox import healing, metrics
 from web.outbox.relay import Redelivery, prune_sent, redeliver_all, relay_all
+from web.redis_client import get_redis
 
 log = logging.getLogger(__name__)
 
 
 def _redelivery() -> Redelivery:
-    return Redelivery(first_after=settings.OUTBOX_REDELIVER_AFTER_SECONDS,
+    return Redelivery(first_after=healing.first_check_seconds(),
                       at_most=settings.OUTBOX_REDELIVER_MAX_SECONDS,
                       around_kafka_from=settings.OUTBOX_AROUND_KAFKA_FROM_SEND)
+
+
+def noting_kafka(send):
+    """``send``, telling healing when Kafka fails and when it works again."""
+
+    def send_noting_kafka(records) -> None:
+        try:
+            send(records)
+        except Exception:
+            healing.kafka_failed()
+            raise
+        if healing.kafka_worked():
+            # Queued, not done here: the sender is inside a transaction holding outbox rows.
+            heal_after_outage.delay("Kafka")
+
+    return send_noting_kafka
+
+
+_send_noting_kafka = noting_kafka(send_batch)
 
 
 def _deliver_directly(events) -> None:
@@ -28,13 +48,20 @@ def _deliver_directly(events) -> None:
 @app.task(ignore_result=True)
 def relay_outbox() -> int:
     """Send every event waiting in the outbox to Kafka (queued by name after a commit, and by beat)."""
-    return relay_all(send_batch, _redelivery())
+    return relay_all(_send_noting_kafka, _redelivery())
 
 
 @app.task(ignore_result=True)
 def redeliver_outbox() -> int:
-    """Send again every event Kafka took but whose notifications are not stored in time (by beat)."""
-    report = redeliver_all(send_batch, _redelivery(), hand_over=_deliver_directly)
+    """Send again every event Kafka took but whose notifications are not stored in time (by beat,
+    and every OUTBOX_HEAL_CHECK_SECONDS while healing)."""
+    if healing.redis_lost_its_data():
+        healing.part_returned("Redis (it came back empty)")
+    elif healing.healing():
+        # Again at each pass: what was sent since the notice (a backlog relayed
+        # as Kafka came back) is checked as soon.
+        healing.bring_forward()
+    report = redeliver_all(_send_noting_kafka, _redelivery(), hand_over=_deliver_directly)
     if report.resent:
         log.warning(
             "re-sent %d events sent but not stored within their grace period (the oldest first sent %.0f s ago; "
@@ -42,7 +69,31 @@ def redeliver_outbox() -> int:
             "lost them, or delivery is behind; %d others found stored",
             report.resent, report.oldest_seconds, report.around_kafka, report.delivered)
         metrics.count_resent(report.resent, around_kafka=report.around_kafka)
+    if healing.healing():
+        _check_again_soon()
     return report.resent
+
+
+# Set while a healing pass of the re-send is queued: one at a time.
+HEAL_PASS_QUEUED_KEY = "beacon:outbox:heal-pass-queued"
+
+
+def _check_again_soon() -> None:
+    wait = settings.OUTBOX_HEAL_CHECK_SECONDS
+    try:
+        if get_redis().set(HEAL_PASS_QUEUED_KEY, 1, nx=True, ex=max(1, round(wait))):
+            redeliver_outbox.apply_async(countdown=wait)
+    except Exception:
+        log.warning("could not queue the next healing pass; beat's re-send does it", exc_info=True)
+
+
+@app.task(ignore_result=True)
+def heal_after_outage(part: str) -> int:
+    """``part`` is back after failing: what it held up is checked within OUTBOX_HEAL_CHECK_SECONDS
+    (web/outbox/healing.py); queued by whichever process noticed."""
+    brought_forward = healing.part_returned(part)
+    _check_again_soon()
+    return brought_forward
 
 
 @app.task(ignore_result=True)

@@ -86,3 +86,38 @@ def test_a_failed_commit_leaves_the_partition_to_start_again_next_time():
     retry = StandInConsumer(ids)
     _check(retry, topics)
     assert retry.seeks == [(OWNER, 0)] and retry.commits == [{OWNER: 0}]
+
+
+# What the consumer tells the outbox's healing (web/outbox/healing.py).
+
+
+def test_a_topic_made_anew_is_told_as_kafka_back():
+    topics, ids, told = TopicIncarnations(), {OWNER.topic: "id-1"}, []
+    consumer = StandInConsumer(ids)
+    checker = EventConsumer(consumer=consumer, hand_off=None, dead_letter=None, topic_kinds={},
+                            stop=threading.Event(), topics=topics, part_returned=told.append)
+    checker._reread_recreated_topics()
+    assert told == []
+    ids[OWNER.topic] = "id-2"
+    checker._reread_recreated_topics()
+    assert told == ["Kafka (a topic came back as a new log)"]
+
+
+def test_a_hand_off_that_works_again_after_failing_is_told_as_celerys_broker_back():
+    told, tries = [], []
+
+    def hand_off(events):
+        tries.append(events)
+        if len(tries) < 3:
+            raise ConnectionError("Redis is down")
+
+    stop = threading.Event()
+    stop.wait = lambda seconds: None  # the back-off's waits, skipped
+    consumer = EventConsumer(consumer=None, hand_off=hand_off, dead_letter=None, topic_kinds={}, stop=stop,
+                             part_returned=told.append)
+    event = SimpleNamespace(id="event-1")
+    consumer._hand_off_with_retry([event])
+    assert len(tries) == 3
+    assert told == ["Celery's broker (Redis)"]
+    consumer._hand_off_with_retry([event])  # works the first time: nothing came back
+    assert told == ["Celery's broker (Redis)"]
