@@ -13,6 +13,8 @@ Every variable Beacon reads, with its default:
   CSRF_TRUSTED_ORIGINS       comma list of scheme://host[:port]; empty
   DATABASE_URL               postgres://postgres@127.0.0.1:5432/beacon
   DATABASE_CONN_MAX_AGE      seconds a web/worker DB connection is kept; 60
+  DATABASE_CONNECT_WAIT_SECONDS  a new web/worker DB connection waits this long for a server that
+                             refuses connections (restarting) before the request or task fails; 10
   REDIS_URL                  redis://127.0.0.1:6379/0  (pub/sub, recent history, cache)
   CELERY_BROKER_URL          REDIS_URL
   CELERY_RESULT_BACKEND      REDIS_URL
@@ -28,6 +30,9 @@ Every variable Beacon reads, with its default:
   OUTBOX_REDELIVER_MAX_SECONDS   the wait between re-sends doubles up to this; 300
   OUTBOX_AROUND_KAFKA_FROM_SEND  from this send of an event on, a re-send goes straight to the
                              delivery task instead of through Kafka; 2 (every re-send)
+  OUTBOX_HEAL_CHECK_SECONDS  once a part that failed is back (Kafka, Redis, a Celery worker), every
+                             event in flight is checked this soon instead of at its usual time; 3
+  OUTBOX_HEAL_WINDOW_SECONDS ... and for this long after the part's return, so are events sent; 20
   CELERY_VISIBILITY_TIMEOUT_SECONDS  a task a worker took and never acknowledged (the worker was
                              killed) goes back to the queue after this; 60
   OPERATOR_TOKEN             the bearer token the operators' endpoints want (the web's GET /metrics, the
@@ -157,6 +162,8 @@ DATABASES = {
         DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0), conn_health_checks=True
     )
 }
+# Long enough for a server's restart; a request waits that long at most, then answers 500.
+DATABASE_CONNECT_WAIT_SECONDS = env_float("DATABASE_CONNECT_WAIT_SECONDS", 10.0)
 # Django's backend, telling a commit cut in doubt from a failure before it (web/postgres, web/retry.py).
 DATABASES["default"]["ENGINE"] = "web.postgres"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -249,6 +256,11 @@ OUTBOX_REDELIVER_MAX_SECONDS = env_float("OUTBOX_REDELIVER_MAX_SECONDS", 300.0)
 # made anew) then costs one grace period, not two (RELIABILITY.md has the
 # drills' times). 3 gives Kafka one more try first.
 OUTBOX_AROUND_KAFKA_FROM_SEND = env_int("OUTBOX_AROUND_KAFKA_FROM_SEND", 2, minimum=2)
+# After an outage, what it held up is known to be lost, so it is not left to
+# the timer above (web/outbox/healing.py): the check gives a delivery still on
+# its way this long to be stored before it is done again around Kafka.
+OUTBOX_HEAL_CHECK_SECONDS = env_float("OUTBOX_HEAL_CHECK_SECONDS", 3.0)
+OUTBOX_HEAL_WINDOW_SECONDS = env_float("OUTBOX_HEAL_WINDOW_SECONDS", 20.0)
 DELIVERY_RECORDS_DAYS = env_int("DELIVERY_RECORDS_DAYS", 14, minimum=1)
 UNREAD_CHECK_INTERVAL_SECONDS = env_float("UNREAD_CHECK_INTERVAL_SECONDS", 600.0)
 # Notifications of one kind about one target, each within this of the one
