@@ -126,7 +126,8 @@ def is_ours(pid: int, service_dir: Path, port: int) -> bool:
     return "tansu" in cmd and f":{port}" in cmd
 
 
-def start(service_dir: Path, port: int, log: Callable[[str], None]) -> int:
+def start(service_dir: Path, port: int, log: Callable[[str], None], *, advertised_port: int | None = None) -> int:
+    """Start ours on ``port``; clients are told to reach it at ``advertised_port`` (a proxy in front) if given."""
     listener = f"tcp://{ports.LOOPBACK}:{port}"
     return procs.spawn_detached(
         [
@@ -135,7 +136,7 @@ def start(service_dir: Path, port: int, log: Callable[[str], None]) -> int:
             "--listener-url",
             listener,
             "--advertised-listener-url",
-            listener,
+            f"tcp://{ports.LOOPBACK}:{advertised_port or port}",
             "--storage-engine",
             "memory://tansu/",
         ],

@@ -4,9 +4,12 @@ Each drill (tests/support/faults.py) has Bob upload graphs into a group
 through the API while one part of Beacon fails, and Alice follow her
 notifications with a long-poll client. Every drill must end the same way:
 each of Alice's notifications stored once, counts equal to unread rows, the
-long-poll client saw each once and in order, and no request answered 5xx.
-The grace periods are shortened so the suite stays quick; `python -m bench
-drills` runs the same drills at 300 actions with Beacon's defaults.
+long-poll client saw each once and in order, and no request answered 5xx;
+and whatever the fault held up is stored within 10 s of the part's return.
+The outages are shorter than the benchmark's, but the grace periods are
+Beacon's own: healing must not wait for the re-send's 30 s, nor a killed
+worker's tasks for the queue's 60 s. `python -m bench drills` runs the same
+drills at 300 actions.
 """
 
 import os
@@ -24,11 +27,13 @@ SETTINGS = DrillSettings(
     actions=30,
     actions_per_second=15,
     kafka_down_seconds=10,
-    redeliver_after_seconds=4,
-    visibility_timeout_seconds=8,
-    relay_interval_seconds=1,
+    beat_down_seconds=15,
+    postgres_down_seconds=5,
+    broker_slow_seconds=10,
     deadline_seconds=90,
 )
+# README "When things fail": what an outage held up is stored within this of the part's return.
+HEALED_WITHIN_SECONDS = 10
 
 
 @pytest.fixture(scope="module")
@@ -56,3 +61,4 @@ def test_nothing_is_lost_shown_twice_or_answered_5xx(drill_stack, fault):
     assert result.counts_wrong == [], result
     assert (result.poller_missed, result.poller_twice, result.poller_out_of_order) == (0, 0, 0), result
     assert result.server_errors == 0, result
+    assert result.seconds_to_all_stored_after_return <= HEALED_WITHIN_SECONDS, result

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from dev.run import RUN_MARKER, stop_leftovers
 from tests.support.operator import operator_headers
+from tests.support.proxy import Proxy
 from tests.support.stack import ProcfileStack, free_port
 from tests.support.waiting import TimedOut, wait_for
 
@@ -50,6 +51,11 @@ class DrillSettings:
     actions: int = 30
     actions_per_second: float = 15.0
     kafka_down_seconds: float = 30.0
+    beat_down_seconds: float = 120.0
+    postgres_down_seconds: float = 10.0
+    # The slow broker: this much delay each way, for this long.
+    broker_delay_seconds: float = 0.5
+    broker_slow_seconds: float = 30.0
     # Beacon's settings under test (README "When things fail" gives their defaults' bounds).
     redeliver_after_seconds: float = 30.0
     visibility_timeout_seconds: float = 60.0
@@ -68,11 +74,13 @@ class DrillSettings:
 class OwnServer:
     """A Redis or Kafka server of the drill's own (dev's), which it may kill and start again."""
 
-    def __init__(self, service, directory: Path):
+    def __init__(self, service, directory: Path, *, url_port: int | None = None, **start_options):
         self._service = service
         self._dir = directory
         self.port = free_port()
-        self.url = service.our_url("redis://127.0.0.1/0" if service.NAME == "redis" else "", self.port)
+        # Where clients reach it: its own port, or a proxy's in front (then Kafka advertises the proxy's).
+        self.url = service.our_url("redis://127.0.0.1/0" if service.NAME == "redis" else "", url_port or self.port)
+        self._start_options = start_options
         self.pid: int | None = None
 
     def start(self) -> None:
@@ -80,7 +88,7 @@ class OwnServer:
 
         self._dir.mkdir(parents=True, exist_ok=True)
         self._stop_leftover()
-        self.pid = self._service.start(self._dir, self.port, lambda line: None)
+        self.pid = self._service.start(self._dir, self.port, lambda line: None, **self._start_options)
         state.write(self._dir, pid=self.pid, port=self.port, url=self.url)
         wait_for(lambda: self._service.answers(self.url), timeout=30, interval=0.1,
                  message=f"our {self._service.NAME} answering at {self.url}")
@@ -123,17 +131,25 @@ class DrillStack:
         self.settings = settings
         self.var_dir = var_dir
         self.redis = OwnServer(redis, var_dir / "redis")
-        self.kafka = OwnServer(kafka, var_dir / "kafka")
+        # Kafka and PostgreSQL are reached through proxies of the drill's own, which can slow them or
+        # cut them off; the drill itself reaches PostgreSQL directly.
+        kafka_proxy_port = free_port()
+        self.kafka = OwnServer(kafka, var_dir / "kafka", url_port=kafka_proxy_port,
+                               advertised_port=kafka_proxy_port)
+        self.kafka_proxy = Proxy(("127.0.0.1", self.kafka.port), kafka_proxy_port)
+        parts = urlsplit(database_url)
+        self.postgres_proxy = Proxy((parts.hostname or "127.0.0.1", parts.port or 5432), free_port())
         self.web_port, self.realtime_port = free_port(), free_port()
         run = uuid.uuid4().hex[:8]
-        parts = urlsplit(database_url)
         self.application_name = f"{APPLICATION_NAME}-{run}"
         query = "&".join(filter(None, [parts.query, f"application_name={self.application_name}"]))
+        credentials = parts.netloc.rpartition("@")[0]
+        proxied = f"{credentials + '@' if credentials else ''}127.0.0.1:{self.postgres_proxy.port}"
         self.env = {
             **os.environ,
             **kafka.CLIENT_SETTINGS,
             **settings.environment(),
-            "DATABASE_URL": urlunsplit(parts._replace(query=query)),
+            "DATABASE_URL": urlunsplit(parts._replace(netloc=proxied, query=query)),
             "REDIS_URL": self.redis.url,
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka.url,
             "KAFKA_TOPIC_PREFIX": f"drill-{run}.",
@@ -156,6 +172,8 @@ class DrillStack:
         # polls with that run's cached events: user ids start again in a database made anew.
         self.redis.forget_everything()
         self.redis.start()
+        self.kafka_proxy.start()
+        self.postgres_proxy.start()
         self.kafka.start()
         self.processes.start()
         self.wait_until_ready()
@@ -174,6 +192,7 @@ class DrillStack:
         """Start whatever a failed drill left stopped, so the next one starts whole."""
         from dev import procs
 
+        self.kafka_proxy.delay = 0
         for server in (self.redis, self.kafka):
             if not procs.is_alive(server.pid):
                 server.start()
@@ -187,6 +206,8 @@ class DrillStack:
             self.processes.stop()
         self.kafka.kill()
         self.redis.kill()
+        self.kafka_proxy.stop()
+        self.postgres_proxy.stop()
 
     # What the drill's Redis says about Celery's queue.
 
@@ -402,6 +423,27 @@ def kill_realtime(stack: DrillStack, settings: DrillSettings) -> None:
     stack.restart("realtime")
 
 
+def stop_beat(stack: DrillStack, settings: DrillSettings) -> None:
+    # Nothing but beat relays what an action's own relay request could not, nor sends again what was lost.
+    stack.processes.kill("beat", signal.SIGKILL)
+    time.sleep(settings.beat_down_seconds)
+    stack.restart("beat")
+
+
+def slow_broker(stack: DrillStack, settings: DrillSettings) -> None:
+    stack.kafka_proxy.delay = settings.broker_delay_seconds
+    time.sleep(settings.broker_slow_seconds)
+    stack.kafka_proxy.delay = 0
+
+
+def postgres_down(stack: DrillStack, settings: DrillSettings) -> None:
+    # What a restart of the server does to Beacon (which keeps no state in a session: no advisory
+    # locks, no LISTEN, no prepared statements): every connection cut, mid-transaction or idle, and
+    # new ones refused until it is back. Done at a proxy: the server itself is shared.
+    with stack.postgres_proxy.outage():
+        time.sleep(settings.postgres_down_seconds)
+
+
 def cut_database_connections(stack: DrillStack, settings: DrillSettings, *, times: int = 5) -> None:
     from django.db import connection
 
@@ -438,6 +480,9 @@ class DrillResult:
     no_answer: int  # requests that got no answer at all (connection refused or cut), retried
     slowest_delivery_seconds: float  # from an action's commit to its notifications stored
     seconds_to_all_stored: float  # from the end of the burst
+    # From the part's return (or the burst's end, if later) until the last was stored; 0 when none
+    # was left to store by then.
+    seconds_to_all_stored_after_return: float = 0.0
 
     @property
     def lost(self) -> int:
@@ -474,10 +519,12 @@ def run_drill(stack: DrillStack, name: str, fault: Fault | None) -> DrillResult:
     graph_ids: list[int] = []
     fault_thread = None
     fault_failed: list[BaseException] = []
+    returned_at: list[float] = []  # when the fault was over (wall clock, to compare with the database's)
 
     def break_something():
         try:
             fault(stack, settings)
+            returned_at.append(time.time())
         except BaseException as exc:  # re-raised in the drill's own thread
             fault_failed.append(exc)
 
@@ -493,7 +540,7 @@ def run_drill(stack: DrillStack, name: str, fault: Fault | None) -> DrillResult:
         pause = started + (i + 1) / settings.actions_per_second - time.monotonic()
         if pause > 0:
             time.sleep(pause)
-    burst_over = time.monotonic()
+    burst_over, burst_over_at = time.monotonic(), time.time()
     if fault_thread is not None:
         fault_thread.join()
         if fault_failed:
@@ -535,6 +582,7 @@ def run_drill(stack: DrillStack, name: str, fault: Fault | None) -> DrillResult:
         no_answer=api_log.no_answer + poller.requests.no_answer,
         slowest_delivery_seconds=_slowest_delivery(graph_ids),
         seconds_to_all_stored=all_stored,
+        seconds_to_all_stored_after_return=max(0.0, _last_stored_at(graph_ids) - max([burst_over_at, *returned_at])),
     )
 
 
@@ -545,6 +593,19 @@ def _count_mismatch(user) -> str | None:
     stream = UserStream.objects.filter(user=user).first()
     count = stream.unread if stream else 0
     return None if count == unread_rows else f"{user.username}: count {count}, unread rows {unread_rows}"
+
+
+def _last_stored_at(graph_ids: list[int]) -> float:
+    """When the last of these actions' events had its notifications stored (seconds since the epoch)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(extract(epoch FROM max(p.processed_at)), 0)"
+            " FROM outbox_outboxevent o JOIN notifications_processedevent p ON p.event_id = o.id"
+            " WHERE (o.payload->>'target_id')::bigint = ANY(%s) AND o.payload->>'target_type' = 'graph'",
+            [graph_ids])
+        return float(cursor.fetchone()[0])
 
 
 def _slowest_delivery(graph_ids: list[int]) -> float:
@@ -570,6 +631,9 @@ DRILLS: dict[str, Fault | None] = {
     "realtime process SIGTERMed, restarted": stop_realtime,
     "realtime process SIGKILLed, restarted": kill_realtime,
     "PostgreSQL connections cut 5 times": cut_database_connections,
+    "PostgreSQL down (connections cut, new ones refused), back": postgres_down,
+    "Celery beat SIGKILLed, down, restarted": stop_beat,
+    "Kafka broker behind a 500 ms delay each way": slow_broker,
 }
 
 
