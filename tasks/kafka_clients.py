@@ -97,7 +97,8 @@ def ensure_topics(names: Sequence[str], *, partitions: int | None = None) -> Non
     """
     wanted = partitions or settings.KAFKA_TOPIC_PARTITIONS
     admin = KafkaAdminClient(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS, client_id="beacon-admin",
-                             request_timeout_ms=SEND_TIMEOUT_SECONDS * 1000)
+                             request_timeout_ms=SEND_TIMEOUT_SECONDS * 1000,
+                             reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS)
     try:
         existing = set(admin.list_topics())
         for name in sorted(set(names) - existing):

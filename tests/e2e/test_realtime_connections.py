@@ -23,17 +23,9 @@ def realtime(beacon, tmp_path):
 
 
 def _own_realtime(beacon, tmp_path, settings: dict):
-    """A realtime process of the test's own, with these settings beside the stack's: its port, while it runs."""
-    from tests.support.stack import ProcfileStack, free_port
+    from tests.support.stack import own_realtime
 
-    port = free_port()
-    stack = ProcfileStack(["realtime"], {**beacon.processes.env, "REALTIME_PORT": str(port), **settings}, tmp_path)
-    stack.start()
-    wait_for(lambda: _answers(port), timeout=60, message="the realtime process of the test")
-    try:
-        yield port
-    finally:
-        stack.stop()
+    yield from own_realtime(beacon.processes.env, tmp_path, settings)
 
 
 @pytest.fixture
@@ -84,15 +76,6 @@ def test_a_connection_left_idle_after_its_answer_is_closed_by_the_server(realtim
         # then the server closes it (after gunicorn's keepalive seconds), not keeping it forever
         sock.settimeout(60)
         assert sock.recv(1) == b"", "the server sent something on an idle connection"
-
-
-def _answers(port) -> bool:
-    try:
-        with _connect(port) as sock:
-            sock.sendall(_request("/realtime/healthz"))
-            return _read_answer(sock)[0] == 200
-    except OSError:
-        return False
 
 
 def _connect(port) -> socket.socket:

@@ -17,7 +17,7 @@ from rest_framework.authtoken.models import Token
 from realtime.publish import events_key, state_key
 from tests.support.events import graph_event
 from tests.support.operator import operator_headers
-from tests.support.stack import ProcfileStack, free_port
+from tests.support.stack import own_realtime
 from tests.support.waiting import wait_for
 from web.groups.models import Group
 from web.notifications.delivery import deliver
@@ -435,15 +435,12 @@ class OpenRequest:
 
 def _own_realtime(beacon, tmp_path, settings: dict):
     """A realtime process of the test's own, with these settings beside the stack's: its address, while it runs."""
-    port = free_port()
-    process = ProcfileStack(["realtime"], {**beacon.processes.env, "REALTIME_PORT": str(port), **settings}, tmp_path)
-    process.start()
-    address = ("127.0.0.1", port)
+    process = own_realtime(beacon.processes.env, tmp_path, settings)
+    port = next(process)
     try:
-        wait_for(lambda: _answers(address), timeout=60, message=f"the realtime process with {settings}")
-        yield address
+        yield "127.0.0.1", port
     finally:
-        process.stop()
+        process.close()
 
 
 def _address(beacon, via: str) -> tuple[str, int]:
@@ -477,13 +474,6 @@ def _counter(address: tuple[str, int], sample: str) -> float:
         if line.startswith(sample + " "):
             return float(line.split()[-1])
     return 0.0
-
-
-def _answers(address: tuple[str, int]) -> bool:
-    try:
-        return _held(address) >= 0
-    except OSError:
-        return False
 
 
 class _Answer:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from honcho.environ import parse_procfile
 
-from dev.ports import any_free_port as free_port  # noqa: F401  (tests import it from here)
+from dev.ports import any_free_port as free_port
 from tests.support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,3 +77,31 @@ class ProcfileStack:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+
+def own_realtime(env: dict, log_dir: Path, settings: dict):
+    """A realtime process of a test's own, on ``env`` (a stack's) with ``settings`` beside: its port, while it runs.
+
+    A generator, for a fixture to ``yield from``.
+    """
+    port = free_port()
+    process = ProcfileStack(["realtime"], {**env, "REALTIME_PORT": str(port), **settings}, log_dir)
+    process.start()
+    try:
+        wait_for(lambda: _healthz_answers(port), timeout=60, message=f"the test's realtime process with {settings}")
+        yield port
+    finally:
+        process.stop()
+
+
+def _healthz_answers(port: int) -> bool:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("GET", "/realtime/healthz")
+        return conn.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        conn.close()
