@@ -40,6 +40,10 @@ def load_demo() -> list[str]:
             if created:
                 user.set_password(name)
                 user.save(update_fields=["password"])
+            elif name == DEMO_STAFF and not user.is_staff:
+                # A database from before alice was made staff: the README says she reads the mailbox.
+                user.is_staff = True
+                user.save(update_fields=["is_staff"])
             users[name] = user
         alice, bob = users["alice"], users["bob"]
         group = Group.objects.filter(name=DEMO_GROUP, owner=alice).first() or create_group(alice, name=DEMO_GROUP)

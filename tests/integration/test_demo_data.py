@@ -25,3 +25,13 @@ def test_the_demo_loads_once_however_often_it_is_run():
     assert set(Group.objects.get(name=DEMO_CLUB).members.values_list("username", flat=True)) == {"alice", "carol"}
     assert Layout.objects.get(name="Circle").shared
     assert Watch.objects.filter(user__username="alice", graph__name="Carol's scratch graph").exists()
+
+
+def test_alice_reads_the_mailbox_even_in_a_database_from_before_she_was_staff():
+    # given a demo database where alice was made before she was staff
+    get_user_model().objects.create_user("alice", password="alice")
+    # when the demo is loaded
+    load_demo()
+    # then she is staff (the README sends her to /dev/mail/), and nobody else is
+    staff = get_user_model().objects.filter(is_staff=True).values_list("username", flat=True)
+    assert list(staff) == ["alice"]
