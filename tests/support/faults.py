@@ -540,7 +540,7 @@ def run_drill(stack: DrillStack, name: str, fault: Fault | None) -> DrillResult:
         pause = started + (i + 1) / settings.actions_per_second - time.monotonic()
         if pause > 0:
             time.sleep(pause)
-    burst_over, burst_over_at = time.monotonic(), time.time()
+    burst_over_at = time.time()
     if fault_thread is not None:
         fault_thread.join()
         if fault_failed:
@@ -556,7 +556,7 @@ def run_drill(stack: DrillStack, name: str, fault: Fault | None) -> DrillResult:
                  message=f"Alice's {len(graph_ids)} notifications and Bob's records stored")
     except TimedOut:
         pass  # reported as lost below
-    all_stored = time.monotonic() - burst_over
+    last_stored_at = _last_stored_at(graph_ids)
     notification_ids = set(told.values_list("pk", flat=True))
     with contextlib.suppress(TimedOut):
         wait_for(lambda: notification_ids <= set(poller.created), timeout=60, interval=0.1,
@@ -581,8 +581,8 @@ def run_drill(stack: DrillStack, name: str, fault: Fault | None) -> DrillResult:
         poll_server_errors=poller.requests.server_errors,
         no_answer=api_log.no_answer + poller.requests.no_answer,
         slowest_delivery_seconds=_slowest_delivery(graph_ids),
-        seconds_to_all_stored=all_stored,
-        seconds_to_all_stored_after_return=max(0.0, _last_stored_at(graph_ids) - max([burst_over_at, *returned_at])),
+        seconds_to_all_stored=max(0.0, last_stored_at - burst_over_at),
+        seconds_to_all_stored_after_return=max(0.0, last_stored_at - max([burst_over_at, *returned_at])),
     )
 
 
