@@ -106,7 +106,11 @@ class Proxy:
             with contextlib.suppress(OSError):
                 sink.shutdown(socket.SHUT_WR)
         except (OSError, ValueError):
-            pass  # cut (an outage, or either side closed)
+            # Cut (an outage), or one side reset (a killed process's socket, with data unread): the other
+            # side must hear of it too, or a server would keep that client's session, and its locks, open.
+            for sock in pair:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
         finally:
             with self._lock:
                 done = self._pumps_done[pair] = self._pumps_done.get(pair, 0) + 1
