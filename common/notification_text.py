@@ -5,37 +5,46 @@ stream) and the realtime process (reading a stream from PostgreSQL) all say
 the same thing in the same words. Plain text: templates and the browser
 client escape it where it is shown. ``n`` is anything with a notification's
 fields (web.notifications.models.Notification, or a row read by name).
+
+Every name goes in through ``isolated`` (common.names): a name that could
+reorder the sentence around it (an override stored before names were
+checked, or right-to-left letters) is wrapped in Unicode isolates, which
+hold in plain text (the digest's text part) as in HTML and the browser's
+textContent, so no surface needs a fix of its own.
 """
+
+from common.names import isolated
 
 
 def describe(n) -> str:
     """The sentence for a notification (or anything with its fields and ``user_id``)."""
     thing = thing_named(n.target_type, n.target_name, n.graph_name)
+    old_name, new_name = isolated(n.old_name), isolated(n.target_name)
     if n.kind == "owner":
         if n.verb == "renamed":
-            return f"You renamed {n.target_type} “{n.old_name}” to “{n.target_name}”."
+            return f"You renamed {n.target_type} “{old_name}” to “{new_name}”."
         return f"You {n.verb} {thing}."
-    actor = n.actor_name
+    actor = isolated(n.actor_name)
     if n.verb in ("added", "removed"):
-        who = "you" if n.member_id is not None and n.member_id == n.user_id else n.member_name
+        who = "you" if n.member_id is not None and n.member_id == n.user_id else isolated(n.member_name)
         preposition = "to" if n.verb == "added" else "from"
         return f"{actor} {n.verb} {who} {preposition} {thing}."
     if n.verb == "left":
         return f"{actor} left {thing}."
     if n.verb == "renamed":
-        return f"{actor} renamed {n.target_type} “{n.old_name}” to “{n.target_name}”."
+        return f"{actor} renamed {n.target_type} “{old_name}” to “{new_name}”."
     if n.verb == "shared" and n.group_name:
-        return f"{actor} shared {thing} with “{n.group_name}”."
+        return f"{actor} shared {thing} with “{isolated(n.group_name)}”."
     if n.kind == "group" and n.group_name and n.target_type != "group":
-        return f"{actor} {n.verb} {thing}, shared with “{n.group_name}”."
+        return f"{actor} {n.verb} {thing}, shared with “{isolated(n.group_name)}”."
     return f"{actor} {n.verb} {thing}."
 
 
 def thing_named(target_type: str, name: str, graph_name: str) -> str:
     """graph “X”, group “Y”, layout “L” of graph “X”."""
     if target_type == "layout" and graph_name:
-        return f"layout “{name}” of graph “{graph_name}”"
-    return f"{target_type} “{name}”"
+        return f"layout “{isolated(name)}” of graph “{isolated(graph_name)}”"
+    return f"{target_type} “{isolated(name)}”"
 
 
 def reasons_in_words(notification) -> list[str]:
@@ -48,10 +57,10 @@ def reasons_in_words(notification) -> list[str]:
         elif kind == "group" and reason.get("about_you"):
             phrase = {"added": "you were added", "removed": "you were removed"}.get(notification.verb, "about you")
         elif kind == "group":
-            phrase = f"member of {reason.get('group', {}).get('name', 'a group')}"
+            phrase = f"member of {isolated(reason.get('group', {}).get('name', 'a group'))}"
         elif kind == "watching":
             watched = reason.get("watched", {})
-            phrase = f"watching {watched.get('type', '')} {watched.get('name', '')}".strip()
+            phrase = f"watching {watched.get('type', '')} {isolated(watched.get('name', ''))}".strip()
         else:
             continue
         if phrase not in words:

@@ -63,7 +63,8 @@ Every variable Beacon reads, with its default:
                              (429 beyond; 0: no cap); 200
   REALTIME_PROXY_ADDRESSES   comma list of the proxies in front of the realtime port, whose connections
                              carry many clients and are not capped per address; "127.0.0.1,::1"
-  GRAPH_MAX_BYTES            largest graph upload (JSON text) accepted; 5242880 (5 MB)
+  GRAPH_MAX_BYTES            largest graph upload (JSON text) accepted; 5242880 (5 MB); a request body past
+                             it by more than 256 kB is 413 unread (web/body_limit.py, the API's parser)
   SITE_URL                   absolute address used in links sent by mail; http://127.0.0.1:8000
   NOTIFICATION_GROUP_MINUTES notifications of one kind about one target, each within this of the
                              one before, show as one group; 30
@@ -135,6 +136,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A page's body over DATA_UPLOAD_MAX_MEMORY_SIZE: 413 with a page. It checks in __call__, which runs
+    # before every process_view (CSRF's reads request.POST there), so it can sit here, with the user.
+    "web.body_limit.RefuseOversizedBodies",
 ]
 
 ROOT_URLCONF = "web.urls"

@@ -63,7 +63,7 @@ def test_uploading_pasted_json_shared_with_a_group(lab, browser_for):
     # then bob sees it in his list, shared with Lab
     assert response.status_code == 302
     assert "Kinase map" in page_text(browser_for(bob).get("/"))
-    assert "Shared with: Lab" in page_text(browser_for(bob).get(response["Location"]))
+    assert "Shared with: <bdi>Lab</bdi>" in page_text(browser_for(bob).get(response["Location"]))
 
 
 @pytest.mark.parametrize("text, reason", [
@@ -159,7 +159,7 @@ def test_the_owner_shares_and_unshares(lab, browser_for):
     response = browser.post(f"/graphs/{graph.pk}/share/", {"share-group": group.pk}, follow=True)
 
     # then the page says so and bob can open it
-    assert "Shared with: Lab" in page_text(response)
+    assert "Shared with: <bdi>Lab</bdi>" in page_text(response)
     assert browser_for(bob).get(f"/graphs/{graph.pk}/").status_code == 200
 
     # when she unshares it

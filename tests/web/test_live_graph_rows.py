@@ -22,7 +22,7 @@ def test_a_row_is_rendered_as_the_list_renders_it_for_whoever_sees_the_graph(mak
     # then alice gets its row, the same as in her list, the name escaped
     row = page_text(browser_for(alice).get(f"/graphs/{graph.pk}/row/")).strip()
     assert row.startswith(f'<li data-graph-id="{graph.pk}">'
-                          f'<a href="/graphs/{graph.pk}/">&lt;b&gt;Kinase&lt;/b&gt; map</a>')
+                          f'<a href="/graphs/{graph.pk}/"><bdi>&lt;b&gt;Kinase&lt;/b&gt; map</bdi></a>')
     assert f"by {bob.username} · 0 nodes" in row and '<span class="tag">mapk</span>' in row
     assert row in page_text(browser_for(alice).get("/"))
     # and carol, who does not see it, gets what she gets for no graph at all

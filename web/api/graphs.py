@@ -18,6 +18,7 @@ from web.graphs import actions
 from web.graphs.models import GraphShare
 from web.graphs.visibility import visible_graphs, visible_layouts
 from web.groups.models import Membership
+from web.names import validate_name, validate_tag
 
 ELEMENT = {
     "type": "object",
@@ -72,10 +73,10 @@ class GraphSerializer(GraphSummarySerializer):
 
 
 class GraphInput(StrictSerializer):
-    name = serializers.CharField(max_length=actions.NAME_MAX)
+    name = serializers.CharField(max_length=actions.NAME_MAX, validators=[validate_name])
     description = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    tags = serializers.ListField(child=serializers.CharField(max_length=actions.TAG_MAX), required=False,
-                                 max_length=actions.TAGS_MAX)
+    tags = serializers.ListField(child=serializers.CharField(max_length=actions.TAG_MAX, validators=[validate_tag]),
+                                 required=False, max_length=actions.TAGS_MAX)
     graph_json = GraphJSONField(required=False)
 
 

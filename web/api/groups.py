@@ -11,6 +11,7 @@ from web.api.idempotency import answer_once, schema_of_create
 from web.api.parsing import StrictSerializer, parse
 from web.groups import actions
 from web.groups.models import Group, Membership
+from web.names import validate_name
 
 
 class GroupSerializer(serializers.Serializer):
@@ -22,7 +23,7 @@ class GroupSerializer(serializers.Serializer):
 
 
 class GroupInput(StrictSerializer):
-    name = serializers.CharField(max_length=actions.NAME_MAX)
+    name = serializers.CharField(max_length=actions.NAME_MAX, validators=[validate_name])
 
 
 class MemberInput(StrictSerializer):

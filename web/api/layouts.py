@@ -10,6 +10,7 @@ from web.api.idempotency import answer_once, schema_of_create
 from web.api.parsing import StrictSerializer, parse
 from web.graphs import actions
 from web.graphs.visibility import visible_layouts
+from web.names import validate_name
 
 POSITIONS = {
     "type": "object",
@@ -42,7 +43,7 @@ class LayoutSerializer(LayoutSummarySerializer):
 
 
 class LayoutInput(StrictSerializer):
-    name = serializers.CharField(max_length=actions.NAME_MAX)
+    name = serializers.CharField(max_length=actions.NAME_MAX, validators=[validate_name])
     positions = PositionsField(required=False)
     shared = serializers.BooleanField(required=False)
 

@@ -16,6 +16,7 @@ from web.graphs.models import Graph, GraphShare, Layout, Watch
 from web.graphs.visibility import graph_viewers_among, layout_viewers_among, visible_graphs, visible_layouts
 from web.groups.actions import member_ids
 from web.groups.models import Group
+from web.names import validate_name, validate_tag
 from web.notifications.audience import Audience
 from web.notifications.events import Target
 from web.outbox import outbox
@@ -264,6 +265,7 @@ def _clean_name(name: str) -> str:
         raise ValidationError("a name is required")
     if len(name) > NAME_MAX:
         raise ValidationError(f"a name has at most {NAME_MAX} characters")
+    validate_name(name)
     return name
 
 
@@ -275,6 +277,8 @@ def _clean_tags(tags) -> list[str]:
     cleaned = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
     if len(cleaned) > TAGS_MAX or any(len(t) > TAG_MAX for t in cleaned):
         raise ValidationError(f"at most {TAGS_MAX} tags of at most {TAG_MAX} characters each")
+    for tag in cleaned:
+        validate_tag(tag)
     return cleaned
 
 

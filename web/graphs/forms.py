@@ -6,6 +6,7 @@ from django.conf import settings
 from web import json_text
 from web.graphs.actions import NAME_MAX
 from web.groups.models import Group
+from web.names import validate_name
 
 NO_GRAPH = 'no graph given: choose a Cytoscape.js JSON file or paste its JSON (an empty graph is {"elements": []})'
 
@@ -43,7 +44,7 @@ class GraphJsonFields(forms.Form):
 
 class GraphForm(GraphJsonFields):
     graph_required = True
-    name = forms.CharField(max_length=NAME_MAX)
+    name = forms.CharField(max_length=NAME_MAX, validators=[validate_name])
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     tags = forms.CharField(required=False, help_text="Comma separated, e.g. signalling, kinases")
     group = forms.ModelChoiceField(queryset=Group.objects.none(), required=False, empty_label="Only me",
@@ -56,7 +57,7 @@ class GraphForm(GraphJsonFields):
 
 
 class GraphEditForm(GraphJsonFields):
-    name = forms.CharField(max_length=NAME_MAX)
+    name = forms.CharField(max_length=NAME_MAX, validators=[validate_name])
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     tags = forms.CharField(required=False, help_text="Comma separated")
     field_order = ["name", "description", "tags", "graph_file", "graph_text"]
@@ -82,7 +83,7 @@ class ShareForm(forms.Form):
 
 
 class LayoutForm(forms.Form):
-    name = forms.CharField(max_length=NAME_MAX)
+    name = forms.CharField(max_length=NAME_MAX, validators=[validate_name])
     positions = forms.CharField(required=False, strip=False, label="Positions (JSON)",
                                 help_text='{"node id": {"x": 10, "y": 20}, …}',
                                 widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}))

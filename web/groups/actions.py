@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from web.accounts.models import MutedGroup
 from web.groups.models import Group, Membership
+from web.names import validate_name
 from web.notifications.audience import Audience
 from web.notifications.events import Target
 from web.outbox import outbox
@@ -157,4 +158,5 @@ def _clean_name(name: str) -> str:
         raise ValidationError("a group needs a name")
     if len(name) > NAME_MAX:
         raise ValidationError(f"a group name has at most {NAME_MAX} characters")
+    validate_name(name)
     return name
