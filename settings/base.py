@@ -63,6 +63,12 @@ Every variable Beacon reads, with its default:
                              (429 beyond; 0: no cap); 200
   REALTIME_PROXY_ADDRESSES   comma list of the proxies in front of the realtime port, whose connections
                              carry many clients and are not capped per address; "127.0.0.1,::1"
+  LOGIN_FAILURES_LIMIT       failed logins (page or API token) for one username, or from one address, that lock
+                             it out (429) for LOGIN_LOCKOUT_SECONDS; 10
+  LOGIN_LOCKOUT_SECONDS      how long a lockout lasts from the failure that caused it; 900 (15 minutes)
+  LOGIN_PROXY_COUNT          proxies in front of the web process, each appending the address it saw to
+                             X-Forwarded-For; logins are counted per address from that header's entry that
+                             many from its right. 0: REMOTE_ADDR alone (the header is ignored); 0
   GRAPH_MAX_BYTES            largest graph upload (JSON text) accepted; 5242880 (5 MB); a request body past
                              it by more than 256 kB is 413 unread (web/body_limit.py, the API's parser)
   SITE_URL                   absolute address used in links sent by mail; http://127.0.0.1:8000
@@ -83,6 +89,7 @@ Every variable Beacon reads, with its default:
                              production to serve; production: var/static (elsewhere unused)
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -113,6 +120,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Failed logins, counted in PostgreSQL (its own tables), and the lockout (web/accounts/throttle.py).
+    "axes",
     "web.accounts",
     "web.groups",
     "web.graphs",
@@ -139,6 +148,8 @@ MIDDLEWARE = [
     # A page's body over DATA_UPLOAD_MAX_MEMORY_SIZE: 413 with a page. It checks in __call__, which runs
     # before every process_view (CSRF's reads request.POST there), so it can sit here, with the user.
     "web.body_limit.RefuseOversizedBodies",
+    # Last: it turns the answer to a login that hit the lockout into the lockout's 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "web.urls"
@@ -176,6 +187,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # (realtime/auth.py), so a change of backend must change it too.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 LOGIN_URL = "login"
+# Axes's backend first: it refuses a locked-out username or address before a password is checked. It has no
+# get_user, so sessions keep naming ModelBackend (what force_login and realtime/auth.py see).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -312,6 +326,35 @@ if REALTIME_REQUEST_HEAD_SECONDS <= 0:
 REALTIME_MAX_CONNECTIONS_PER_ADDRESS = env_int("REALTIME_MAX_CONNECTIONS_PER_ADDRESS", 200, minimum=0)
 REALTIME_PROXY_ADDRESSES = env_list("REALTIME_PROXY_ADDRESSES", ["127.0.0.1", "::1"])
 
+# Login throttling (django-axes; web/accounts/throttle.py, README "Security"). One limit serves both counts, since
+# axes has one: too many failures for one username from anywhere lock that username, too many from one address
+# lock that address. 10 rather than 5 because an address is often a whole lab behind one NAT.
+LOGIN_FAILURES_LIMIT = env_int("LOGIN_FAILURES_LIMIT", 10, minimum=1)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
+LOGIN_PROXY_COUNT = env_int("LOGIN_PROXY_COUNT", 0, minimum=0)
+AXES_FAILURE_LIMIT = LOGIN_FAILURES_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_LOCKOUT_SECONDS)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A try during a lockout is refused without being counted, so the lockout ends when Retry-After said it would.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Not axes's reset on success: with both parameters it deletes every failure from the address too, so an
+# attacker logging in to an account of their own between guesses would never be locked out.
+# web/accounts/throttle.forget_failures forgets only the failures of that username from that address.
+AXES_RESET_ON_SUCCESS = False
+# Successful logins are not kept (a table that only grows, with nothing reading it).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_LOCKOUT_CALLABLE = "web.accounts.throttle.lockout_response"
+# The address counted: REMOTE_ADDR unless proxies are declared, so a forged X-Forwarded-For can neither dodge
+# a lockout nor lock someone else out. Behind N proxies that each append the address they saw, the client is
+# the entry N from the header's right; ipware counts the proxies named in the header (N - 1), and unstrict it
+# takes that entry even when a client sent entries of its own on the left.
+if LOGIN_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_COUNT = LOGIN_PROXY_COUNT - 1
+    IPWARE_STRICT = False
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 DEV_OPERATOR_TOKEN = "dev-operator-token"
 OPERATOR_TOKEN = env_str("OPERATOR_TOKEN", "")
@@ -372,5 +415,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"kafka": {"level": "WARNING"}},
+    # axes: a line per failure and per lockout (WARNING), not its INFO for every login's bookkeeping.
+    "loggers": {"kafka": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

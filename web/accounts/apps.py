@@ -6,6 +6,6 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self):
-        from web.accounts import revocation
+        from web.accounts import revocation, throttle  # noqa: F401  (throttle: its receiver, by importing it)
 
         revocation.connect()

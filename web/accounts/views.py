@@ -24,7 +24,8 @@ def signup(request):
     form = SignUpForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
-            login(request, form.save())
+            # Named: with axes's backend first (settings) Django cannot tell which one a new user came by.
+            login(request, form.save(), backend="django.contrib.auth.backends.ModelBackend")
             return redirect("home")
         return render(request, "registration/signup.html", {"form": form}, status=400)
     return render(request, "registration/signup.html", {"form": form})

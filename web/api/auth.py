@@ -1,17 +1,22 @@
 """A token for scripts: ``POST /api/v1/auth/token/`` with a username and password.
 
 The answer is the user's token, made on first use and the same afterwards
-(DRF's authtoken), to send as ``Authorization: Token <key>``.
+(DRF's authtoken), to send as ``Authorization: Token <key>``. Failures count
+towards the same lockout as the login page's (web/accounts/throttle.py): a
+locked-out username or address gets 429 with Retry-After, even with the
+right password.
 """
 
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from web.accounts.throttle import forget_failures, is_locked_out, lockout_message, seconds_until_unlocked
+from web.api.errors import ErrorSerializer
 from web.api.parsing import StrictSerializer, parse
 
 
@@ -24,18 +29,30 @@ class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="send as the header Authorization: Token <token>")
 
 
+class LoginsLockedOut(exceptions.APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "too_many_failed_logins"
+
+    def __init__(self, wait: int):
+        super().__init__(lockout_message(wait))
+        self.wait = wait  # web.api.errors sends it as Retry-After
+
+
 class ObtainToken(APIView):
     # No session here: a logged-in browser must not need a CSRF token to ask,
     # and the password is the proof.
     authentication_classes = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=TokenInput, responses=TokenSerializer, auth=[],
+    @extend_schema(request=TokenInput, responses={200: TokenSerializer, 429: ErrorSerializer}, auth=[],
                    summary="My API token, for a username and password")
     def post(self, request):
         credentials = parse(TokenInput, request)
         user = authenticate(request._request, **credentials)
+        if is_locked_out(request._request):
+            raise LoginsLockedOut(seconds_until_unlocked(request._request, credentials))
         if user is None:
             raise exceptions.ValidationError("wrong username or password")
+        forget_failures(request._request, user.get_username())
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
