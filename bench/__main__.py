@@ -6,7 +6,8 @@
                              ``realtime --help``)
   python -m bench drills     the fault drills at 300 actions, into RELIABILITY.md (bench/drills.py)
   python -m bench digest     one email digest run for 10,000 users through a local SMTP server (bench/digest.py)
-  python -m bench graph      the graph page with 1,000 and 10,000 nodes in Chromium (bench/graph_drawing.py)
+  python -m bench graph      the graph page with 1,000 to 40,000 nodes in Chromium, against GRAPH_MAX_NODES
+                             (bench/graph_drawing.py; `graph --help`)
   python -m bench pipeline   the notification pipeline through Beacon's processes, and the naive design
                              (bench/pipeline.py)
 

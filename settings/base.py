@@ -71,6 +71,11 @@ Every variable Beacon reads, with its default:
                              many from its right. 0: REMOTE_ADDR alone (the header is ignored); 0
   GRAPH_MAX_BYTES            largest graph upload (JSON text) accepted; 5242880 (5 MB); a request body past
                              it by more than 256 kB is 413 unread (web/body_limit.py, the API's parser)
+  GRAPH_MAX_NODES            most nodes a graph may have (an upload, or a graph's replacement); more is
+                             refused, so that every graph's page is drawn and pans at once
+                             (BENCHMARKS.md "graph", `python -m bench graph`); 2000
+  GRAPH_MAX_EDGES            most edges a graph may have; 4000 (twice the nodes: room for graphs a third
+                             denser than the bench's, which have 1.5 edges a node)
   SITE_URL                   absolute address used in links sent by mail; http://127.0.0.1:8000
   NOTIFICATION_GROUP_MINUTES notifications of one kind about one target, each within this of the
                              one before, show as one group; 30
@@ -360,6 +365,11 @@ DEV_OPERATOR_TOKEN = "dev-operator-token"
 OPERATOR_TOKEN = env_str("OPERATOR_TOKEN", "")
 
 GRAPH_MAX_BYTES = env_int("GRAPH_MAX_BYTES", 5 * 1024 * 1024)
+# Above these the graph page is slow to draw and to pan (bench/graph_drawing.py
+# measures where, BENCHMARKS.md has the figures); the edges' limit leaves room
+# for graphs a third denser than the bench's (1.5 edges a node).
+GRAPH_MAX_NODES = env_int("GRAPH_MAX_NODES", 2_000, minimum=1)
+GRAPH_MAX_EDGES = env_int("GRAPH_MAX_EDGES", 4_000, minimum=0)
 # Django refuses larger request bodies before Beacon sees them; leave room
 # for the rest of a request that carries a graph of the largest size.
 DATA_UPLOAD_MAX_MEMORY_SIZE = GRAPH_MAX_BYTES + 256 * 1024

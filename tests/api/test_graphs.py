@@ -4,6 +4,9 @@ import pytest
 from django.test import override_settings
 
 from tests.api.helpers import GRAPH, assert_error, deliver_outbox
+from tests.support.graphs import graph_of
+from web.graphs.models import Graph
+from web.outbox.models import OutboxEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +102,40 @@ def test_a_graph_past_the_size_limit_is_refused(make_user, api_as):
     body = assert_error(api_as(make_user("alice")).post("/api/v1/graphs/", {"name": "Big", "graph_json": big},
                                                         format="json"), 400, "invalid")
     assert "the limit is 100" in body["detail"]
+
+
+@override_settings(GRAPH_MAX_NODES=10, GRAPH_MAX_EDGES=10)
+@pytest.mark.parametrize(("nodes", "edges", "reason"), [
+    (11, 10, "This graph has 11 nodes; Beacon draws at most 10."),
+    (10, 11, "This graph has 11 edges; Beacon draws at most 10."),
+], ids=["nodes", "edges"])
+def test_a_graph_over_a_count_limit_is_refused_with_its_count_and_the_limit(lab, api_as, nodes, edges, reason):
+    # given alice's graph shared with her group
+    alice, _bob, _carol, group_id, graph_id = lab
+    before = OutboxEvent.objects.count()
+
+    # when she uploads a graph just over a limit, or replaces hers with it
+    created = api_as(alice).post("/api/v1/graphs/", {"name": "Big", "graph_json": graph_of(nodes, edges),
+                                                     "group": group_id}, format="json")
+    replaced = api_as(alice).patch(f"/api/v1/graphs/{graph_id}/", {"graph_json": graph_of(nodes, edges)},
+                                   format="json")
+
+    # then both are refused in the API's error shape, saying why
+    for response in (created, replaced):
+        body = assert_error(response, 400, "invalid")
+        assert body["fields"] == {"graph_json": [reason]}
+    # and nothing is stored, nobody is told
+    assert list(Graph.objects.values_list("pk", "node_count")) == [(graph_id, 3)]
+    assert OutboxEvent.objects.count() == before
+
+
+@override_settings(GRAPH_MAX_NODES=10, GRAPH_MAX_EDGES=10)
+def test_a_graph_at_the_limits_is_accepted(make_user, api_as):
+    answer = api_as(make_user("alice")).post("/api/v1/graphs/", {"name": "Ring", "graph_json": graph_of(10, 10)},
+                                             format="json")
+
+    assert answer.status_code == 201
+    assert (answer.json()["node_count"], answer.json()["edge_count"]) == (10, 10)
 
 
 def test_unknown_fields_in_a_patch_are_refused(lab, api_as):

@@ -5,7 +5,8 @@ import json
 import pytest
 from django.test import override_settings
 
-from web.graphs.cytoscape import GraphInvalid, parse_data, parse_text
+from tests.support.graphs import graph_of
+from web.graphs.cytoscape import GraphInvalid, count_text, parse_data, parse_text
 
 NODES = [{"data": {"id": "a"}}, {"data": {"id": "b"}}]
 EDGE = {"data": {"id": "ab", "source": "a", "target": "b"}}
@@ -60,3 +61,43 @@ def test_a_graph_over_the_size_limit_is_refused_with_both_sizes():
     text = json.dumps({"elements": {"nodes": [{"data": {"id": f"n{i}"}} for i in range(20)]}})
     with pytest.raises(GraphInvalid, match=f"the graph is {len(text):,} bytes; the limit is 100"):
         parse_text(text)
+
+
+@pytest.mark.parametrize("data", [
+    graph_of(3, 4),
+    graph_of(3, 4)["elements"]["nodes"] + graph_of(3, 4)["elements"]["edges"],
+    {"elements": [{"group": "nodes", "data": {"id": "a", "source": "x", "target": "y"}}, {"data": {"id": "b"}},
+                  {"group": "edges", "data": {"source": "a", "target": "b"}},
+                  {"data": {"source": "b", "target": "a", "weight": {"nodes": 1}}}]},
+], ids=["grouped", "flat list", "flat with groups"])
+def test_counting_the_text_agrees_with_the_full_parse(data):
+    text = json.dumps(data)
+    parsed = parse_text(text)
+    assert count_text(text) == (parsed.node_count, parsed.edge_count)
+
+
+@pytest.mark.parametrize("text", ["{not json", '{"nodes": []}', '{"elements": "x"}', "[" * 100_000, "[1, 2]"])
+def test_counting_text_that_is_not_a_graph_leaves_the_reason_to_the_full_parse(text):
+    assert count_text(text) is None
+    with pytest.raises(GraphInvalid):
+        parse_text(text)
+
+
+@override_settings(GRAPH_MAX_NODES=10, GRAPH_MAX_EDGES=10)
+@pytest.mark.parametrize(("nodes", "edges", "reason"), [
+    (11, 0, "This graph has 11 nodes; Beacon draws at most 10."),
+    (10, 11, "This graph has 11 edges; Beacon draws at most 10."),
+])
+def test_a_graph_over_a_count_limit_is_refused_with_its_count_and_the_limit(nodes, edges, reason):
+    data = graph_of(nodes, edges)
+    for parse, given in ((parse_data, data), (parse_text, json.dumps(data))):
+        with pytest.raises(GraphInvalid) as refused:
+            parse(given)
+        assert str(refused.value) == reason
+
+
+@override_settings(GRAPH_MAX_NODES=10, GRAPH_MAX_EDGES=0)
+def test_a_graph_at_the_limits_is_kept_and_one_edge_over_is_named_so():
+    assert parse_text(json.dumps(graph_of(10, 0))).node_count == 10
+    with pytest.raises(GraphInvalid, match=r"^This graph has 1 edge; Beacon draws at most 0\.$"):
+        parse_data(graph_of(10, 1))

@@ -5,10 +5,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.utils.html import escape
 
+from tests.support.graphs import graph_of
 from tests.web.conftest import page_text
 from web.graphs.actions import create_graph, create_layout
 from web.graphs.models import Graph, Watch
 from web.groups.actions import add_member, create_group
+from web.outbox.models import OutboxEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -94,6 +96,57 @@ def test_a_graph_over_the_size_limit_is_refused(make_user, browser_for):
         assert response.status_code == 400
         assert f"the graph is {len(text):,} bytes; the limit is 40" in page_text(response)
     assert not Graph.objects.exists()
+
+
+@override_settings(GRAPH_MAX_NODES=10, GRAPH_MAX_EDGES=10)
+@pytest.mark.parametrize(("nodes", "edges", "reason"), [
+    (11, 10, "This graph has 11 nodes; Beacon draws at most 10."),
+    (10, 11, "This graph has 11 edges; Beacon draws at most 10."),
+], ids=["nodes", "edges"])
+def test_a_graph_over_a_count_limit_is_refused_saying_its_count_and_the_limit(lab, browser_for, nodes, edges,
+                                                                            reason):
+    # given alice in Lab, and a graph just over a limit
+    group, alice, _, _ = lab
+    browser = browser_for(alice)
+    text = json.dumps(graph_of(nodes, edges))
+    before = OutboxEvent.objects.count()
+
+    # when she uploads it into Lab, as a file or pasted
+    for given in ({"graph_text": text}, {"graph_file": SimpleUploadedFile("g.json", text.encode())}):
+        response = upload(browser, group=group.pk, **given)
+
+        # then the form comes back saying why
+        assert response.status_code == 400
+        assert reason in page_text(response)
+    # and nothing is kept, nobody is told
+    assert not Graph.objects.exists()
+    assert OutboxEvent.objects.count() == before
+
+
+@override_settings(GRAPH_MAX_NODES=10, GRAPH_MAX_EDGES=10)
+def test_a_graph_at_the_limits_is_accepted(make_user, browser_for):
+    response = upload(browser_for(make_user("alice")), graph_text=json.dumps(graph_of(10, 10)))
+
+    assert response.status_code == 302
+    assert Graph.objects.get().node_count == 10
+
+
+@override_settings(GRAPH_MAX_NODES=10, GRAPH_MAX_EDGES=10)
+def test_a_replacement_over_a_limit_keeps_the_graph_and_says_why(lab, browser_for):
+    # given alice's graph shared with Lab
+    group, alice, _, _ = lab
+    graph = create_graph(alice, name="Kinase map", graph_json=TRIANGLE, group_id=group.pk)
+    before = OutboxEvent.objects.count()
+
+    # when she replaces it with one of 11 nodes
+    response = browser_for(alice).post(f"/graphs/{graph.pk}/edit/", {
+        "edit-name": "Kinase map", "edit-graph_text": json.dumps(graph_of(11, 0))})
+
+    # then the page says why, the graph is as it was and Lab hears nothing
+    assert response.status_code == 400
+    assert "This graph has 11 nodes; Beacon draws at most 10." in page_text(response)
+    assert Graph.objects.get(pk=graph.pk).node_count == 3
+    assert OutboxEvent.objects.count() == before
 
 
 def test_a_file_and_pasted_text_together_are_refused(make_user, browser_for):
