@@ -14,7 +14,7 @@ Every variable Beacon reads, with its default:
   DATABASE_URL               postgres://postgres@127.0.0.1:5432/beacon
   DATABASE_CONN_MAX_AGE      seconds a web/worker DB connection is kept; 60
   DATABASE_CONNECT_WAIT_SECONDS  a new web/worker DB connection waits this long for a server that
-                             refuses connections (restarting) before the request or task fails; 10
+                             refuses connections (restarting) before the request or task fails; 15
   REDIS_URL                  redis://127.0.0.1:6379/0  (pub/sub, recent history, cache)
   CELERY_BROKER_URL          REDIS_URL
   CELERY_RESULT_BACKEND      REDIS_URL
@@ -183,7 +183,7 @@ DATABASES = {
     )
 }
 # Long enough for a server's restart; a request waits that long at most, then answers 500.
-DATABASE_CONNECT_WAIT_SECONDS = env_float("DATABASE_CONNECT_WAIT_SECONDS", 10.0)
+DATABASE_CONNECT_WAIT_SECONDS = env_float("DATABASE_CONNECT_WAIT_SECONDS", 15.0)
 # Django's backend, telling a commit cut in doubt from a failure before it (web/postgres, web/retry.py).
 DATABASES["default"]["ENGINE"] = "web.postgres"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -7,6 +7,7 @@ fails is closed and made anew on next use.
 """
 
 import logging
+import socket
 import threading
 from collections.abc import Sequence
 
@@ -59,6 +60,18 @@ def discard_producer() -> None:
         if _producer is not None:
             _producer.close(timeout=1)
             _producer = None
+
+
+def any_broker_accepts_connections(timeout: float = 1.0) -> bool:
+    """Whether a TCP connection to some bootstrap server opens: a broker that is down refuses at once."""
+    for server in settings.KAFKA_BOOTSTRAP_SERVERS:
+        host, _, port = server.rpartition(":")
+        try:
+            socket.create_connection((host.strip("[]") or "127.0.0.1", int(port or 9092)), timeout=timeout).close()
+        except (OSError, ValueError):
+            continue
+        return True
+    return False
 
 
 def send_batch(records: Sequence[tuple[str, str, dict]]) -> None:

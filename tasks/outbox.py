@@ -3,7 +3,7 @@ import logging
 from django.conf import settings
 
 from tasks.celery import app
-from tasks.kafka_clients import send_batch
+from tasks.kafka_clients import any_broker_accepts_connections, send_batch
 from tasks.notifications import deliver_events
 from web.api.idempotency import prune_idempotency_keys
 from web.notifications.delivery import prune_processed
@@ -21,10 +21,23 @@ def _redelivery() -> Redelivery:
                       around_kafka_from=settings.OUTBOX_AROUND_KAFKA_FROM_SEND)
 
 
-def noting_kafka(send):
-    """``send``, telling healing when Kafka fails and when it works again."""
+class KafkaStillDown(Exception):
+    pass
+
+
+def noting_kafka(send, broker_answers=any_broker_accepts_connections):
+    """``send``, telling healing when Kafka fails and when it works again.
+
+    While Kafka is known to have failed, a send first checks that a broker
+    accepts connections at all: otherwise each relay (beat's every few seconds,
+    and one per burst of actions) would hold a worker process for the
+    producer's whole timeout, and the delivery tasks queued behind them, the
+    re-sends going around Kafka among them, would wait.
+    """
 
     def send_noting_kafka(records) -> None:
+        if healing.kafka_failing() and not broker_answers():
+            raise KafkaStillDown("no Kafka broker accepts connections yet: the events stay in the outbox")
         try:
             send(records)
         except Exception:

@@ -7,6 +7,7 @@ with Beacon's processes and real outages, is the fault drills
 
 import base64
 import json
+import socket
 import threading
 from datetime import timedelta
 
@@ -186,3 +187,29 @@ def _select_one(wrapper) -> int:
             return cursor.fetchone()[0]
     finally:
         wrapper.close()
+
+
+def test_while_kafka_is_known_down_a_send_waits_for_no_broker_that_refuses(make_user):
+    sent = []
+    create_graph(make_user("bob"), name="Waiting for Kafka")
+    healing.kafka_failed()
+    # a broker that still refuses connections: the relay gives up at once, the events stay unsent
+    with pytest.raises(outbox_tasks.KafkaStillDown):
+        relay_all(outbox_tasks.noting_kafka(sent.extend, broker_answers=lambda: False), USUAL)
+    assert sent == [] and OutboxEvent.objects.filter(sent_at__isnull=True).count() == 1
+    # one that accepts again: the send is tried, and works
+    relay_all(outbox_tasks.noting_kafka(sent.extend, broker_answers=lambda: True), USUAL)
+    assert len(sent) == 1 and not OutboxEvent.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_the_broker_check_tells_a_refusing_address_from_a_listening_one(settings):
+    from tasks.kafka_clients import any_broker_accepts_connections
+
+    listening = socket.create_server(("127.0.0.1", 0))
+    try:
+        settings.KAFKA_BOOTSTRAP_SERVERS = [f"127.0.0.1:{free_port()}", f"127.0.0.1:{listening.getsockname()[1]}"]
+        assert any_broker_accepts_connections()
+        settings.KAFKA_BOOTSTRAP_SERVERS = [f"127.0.0.1:{free_port()}"]
+        assert not any_broker_accepts_connections()
+    finally:
+        listening.close()

@@ -83,6 +83,13 @@ def kafka_failed() -> None:
         pass  # Redis down as well: its own return is noticed by its marker
 
 
+def kafka_failing() -> bool:
+    try:
+        return bool(get_redis().exists(KAFKA_FAILING_KEY))
+    except RedisError:
+        return False
+
+
 def kafka_worked() -> bool:
     """A send to Kafka worked: True when one had failed since the last that did (Kafka is back)."""
     try:

@@ -56,7 +56,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
                     raise
                 if not waited:
                     log.warning("PostgreSQL does not answer (%s); waiting up to %g s for it",
-                                str(error).strip().splitlines()[-1], settings.DATABASE_CONNECT_WAIT_SECONDS)
+                                str(error).strip().splitlines()[0], settings.DATABASE_CONNECT_WAIT_SECONDS)
                     waited = True
                 time.sleep(RETRY_EVERY_SECONDS)
                 continue
