@@ -556,7 +556,7 @@ def run_drill(stack: DrillStack, name: str, fault: Fault | None) -> DrillResult:
                  message=f"Alice's {len(graph_ids)} notifications and Bob's records stored")
     except TimedOut:
         pass  # reported as lost below
-    last_stored_at = _last_stored_at(graph_ids)
+    slowest_delivery, last_stored_at = _delivery_times(graph_ids)
     notification_ids = set(told.values_list("pk", flat=True))
     with contextlib.suppress(TimedOut):
         wait_for(lambda: notification_ids <= set(poller.created), timeout=60, interval=0.1,
@@ -580,7 +580,7 @@ def run_drill(stack: DrillStack, name: str, fault: Fault | None) -> DrillResult:
         api_server_errors=api_log.server_errors,
         poll_server_errors=poller.requests.server_errors,
         no_answer=api_log.no_answer + poller.requests.no_answer,
-        slowest_delivery_seconds=_slowest_delivery(graph_ids),
+        slowest_delivery_seconds=slowest_delivery,
         seconds_to_all_stored=max(0.0, last_stored_at - burst_over_at),
         seconds_to_all_stored_after_return=max(0.0, last_stored_at - max([burst_over_at, *returned_at])),
     )
@@ -595,30 +595,20 @@ def _count_mismatch(user) -> str | None:
     return None if count == unread_rows else f"{user.username}: count {count}, unread rows {unread_rows}"
 
 
-def _last_stored_at(graph_ids: list[int]) -> float:
-    """When the last of these actions' events had its notifications stored (seconds since the epoch)."""
+def _delivery_times(graph_ids: list[int]) -> tuple[float, float]:
+    """Of these actions' events: the longest time from an action's commit (its outbox row) to its
+    notifications stored, and when the last was stored (seconds since the epoch)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT coalesce(extract(epoch FROM max(p.processed_at)), 0)"
+            "SELECT coalesce(max(extract(epoch FROM p.processed_at - o.created)), 0),"
+            " coalesce(extract(epoch FROM max(p.processed_at)), 0)"
             " FROM outbox_outboxevent o JOIN notifications_processedevent p ON p.event_id = o.id"
             " WHERE (o.payload->>'target_id')::bigint = ANY(%s) AND o.payload->>'target_type' = 'graph'",
             [graph_ids])
-        return float(cursor.fetchone()[0])
-
-
-def _slowest_delivery(graph_ids: list[int]) -> float:
-    """The longest time from an action's commit (its outbox row) to its event's notifications stored."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT coalesce(max(extract(epoch FROM p.processed_at - o.created)), 0)"
-            " FROM outbox_outboxevent o JOIN notifications_processedevent p ON p.event_id = o.id"
-            " WHERE (o.payload->>'target_id')::bigint = ANY(%s) AND o.payload->>'target_type' = 'graph'",
-            [graph_ids])
-        return float(cursor.fetchone()[0])
+        slowest, last = cursor.fetchone()
+        return float(slowest), float(last)
 
 
 DRILLS: dict[str, Fault | None] = {

@@ -62,11 +62,16 @@ def part_returned(part: str) -> int:
     return brought_forward
 
 
-def healing() -> bool:
+def _ask_redis(ask, *, otherwise=False):
+    """``ask(redis)``; ``otherwise`` when Redis does not answer (its own return is noticed by its marker)."""
     try:
-        return bool(get_redis().exists(HEALING_KEY))
+        return ask(get_redis())
     except RedisError:
-        return False
+        return otherwise
+
+
+def healing() -> bool:
+    return bool(_ask_redis(lambda redis: redis.exists(HEALING_KEY)))
 
 
 def first_check_seconds() -> float:
@@ -77,33 +82,21 @@ def first_check_seconds() -> float:
 
 
 def kafka_failed() -> None:
-    try:
-        get_redis().set(KAFKA_FAILING_KEY, 1, ex=KAFKA_FAILING_SECONDS)
-    except RedisError:
-        pass  # Redis down as well: its own return is noticed by its marker
+    _ask_redis(lambda redis: redis.set(KAFKA_FAILING_KEY, 1, ex=KAFKA_FAILING_SECONDS))
 
 
 def kafka_failing() -> bool:
-    try:
-        return bool(get_redis().exists(KAFKA_FAILING_KEY))
-    except RedisError:
-        return False
+    return bool(_ask_redis(lambda redis: redis.exists(KAFKA_FAILING_KEY)))
 
 
 def kafka_worked() -> bool:
     """A send to Kafka worked: True when one had failed since the last that did (Kafka is back)."""
-    try:
-        return bool(get_redis().delete(KAFKA_FAILING_KEY))
-    except RedisError:
-        return False
+    return bool(_ask_redis(lambda redis: redis.delete(KAFKA_FAILING_KEY)))
 
 
 def redis_lost_its_data() -> bool:
     """True once each time Redis is found without the marker it keeps (it came back empty, or is new)."""
-    try:
-        return bool(get_redis().set(REDIS_MARKER_KEY, uuid.uuid4().hex, nx=True))
-    except RedisError:
-        return False
+    return bool(_ask_redis(lambda redis: redis.set(REDIS_MARKER_KEY, uuid.uuid4().hex, nx=True)))
 
 
 def bring_forward() -> int:
