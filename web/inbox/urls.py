@@ -1,6 +1,6 @@
 from django.urls import path
 
-from web.inbox import views
+from web.inbox import bell, views
 
 # The names stay the notifications app's: every template and redirect says "notifications:…".
 app_name = "notifications"
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("read-all/", views.read_all, name="read_all"),
     path("group/", views.group_rows, name="group_rows"),
+    path("bell/own-actions/", bell.own_actions, name="bell_own_actions"),
     path("<int:notification_id>/read/", views.read, name="read"),
     path("<int:notification_id>/unread/", views.unread, name="unread"),
     path("<int:notification_id>/open/", views.open_notification, name="open"),

@@ -205,9 +205,24 @@
     return (!kind || kind === n.kind) && !(state === "unread" && n.read_at);
   }
 
+  // The bell keeps unread rows above read ones (web/notifications/bell.py); the list is newest first alone.
+  // A row marked read stays where it is until the next page: rows do not move under the user's hand.
+  function goesBefore(container, row, child) {
+    var newer = +child.getAttribute("data-newest") < +row.getAttribute("data-newest");
+    if (container.id !== "bell-list") return newer;
+    var unread = row.classList.contains("unread");
+    return unread === child.classList.contains("unread") ? newer : unread;
+  }
+
+  // The user's own actions enter the bell only while it shows them (its "Show my own actions").
+  function bellTakes(n) {
+    var bellList = $("bell-list");
+    return !(n.kind === "owner" && bellList && bellList.getAttribute("data-own-actions") === "hidden");
+  }
+
   // Puts a group's new row where its old one was, or at the top, newest first; the focus stays where it was.
   function place(container, row, insert) {
-    var key = row.getAttribute("data-group"), old = null, next = null, newest = +row.getAttribute("data-newest");
+    var key = row.getAttribute("data-group"), old = null, next = null;
     [].forEach.call(container.children, function (child) {
       if (child.getAttribute("data-group") === key) old = child;
     });
@@ -217,7 +232,7 @@
     if (details && details.open) { var mine = row.querySelector("details"); if (mine) mine.open = true; }
     if (old) old.remove();
     [].some.call(container.children, function (child) {
-      if (child.hasAttribute("data-newest") && +child.getAttribute("data-newest") < newest) { next = child; return true; }
+      if (child.hasAttribute("data-newest") && goesBefore(container, row, child)) { next = child; return true; }
       return false;
     });
     if (!next && !old && container === list && $("older-page")) return; // it belongs on an older page
@@ -249,7 +264,7 @@
           var forList = parsed.content.querySelector('template[data-where="list"]');
           var bellList = $("bell-list");
           if (bellList && forBell) {
-            place(bellList, forBell.content.firstElementChild, true);
+            place(bellList, forBell.content.firstElementChild, bellTakes(n));
             var groups = bellList.querySelectorAll(":scope > .group");
             for (var i = BELL_GROUPS; i < groups.length; i++) groups[i].remove();
           }
