@@ -191,7 +191,7 @@ def test_marked_read_in_the_dropdown_of_one_tab_the_other_tab_counts_down(beacon
     for tab in (one, other):
         tab.goto(beacon.base_url + "/groups/")
         count_is(tab, 2)
-        rows_are(tab, "#bell-list > li", 3)
+        rows_are(tab, "#bell-list > li", 2)  # her own "You created group Lab" stays out of the bell
 
     # when she marks one read in the first tab's dropdown
     one.locator("#notifications-link").click()
@@ -259,7 +259,7 @@ def test_the_bell_by_keyboard_alone(beacon, chromium, lab):
     create_graph(bob, name="Second", group_id=lab.pk)
     page = open_as(chromium, beacon, alice)
     count_is(page, 2)
-    rows_are(page, "#bell-list > li", 3)  # and "You created group Lab", read
+    rows_are(page, "#bell-list > li", 2)  # not "You created group Lab": her own, out of the bell
     bell = page.locator("#notifications-link")
 
     # when she tabs to the bell and opens it with Enter
@@ -340,4 +340,63 @@ def test_the_lists_keyboard_shortcuts(beacon, chromium, lab):
     opened = next(g for g in graphs if f"“{g.name}”" in order[0])
     assert page.url == beacon.base_url + opened.get_absolute_url()
     count_is(page, 2)
+    page.context.close()
+
+
+def bell_texts(page) -> list[str]:
+    return page.eval_on_selector_all("#bell-list > li.notification", "items => items.map(li => "
+                                     "(li.classList.contains('unread') ? 'unread: ' : 'read: ') + "
+                                     "li.querySelector(':scope > form.open .text').textContent)")
+
+
+def test_live_rows_keep_the_bells_order_and_her_own_actions_out_until_she_asks(beacon, chromium, lab):
+    # given alice on her notifications page: one of bob's she has read, then one unread
+    alice, bob, lab = lab
+    create_graph(bob, name="Read one", group_id=lab.pk)
+    stored(alice, 2)
+    mark_all_read(alice)
+    create_graph(bob, name="Waiting", group_id=lab.pk)
+    stored(alice, 3)
+    page = open_as(chromium, beacon, alice, "/notifications/")
+    count_is(page, 1)
+    shared = f"{bob.username} shared graph"
+    assert bell_texts(page) == [f"unread: {shared} “Waiting” with “Lab”.", f"read: {shared} “Read one” with “Lab”."]
+
+    # when she uploads a graph herself, in another tab
+    create_graph(alice, name="Mine", group_id=lab.pk)
+
+    # then it comes into her list, but not into her bell
+    page.locator("#notification-list > li").filter(has_text="You uploaded graph “Mine”").wait_for(timeout=WAIT_MS)
+    assert not any("Mine" in text for text in bell_texts(page))
+
+    # when bob shares one more
+    create_graph(bob, name="New", group_id=lab.pk)
+
+    # then it is on top of her bell, unread, above the one still waiting and the read one
+    count_is(page, 2)
+    page.wait_for_function("document.querySelector('#bell-list > li').textContent.includes('“New”')",
+                           timeout=WAIT_MS)
+    assert bell_texts(page) == [f"unread: {shared} “New” with “Lab”.", f"unread: {shared} “Waiting” with “Lab”.",
+                                f"read: {shared} “Read one” with “Lab”."]
+
+    # when she asks the dropdown for her own actions (a plain form: the page comes back)
+    page.locator("#notifications-link").click()
+    with page.expect_navigation(timeout=WAIT_MS):
+        page.get_by_role("button", name="Show my own actions").click()
+    page.wait_for_function("document.getElementById('notifications-link').getAttribute('role') === 'button'",
+                           timeout=WAIT_MS)
+    assert page.get_attribute("#bell-list", "data-own-actions") == "shown"
+
+    # then they are in it, read, below the unread ones, newest first
+    assert [text.split(":")[0] for text in bell_texts(page)] == ["unread", "unread", "read", "read", "read"]
+    assert "“Mine”" in bell_texts(page)[2] and "group “Lab”" in bell_texts(page)[4]
+
+    # and one more of hers, arriving live, joins the read ones at their top, not the top of the bell
+    create_graph(alice, name="Mine again", group_id=lab.pk)
+    page.locator("#notification-list > li").filter(has_text="“Mine again”").wait_for(timeout=WAIT_MS)
+    texts = bell_texts(page)
+    assert texts[0].startswith("unread: ") and "“New”" in texts[0] and "“Waiting”" in texts[1]
+    assert texts[2] == "read: You uploaded graph “Mine again”." and "“Mine”" in texts[3]
+    page.locator("#notifications-link").click()
+    shot(page, "bell-order")
     page.context.close()
