@@ -1,4 +1,4 @@
-"""The inbox's words in templates: "3 min ago", and each reason with its way out.
+"""The inbox's words in templates: "3 min ago", each reason with its way out, and a row's moment in µs.
 
 ``ago`` says what web/static/beacon/inbox.js keeps saying as time passes
 (the same steps), so a row reads the same before and after the script runs.
