@@ -28,6 +28,11 @@ class NotificationGroup:
         return len(self.notifications)
 
     @property
+    def acted_at(self):
+        """When its latest action happened: where the row goes in a live list (ids follow delivery, not actions)."""
+        return max(n.created for n in self.notifications)
+
+    @property
     def unread(self) -> int:
         return sum(1 for n in self.notifications if n.read_at is None)
 

@@ -16,6 +16,9 @@
   var TOAST_MS = 6000;
   // More toasts than this at once would cover the page: the rest become "+N more".
   var TOASTS_MAX = 3;
+  // A toast that grows with its group says its new words aloud once the group has been quiet this long:
+  // once for a burst of ten, not ten times.
+  var TOAST_SETTLE_MS = 1000;
   // A burst of one group's notifications (ten changes in two seconds) fetches its row once.
   var REFRESH_MS = 150;
   // The dropdown shows as many groups as the server rendered (context_processors.BELL_GROUPS).
@@ -205,10 +208,18 @@
     return (!kind || kind === n.kind) && !(state === "unread" && n.read_at);
   }
 
-  // The bell keeps unread rows above read ones (web/notifications/bell.py); the list is newest first alone.
+  // True when row a goes above row b: its group's latest action happened later (data-at, in µs). Not the
+  // order rows arrive in, nor their ids or stream seqs: those follow delivery, which runs in parallel.
+  function above(a, b) {
+    var at = +a.getAttribute("data-at"), other = +b.getAttribute("data-at");
+    if (at !== other) return at > other;
+    return +a.getAttribute("data-newest") > +b.getAttribute("data-newest");
+  }
+
+  // The bell keeps unread rows above read ones (web/notifications/bell.py); the list is in action order alone.
   // A row marked read stays where it is until the next page: rows do not move under the user's hand.
   function goesBefore(container, row, child) {
-    var newer = +child.getAttribute("data-newest") < +row.getAttribute("data-newest");
+    var newer = above(row, child);
     if (container.id !== "bell-list") return newer;
     var unread = row.classList.contains("unread");
     return unread === child.classList.contains("unread") ? newer : unread;
@@ -220,7 +231,7 @@
     return !(n.kind === "owner" && bellList && bellList.getAttribute("data-own-actions") === "hidden");
   }
 
-  // Puts a group's new row where its old one was, or at the top, newest first; the focus stays where it was.
+  // Puts a group's new row in action order, newest first (a group that grew moves up); the focus stays.
   function place(container, row, insert) {
     var key = row.getAttribute("data-group"), old = null, next = null;
     [].forEach.call(container.children, function (child) {
@@ -246,12 +257,19 @@
     }
   }
 
-  function refresh(key, n) {
+  // Fetches a group's row once per burst; what arrives while it is on its way is fetched again after it.
+  function refresh(key, insert, intoBell) {
     var queued = pending[key];
-    if (queued) { queued.insert = queued.insert || belongs(n); return; }
-    pending[key] = { insert: belongs(n) };
+    if (queued) {
+      queued.insert = queued.insert || insert;
+      queued.intoBell = queued.intoBell || intoBell;
+      queued.again = queued.again || queued.asked;
+      return;
+    }
+    pending[key] = { insert: insert, intoBell: intoBell };
     setTimeout(function () {
-      var insert = pending[key].insert;
+      var insert = pending[key].insert, intoBell = pending[key].intoBell;
+      pending[key].asked = true;
       var url = "/notifications/group/?group=" + encodeURIComponent(key) +
         (list ? "&next=" + encodeURIComponent(list.getAttribute("data-next") || "") : "");
       fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
@@ -262,30 +280,42 @@
           parsed.innerHTML = html;
           var forBell = parsed.content.querySelector('template[data-where="bell"]');
           var forList = parsed.content.querySelector('template[data-where="list"]');
-          var bellList = $("bell-list");
-          if (bellList && forBell) {
-            place(bellList, forBell.content.firstElementChild, bellTakes(n));
+          var bellList = $("bell-list"), bellRow = forBell && forBell.content.firstElementChild;
+          var listRow = forList && forList.content.firstElementChild;
+          toastText(key, bellRow || listRow); // (the row itself: once placed, its template is empty)
+          if (bellList && bellRow) {
+            place(bellList, bellRow, intoBell);
             var groups = bellList.querySelectorAll(":scope > .group");
             for (var i = BELL_GROUPS; i < groups.length; i++) groups[i].remove();
           }
-          if (list && forList) place(list, forList.content.firstElementChild, insert);
-          toastText(key, parsed.content);
+          if (list && listRow) place(list, listRow, insert);
         })
         .catch(function () {})
-        .then(function () { delete pending[key]; });
+        .then(function () {
+          var queued = pending[key];
+          delete pending[key];
+          if (queued.again) refresh(key, queued.insert, queued.intoBell);
+        });
     }, REFRESH_MS);
   }
 
   document.addEventListener("beacon:created", function (event) {
     var n = event.detail;
-    refresh(n.group_key, n);
+    refresh(n.group_key, belongs(n), bellTakes(n));
     // Your own actions arrive read: they are in the list, but not news to you.
     if (!n.read_at) toast(n);
   });
 
   // --- toasts --------------------------------------------------------------------------------------------------
 
-  var toasts = $("toasts"), more = null, moreCount = 0;
+  var toasts = $("toasts"), more = null, moreCount = 0, news = null;
+  if (toasts) { // (a live region is there before it speaks, or it may not be heard)
+    news = document.createElement("div");
+    news.id = "toast-news";
+    news.className = "visually-hidden";
+    news.setAttribute("role", "status");
+    body.appendChild(news);
+  }
 
   function timed(box, done) {
     var remaining = TOAST_MS, started = 0, timer = null, hovered = false, focused = false;
@@ -334,11 +364,7 @@
   function toast(n) {
     if (!toasts) return;
     var shown = [].filter.call(toasts.children, function (box) { return box.getAttribute("data-group") === n.group_key; })[0];
-    if (shown) { // a group already toasted: that toast says more, and stays longer
-      shown.setAttribute("data-pending", +(shown.getAttribute("data-pending") || 0) + 1);
-      shown.restart();
-      return;
-    }
+    if (shown) { shown.restart(); return; } // a group already toasted: it stays longer, and its row's words follow
     if (toasts.querySelectorAll(".toast[data-group]").length >= TOASTS_MAX) {
       moreCount += 1;
       if (!more) {
@@ -363,15 +389,19 @@
     toasts.insertBefore(box, more);
   }
 
-  // Once the group's row is in, its toast reads as the row does: "bob and 2 others updated graph “X” (5)".
-  function toastText(key, rendered) {
+  // Each time the group's row comes in, its toast reads as the row does: "bob and 2 others updated graph “X” (5)",
+  // opening the newest. The toasts' live region tells of new toasts only (aria-relevant="additions"); what a
+  // toast grew to is said once, in a status region of its own, when its group has been quiet a while.
+  function toastText(key, row) {
     var box = toasts && [].filter.call(toasts.children, function (t) { return t.getAttribute("data-group") === key; })[0];
-    var template = rendered.querySelector('template[data-where="bell"]');
-    var row = template && template.content.firstElementChild;
-    if (!box || !row || +row.getAttribute("data-count") < 2) return;
-    var button = box.querySelector("form.open button"), form = box.querySelector("form.open");
-    form.action = "/notifications/" + row.getAttribute("data-newest") + "/open/";
-    button.textContent = row.getAttribute("data-text") + " (" + row.getAttribute("data-count") + ")";
+    if (!box || !row) return;
+    var count = +row.getAttribute("data-count"), button = box.querySelector("form.open button");
+    var words = row.getAttribute("data-text") + (count > 1 ? " (" + count + ")" : "");
+    box.querySelector("form.open").action = "/notifications/" + row.getAttribute("data-newest") + "/open/";
+    if (button.textContent === words) return;
+    button.textContent = words;
+    clearTimeout(box.settle);
+    box.settle = setTimeout(function () { if (box.isConnected) news.textContent = words; }, TOAST_SETTLE_MS);
   }
 
   // --- "3 min ago", kept true ---------------------------------------------------------------------------------
