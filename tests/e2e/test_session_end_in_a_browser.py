@@ -71,8 +71,9 @@ def lab(make_user):
 
 
 def test_logged_out_in_one_tab_the_other_says_so_and_stops_polling(beacon, chromium, lab):
-    # given alice with two tabs open on her groups page
+    # given alice with two tabs open on her groups page, one unread from bob
     alice, bob, lab = lab
+    share_graph(bob, create_graph(bob, name="Yeast PPI").pk, lab.pk)
     context = chromium.new_context()
     stays, leaves = context.new_page(), context.new_page()
     log_in(stays, beacon.base_url, alice.username, "alice")
@@ -80,6 +81,7 @@ def test_logged_out_in_one_tab_the_other_says_so_and_stops_polling(beacon, chrom
     for tab in (stays, leaves):
         tab.goto(beacon.base_url + "/groups/?page=1")
         live(tab)
+        count_is(tab, 1)
     assert stays.locator("#session-status").get_attribute("role") == "status"
     assert stays.locator("#session-status").inner_text() == ""
 
@@ -95,6 +97,7 @@ def test_logged_out_in_one_tab_the_other_says_so_and_stops_polling(beacon, chrom
     href = urlsplit(again.get_attribute("href"))
     assert href.path == "/accounts/login/" and parse_qs(href.query) == {"next": ["/groups/?page=1"]}
     # and its count says it is no longer kept up to date
+    assert "ended" in stays.locator("#bell").get_attribute("class")
     assert "logged out" in stays.locator("#unread-count").get_attribute("title")
     assert stays.locator("#notifications-link").get_attribute("aria-label").endswith("since you were logged out")
     shots(stays, "ended")
@@ -118,8 +121,8 @@ def test_logged_out_in_one_tab_the_other_says_so_and_stops_polling(beacon, chrom
     assert stays.url == beacon.base_url + "/groups/?page=1"
     live(stays)
     assert stays.locator("#session-status").inner_text() == ""
-    share_graph(bob, create_graph(bob, name="Yeast PPI").pk, lab.pk)
-    count_is(stays, 1)
+    share_graph(bob, create_graph(bob, name="Yeast PPI 2").pk, lab.pk)
+    count_is(stays, 2)
     context.close()
 
 
