@@ -71,14 +71,14 @@ def lab(make_user):
 
 
 def test_logged_out_in_one_tab_the_other_says_so_and_stops_polling(beacon, chromium, lab):
-    # given alice with two tabs open on her groups page, one unread from bob
+    # given alice with three tabs open on her groups page, one unread from bob
     alice, bob, lab = lab
     share_graph(bob, create_graph(bob, name="Yeast PPI").pk, lab.pk)
     context = chromium.new_context()
-    stays, leaves = context.new_page(), context.new_page()
+    stays, leaves, third = context.new_page(), context.new_page(), context.new_page()
     log_in(stays, beacon.base_url, alice.username, "alice")
     polls = polls_of(stays)
-    for tab in (stays, leaves):
+    for tab in (stays, leaves, third):
         tab.goto(beacon.base_url + "/groups/?page=1")
         live(tab)
         count_is(tab, 1)
@@ -100,6 +100,8 @@ def test_logged_out_in_one_tab_the_other_says_so_and_stops_polling(beacon, chrom
     assert "ended" in stays.locator("#bell").get_attribute("class")
     assert "logged out" in stays.locator("#unread-count").get_attribute("title")
     assert stays.locator("#notifications-link").get_attribute("aria-label").endswith("since you were logged out")
+    # and so does the third, whether it was the one polling or heard of it from the one that was
+    third.wait_for_selector(BANNER, timeout=WAIT_MS)
     shots(stays, "ended")
     # and it polls no more: the refusal was the last poll it made
     asked = len(polls)
