@@ -4,7 +4,10 @@
 // BroadcastChannel, or localStorage events). Every tab applies the events to
 // its header count and hands each to the inbox (web/static/beacon/inbox.js:
 // the bell, the list, the toasts), starting from the cursor its page was
-// rendered at. Plain JavaScript, no build step.
+// rendered at. When the session ends (a log-out in another tab, a password
+// changed: the poll answers 401 "unauthenticated") the tab stops for good and
+// tells the inbox ("beacon:ended"), which says so; an error or a network
+// failure is only retried, with backoff. Plain JavaScript, no build step.
 (function () {
   "use strict";
 
@@ -22,7 +25,7 @@
   if (!url) return;
   var cursor = parseInt(body.getAttribute("data-realtime-cursor"), 10) || 0;
   var scope = "beacon-realtime-" + body.getAttribute("data-realtime-user");
-  var me = Math.random().toString(36).slice(2), backoff = 0, leading = false;
+  var me = Math.random().toString(36).slice(2), backoff = 0, leading = false, ended = false;
   var channel = window.BroadcastChannel ? new BroadcastChannel(scope) : null;
 
   function $(id) { return document.getElementById(id); }
@@ -91,6 +94,7 @@
   // Applies an answer from our poll or another tab's; false when the page
   // must reload (the server could not replay what this page missed).
   function apply(answer) {
+    if (ended) return false;
     if (answer.reset) { location.reload(); return false; }
     var events = (answer.events || []).filter(function (e) { return e.seq > cursor; });
     if (events.length && events[0].seq !== cursor + 1) { catchUp(); return true; }
@@ -107,7 +111,13 @@
       signal: ctl ? ctl.signal : undefined
     }).then(function (response) {
       clearTimeout(timer);
-      if (response.status === 401) return null; // logged out: stop
+      // The protocol's word for a session or token that ended: no retry will be answered otherwise.
+      if (response.status === 401) {
+        return response.json().then(function (error) {
+          if (error && error.error === "unauthenticated") return { ended: error.error };
+          throw new Error("poll answered 401");
+        });
+      }
       if (!response.ok) throw new Error("poll answered " + response.status);
       return response.json();
     }, function (error) { clearTimeout(timer); throw error; });
@@ -115,7 +125,27 @@
 
   // A follower that missed answers (it opened after them) fetches its gap once.
   function catchUp() {
-    request(0).then(function (answer) { if (answer) apply(answer); }, function () {});
+    request(0).then(function (answer) { if (answer.ended) end(); else apply(answer); }, function () {});
+  }
+
+  // The end of this page's session: no more polls from this tab, its place as leader given up (a tab logged in
+  // again, or another one still logged in, takes it), and the inbox told, once. The other tabs hear of it and ask
+  // for themselves (one poll that does not wait): a tab of another session of the same user (logged in again) goes on.
+  var releaseLock = null, lockWait = window.AbortController ? new AbortController() : null, claiming = null;
+  function end() {
+    if (ended) return;
+    ended = true;
+    if (releaseLock) releaseLock();
+    else if (lockWait) lockWait.abort();
+    if (claiming) clearInterval(claiming);
+    if (leading && !navigator.locks) try { localStorage.removeItem(scope + "-leader"); } catch (e) {}
+    tell("ended", { reason: "unauthenticated" });
+  }
+
+  function heard(answer) {
+    if (ended) return;
+    if (answer.ended) catchUp();
+    else apply(answer);
   }
 
   function share(answer) {
@@ -124,8 +154,9 @@
   }
 
   function poll() {
+    if (ended) return;
     request().then(function (answer) {
-      if (!answer) return;
+      if (answer.ended) { share(answer); end(); return; }
       backoff = 0;
       share(answer);
       if (apply(answer)) poll();
@@ -136,21 +167,25 @@
   }
 
   function lead() {
-    if (leading) return;
+    if (leading || ended) return;
     leading = true;
     poll();
   }
 
-  if (channel) channel.onmessage = function (message) { apply(message.data); };
+  if (channel) channel.onmessage = function (message) { heard(message.data); };
   window.addEventListener("storage", function (event) {
     if (event.key !== scope + "-answer" || !event.newValue) return;
     var shared = JSON.parse(event.newValue);
-    if (shared.from !== me) apply(shared.answer);
+    if (shared.from !== me) heard(shared.answer);
   });
 
   if (navigator.locks) {
-    // Held for as long as this tab lives; the next tab in line gets it at once.
-    navigator.locks.request(scope, function () { lead(); return new Promise(function () {}); });
+    // Held for as long as this tab lives (or its session: see end()); the next tab in line gets it at once.
+    navigator.locks.request(scope, lockWait ? { signal: lockWait.signal } : {}, function () {
+      if (ended) return null;
+      lead();
+      return new Promise(function (resolve) { releaseLock = resolve; });
+    }).catch(function () {}); // (abandoned by end() while waiting in line)
   } else {
     var claimKey = scope + "-leader";
     var claim = function () {
@@ -165,7 +200,7 @@
       }
     };
     claim();
-    setInterval(claim, HEARTBEAT_MS);
+    claiming = setInterval(claim, HEARTBEAT_MS);
     window.addEventListener("pagehide", function () {
       if (leading) try { localStorage.removeItem(claimKey); } catch (e) {}
     });

@@ -421,6 +421,28 @@
     });
   }, AGO_EVERY_MS);
 
+  // --- the end of the session -----------------------------------------------------------------------------------
+
+  // realtime/static/client.js tells "beacon:ended" once this page's session is over (a log-out in another tab, a
+  // password changed) and it has stopped: the page says so in its status region, once, with the way back to
+  // where it was, and the count says it is no longer kept up to date.
+  document.addEventListener("beacon:ended", function () {
+    var region = $("session-status");
+    if (!region || region.firstChild) return;
+    var note = document.createElement("p"), link = document.createElement("a"), stale = "not updated since you were logged out";
+    note.className = "session-ended";
+    note.appendChild(document.createTextNode("You were logged out, so this page no longer shows new notifications. "));
+    link.href = (region.getAttribute("data-login-url") || "/accounts/login/") + "?next=" +
+      encodeURIComponent(location.pathname + location.search);
+    link.textContent = "Log in again";
+    note.appendChild(link);
+    region.appendChild(note);
+    var badge = $("unread-count");
+    if (bellBox) bellBox.classList.add("ended");
+    if (badge) badge.title = "Notifications " + stale;
+    if (bell) bell.setAttribute("aria-label", bell.getAttribute("aria-label") + ", " + stale);
+  });
+
   // --- the list's keyboard shortcuts --------------------------------------------------------------------------
 
   var dialog = $("shortcuts");
