@@ -113,7 +113,9 @@ def test_rows_stay_in_the_order_bob_acted_in_whatever_order_they_arrive(beacon, 
         deliver(events[n])
 
     # then the list and the bell show them newest first, as bob made them, above what came before
-    in_order = [re.compile(f"“Burst {n}”") for n in reversed(range(8))] + [re.compile("You created group")]
-    expect(page.locator("#notification-list > li > form.open button")).to_have_text(in_order, timeout=WAIT_MS)
-    expect(page.locator("#bell-list > li > form.open button")).to_have_text(in_order, timeout=WAIT_MS)
+    bursts = [re.compile(f"“Burst {n}”") for n in reversed(range(8))]
+    expect(page.locator("#notification-list > li > form.open button")).to_have_text(
+        bursts + [re.compile("You created group")], timeout=WAIT_MS)
+    # (the bell leaves her own actions out: web/notifications/bell.py)
+    expect(page.locator("#bell-list > li > form.open button")).to_have_text(bursts, timeout=WAIT_MS)
     page.context.close()
