@@ -106,6 +106,6 @@ def test_deleting_a_group_by_keyboard_asks_first_and_cancel_keeps_it(beacon, chr
 
     # then the group is gone, and the page she lands on says so
     assert page.url == f"{beacon.base_url}/groups/"
-    assert page.get_by_role("status").inner_text() == "Deleted group Lab."
+    assert page.locator("#messages").inner_text() == "Deleted group Lab."
     assert not Group.objects.filter(pk=lab.pk).exists()
     page.close()
