@@ -12,17 +12,15 @@ from pathlib import Path
 import pytest
 
 from tests.support.chromium import log_in
-from tests.support.waiting import wait_for
+from tests.support.inbox import WAIT_MS, make_lab, open_as, stored
 from web.accounts.actions import update_preferences
 from web.graphs.actions import create_graph, is_watching, share_graph, update_graph, watch_graph
 from web.graphs.models import Graph
-from web.groups.actions import add_member, create_group
 from web.notifications.actions import mark_all_read
 from web.notifications.models import Notification
 
 pytestmark = [pytest.mark.stack, pytest.mark.usefixtures("live_db")]
 
-WAIT_MS = 20_000
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "test-screenshots"
 # Counts the toasts on screen at every change: the most there ever were at once.
 TOAST_WATCH = """() => {
@@ -47,31 +45,9 @@ def rows_are(page, selector: str, n: int) -> None:
     page.wait_for_function(f"document.querySelectorAll({selector!r}).length === {n}", timeout=WAIT_MS)
 
 
-def open_as(chromium, beacon, user, path: str = "/", **context):
-    page = chromium.new_context(**context).new_page()
-    log_in(page, beacon.base_url, user.username, user.username.rsplit("-", 1)[0])
-    page.goto(beacon.base_url + path)
-    page.wait_for_function("document.getElementById('notifications-link').getAttribute('role') === 'button'")
-    return page
-
-
-def stored(user, n: int, **about) -> None:
-    """Wait until ``user`` has ``n`` notifications (about what ``about`` says): delivery is asynchronous,
-    and the order notifications are stored in is the list's."""
-    wait_for(lambda: Notification.objects.filter(user=user, **about).count() == n, timeout=WAIT_MS / 1000,
-             message=f"{n} notifications of {user.username} {about or ''} stored")
-
-
 @pytest.fixture
 def lab(make_user):
-    """alice and bob in one group, alice with nothing unread, what that told them stored."""
-    alice, bob = make_user("alice"), make_user("bob")
-    lab = create_group(alice, name="Lab")
-    add_member(alice, lab.pk, bob.username)
-    stored(alice, 1)  # "You created group Lab", read: her own
-    stored(bob, 1)  # "alice added you to group Lab"
-    mark_all_read(alice)
-    return alice, bob, lab
+    return make_lab(make_user)
 
 
 def test_bobs_share_rings_alices_bell_without_a_reload(beacon, chromium, lab):

@@ -10,18 +10,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.chromium import log_in
 from tests.support.events import graph_event
-from tests.support.waiting import wait_for
+from tests.support.inbox import WAIT_MS, make_lab, open_as, stored
 from web.graphs.actions import create_graph, update_graph
-from web.groups.actions import add_member, create_group
-from web.notifications.actions import mark_all_read
 from web.notifications.delivery import deliver, deliver_many
 from web.notifications.models import Notification
 
 pytestmark = [pytest.mark.stack, pytest.mark.usefixtures("live_db")]
 
-WAIT_MS = 20_000
 # What the toasts' status region says, each time it speaks.
 NEWS_WATCH = """() => {
   window.said = [];
@@ -31,29 +27,9 @@ NEWS_WATCH = """() => {
 }"""
 
 
-def stored(user, n: int) -> None:
-    wait_for(lambda: Notification.objects.filter(user=user).count() == n, timeout=WAIT_MS / 1000,
-             message=f"{n} notifications of {user.username} stored")
-
-
-def open_as(chromium, beacon, user, path: str):
-    page = chromium.new_context().new_page()
-    log_in(page, beacon.base_url, user.username, user.username.rsplit("-", 1)[0])
-    page.goto(beacon.base_url + path)
-    page.wait_for_function("document.getElementById('notifications-link').getAttribute('role') === 'button'")
-    return page
-
-
 @pytest.fixture
 def lab(make_user):
-    """alice and bob in one group, alice with nothing unread."""
-    alice, bob = make_user("alice"), make_user("bob")
-    lab = create_group(alice, name="Lab")
-    add_member(alice, lab.pk, bob.username)
-    stored(alice, 1)  # "You created group Lab", read: her own
-    stored(bob, 1)
-    mark_all_read(alice)
-    return alice, bob, lab
+    return make_lab(make_user)
 
 
 def test_a_toast_follows_its_group_as_bob_changes_a_graph_ten_times(beacon, chromium, lab):

@@ -14,15 +14,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.support.chromium import log_in
-from tests.support.waiting import wait_for
+from tests.support.inbox import WAIT_MS, live, make_lab
 from web.graphs.actions import create_graph, share_graph
-from web.groups.actions import add_member, create_group
-from web.notifications.actions import mark_all_read
-from web.notifications.models import Notification
 
 pytestmark = [pytest.mark.stack, pytest.mark.usefixtures("live_db")]
 
-WAIT_MS = 20_000
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "test-screenshots"
 POLL = re.compile(r"/realtime/poll")
 BANNER = "#session-status .session-ended"
@@ -54,20 +50,9 @@ def polls_of(page) -> list:
     return seen
 
 
-def live(page) -> None:
-    page.wait_for_function("document.getElementById('notifications-link').getAttribute('role') === 'button'")
-
-
 @pytest.fixture
 def lab(make_user):
-    """alice and bob in one group, alice with nothing unread."""
-    alice, bob = make_user("alice"), make_user("bob")
-    lab = create_group(alice, name="Lab")
-    add_member(alice, lab.pk, bob.username)
-    wait_for(lambda: Notification.objects.filter(user=alice).count() == 1, timeout=WAIT_MS / 1000,
-             message="alice's 'You created group Lab' stored")
-    mark_all_read(alice)
-    return alice, bob, lab
+    return make_lab(make_user)
 
 
 @pytest.mark.parametrize("polling", ["the tab left", "the tab she logs out in"])
