@@ -88,7 +88,9 @@
     "notification.created": function (e) { added(e.notification); graphShared(e.notification); },
     "notification.read": function (e) { setRead(e.id, true); },
     "notification.unread": function (e) { setRead(e.id, false); },
-    "notifications.read_all": function (e) { e.ids.forEach(function (id) { setRead(id, true); }); }
+    "notifications.read_all": function (e) { e.ids.forEach(function (id) { setRead(id, true); }); },
+    "notifications.read": function (e) { e.ids.forEach(function (id) { setRead(id, true); }); },
+    "notifications.unread": function (e) { e.ids.forEach(function (id) { setRead(id, false); }); }
   };
 
   // Applies an answer from our poll or another tab's; false when the page

@@ -153,3 +153,53 @@ def test_read_all_refuses_a_bad_filter_and_unknown_fields(make_user, api_as):
         == ["target"]
     assert list(assert_error(client.post(f"{URL}read-all/", {"state": "read"}, format="json"), 400)["fields"]) \
         == ["state"]
+
+
+def test_bulk_marks_read_and_unread_several_of_mine(make_user, api_as):
+    # given four unread notifications for Alice, about four graphs
+    alice = make_user("alice")
+    ids = [notify(alice, f"graph {n}", graph_id=n) for n in range(1, 5)]
+    client = api_as(alice)
+
+    # when she marks three read at once, then one of them unread
+    read = client.post(f"{URL}bulk/", {"ids": ids[:3], "action": "read"}, format="json")
+    again = client.post(f"{URL}bulk/", {"ids": ids[:3], "action": "read"}, format="json")
+    unread = client.post(f"{URL}bulk/", {"ids": [ids[0]], "action": "unread"}, format="json")
+
+    # then each answer counts what changed, and the count is exact
+    assert read.status_code == 200 and read.json() == {"changed": 3, "unread": 1, "cursor": 5}
+    assert again.json() == {"changed": 0, "unread": 1, "cursor": 5}  # nothing changed: no event
+    assert unread.json() == {"changed": 1, "unread": 2, "cursor": 6}
+    assert sorted(n["id"] for n in client.get(URL, {"state": "unread"}).json()["results"]) == [ids[0], ids[3]]
+
+
+def test_bulk_with_someone_elses_id_changes_nothing(make_user, api_as):
+    alice, bob = make_user("alice"), make_user("bob")
+    mine, bobs = notify(alice, "Mine"), notify(bob, "His")
+
+    answer = api_as(alice).post(f"{URL}bulk/", {"ids": [mine, bobs], "action": "read"}, format="json")
+
+    assert_error(answer, 404)
+    assert api_as(alice).get(f"{URL}unread-count/").json() == {"unread": 1, "cursor": 1}
+    assert api_as(bob).get(f"{URL}unread-count/").json() == {"unread": 1, "cursor": 1}
+    # (her own id alone is marked: the 404 was bob's id, not the endpoint)
+    assert api_as(alice).post(f"{URL}bulk/", {"ids": [mine], "action": "read"}, format="json").json()["changed"] == 1
+
+
+def test_bulk_refuses_none_too_many_and_unknown_actions(make_user, api_as):
+    from web.notifications.actions import BULK_IDS_MAX
+
+    alice = make_user("alice")
+    mine = notify(alice, "Mine")
+    client = api_as(alice)
+
+    empty = assert_error(client.post(f"{URL}bulk/", {"ids": [], "action": "read"}, format="json"), 400)
+    many = assert_error(client.post(f"{URL}bulk/", {"ids": list(range(1, BULK_IDS_MAX + 2)), "action": "read"},
+                                    format="json"), 400)
+    odd = assert_error(client.post(f"{URL}bulk/", {"ids": [mine], "action": "mute"}, format="json"), 400)
+    extra = assert_error(client.post(f"{URL}bulk/", {"ids": [mine], "action": "read", "all": True}, format="json"),
+                         400)
+
+    assert list(empty["fields"]) == ["ids"] and list(odd["fields"]) == ["action"] and list(extra["fields"]) == ["all"]
+    assert str(BULK_IDS_MAX) in many["fields"]["ids"][0]
+    assert client.get(f"{URL}unread-count/").json() == {"unread": 1, "cursor": 1}

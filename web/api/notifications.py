@@ -13,7 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.ids import BIGINT_MAX
-from web.api.parsing import StrictSerializer, parse
+from web.api.errors import ErrorSerializer
+from web.api.parsing import StrictSerializer, id_field, parse
 from web.kinds import Kind
 from web.notifications import actions, stream
 from web.notifications.queries import (
@@ -78,6 +79,18 @@ class ReadAllInput(StrictSerializer):
                                     help_text="graph:<id>, layout:<id> or group:<id>")
     group = serializers.RegexField(GROUP_PATTERN, required=False, allow_blank=True,
                                    help_text="a group_key: mark that group read")
+
+
+class BulkInput(StrictSerializer):
+    ids = serializers.ListField(
+        child=id_field(), min_length=1,
+        max_length=actions.BULK_IDS_MAX,
+        help_text=f"my notifications' ids, 1 to {actions.BULK_IDS_MAX}; any id not mine: 404, nothing changed")
+    action = serializers.ChoiceField(choices=["read", "unread"])
+
+
+class BulkSerializer(UnreadCountSerializer):
+    changed = serializers.IntegerField(help_text="how many changed (those already so do not count)")
 
 
 class ReadAllSerializer(UnreadCountSerializer):
@@ -148,6 +161,22 @@ class MarkUnread(MarkRead):
     @extend_schema(request=None, responses={200: NotificationSerializer}, summary="Mark one notification unread")
     def post(self, request, pk: int):
         return super().post(request, pk)
+
+
+class Bulk(APIView):
+    changes = {"read": staticmethod(actions.mark_read_many), "unread": staticmethod(actions.mark_unread_many)}
+
+    # 404 although its path names no id: an id in the body that is not mine.
+    @extend_schema(request=BulkInput, responses={200: BulkSerializer, 404: ErrorSerializer},
+                   summary="Mark read or unread several notifications at once, all or none")
+    def post(self, request):
+        data = parse(BulkInput, request)
+        try:
+            changed = self.changes[data["action"]](request.user, data["ids"])
+        except actions.BulkRefused as error:
+            raise serializers.ValidationError({"ids": [str(error)]}) from None
+        cursor, unread = stream.current(request.user.pk)
+        return Response({"changed": changed, "unread": unread, "cursor": cursor})
 
 
 class MarkAllRead(APIView):

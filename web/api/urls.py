@@ -10,6 +10,7 @@ urlpatterns = [
     path("notifications/", notifications.NotificationList.as_view(), name="notifications"),
     path("notifications/unread-count/", notifications.UnreadCount.as_view(), name="unread-count"),
     path("notifications/read-all/", notifications.MarkAllRead.as_view(), name="read-all"),
+    path("notifications/bulk/", notifications.Bulk.as_view(), name="notifications-bulk"),
     path("notifications/<int:pk>/read/", notifications.MarkRead.as_view(), name="notification-read"),
     path("notifications/<int:pk>/unread/", notifications.MarkUnread.as_view(), name="notification-unread"),
     path("preferences/", preferences.Preferences.as_view(), name="preferences"),

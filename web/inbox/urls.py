@@ -7,6 +7,7 @@ app_name = "notifications"
 urlpatterns = [
     path("", views.index, name="index"),
     path("read-all/", views.read_all, name="read_all"),
+    path("bulk/", views.bulk, name="bulk"),
     path("group/", views.group_rows, name="group_rows"),
     path("bell/own-actions/", bell.own_actions, name="bell_own_actions"),
     path("<int:notification_id>/read/", views.read, name="read"),

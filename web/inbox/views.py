@@ -44,10 +44,16 @@ def index(request):
         before, _ = parse_paging(request.GET)  # 50 a page, always: the page ignores ``limit``
     except BadFilter as error:
         return _bad_filter(request, error)
+    return render(request, "notifications/index.html", _page(request, flt, before))
+
+
+def _page(request, flt, before):
     page = page_of(request.user, flt, before=before)
     params = flt.as_params()
-    return render(request, "notifications/index.html", {
+    return {
         "groups": grouped(page.notifications),
+        # What "Select all on this page" selects, without JavaScript as with it.
+        "page_ids": ",".join(str(n.pk) for n in page.notifications),
         "filter": flt,
         "filter_form": FilterForm.showing(flt),
         "filter_params": params,
@@ -59,7 +65,7 @@ def index(request):
         "without_target_url": "?" + urlencode({k: v for k, v in params.items() if k != "target"}),
         "live_insert": before is None and not flt.q and not flt.target and flt.state != "read",
         "next": request.get_full_path(),
-    })
+    }
 
 
 @login_required
@@ -120,6 +126,45 @@ def read_all(request):
         return JsonResponse({"marked": count, "unread": _unread(request)})
     messages.success(request, f"Marked {count} notification{'' if count == 1 else 's'} read.")
     return redirect(_next(request))
+
+
+BULK_ACTIONS = {"read": actions.mark_read_many, "unread": actions.mark_unread_many}
+
+
+@login_required
+@require_POST
+def bulk(request):
+    """Mark read or unread the ticked rows (each ``ids`` value a row's ids, comma-separated), or the whole page."""
+    action = BULK_ACTIONS.get(request.POST.get("action") or "")
+    if action is None:
+        return _bulk_refused(request, "Choose what to do with the selected notifications.")
+    values = request.POST.getlist("ids")
+    if request.POST.get("all"):
+        values.append(request.POST.get("page_ids") or "")
+    try:
+        ids = {int(part) for value in values for part in value.split(",") if part.strip()}
+    except ValueError:
+        return _bulk_refused(request, "That is not a notification id.")
+    try:
+        changed = action(request.user, ids)
+    except actions.BulkRefused as error:
+        return _bulk_refused(request, str(error))
+    except Notification.DoesNotExist:
+        raise Http404("No such notification") from None
+    read = request.POST["action"] == "read"
+    if wants_json(request):
+        return JsonResponse({"ids": sorted(ids), "read": read, "changed": changed, "unread": _unread(request)})
+    state = "read" if read else "unread"
+    messages.success(request, f"Marked {changed} notification{'' if changed == 1 else 's'} {state}.")
+    return redirect(_next(request))
+
+
+def _bulk_refused(request, message: str):
+    if wants_json(request):
+        return JsonResponse({"error": message}, status=400)
+    context = _page(request, NotificationFilter(), None)
+    return render(request, "notifications/index.html", {**context, "bulk_error": message,
+                                                            "next": reverse("notifications:index")}, status=400)
 
 
 @login_required

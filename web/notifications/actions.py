@@ -7,6 +7,13 @@ from web.notifications import stream
 from web.notifications.models import Notification
 
 READ_ALL_IDS_MAX = 1000
+# A bulk change names its notifications one by one: ten pages of the list is
+# more than anyone ticks, and keeps one event (every id in it) small.
+BULK_IDS_MAX = 500
+
+
+class BulkRefused(ValueError):
+    """A bulk change that changes nothing: no ids, or more than BULK_IDS_MAX."""
 
 
 def mark_read(user, notification_id: int) -> Notification:
@@ -43,6 +50,45 @@ def mark_all_read(user, flt=None) -> int:
                                      {"ids": named, "complete": len(named) == len(ids), "read_at": now.isoformat()},
                                      unread_to=_unread_count(user))])
     return len(ids)
+
+
+def mark_read_many(user, ids) -> int:
+    """Mark read these notifications of the user; how many changed.
+
+    All or nothing: an id that is not the user's (or not at all) raises
+    Notification.DoesNotExist and nothing changes.
+    """
+    return _set_read_many(user, ids, read=True)
+
+
+def mark_unread_many(user, ids) -> int:
+    return _set_read_many(user, ids, read=False)
+
+
+def _set_read_many(user, ids, *, read: bool) -> int:
+    ids = sorted(set(ids))
+    if not ids:
+        raise BulkRefused("Select at least one notification.")
+    if len(ids) > BULK_IDS_MAX:
+        raise BulkRefused(f"At most {BULK_IDS_MAX} notifications at once ({len(ids)} selected).")
+    with transaction.atomic():
+        stream.lock([user.pk])
+        mine = list(Notification.objects.select_for_update().filter(user=user, pk__in=ids)
+                    .values_list("pk", "read_at"))
+        if len(mine) != len(ids):
+            raise Notification.DoesNotExist("No such notification")
+        changing = [pk for pk, read_at in mine if (read_at is not None) != read]
+        if not changing:
+            return 0  # already so: no event, the count stands
+        now = timezone.now() if read else None
+        Notification.objects.filter(pk__in=changing).update(read_at=now)
+        stream.append([stream.Change(
+            user.pk,
+            "notifications.read" if read else "notifications.unread",
+            {"ids": sorted(changing), "read_at": now.isoformat() if read else None},
+            unread_to=_unread_count(user),
+        )])
+    return len(changing)
 
 
 def _set_read(user, notification_id: int, *, read: bool) -> Notification:
