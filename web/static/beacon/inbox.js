@@ -1,7 +1,7 @@
 // Beacon's inbox on every page: the bell's dropdown, the notification list's
 // groups, the toasts, the read-state forms acting in place (no reload, the
 // scroll position kept), a way out of every notification with its Undo, and
-// the list's keyboard shortcuts. Without this script the bell is a link to
+// the list's keyboard shortcuts and bulk select. Without this script the bell is a link to
 // the notifications page and every form is a plain POST that comes back.
 //
 // realtime/static/client.js tells it of every event ("beacon:created",
@@ -442,6 +442,78 @@
     if (badge) badge.title = "Notifications " + stale;
     if (bell) bell.setAttribute("aria-label", bell.getAttribute("aria-label") + ", " + stale);
   });
+
+  // --- bulk select ---------------------------------------------------------------------------------------------
+
+  // The list's checkboxes belong to form#bulk by their form="bulk"; without this script it is a plain POST that
+  // comes back (its "Select all" sending the page's ids). With it, "Select all" ticks the page's rows, Shift+click
+  // ticks or clears the rows between, x ticks the focused row, and the form acts in place: the rows change at
+  // once, and the count (here and in every tab) follows the stream's notifications.read / .unread event.
+  var bulkForm = $("bulk"), selectAll = $("select-all"), bulkStatus = $("bulk-status");
+  if (list && bulkForm) {
+    var lastTicked = null, plainSubmit = false;
+    if (selectAll) selectAll.removeAttribute("name"); // the rows' own checkboxes say it now
+
+    var boxes = function () { return [].slice.call(list.querySelectorAll(":scope > .notification > input.select")); };
+    var syncAll = function () {
+      if (!selectAll) return;
+      var all = boxes(), ticked = all.filter(function (box) { return box.checked; }).length;
+      selectAll.checked = all.length > 0 && ticked === all.length;
+      selectAll.indeterminate = ticked > 0 && ticked < all.length;
+    };
+    var say = function (words) { if (bulkStatus) bulkStatus.textContent = words; };
+
+    if (selectAll) {
+      selectAll.addEventListener("change", function () {
+        boxes().forEach(function (box) { box.checked = selectAll.checked; });
+        selectAll.indeterminate = false;
+      });
+    }
+    list.addEventListener("click", function (event) {
+      var box = event.target;
+      if (!box.matches || !box.matches("input.select")) return;
+      var all = boxes(), from = all.indexOf(lastTicked), to = all.indexOf(box);
+      if (event.shiftKey && from >= 0 && to >= 0) {
+        all.slice(Math.min(from, to), Math.max(from, to) + 1).forEach(function (other) { other.checked = box.checked; });
+      }
+      lastTicked = box;
+      syncAll();
+    });
+    document.addEventListener("keydown", function (event) {
+      var target = event.target;
+      if (event.key !== "x" || event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+      if (target.closest && target.closest("input, textarea, select, [contenteditable], #bell, dialog")) return;
+      var row = target.closest && target.closest("#notification-list > .notification");
+      var box = row && row.querySelector(":scope > input.select");
+      if (!box) return;
+      event.preventDefault();
+      box.checked = !box.checked;
+      lastTicked = box;
+      syncAll();
+    });
+
+    bulkForm.addEventListener("submit", function (event) {
+      if (plainSubmit) return;
+      event.preventDefault();
+      var button = event.submitter, ticked = boxes().filter(function (box) { return box.checked; });
+      if (!ticked.length) { say("Select at least one notification."); return; }
+      if (bulkForm.getAttribute("aria-busy") === "true") return;
+      bulkForm.setAttribute("aria-busy", "true");
+      var data = new FormData(bulkForm);
+      if (button && button.name) data.append(button.name, button.value);
+      // (not bulkForm.action: its buttons named "action" shadow it)
+      send(bulkForm.getAttribute("action"), "POST", data).then(function (answer) {
+        (answer.ids || []).forEach(function (id) { setRead(id, answer.read); });
+        ticked.forEach(function (box) { box.checked = false; });
+        syncAll();
+        say("Marked " + answer.changed + " notification" + (answer.changed === 1 ? "" : "s") +
+            (answer.read ? " read." : " unread."));
+      }).catch(function () {
+        plainSubmit = true; // the plain form, as without JavaScript (the page says what was wrong)
+        bulkForm.requestSubmit(button);
+      }).then(function () { bulkForm.removeAttribute("aria-busy"); });
+    });
+  }
 
   // --- the list's keyboard shortcuts --------------------------------------------------------------------------
 
