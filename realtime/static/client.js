@@ -94,7 +94,8 @@
       e.ids.forEach(function (id) { setRead(id, true); });
       tell("done", { ids: e.ids });
     },
-    "notification.undone": function (e) { tell("undone", { id: e.id }); },
+    "notification.undone": function (e) { tell("undone", { ids: [e.id] }); },
+    "notifications.undone": function (e) { tell("undone", { ids: e.ids }); },
     "notification.saved": function (e) { tell("saved", { id: e.id, saved: true }); },
     "notification.unsaved": function (e) { tell("saved", { id: e.id, saved: false }); }
   };

@@ -75,3 +75,24 @@ def test_pruning_deletes_done_ones_past_the_keep_time_only(make_user):
 def test_pruning_is_on_beats_schedule():
     assert settings.CELERY_BEAT_SCHEDULE["prune-done-notifications"]["task"] == "tasks.inbox.prune_done_notifications"
     assert settings.NOTIFICATIONS_DONE_KEEP_DAYS == 150
+
+
+def test_undo_of_a_group_is_one_event_and_skips_what_is_not_hers(make_user):
+    # given alice, who marked two done, and bob's notification
+    alice, bob = make_user("alice"), make_user("bob")
+    first, second = notify(alice, "Kinase map", 1), notify(alice, "Yeast PPI", 2)
+    bobs = notify(bob, "Bob's map", 3)
+    actions.mark_done(alice, first.pk)
+    actions.mark_done(alice, second.pk)
+    actions.mark_done(bob, bobs.pk)
+
+    # when her Undo names both, and bob's id too
+    moved = actions.undo_done(alice, [first.pk, second.pk, bobs.pk])
+
+    # then hers are back, in one event with her count, and bob's stays done
+    assert moved == 2
+    event = last_event(alice)
+    assert (event.type, event.payload["ids"], event.payload["unread"]) == (
+        "notifications.undone", [first.pk, second.pk], 0)
+    assert Notification.objects.filter(user=alice, done_at__isnull=True).count() == 2
+    assert Notification.objects.get(pk=bobs.pk).done_at is not None

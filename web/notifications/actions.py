@@ -105,15 +105,18 @@ def move_to_inbox(user, notification_id: int) -> Notification:
 
 
 def undo_done(user, ids: list[int]) -> int:
-    """The Undo right after marking done: each of ``ids`` (the user's, done) back in the inbox."""
-    moved = 0
-    for notification_id in ids:
-        try:
-            if move_to_inbox(user, notification_id).done_at is None:
-                moved += 1
-        except Notification.DoesNotExist:
-            pass  # pruned or someone else's: nothing to undo
-    return moved
+    """The Undo right after marking done (a group's too): those of ``ids`` that are the user's and done
+    back in the inbox, still read, in one event; how many. Someone else's, or one pruned since: skipped."""
+    with transaction.atomic():
+        stream.lock([user.pk])
+        moved = sorted(Notification.objects.filter(user=user, pk__in=ids, done_at__isnull=False)
+                       .select_for_update().values_list("pk", flat=True))
+        if not moved:
+            return 0
+        Notification.objects.filter(pk__in=moved).update(done_at=None)
+        stream.append([stream.Change(user.pk, "notifications.undone", {"ids": moved},
+                                     unread_to=_unread_count(user))])
+    return len(moved)
 
 
 def save(user, notification_id: int) -> Notification:
