@@ -96,6 +96,8 @@ def event_payload(n) -> dict:
         "created": n.created.isoformat(),
         "read_at": n.read_at.isoformat() if n.read_at else None,
         "mailed_at": n.mailed_at.isoformat() if n.mailed_at else None,
+        "done_at": n.done_at.isoformat() if n.done_at else None,
+        "saved": n.saved,
     }
 
 

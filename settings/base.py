@@ -80,6 +80,8 @@ Every variable Beacon reads, with its default:
   NOTIFICATION_GROUP_MINUTES notifications of one kind about one target, each within this of the
                              one before, show as one group; 30
   DIGEST_INTERVAL_MINUTES    how often beat mails the digest run; 60
+  NOTIFICATIONS_DONE_KEEP_DAYS  a notification marked done (and not saved) is deleted this
+                             many days after; 150 (about five months, as GitHub keeps them)
   DIGEST_SETTLE_MINUTES      a notification is mailed only once it is this old, so one read soon
                              after it came is never mailed; 5
   DIGEST_CHUNK_USERS         users mailed per task and per transaction (one SMTP connection each); 200
@@ -290,6 +292,7 @@ UNREAD_CHECK_INTERVAL_SECONDS = env_float("UNREAD_CHECK_INTERVAL_SECONDS", 600.0
 # before, show as one group ("bob and 2 others updated graph X (5)").
 NOTIFICATION_GROUP_MINUTES = env_float("NOTIFICATION_GROUP_MINUTES", 30.0)
 DIGEST_INTERVAL_MINUTES = env_float("DIGEST_INTERVAL_MINUTES", 60.0)
+NOTIFICATIONS_DONE_KEEP_DAYS = env_int("NOTIFICATIONS_DONE_KEEP_DAYS", 150, minimum=1)
 DIGEST_SETTLE_MINUTES = env_float("DIGEST_SETTLE_MINUTES", 5.0)
 # A chunk is one transaction holding its notifications' row locks while it
 # sends over one SMTP connection: a user marking one of them read meanwhile
@@ -311,6 +314,8 @@ CELERY_BEAT_SCHEDULE = {
     # The email digest (web/digest): a run never mails a notification twice,
     # so a run that outlasts the interval and meets the next is harmless.
     "send-digests": {"task": "tasks.digest.send_digests", "schedule": DIGEST_INTERVAL_MINUTES * 60},
+    # Done notifications past NOTIFICATIONS_DONE_KEEP_DAYS go (saved ones stay); daily is exact enough.
+    "prune-done-notifications": {"task": "tasks.inbox.prune_done_notifications", "schedule": 24 * 3600.0},
 }
 
 REALTIME_HOLD_SECONDS = env_float("REALTIME_HOLD_SECONDS", 25.0)

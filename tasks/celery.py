@@ -13,7 +13,8 @@ from celery.signals import task_postrun, task_prerun, worker_process_init, worke
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.dev")
 
 app = Celery("beacon",
-             include=["tasks.outbox", "tasks.notifications", "tasks.realtime", "tasks.repair", "tasks.digest"])
+             include=["tasks.outbox", "tasks.notifications", "tasks.realtime", "tasks.repair", "tasks.digest",
+                      "tasks.inbox"])
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
 # Celery's Django fixup closes every database connection before and after

@@ -90,7 +90,16 @@
     "notification.unread": function (e) { setRead(e.id, false); },
     "notifications.read_all": function (e) { e.ids.forEach(function (id) { setRead(id, true); }); },
     "notifications.read": function (e) { e.ids.forEach(function (id) { setRead(id, true); }); },
-    "notifications.unread": function (e) { e.ids.forEach(function (id) { setRead(id, false); }); }
+    "notifications.unread": function (e) { e.ids.forEach(function (id) { setRead(id, false); }); },
+    // Done: out of the inbox (and read); the page's script takes the rows out (inbox.js, "done and saved").
+    "notifications.done": function (e) {
+      e.ids.forEach(function (id) { setRead(id, true); });
+      tell("done", { ids: e.ids });
+    },
+    "notification.undone": function (e) { tell("undone", { ids: [e.id] }); },
+    "notifications.undone": function (e) { tell("undone", { ids: e.ids }); },
+    "notification.saved": function (e) { tell("saved", { id: e.id, saved: true }); },
+    "notification.unsaved": function (e) { tell("saved", { id: e.id, saved: false }); }
   };
 
   // Applies an answer from our poll or another tab's; false when the page

@@ -191,6 +191,8 @@ def _fill(apps) -> Seen:
           group_key=key(layout))
 
     rows = list(Old.objects.using(ALIAS).order_by("id"))  # as read back: what the pages read
+    for n in rows:  # what a row says of done and saved (0014, after this migration): in the inbox, unstarred
+        n.done_at, n.saved = None, False
     # Each user's stream of that time: every "notification.created" a whole copy of the notification.
     for user_id in users.values():
         unread = 0

@@ -35,6 +35,12 @@ STATE_CHANGES = [
     "/notifications/{notification}/read/",
     "/notifications/{notification}/unread/",
     "/notifications/{notification}/open/",
+    "/notifications/done/",
+    "/notifications/undo-done/",
+    "/notifications/{notification}/done/",
+    "/notifications/{notification}/undone/",
+    "/notifications/{notification}/save/",
+    "/notifications/{notification}/unsave/",
 ]
 
 

@@ -1,4 +1,4 @@
-"""The notification list, the unread count and read state.
+"""The notification list, the unread count, read state, done and saved.
 
 The list is what clients poll, so it stays lean: one query for the page, one
 for the count and cursor, and each notification's dict is built directly
@@ -58,6 +58,10 @@ class NotificationSerializer(serializers.Serializer):
     created = serializers.DateTimeField()
     read_at = serializers.DateTimeField(allow_null=True)
     mailed_at = serializers.DateTimeField(allow_null=True)
+    done_at = serializers.DateTimeField(
+        allow_null=True, help_text="when it was marked done (out of the inbox, read, deleted after "
+                                   "NOTIFICATIONS_DONE_KEEP_DAYS unless saved); null in the inbox")
+    saved = serializers.BooleanField(help_text="starred: listed with state=saved and never deleted")
 
 
 class NotificationPageSerializer(serializers.Serializer):
@@ -106,7 +110,9 @@ FILTER_PARAMETERS = [
     OpenApiParameter("group", str, pattern=GROUP_PATTERN, description="one group: a notification's group_key"),
 ]
 LIST_PARAMETERS = [
-    OpenApiParameter("state", str, enum=list(STATES), description="read state; all by default"),
+    OpenApiParameter("state", str, enum=list(STATES),
+                     description="all, unread or read: the inbox (done ones left out); done: the done ones; "
+                                 "saved: the saved ones; all by default"),
     *FILTER_PARAMETERS,
     OpenApiParameter("before", {"type": "integer", "minimum": 1, "maximum": BIGINT_MAX},
                      description="the page after this id (take it from next)"),
@@ -177,6 +183,41 @@ class Bulk(APIView):
             raise serializers.ValidationError({"ids": [str(error)]}) from None
         cursor, unread = stream.current(request.user.pk)
         return Response({"changed": changed, "unread": unread, "cursor": cursor})
+
+
+class MarkDone(MarkRead):
+    change = staticmethod(actions.mark_done)
+
+    @extend_schema(request=None, responses={200: NotificationSerializer},
+                   summary="Mark one notification done: out of the inbox, and read")
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+
+class MarkUndone(MarkRead):
+    change = staticmethod(actions.move_to_inbox)
+
+    @extend_schema(request=None, responses={200: NotificationSerializer},
+                   summary="Move a done notification back to the inbox (it stays read)")
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+
+class Save(MarkRead):
+    change = staticmethod(actions.save)
+
+    @extend_schema(request=None, responses={200: NotificationSerializer},
+                   summary="Save (star) one notification: listed with state=saved, never deleted")
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+
+class Unsave(MarkRead):
+    change = staticmethod(actions.unsave)
+
+    @extend_schema(request=None, responses={200: NotificationSerializer}, summary="Unsave one notification")
+    def post(self, request, pk: int):
+        return super().post(request, pk)
 
 
 class MarkAllRead(APIView):

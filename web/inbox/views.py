@@ -1,5 +1,9 @@
 """The notifications page: the list, its filters and cursor paging, and the read-state changes.
 
+Done takes a notification (or a group) out of the inbox, kept in the Done
+view (``state=done``) until pruned, with an Undo on the next page; a star
+saves one (``state=saved``) and keeps it from pruning.
+
 Every change is a POST that calls one action in web.notifications.actions,
 then goes back to the list the user was on (the form's ``next``), or, asked
 by the page's script (``Accept: application/json``), answers what changed in
@@ -13,6 +17,7 @@ place when a notification arrives.
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
@@ -63,8 +68,11 @@ def _page(request, flt, before):
         # filters it out here: the newest page, no words or target the browser cannot check.
         "target_label": describe_target(request.user, flt.target) if flt.target else "",
         "without_target_url": "?" + urlencode({k: v for k, v in params.items() if k != "target"}),
-        "live_insert": before is None and not flt.q and not flt.target and flt.state != "read",
+        "live_insert": before is None and not flt.q and not flt.target and flt.state in ("all", "unread"),
         "next": request.get_full_path(),
+        # What was just marked done, for its Undo (once: read from the session, and gone from it).
+        "undo_done": request.session.pop(UNDO_DONE_SESSION_KEY, []),
+        "done_keep_days": settings.NOTIFICATIONS_DONE_KEEP_DAYS,
     }
 
 
@@ -175,13 +183,81 @@ def group_rows(request):
         flt = NotificationFilter.from_params({"group": request.GET.get("group") or "-"})
     except BadFilter:
         raise Http404("No such group") from None
-    newest = with_notices(flt.apply(Notification.objects.filter(user=request.user))).order_by("-id")
+    inbox = Notification.objects.filter(user=request.user, done_at__isnull=True)
+    newest = with_notices(flt.apply(inbox)).order_by("-id")
     groups = grouped(list(newest[:GROUP_ROW_MAX]))
     if not groups:
         raise Http404("No such group")
     return render(request, "notifications/_live_group.html", {
         "g": groups[0], "next": _next_from(request, request.GET.get("next") or ""),
     })
+
+
+@login_required
+@require_POST
+def done(request, notification_id: int):
+    """Mark one done: out of the inbox (and read); the page then offers its Undo."""
+    try:
+        notifications = actions.mark_group_done(request.user, notification_id=notification_id)
+    except Notification.DoesNotExist:
+        raise Http404("No such notification") from None
+    return _done(request, notifications)
+
+
+@login_required
+@require_POST
+def group_done(request):
+    """Mark done every notification of one group (the form's ``group``) still in the inbox."""
+    try:
+        flt = NotificationFilter.from_params({"group": request.POST.get("group") or "-"})
+        notifications = actions.mark_group_done(request.user, group=flt.group)
+    except (BadFilter, Notification.DoesNotExist):
+        raise Http404("No such group") from None
+    return _done(request, notifications)
+
+
+@login_required
+@require_POST
+def undo_done(request):
+    """The Undo after Done: the ``id`` fields back in the inbox (still read)."""
+    ids = [int(raw) for raw in request.POST.getlist("id") if raw.isdigit() and len(raw) <= 18]
+    ids = ids[:actions.READ_ALL_IDS_MAX]
+    moved = actions.undo_done(request.user, ids)
+    if wants_json(request):
+        return JsonResponse({"moved": moved, "unread": _unread(request)})
+    messages.success(request, f"Moved {moved} notification{'' if moved == 1 else 's'} back to the inbox.")
+    return redirect(_next(request))
+
+
+@login_required
+@require_POST
+def move_to_inbox(request, notification_id: int):
+    return _change(request, actions.move_to_inbox, notification_id)
+
+
+@login_required
+@require_POST
+def save(request, notification_id: int):
+    return _change(request, actions.save, notification_id)
+
+
+@login_required
+@require_POST
+def unsave(request, notification_id: int):
+    return _change(request, actions.unsave, notification_id)
+
+
+# The ids just marked done, kept in the session for the one page that offers their Undo.
+UNDO_DONE_SESSION_KEY = "undo_done"
+
+
+def _done(request, notifications):
+    ids = [n.pk for n in notifications]
+    if wants_json(request):
+        return JsonResponse({"ids": ids, "done": True, "unread": _unread(request)})
+    request.session[UNDO_DONE_SESSION_KEY] = ids
+    messages.success(request, f"Marked {len(ids)} notification{'' if len(ids) == 1 else 's'} done.")
+    return redirect(_next(request))
 
 
 # A live group's row holds at most as many notifications as a page of the list, as a rendered one does.
@@ -195,6 +271,7 @@ def _change(request, action, notification_id: int):
         raise Http404("No such notification") from None
     if wants_json(request):
         return JsonResponse({"id": notification.pk, "read": notification.read_at is not None,
+                             "done": notification.done_at is not None, "saved": notification.saved,
                              "unread": _unread(request)})
     return redirect(_next(request))
 

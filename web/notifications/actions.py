@@ -1,10 +1,17 @@
-"""What a user does to their notifications: change, count and stream event in one transaction."""
+"""What a user does to their notifications: change, count and stream event in one transaction.
+
+Read and unread; done (out of the inbox, kept, and read) and back to the
+inbox; saved (starred: kept from pruning, see prune_done).
+"""
+
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from web.notifications import stream
 from web.notifications.models import Notification
+from web.notifications.queries import NotificationFilter
 
 READ_ALL_IDS_MAX = 1000
 # A bulk change names its notifications one by one: ten pages of the list is
@@ -81,7 +88,8 @@ def _set_read_many(user, ids, *, read: bool) -> int:
         if not changing:
             return 0  # already so: no event, the count stands
         now = timezone.now() if read else None
-        Notification.objects.filter(pk__in=changing).update(read_at=now)
+        # Unread puts a done one back in the inbox too: a done notification is always read (mark_unread).
+        Notification.objects.filter(pk__in=changing).update(read_at=now, **({} if read else {"done_at": None}))
         stream.append([stream.Change(
             user.pk,
             "notifications.read" if read else "notifications.unread",
@@ -91,15 +99,112 @@ def _set_read_many(user, ids, *, read: bool) -> int:
     return len(changing)
 
 
+def mark_done(user, notification_id: int) -> Notification:
+    """Out of the inbox, kept (not deleted) until pruned; done reads it, so the count drops as on GitHub."""
+    return mark_group_done(user, notification_id=notification_id)[0]
+
+
+def mark_group_done(user, *, notification_id: int | None = None, group: str = "") -> list[Notification]:
+    """Mark done one notification, or every one of a group (its group_key) still in the inbox.
+
+    Raises Notification.DoesNotExist when there is none of the user's: someone
+    else's is like a missing one. One event names every id done, with the
+    exact count after.
+    """
+    with transaction.atomic():
+        stream.lock([user.pk])
+        mine = Notification.objects.select_for_update(of=("self",)).filter(user=user)
+        if notification_id is not None:
+            found = list(mine.filter(pk=notification_id).select_related("notice"))
+            if not found:
+                raise Notification.DoesNotExist
+            todo = [n for n in found if n.done_at is None]
+        else:
+            flt = NotificationFilter.from_params({"group": group})
+            found = todo = list(flt.apply(mine.filter(done_at__isnull=True)).select_related("notice").order_by("id"))
+            if not found:
+                raise Notification.DoesNotExist
+        if not todo:
+            return found  # already done: no event, the count stands
+        now = timezone.now()
+        for n in todo:
+            n.done_at = now
+            n.read_at = n.read_at or now
+        Notification.objects.bulk_update(todo, ["done_at", "read_at"])
+        stream.append([stream.Change(user.pk, "notifications.done",
+                                     {"ids": [n.pk for n in todo], "done_at": now.isoformat()},
+                                     unread_to=_unread_count(user))])
+    return found
+
+
+def move_to_inbox(user, notification_id: int) -> Notification:
+    """Done undone: back in the inbox, still read (Undo, and the Done view's "Move to inbox")."""
+    with transaction.atomic():
+        stream.lock([user.pk])
+        notification = _locked(user, notification_id)
+        if notification.done_at is None:
+            return notification
+        notification.done_at = None
+        notification.save(update_fields=["done_at"])
+        stream.append([stream.Change(user.pk, "notification.undone", {"id": notification.pk},
+                                     unread_to=_unread_count(user))])
+    return notification
+
+
+def undo_done(user, ids: list[int]) -> int:
+    """The Undo right after marking done (a group's too): those of ``ids`` that are the user's and done
+    back in the inbox, still read, in one event; how many. Someone else's, or one pruned since: skipped."""
+    with transaction.atomic():
+        stream.lock([user.pk])
+        moved = sorted(Notification.objects.filter(user=user, pk__in=ids, done_at__isnull=False)
+                       .select_for_update().values_list("pk", flat=True))
+        if not moved:
+            return 0
+        Notification.objects.filter(pk__in=moved).update(done_at=None)
+        stream.append([stream.Change(user.pk, "notifications.undone", {"ids": moved},
+                                     unread_to=_unread_count(user))])
+    return len(moved)
+
+
+def save(user, notification_id: int) -> Notification:
+    """Star it: listed in the Saved view, and never pruned."""
+    return _set_saved(user, notification_id, saved=True)
+
+
+def unsave(user, notification_id: int) -> Notification:
+    return _set_saved(user, notification_id, saved=False)
+
+
+def _set_saved(user, notification_id: int, *, saved: bool) -> Notification:
+    with transaction.atomic():
+        stream.lock([user.pk])
+        notification = _locked(user, notification_id)
+        if notification.saved == saved:
+            return notification
+        notification.saved = saved
+        notification.save(update_fields=["saved"])
+        stream.append([stream.Change(user.pk, "notification.saved" if saved else "notification.unsaved",
+                                     {"id": notification.pk}, unread_to=_unread_count(user))])
+    return notification
+
+
+def _locked(user, notification_id: int) -> Notification:
+    return (Notification.objects.select_related("notice").select_for_update(of=("self",))
+            .get(pk=notification_id, user=user))
+
+
 def _set_read(user, notification_id: int, *, read: bool) -> Notification:
     with transaction.atomic():
         stream.lock([user.pk])
-        notification = (Notification.objects.select_related("notice").select_for_update(of=("self",))
-                        .get(pk=notification_id, user=user))
+        notification = _locked(user, notification_id)
         if (notification.read_at is not None) == read:
             return notification  # already so: no event, the count stands
         notification.read_at = timezone.now() if read else None
-        notification.save(update_fields=["read_at"])
+        fields = ["read_at"]
+        if not read and notification.done_at is not None:
+            notification.done_at = None  # unread is in the inbox: a done one is always read
+            fields.append("done_at")
+        notification.save(update_fields=fields)
         stream.append([stream.Change(
             user.pk,
             "notification.read" if read else "notification.unread",
@@ -111,3 +216,19 @@ def _set_read(user, notification_id: int, *, read: bool) -> Notification:
 
 def _unread_count(user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def prune_done(keep_days: int, *, batch: int = 5000) -> int:
+    """Delete the done, unsaved notifications done more than ``keep_days`` ago; how many went.
+
+    No event: they left every list when marked done, and a done one is read,
+    so no count changes. In batches, each its own short statement.
+    """
+    cutoff = timezone.now() - timedelta(days=keep_days)
+    deleted = 0
+    while True:
+        ids = list(Notification.objects.filter(done_at__lt=cutoff, saved=False)
+                   .values_list("pk", flat=True)[:batch])
+        if not ids:
+            return deleted
+        deleted += Notification.objects.filter(pk__in=ids, done_at__lt=cutoff, saved=False).delete()[0]

@@ -35,7 +35,7 @@ def shows_own(request) -> bool:
 
 def latest_groups(user, *, own: bool = False) -> list:
     """The bell's groups of ``user``: unread, then read, each newest first; ``own``: with their own actions."""
-    mine = Notification.objects.filter(user=user)
+    mine = Notification.objects.filter(user=user, done_at__isnull=True)  # done: out of the inbox, and of the bell
     if not own:
         mine = mine.exclude(notice__kind=OWN_KIND)
     newest = with_notices(mine).order_by("-id")

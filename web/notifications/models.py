@@ -125,6 +125,12 @@ class Notification(NotificationReading, models.Model):
     reasons_index = models.SmallIntegerField(default=0)  # into notice.reasons
     read_at = models.DateTimeField(null=True, blank=True)
     mailed_at = models.DateTimeField(null=True, blank=True)
+    # Done: out of the inbox, not deleted; kept NOTIFICATIONS_DONE_KEEP_DAYS,
+    # then pruned (prune_done), unless saved. A done one is always read.
+    done_at = models.DateTimeField(null=True, blank=True)
+    # Starred: listed in the Saved view, and never pruned.
+    # (db_default: delivery inserts rows in plain SQL, naming only the columns it sets.)
+    saved = models.BooleanField(default=False, db_default=False)
     # The notice's words signature, copied: a search checks it in the index
     # of the user's rows, reading only the notices that may match.
     words_signature = models.BigIntegerField(default=0)
@@ -139,8 +145,18 @@ class Notification(NotificationReading, models.Model):
         # notice's id, so passing over a row costs no read of the table.
         indexes = [
             models.Index(fields=["user", "-id"], include=SEARCHED, name="notification_user_signed"),
+            # The inbox (every state but done and saved) leaves done rows out: walking the index of
+            # all rows would pass over each done one, up to five months of them, to fill a page;
+            # this one holds only what the inbox lists. (The unread index needs no such condition:
+            # a done row is always read.) The Done and Saved views are short and rarely read:
+            # they walk notification_user_signed.
+            models.Index(fields=["user", "-id"], include=SEARCHED, condition=Q(done_at__isnull=True),
+                         name="notification_user_inbox"),
             models.Index(fields=["user", "-id"], include=SEARCHED, condition=Q(read_at__isnull=True),
                          name="notification_user_unread"),
+            # Pruning finds the done, unsaved rows past the keep time, whoever's, by age.
+            models.Index(fields=["done_at"], condition=Q(done_at__isnull=False, saved=False),
+                         name="notification_done_unsaved"),
             # The digest's unread, not yet mailed notifications of a user.
             models.Index(fields=["user", "-id"], condition=Q(read_at__isnull=True, mailed_at__isnull=True),
                          name="notification_user_unmailed"),

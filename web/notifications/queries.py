@@ -1,6 +1,6 @@
 """Finding a user's notifications: the filters and cursor paging the page and the API share.
 
-Filters combine: read state, kind, words, target, group (one row of the
+Filters combine: read state (or the Done and Saved views), kind, words, target, group (one row of the
 grouped list: web/notifications/grouping.py). Paging is by id, newest
 first: ``before`` is the last id of the previous page, so a page costs the
 same however deep it is, and notifications arriving meanwhile never shift it.
@@ -24,7 +24,9 @@ from web.postgres.lookups import Ids
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
-STATES = ("all", "unread", "read")
+# The inbox's states (all, unread, read) leave done ones out; "done" and "saved" are views of their own.
+STATES = ("all", "unread", "read", "done", "saved")
+INBOX_STATES = ("all", "unread", "read")
 TARGET_TYPES = ("graph", "layout", "group")
 # kind:target_type:target_id:event (web/notifications/delivery.py), or n<id> for a notification alone.
 _GROUP_KEY = re.compile(r"[a-z]+:[a-z]+:\d{1,19}:[0-9a-f]{1,32}|n\d{1,19}")
@@ -89,10 +91,17 @@ class NotificationFilter:
         return _search_query(_raw_query(words)) if words else None
 
     def apply_all_but_words(self, notifications):
+        if self.state in INBOX_STATES:
+            # As the index of the inbox says it (models: notification_user_inbox).
+            notifications = notifications.filter(done_at__isnull=True)
         if self.state == "unread":
             notifications = notifications.filter(read_at__isnull=True)
         elif self.state == "read":
             notifications = notifications.filter(read_at__isnull=False)
+        elif self.state == "done":
+            notifications = notifications.filter(done_at__isnull=False)
+        elif self.state == "saved":
+            notifications = notifications.filter(saved=True)
         if self.kind:
             notifications = notifications.filter(notice__kind=self.kind)
         if self.target:
@@ -169,7 +178,7 @@ def listed(ids: list[int]) -> list:
 
 
 # A listed notification's own columns; its notice's follow (models.NOTICE_FIELDS, and the reasons lists).
-LISTED_COLUMNS = ("id", "user_id", "notice_id", "reasons_index", "read_at", "mailed_at")
+LISTED_COLUMNS = ("id", "user_id", "notice_id", "reasons_index", "read_at", "mailed_at", "done_at", "saved")
 
 
 class ListedNotification(NotificationReading):

@@ -515,6 +515,35 @@
     });
   }
 
+  // --- done and saved ---------------------------------------------------------------------------------------------
+
+  // Done in any tab (this one after its plain form's redirect, or another one): the rows leave the inbox's
+  // list and the bell. The Done and Saved views keep them (they list done ones); the count follows from
+  // the stream's answer, as for every change. A group row goes once none of its notifications is left.
+  function showsDone(list) {
+    var state = list && list.getAttribute("data-state");
+    return state === "done" || state === "saved";
+  }
+
+  document.addEventListener("beacon:done", function (event) {
+    var done = {};
+    event.detail.ids.forEach(function (id) { done[id] = true; });
+    [].forEach.call(document.querySelectorAll(".notification[data-id]"), function (row) {
+      if (!done[row.getAttribute("data-id")] || showsDone(row.closest("#notification-list"))) return;
+      var group = row.parentElement && row.parentElement.closest(".notification.group");
+      row.remove();
+      if (group && !group.querySelector(".group-items .notification")) group.remove();
+    });
+    var list = $("notification-list");
+    if (list && !showsDone(list) && !list.querySelector(".notification") && !$("notification-empty")) {
+      var empty = document.createElement("li");
+      empty.className = "empty";
+      empty.id = "notification-empty";
+      empty.innerHTML = "<strong>Nothing here</strong> What you mark done waits in the Done view.";
+      list.appendChild(empty);
+    }
+  });
+
   // --- the list's keyboard shortcuts --------------------------------------------------------------------------
 
   var dialog = $("shortcuts");

@@ -1,0 +1,10 @@
+from django.conf import settings
+
+from tasks.celery import app
+from web.notifications.actions import prune_done
+
+
+@app.task(ignore_result=True)
+def prune_done_notifications() -> int:
+    """Delete done, unsaved notifications past NOTIFICATIONS_DONE_KEEP_DAYS (daily, by beat)."""
+    return prune_done(settings.NOTIFICATIONS_DONE_KEEP_DAYS)
