@@ -38,7 +38,9 @@ def test_alices_open_page_shows_bobs_new_graph_without_a_reload(beacon, chromium
     page.wait_for_function("document.getElementById('unread-count').textContent === '1'", timeout=20_000)
     page.wait_for_function("document.querySelectorAll('#notification-list > li').length === 2", timeout=20_000)
     newest = page.locator("#notification-list > li").first
-    assert newest.inner_text().startswith(f"{bob.username} shared graph “<img src=x onerror=window.pwned=1>”")
+    # (the row's own words: its checkbox's label and buttons say them again)
+    assert newest.locator("form.open button").inner_text().startswith(
+        f"{bob.username} shared graph “<img src=x onerror=window.pwned=1>”")
     # and it reads like the rows the server rendered: unread, and why she was told
     assert "unread" in newest.locator(".muted").first.inner_text()
     assert newest.locator(".reasons").inner_text().strip() == "(member of Lab)"
@@ -70,7 +72,8 @@ def test_tabs_share_one_poll_and_a_read_in_one_shows_in_the_other(beacon, chromi
     for tab in (first, second):
         tab.wait_for_function("document.getElementById('unread-count').textContent === '1'", timeout=20_000)
         tab.wait_for_function("document.querySelectorAll('#notification-list > li').length === 2", timeout=20_000)
-        assert tab.locator("#notification-list > li.unread").first.inner_text().startswith(f"{bob.username} shared")
+        assert tab.locator("#notification-list > li.unread").first.locator("form.open button").inner_text() \
+            .startswith(f"{bob.username} shared")
     assert held_polls[first] and not held_polls[second]
 
     # when she marks it read in the second tab
