@@ -56,6 +56,9 @@ def test_done_takes_it_out_of_the_inbox_read_and_into_the_done_view(make_user, b
     done = page_text(browser.get("/notifications/?state=done"))
     assert listed(done) == [first.pk]
     assert "Move to inbox" in done
+    # (and offers no "Mark all (matching) read" of its own: a done one is always read)
+    assert "inbox-actions" not in done and "Mark all matching read" not in done
+    assert "Mark all matching read" in page_text(browser.get("/notifications/?state=saved"))
     assert listed(page_text(browser.get("/notifications/?state=read"))) == []
     stored = Notification.objects.get(pk=first.pk)
     assert stored.done_at is not None and stored.read_at is not None
