@@ -99,10 +99,17 @@ def main(argv=None) -> None:
     graph_ids = {int(n): pk for n, pk in seed["ids"].items()}
     out_dir = MAIN / "bench" / "out" / time.strftime("graph-%Y%m%d-%H%M%S")
     out_dir.mkdir(parents=True, exist_ok=True)
+    from bench.notification_list import PG_ADMIN
+    from bench.quiet import MachineWatch
+
+    # Figures are void if anything else used the cores: wait for the machine to settle, and watch it.
+    watch = MachineWatch(databases=[DB_NAME, "postgres"], pg_dsn=PG_ADMIN)
+    watch.wait_until_quiet(log=log)
     server = WebServer(env, out_dir / "gunicorn.log")
     server.start()
     results = {}
     started = time.monotonic()
+    watch.start()
     try:
         from playwright.sync_api import sync_playwright
 
@@ -116,11 +123,12 @@ def main(argv=None) -> None:
                         f"pan drawn {row['pan_ms']:.0f} ms")
             browser.close()
     finally:
+        machine = watch.stop()
         server.stop()
     (out_dir / "results.json").write_text(json.dumps({"limits": seed["limits"], "results": results}, indent=1))
     from bench import sections
 
-    report = render(results, seed["limits"], command, time.monotonic() - started, args.loads)
+    report = render(results, seed["limits"], command, time.monotonic() - started, args.loads, machine)
     sections.write_section(Path(args.out), "graph", report)
     log(f"report: {args.out}")
 
@@ -192,8 +200,10 @@ def verdict(results: dict, limits: dict) -> str:
     return text + f" (GRAPH_MAX_EDGES: {limits['edges']:,}.)"
 
 
-def render(results: dict, limits: dict, command: str, elapsed: float, loads: int = LOADS) -> str:
+def render(results: dict, limits: dict, command: str, elapsed: float, loads: int = LOADS,
+           machine: dict | None = None) -> str:
     from bench.facts import code_state
+    from bench.quiet import describe
 
     sizes = sorted(int(n) for n in results)
     lines = [
@@ -209,6 +219,8 @@ def render(results: dict, limits: dict, command: str, elapsed: float, loads: int
         f"{INTERACTIVE_READY_MS:,} ms and the median pan drawn within {INTERACTIVE_PAN_MS} ms (a reply to the hand "
         "that still feels immediate; while dragging, the large drawing moves a picture of itself). Figures are "
         "only valid from a quiet machine.",
+        "",
+        describe(machine),
         "",
         verdict(results, limits),
         "",
