@@ -33,13 +33,21 @@ def shows_own(request) -> bool:
     return bool(request.session.get(SHOW_OWN_SESSION_KEY, False))
 
 
-def latest_groups(user, *, own: bool = False) -> list:
-    """The bell's groups of ``user``: unread, then read, each newest first; ``own``: with their own actions."""
+def latest_groups(user, *, own: bool = False, unread: int | None = None) -> list:
+    """The bell's groups of ``user``: unread, then read, each newest first; ``own``: with their own actions.
+
+    ``unread``, the user's unread count (the header has it), spares the query
+    for older unread ones when the newest already hold that many: on most
+    pages, they do.
+    """
     mine = Notification.objects.filter(user=user, done_at__isnull=True)  # done: out of the inbox, and of the bell
     if not own:
         mine = mine.exclude(notice__kind=OWN_KIND)
     newest = with_notices(mine).order_by("-id")
-    both = {n.pk: n for n in [*newest[:BELL_NOTIFICATIONS], *newest.filter(read_at__isnull=True)[:BELL_NOTIFICATIONS]]}
+    latest = list(newest[:BELL_NOTIFICATIONS])
+    if unread is None or sum(n.read_at is None for n in latest) < unread:
+        latest += newest.filter(read_at__isnull=True)[:BELL_NOTIFICATIONS]
+    both = {n.pk: n for n in latest}
     groups = grouped(sorted(both.values(), key=lambda n: -n.pk))
     # sorted() is stable: within unread and within read, the order of each group's newest stays.
     return sorted(groups, key=lambda g: not g.unread)[:BELL_GROUPS]

@@ -22,7 +22,7 @@ def realtime_state(request) -> dict:
     return {
         "realtime_cursor": cursor,
         "unread_count": unread,
-        "bell_groups": SimpleLazyObject(lambda: latest_groups(user, own=own)),
+        "bell_groups": SimpleLazyObject(lambda: latest_groups(user, own=own, unread=unread)),
         "bell_shows_own": own,
         "bell_next": reverse("notifications:index"),
     }
