@@ -15,8 +15,8 @@ from web.redis_client import get_redis
 log = logging.getLogger(__name__)
 
 
-def _redelivery() -> Redelivery:
-    return Redelivery(first_after=healing.first_check_seconds(),
+def _redelivery(healing_now: bool | None = None) -> Redelivery:
+    return Redelivery(first_after=healing.first_check_seconds(healing_now),
                       at_most=settings.OUTBOX_REDELIVER_MAX_SECONDS,
                       around_kafka_from=settings.OUTBOX_AROUND_KAFKA_FROM_SEND)
 
@@ -70,11 +70,14 @@ def redeliver_outbox() -> int:
     and every OUTBOX_HEAL_CHECK_SECONDS while healing)."""
     if healing.redis_lost_its_data():
         healing.part_returned("Redis (it came back empty)")
-    elif healing.healing():
-        # Again at each pass: what was sent since the notice (a backlog relayed
-        # as Kafka came back) is checked as soon.
-        healing.bring_forward()
-    report = redeliver_all(_send_noting_kafka, _redelivery(), hand_over=_deliver_directly)
+        healing_now = True
+    else:
+        healing_now = healing.healing()
+        if healing_now:
+            # Again at each pass: what was sent since the notice (a backlog relayed
+            # as Kafka came back) is checked as soon.
+            healing.bring_forward()
+    report = redeliver_all(_send_noting_kafka, _redelivery(healing_now), hand_over=_deliver_directly)
     if report.resent:
         log.warning(
             "re-sent %d events sent but not stored within their grace period (the oldest first sent %.0f s ago; "
@@ -82,7 +85,7 @@ def redeliver_outbox() -> int:
             "lost them, or delivery is behind; %d others found stored",
             report.resent, report.oldest_seconds, report.around_kafka, report.delivered)
         metrics.count_resent(report.resent, around_kafka=report.around_kafka)
-    if healing.healing():
+    if healing_now:
         _check_again_soon()
     return report.resent
 

@@ -74,9 +74,9 @@ def healing() -> bool:
     return bool(_ask_redis(lambda redis: redis.exists(HEALING_KEY)))
 
 
-def first_check_seconds() -> float:
-    """How long after its first send an event is checked: sooner while healing."""
-    if healing():
+def first_check_seconds(healing_now: bool | None = None) -> float:
+    """How long after its first send an event is checked: sooner while healing (``healing_now``, if known)."""
+    if healing() if healing_now is None else healing_now:
         return min(settings.OUTBOX_HEAL_CHECK_SECONDS, settings.OUTBOX_REDELIVER_AFTER_SECONDS)
     return settings.OUTBOX_REDELIVER_AFTER_SECONDS
 
