@@ -146,8 +146,8 @@ def move_to_inbox(user, notification_id: int) -> Notification:
             return notification
         notification.done_at = None
         notification.save(update_fields=["done_at"])
-        stream.append([stream.Change(user.pk, "notification.undone", {"id": notification.pk},
-                                     unread_to=_unread_count(user))])
+        # (Still read: the count stands, and the stream carries it as it is.)
+        stream.append([stream.Change(user.pk, "notification.undone", {"id": notification.pk})])
     return notification
 
 
@@ -161,8 +161,7 @@ def undo_done(user, ids: list[int]) -> int:
         if not moved:
             return 0
         Notification.objects.filter(pk__in=moved).update(done_at=None)
-        stream.append([stream.Change(user.pk, "notifications.undone", {"ids": moved},
-                                     unread_to=_unread_count(user))])
+        stream.append([stream.Change(user.pk, "notifications.undone", {"ids": moved})])  # still read
     return len(moved)
 
 
@@ -184,7 +183,7 @@ def _set_saved(user, notification_id: int, *, saved: bool) -> Notification:
         notification.saved = saved
         notification.save(update_fields=["saved"])
         stream.append([stream.Change(user.pk, "notification.saved" if saved else "notification.unsaved",
-                                     {"id": notification.pk}, unread_to=_unread_count(user))])
+                                     {"id": notification.pk})])  # no read state changed: the count stands
     return notification
 
 
