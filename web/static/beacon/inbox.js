@@ -46,7 +46,12 @@
       method: method, body: bodyData, headers: headers, credentials: "same-origin", redirect: "manual"
     }).then(function (response) {
       if (response.type === "opaqueredirect") return {};
-      if (!response.ok) throw new Error(method + " " + url + " answered " + response.status);
+      if (!response.ok) {
+        // (the answer's JSON, when it has one, says why: a refused snooze's {"error": …})
+        var error = new Error(method + " " + url + " answered " + response.status);
+        error.status = response.status;
+        return response.json().catch(function () { return null; }).then(function (why) { error.answer = why; throw error; });
+      }
       return (response.headers.get("Content-Type") || "").indexOf("json") >= 0 ? response.json() : {};
     });
   }
@@ -525,23 +530,123 @@
     return state === "done" || state === "saved";
   }
 
-  document.addEventListener("beacon:done", function (event) {
-    var done = {};
-    event.detail.ids.forEach(function (id) { done[id] = true; });
+  // Takes the rows of ``ids`` out of the bell and of every list ``keeps`` (given the list, or null for the
+  // bell) does not keep; a group row goes once none of its notifications is left. ``emptyWords``: what the
+  // list says when nothing is left in it.
+  function takeOut(ids, keeps, emptyWords) {
+    var gone = {};
+    ids.forEach(function (id) { gone[id] = true; });
     [].forEach.call(document.querySelectorAll(".notification[data-id]"), function (row) {
-      if (!done[row.getAttribute("data-id")] || showsDone(row.closest("#notification-list"))) return;
+      if (!gone[row.getAttribute("data-id")] || keeps(row.closest("#notification-list"))) return;
       var group = row.parentElement && row.parentElement.closest(".notification.group");
       row.remove();
       if (group && !group.querySelector(".group-items .notification")) group.remove();
     });
     var list = $("notification-list");
-    if (list && !showsDone(list) && !list.querySelector(".notification") && !$("notification-empty")) {
+    if (list && !keeps(list) && !list.querySelector(".notification") && !$("notification-empty")) {
       var empty = document.createElement("li");
       empty.className = "empty";
       empty.id = "notification-empty";
-      empty.innerHTML = "<strong>Nothing here</strong> What you mark done waits in the Done view.";
+      empty.innerHTML = emptyWords;
       list.appendChild(empty);
     }
+  }
+
+  document.addEventListener("beacon:done", function (event) {
+    takeOut(event.detail.ids, showsDone, "<strong>Nothing here</strong> What you mark done waits in the Done view.");
+  });
+
+  // --- snooze ------------------------------------------------------------------------------------------------------
+
+  // A snooze is read in the zone its form carries (the user's saved one), else in the browser's.
+  var browserZone = "";
+  try { browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { browserZone = ""; }
+
+  function stateOf(list) { return list ? list.getAttribute("data-state") : null; }
+  // Snoozed: out of the inbox and the bell; the Snoozed and Saved views keep it. Woken: out of the Snoozed view.
+  function keepsSnoozed(list) { var state = stateOf(list); return state === "snoozed" || state === "saved"; }
+  function keepsWoken(list) { return stateOf(list) !== "snoozed"; }
+
+  function announce(words, undo) {
+    var box = $("messages");
+    if (!box) return;
+    var items = document.createElement("ul"), item = document.createElement("li");
+    items.className = "messages";
+    item.className = "success";
+    item.textContent = words + " ";
+    if (undo) item.appendChild(undo);
+    items.appendChild(item);
+    box.replaceChildren(items);
+  }
+
+  function idsOf(form) {
+    return [].map.call(form.querySelectorAll("input[name=id]"), function (input) { return +input.value; });
+  }
+
+  function wake(ids, form) {
+    var data = new FormData();
+    ids.forEach(function (id) { data.append("id", id); });
+    return send("/notifications/wake/", "POST", data).then(function (answer) {
+      takeOut(ids, keepsWoken, "<strong>Nothing snoozed</strong>");
+      announce("Woke " + answer.woken + " notification" + (answer.woken === 1 ? "" : "s") + ": back in the inbox, unread.");
+    }, function () { if (form) form.submit(); });
+  }
+
+  function snooze(form) {
+    if (form.getAttribute("aria-busy") === "true") return;
+    var zone = form.querySelector("input[name=zone]");
+    if (zone && !zone.value && browserZone) zone.value = browserZone;
+    var row = form.closest(".notification"), refusal = form.querySelector(".error");
+    form.setAttribute("aria-busy", "true");
+    send(form.action, "POST", new FormData(form)).then(function (answer) {
+      var next = row && (row.nextElementSibling || row.previousElementSibling);
+      takeOut(answer.ids, keepsSnoozed, "<strong>Nothing here</strong> What you snooze waits in the Snoozed view.");
+      var undo = document.createElement("button");
+      undo.type = "button";
+      undo.className = "link undo";
+      undo.textContent = "Undo snooze";
+      undo.addEventListener("click", function () { wake(answer.ids, null); });
+      announce("Snoozed until " + answer.until_text + ".", undo);
+      if (next && next.isConnected && next.classList.contains("notification")) next.focus();
+    }, function (error) {
+      if (error.status !== 400 || !error.answer || !error.answer.error) { form.submit(); return; }
+      if (!refusal) {
+        refusal = document.createElement("p");
+        refusal.className = "error";
+        refusal.setAttribute("role", "alert");
+        form.appendChild(refusal);
+      }
+      refusal.textContent = error.answer.error;
+    }).then(function () { form.removeAttribute("aria-busy"); });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.closest || !form.closest("#notification-list")) return;
+    if (form.matches(".snooze-form")) { event.preventDefault(); snooze(form); }
+    else if (form.matches(".wake-form")) { event.preventDefault(); wake(idsOf(form), form); }
+  });
+
+  // Typing a date and time is choosing it: the list beside it is then not what counts (the server agrees).
+  document.addEventListener("input", function (event) {
+    var at = event.target;
+    if (!at.matches || !at.matches(".snooze-form input[name=at]")) return;
+    var until = at.form && at.form.querySelector("select[name=until]");
+    if (until) until.disabled = !!at.value;
+  });
+
+  document.addEventListener("beacon:snoozed", function (event) {
+    takeOut(event.detail.ids, keepsSnoozed, "<strong>Nothing here</strong> What you snooze waits in the Snoozed view.");
+  });
+
+  // Its moment came (or another tab woke it): out of the Snoozed view, and back in the inbox and the bell,
+  // unread, each group's row fetched as for a new notification.
+  document.addEventListener("beacon:woken", function (event) {
+    takeOut(event.detail.ids, keepsWoken, "<strong>Nothing snoozed</strong>");
+    (event.detail.groups || []).forEach(function (group) {
+      var n = { kind: group.kind, read_at: null };
+      refresh(group.group_key, belongs(n), bellTakes(n));
+    });
   });
 
   // --- the list's keyboard shortcuts --------------------------------------------------------------------------
