@@ -196,7 +196,7 @@ def test_bulk_refuses_none_too_many_and_unknown_actions(make_user, api_as):
     empty = assert_error(client.post(f"{URL}bulk/", {"ids": [], "action": "read"}, format="json"), 400)
     many = assert_error(client.post(f"{URL}bulk/", {"ids": list(range(1, BULK_IDS_MAX + 2)), "action": "read"},
                                     format="json"), 400)
-    odd = assert_error(client.post(f"{URL}bulk/", {"ids": [mine], "action": "mute"}, format="json"), 400)
+    odd = assert_error(client.post(f"{URL}bulk/", {"ids": [mine], "action": "delete"}, format="json"), 400)
     extra = assert_error(client.post(f"{URL}bulk/", {"ids": [mine], "action": "read", "all": True}, format="json"),
                          400)
 

@@ -147,7 +147,8 @@ def test_the_script_gets_json_and_errors_in_json(make_user, browser_for):
     ok = browser.post("/notifications/bulk/", {"action": "read", "ids": [str(ids[0])]}, HTTP_ACCEPT="application/json")
     empty = browser.post("/notifications/bulk/", {"action": "read"}, HTTP_ACCEPT="application/json")
 
-    assert ok.json() == {"ids": [ids[0]], "read": True, "changed": 1, "unread": 1}
+    assert ok.json() == {"action": "read", "ids": [ids[0]], "read": True, "changed": 1, "unread": 1,
+                         "message": "Marked 1 notification read.", "undo": None, "groups": []}
     assert empty.status_code == 400 and empty.json() == {"error": "Select at least one notification."}
 
 
