@@ -454,7 +454,7 @@
   var bulkMatching = $("bulk-matching"), messageRegion = $("messages");
 
   // What the page says after a change, in its status region, as the next page would after a plain form.
-  function say(words, kind, undo) {
+  function bulkSay(words, kind, undo) {
     if (!messageRegion) return null;
     var items = document.createElement("ul"), item = document.createElement("li"), button = null;
     items.className = "messages";
@@ -473,7 +473,7 @@
     return button;
   }
 
-  function setStar(id, saved) {
+  function bulkSetStar(id, saved) {
     [].forEach.call(rowsWithId(id), function (row) {
       var form = row.querySelector(":scope > form.star"), button = form && form.querySelector("button");
       if (!button || !button.firstElementChild) return;
@@ -486,11 +486,11 @@
     });
   }
   document.addEventListener("beacon:saved-many", function (event) {
-    event.detail.ids.forEach(function (id) { setStar(id, event.detail.saved); });
+    event.detail.ids.forEach(function (id) { bulkSetStar(id, event.detail.saved); });
   });
 
   // The "Mute this group" ways out of these groups, hidden once muted (shown again by the Undo).
-  function muteWays(groups, hidden) {
+  function bulkMuteWays(groups, hidden) {
     groups.forEach(function (group) {
       [].forEach.call(document.querySelectorAll('form.way-out[action="/groups/' + group + '/mute/"]'), function (form) {
         form.hidden = hidden;
@@ -499,19 +499,19 @@
   }
 
   // The list as the server shows it now: after a change of more than its event named, or an Undo.
-  var reloading = null;
-  function reloadList() {
-    if (!list || reloading) return;
-    reloading = fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+  var bulkReloading = null;
+  function bulkReloadList() {
+    if (!list || bulkReloading) return;
+    bulkReloading = fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
       .then(function (response) { return response.ok && !response.redirected ? response.text() : null; })
       .then(function (html) {
         var fresh = html && new DOMParser().parseFromString(html, "text/html").getElementById("notification-list");
         if (fresh) list.replaceChildren.apply(list, [].slice.call(fresh.childNodes));
       })
       .catch(function () {})
-      .then(function () { reloading = null; });
+      .then(function () { bulkReloading = null; });
   }
-  document.addEventListener("beacon:incomplete", reloadList);
+  document.addEventListener("beacon:incomplete", bulkReloadList);
 
   if (list && bulkForm) {
     var lastTicked = null, plainSubmit = false;
@@ -569,12 +569,12 @@
       if (answer.action === "read" || answer.action === "unread") ids.forEach(function (id) { setRead(id, answer.read); });
       else if (answer.action === "done") document.dispatchEvent(new CustomEvent("beacon:done", { detail: { ids: ids } }));
       else if (answer.action === "save" || answer.action === "unsave") {
-        ids.forEach(function (id) { setStar(id, answer.action === "save"); });
-      } else if (answer.action === "mute") muteWays(answer.groups || [], true);
+        ids.forEach(function (id) { bulkSetStar(id, answer.action === "save"); });
+      } else if (answer.action === "mute") bulkMuteWays(answer.groups || [], true);
     };
 
     var offerUndo = function (answer) {
-      var button = say(answer.message, "success", answer.undo);
+      var button = bulkSay(answer.message, "success", answer.undo);
       if (!button) return;
       button.focus();
       button.addEventListener("click", function () {
@@ -582,13 +582,13 @@
         answer.undo.values.forEach(function (value) { data.append(answer.undo.field, value); });
         send(answer.undo.url, "POST", data).then(function (undone) {
           if (answer.action === "mute") {
-            muteWays(answer.groups || [], false);
-            say("Unmuted " + undone.unmuted + " group" + (undone.unmuted === 1 ? "" : "s") + ".");
+            bulkMuteWays(answer.groups || [], false);
+            bulkSay("Unmuted " + undone.unmuted + " group" + (undone.unmuted === 1 ? "" : "s") + ".");
           } else {
-            reloadList(); // the rows come back as the server shows them
-            say("Moved " + undone.moved + " notification" + (undone.moved === 1 ? "" : "s") + " back to the inbox.");
+            bulkReloadList(); // the rows come back as the server shows them
+            bulkSay("Moved " + undone.moved + " notification" + (undone.moved === 1 ? "" : "s") + " back to the inbox.");
           }
-        }, function () { say("Could not undo: try again.", "error", answer.undo); });
+        }, function () { bulkSay("Could not undo: try again.", "error", answer.undo); });
       });
     };
 
@@ -597,7 +597,7 @@
       event.preventDefault();
       var button = event.submitter, ticked = boxes().filter(function (box) { return box.checked; });
       var matching = selectMatching && selectMatching.checked;
-      if (!ticked.length && !matching) { say("Select at least one notification.", "error"); return; }
+      if (!ticked.length && !matching) { bulkSay("Select at least one notification.", "error"); return; }
       if (bulkForm.getAttribute("aria-busy") === "true") return;
       bulkForm.setAttribute("aria-busy", "true");
       var data = new FormData(bulkForm);
