@@ -498,15 +498,20 @@
     });
   }
 
-  // The list as the server shows it now: after a change of more than its event named, or an Undo.
+  // The list and the bell as the server shows them now: after a change of more than its event named, or an Undo.
+  // (The bell is on every page; a page without the list takes it from the notifications page.)
   var bulkReloading = null;
   function bulkReloadList() {
-    if (!list || bulkReloading) return;
-    bulkReloading = fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
-      .then(function (response) { return response.ok && !response.redirected ? response.text() : null; })
+    if (bulkReloading) return;
+    bulkReloading = fetch(list ? location.href : "/notifications/", {
+      credentials: "same-origin", headers: { Accept: "text/html" }
+    }).then(function (response) { return response.ok && !response.redirected ? response.text() : null; })
       .then(function (html) {
-        var fresh = html && new DOMParser().parseFromString(html, "text/html").getElementById("notification-list");
-        if (fresh) list.replaceChildren.apply(list, [].slice.call(fresh.childNodes));
+        var fresh = html && new DOMParser().parseFromString(html, "text/html");
+        ["notification-list", "bell-list"].forEach(function (id) {
+          var shown = $(id), now = fresh && fresh.getElementById(id);
+          if (shown && now) shown.replaceChildren.apply(shown, [].slice.call(now.childNodes));
+        });
       })
       .catch(function () {})
       .then(function () { bulkReloading = null; });
