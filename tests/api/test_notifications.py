@@ -284,3 +284,21 @@ def test_bulk_takes_ids_or_matching_but_not_both_nor_neither_nor_a_bad_filter(ma
     assert list(both["fields"]) == ["ids"] and list(neither["fields"]) == ["ids"]
     assert list(bad["fields"]) == ["matching.target"] and list(odd["fields"]) == ["matching.before"]
     assert client.get(f"{URL}unread-count/").json() == {"unread": 1, "cursor": 1}
+
+
+def test_bulk_mute_leaves_a_group_i_have_left_as_it_is_and_says_so(make_user, api_as):
+    from web.groups.actions import add_member, create_group, is_muted, leave_group
+
+    # given Alice told of something in Bob's group, which she has left since
+    alice, bob = make_user("alice"), make_user("bob")
+    lab = create_group(bob, name="Lab")
+    add_member(bob, lab.pk, alice.username)
+    told = notify(alice, "In Lab", kind="group", group=lab, graph_id=1)
+    leave_group(alice, lab.pk)
+
+    # when she mutes its group
+    answer = api_as(alice).post(f"{URL}bulk/", {"ids": [told], "action": "mute"}, format="json")
+
+    # then nothing is muted (she can no longer mute it), and the answer says why
+    assert (answer.json()["changed"], answer.json()["muted"], answer.json()["left_group"]) == (0, [], 1)
+    assert not is_muted(alice, lab)
