@@ -108,7 +108,9 @@
     "notification.undone": function (e) { tell("undone", { ids: [e.id] }); },
     "notifications.undone": function (e) { tell("undone", { ids: e.ids }); },
     "notification.saved": function (e) { tell("saved", { id: e.id, saved: true }); },
-    "notification.unsaved": function (e) { tell("saved", { id: e.id, saved: false }); }
+    "notification.unsaved": function (e) { tell("saved", { id: e.id, saved: false }); },
+    "notifications.saved": function (e) { tell("saved-many", { ids: e.ids, saved: true }); },
+    "notifications.unsaved": function (e) { tell("saved-many", { ids: e.ids, saved: false }); }
   };
 
   // Applies an answer from our poll or another tab's; false when the page
@@ -118,7 +120,11 @@
     if (answer.reset) { location.reload(); return false; }
     var events = (answer.events || []).filter(function (e) { return e.seq > cursor; });
     if (events.length && events[0].seq !== cursor + 1) { catchUp(); return true; }
-    events.forEach(function (e) { if (handlers[e.type]) handlers[e.type](e); });
+    events.forEach(function (e) {
+      if (handlers[e.type]) handlers[e.type](e);
+      // A change of more than its event names (complete: false): the page's script reloads what it shows.
+      if (e.complete === false) tell("incomplete", { type: e.type });
+    });
     if (answer.cursor >= cursor) { cursor = answer.cursor; setUnread(answer.unread); tell("unread", answer.unread); }
     return true;
   }

@@ -1,16 +1,24 @@
 """Done and saved: each change numbered in the stream with the exact count, and the pruning of old done ones."""
 
+import json
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
+from realtime.db import ConnectionPool, connect_kwargs
+from realtime.publish import Channels
+from realtime.store import EventStore
 from tasks.inbox import prune_done_notifications
 from tests.support.events import graph_event
+from tests.support.waiting import wait_for
 from web.notifications import actions
 from web.notifications.delivery import deliver
 from web.notifications.models import Notification, StreamEvent, UserStream
+from web.notifications.queries import NotificationFilter
+from web.redis_client import get_redis
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -96,3 +104,40 @@ def test_undo_of_a_group_is_one_event_and_skips_what_is_not_hers(make_user):
         "notifications.undone", [first.pk, second.pk], 0)
     assert Notification.objects.filter(user=alice, done_at__isnull=True).count() == 2
     assert Notification.objects.get(pk=bobs.pk).done_at is not None
+
+
+def test_another_tab_hears_a_bulk_done_and_save_each_as_one_event_with_the_exact_count(make_user):
+    # given alice with four unread notifications, and another tab of hers listening (her channel, as the
+    # realtime process wakes her polls from it)
+    alice = make_user("alice")
+    ids = [notify(alice, name, n).pk for n, name in enumerate(("a", "b", "c", "d"), start=1)]
+    subscriber = get_redis().pubsub()
+    subscriber.subscribe(Channels(settings.REALTIME_CHANNEL_PREFIX).of(alice.pk))
+    wait_for(lambda: subscriber.get_message(timeout=0.1), message="the subscription confirmed")
+
+    # when she marks three done at once, saves two, and marks done all that match graph 4's target
+    actions.mark_done_many(alice, ids[:3])
+    actions.save_many(alice, ids[1:3])
+    actions.mark_done_many(alice, matching=NotificationFilter.from_params({"target": "graph:4"}))
+    heard = []
+
+    def collect():
+        message = subscriber.get_message(timeout=0.1)
+        if message and message["type"] == "message":
+            heard.append(json.loads(message["data"].split(b" ", 2)[2]))
+        return len(heard) >= 3
+
+    wait_for(collect, message="three events published")
+    subscriber.close()
+
+    # then the other tab hears each as one event: the done ones with her exact count after, the save with it standing
+    assert [(e["type"], e["ids"], e["unread"], e["complete"]) for e in heard] == [
+        ("notifications.done", ids[:3], 1, True),
+        ("notifications.saved", ids[1:3], 1, True),
+        ("notifications.done", [ids[3]], 0, True),
+    ]
+    # and a poll that reads PostgreSQL instead (Redis lost them) gets the same events
+    pool = ConnectionPool(connect_kwargs(connection.settings_dict), size=1)
+    batch = EventStore(pool, limit=100).read_from_database(alice.pk, 4)
+    pool.run(lambda cur: cur.connection.close())
+    assert [json.loads(event) for event in batch.events] == heard
