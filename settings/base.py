@@ -152,6 +152,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Times in the user's zone (their profile's), after the user is known.
+    "web.accounts.time_zone.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A page's body over DATA_UPLOAD_MAX_MEMORY_SIZE: 413 with a page. It checks in __call__, which runs

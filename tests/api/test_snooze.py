@@ -1,4 +1,4 @@
-"""Snooze over the API: by a choice or a date and time in a zone, the state=snoozed list, waking, refusals, the schema."""
+"""Snooze over the API: a choice or a date and time in a zone, state=snoozed, waking, refusals, the schema."""
 
 from datetime import timedelta
 from zoneinfo import ZoneInfo

@@ -75,11 +75,11 @@ def test_a_snoozed_notification_leaves_every_tab_and_comes_back_unread_at_its_mo
 
 
 def test_woken_early_from_the_snoozed_view_it_returns_to_the_inbox_in_another_tab(beacon, chromium, make_user):
+    from zoneinfo import ZoneInfo
+
     from django.utils import timezone
 
     from web.notifications.actions import snooze
-
-    from zoneinfo import ZoneInfo
 
     # given bob, in Tokyo by his browser and with no zone saved, with a notification snoozed until tomorrow
     _, bob, _ = make_lab(make_user)
@@ -97,7 +97,8 @@ def test_woken_early_from_the_snoozed_view_it_returns_to_the_inbox_in_another_ta
     # when he wakes it now
     snoozed.locator("#notification-list form.wake-form button").click()
 
-    snoozed.locator("#messages").get_by_text("Woke 1 notification: back in the inbox, unread.").wait_for(timeout=WAIT_MS)
+    woke = snoozed.locator("#messages").get_by_text("Woke 1 notification: back in the inbox, unread.")
+    woke.wait_for(timeout=WAIT_MS)
     assert snoozed.locator(ROWS).count() == 0
     inbox.locator(f'#notification-list .notification.unread[data-id="{row_id}"]').wait_for(timeout=WAIT_MS)
     count_is(inbox, 1)

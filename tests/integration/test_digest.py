@@ -6,6 +6,7 @@ runs), then reads what the mail server received.
 
 import logging
 import re
+from urllib.parse import unquote
 
 import pytest
 from django.test import Client
@@ -16,6 +17,7 @@ from tests.support.events import graph_event
 from tests.support.operator import operator_headers
 from tests.support.smtp import RecordingMailServer
 from web.accounts.actions import update_preferences
+from web.digest.links import read_open_token
 from web.digest.sending import send_now
 from web.notifications import actions
 from web.notifications.delivery import deliver
@@ -122,9 +124,13 @@ def test_the_mail_groups_by_target_links_absolutely_escapes_html_and_offers_one_
     lines = [line for line in text.splitlines() if line.startswith("* ")]
     assert lines == [f"* {bob.username} shared graph “<script>alert(1)</script>”.",
                      f"* Graph “yeast PPI”: 5 updates by {bob.username} and 2 others"]
-    assert f"{SITE}/graphs/7/" in text and f"{SITE}/graphs/8/" in text
+    # each line's link opens its notifications (marking them read) and leads to what they are about
+    tokens = re.findall(rf"{re.escape(SITE)}/digest/open/\?t=([\w.:%-]+)", text)
+    opened = [read_open_token(unquote(token)) for token in tokens]
+    assert [(user, len(ids), to) for user, ids, to in opened] == [(alice.pk, 1, "/graphs/8/"),
+                                                                  (alice.pk, 5, "/graphs/7/")]
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert f'href="{SITE}/graphs/7/"' in html
+    assert html.count(f'href="{SITE}/digest/open/?t=') == 2
     link = re.fullmatch(r"<(.+)>", message["List-Unsubscribe"].strip()).group(1)
     assert link.startswith(f"{SITE}/digest/unsubscribe/") and link in text and link in html
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -133,8 +139,8 @@ def test_the_mail_groups_by_target_links_absolutely_escapes_html_and_offers_one_
 
 def test_at_most_fifty_items_and_a_count_of_the_rest_all_marked_mailed(smtp, make_user):
     alice = make_user("alice")
-    for number in range(53):
-        notify(alice, f"graph {number:02d}", graph_id=1000 + number)
+    for number in range(53):  # (each by someone else: one person's would read as one line, a burst)
+        notify(alice, f"graph {number:02d}", graph_id=1000 + number, actor=make_user(f"u{number}"))
     # Grouped with its first, and now the newest: 53 items, 54 notifications.
     notify(alice, "graph 00", verb="updated", graph_id=1000)
 
@@ -145,7 +151,7 @@ def test_at_most_fifty_items_and_a_count_of_the_rest_all_marked_mailed(smtp, mak
     assert message["Subject"] == "54 new notifications in Beacon"
     assert len([line for line in text.splitlines() if line.startswith("* ")]) == 50
     assert f"… and 3 more: {SITE}/notifications/?state=unread" in text  # graphs 01 to 03, the oldest
-    assert "Graph “graph 00”: 2 changes by you" in text and "graph 04" in text and "graph 03" not in text
+    assert "Graph “graph 00”: 2 changes by you and u0" in text and "graph 04" in text and "graph 03" not in text
     assert not Notification.objects.filter(user=alice, mailed_at__isnull=True).exists()
 
 
@@ -221,9 +227,9 @@ def test_a_chunk_costs_the_same_few_statements_for_three_users_or_thirty(smtp, m
         return [q["sql"].split()[0] for q in queries.captured_queries]
 
     few, many = statements_for(3), statements_for(30)
-    # Claim, the users' addresses, mark mailed (and the transaction around them): nothing per user.
+    # Claim, the users' addresses, their zones, mark mailed (and the transaction around them): nothing per user.
     assert few == many
-    assert [s for s in many if s in ("SELECT", "UPDATE")] == ["SELECT", "SELECT", "UPDATE"]
+    assert [s for s in many if s in ("SELECT", "UPDATE")] == ["SELECT", "SELECT", "SELECT", "UPDATE"]
 
 
 def test_the_command_says_what_it_mailed_and_fails_when_users_were_left(smtp, settings, make_user):
@@ -244,3 +250,19 @@ def test_the_command_says_what_it_mailed_and_fails_when_users_were_left(smtp, se
     out = StringIO()
     call_command("send_digests", stdout=out)  # no SystemExit: status 0
     assert out.getvalue() == "Mailed 1 user (1 notification); 0 left for the next run.\n"
+
+
+def test_the_mails_times_are_in_each_readers_zone(smtp, make_user):
+    from zoneinfo import ZoneInfo
+
+    alice, bob = make_user("alice"), make_user("bob")
+    update_preferences(alice, time_zone="Asia/Tokyo")
+    ours = notify(alice, "yeast PPI"), notify(bob, "yeast PPI")
+
+    send_now()
+
+    for user, zone, n in ((alice, "Asia/Tokyo", ours[0]), (bob, "UTC", ours[1])):
+        [message] = smtp.to(user.email)
+        local = n.created.astimezone(ZoneInfo(zone))
+        shown = f"{local.day} {local:%b, %H:%M} ({zone})"
+        assert shown in text_of(message) and shown in html_of(message)

@@ -50,8 +50,46 @@ def test_a_layout_is_named_with_its_graph_and_a_target_without_a_page_links_to_t
 
 
 def test_the_newest_fifty_targets_are_listed_and_the_rest_only_counted():
-    notes = [note(n, target=("graph", n, f"g{n}")) for n in range(MAX_ITEMS + 5)]
+    # (each by someone else: one person's changes to several graphs would read as one line, a burst)
+    notes = [note(n, target=("graph", n, f"g{n}"), actor=(100 + n, f"u{n}")) for n in range(MAX_ITEMS + 5)]
     digest = digest_of(notes, ALICE, "https://b")
     assert (len(digest.items), digest.total, digest.more) == (MAX_ITEMS, MAX_ITEMS + 5, 5)
     assert digest.items[0].heading == f"Graph “g{MAX_ITEMS + 4}”" and digest.items[-1].heading == "Graph “g5”"
     assert digest.subject == "55 new notifications in Beacon"
+
+
+def test_one_persons_shares_of_several_graphs_in_a_group_read_as_one_line():
+    def shared(n, graph):
+        item = note(n, verb="shared", kind="group", target=("graph", graph, f"g{graph}"))
+        item.group_id, item.group_name = 4, "Systems Biology Lab"
+        return item
+
+    others = [note(20, verb="updated", actor=(3, "carol"), target=("graph", 99, "p53"))]
+    digest = digest_of([shared(n, 100 + n) for n in range(10)] + others, ALICE, "https://b")
+    assert [item.line for item in digest.items] == [
+        "carol updated graph “p53”.",
+        "Bob shared 10 graphs with “Systems Biology Lab”.",
+    ]
+    burst = digest.items[1]
+    assert (burst.count, burst.link) == (10, "https://b/notifications/?target=group%3A4")
+    assert digest.total == 11
+
+
+def test_a_burst_outside_a_group_and_your_own_read_as_a_person_says_it():
+    mine = [note(n, verb="uploaded", kind="owner", actor=(ALICE, "alice"), target=("graph", n, f"g{n}"))
+            for n in range(3)]
+    assert [i.line for i in digest_of(mine, ALICE, "https://b").items] == ["You uploaded 3 graphs."]
+    # two different verbs, or two people, are not one burst
+    mixed = [note(1, verb="updated", target=("graph", 1, "a")), note(2, verb="deleted", target=("graph", 2, "b")),
+             note(3, verb="updated", actor=(3, "carol"), target=("graph", 3, "c"))]
+    assert len(digest_of(mixed, ALICE, "https://b").items) == 3
+
+
+def test_each_line_links_to_what_reads_it_for_this_reader_alone():
+    from web.digest.links import read_open_token
+
+    [item] = digest_of([note(1), note(2)], ALICE, "https://b").items
+    token = item.open_url.split("?t=", 1)[1]
+    from urllib.parse import unquote
+
+    assert read_open_token(unquote(token)) == (ALICE, [1, 2], "/graphs/7/")

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from common.time_zones import zone_named
+from common.time_zones import UnknownZone, zone_named
 from web.accounts.models import MutedGroup, NotificationPreferences
 from web.kinds import KINDS
 from web.postgres.lookups import Ids
@@ -53,5 +53,18 @@ def zone_of(user, given: str = "") -> ZoneInfo:
     zone raises common.time_zones.UnknownZone: it is refused, not replaced."""
     if given:
         return zone_named(given)
-    saved = preferences_of(user).time_zone
-    return zone_named(saved) if saved else ZoneInfo(settings.TIME_ZONE)
+    return _saved_or_servers(preferences_of(user).time_zone)
+
+
+def _saved_or_servers(saved: str) -> ZoneInfo:
+    # (a saved zone the system's tz database no longer has reads as the server's, not as an error)
+    try:
+        return zone_named(saved) if saved else ZoneInfo(settings.TIME_ZONE)
+    except UnknownZone:
+        return ZoneInfo(settings.TIME_ZONE)
+
+
+def zones_of(user_ids) -> dict[int, ZoneInfo]:
+    """The saved zones of these users, in one statement; those without one are not in the answer."""
+    return {user_id: _saved_or_servers(name) for user_id, name in NotificationPreferences.objects
+            .filter(user_id__any=Ids(user_ids)).exclude(time_zone="").values_list("user_id", "time_zone")}

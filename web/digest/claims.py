@@ -13,8 +13,8 @@ PREFERENCES = "user__notification_preferences"
 # its target and its time: all its notice's but the words and the reasons.
 DIGEST_FIELDS = ("id", "user_id", "notice__kind", "notice__verb", "notice__actor_id", "notice__actor_name",
                  "notice__target_type", "notice__target_id", "notice__target_name", "notice__graph_name",
-                 "notice__group_name", "notice__member_id", "notice__member_name", "notice__old_name",
-                 "notice__link", "notice__created")
+                 "notice__group_id", "notice__group_name", "notice__member_id", "notice__member_name",
+                 "notice__old_name", "notice__link", "notice__created")
 
 
 def wanted_by_mail() -> Q:

@@ -21,6 +21,7 @@ from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import timezone
 
+from web.accounts.preferences import zones_of
 from web.digest import claims
 from web.digest.compose import digest_message, digest_of
 from web.digest.metrics import count_chunk
@@ -90,6 +91,7 @@ def send_chunk(user_ids: list[int], *, settle_minutes: float | None = None) -> O
 def _send(users: dict, by_user: dict[int, list[Notification]]) -> list[int]:
     """Send each user's digest over one connection; the ids of the users whose mail was accepted."""
     accepted: list[int] = []
+    zones = zones_of(list(by_user))  # (each mail's times in its reader's zone)
     connection = get_connection(fail_silently=False)
     broken = False
     try:
@@ -98,7 +100,8 @@ def _send(users: dict, by_user: dict[int, list[Notification]]) -> list[int]:
             user = users[user_id]
             message = digest_message(
                 user, digest_of(notifications, user_id, settings.SITE_URL), site_url=settings.SITE_URL,
-                unsubscribe_url=unsubscribe_url(user_id), from_email=settings.DEFAULT_FROM_EMAIL)
+                unsubscribe_url=unsubscribe_url(user_id), from_email=settings.DEFAULT_FROM_EMAIL,
+                zone=zones.get(user_id))
             try:
                 connection.send_messages([message])
             except REFUSED_FOR_THIS_MAIL as error:

@@ -1,14 +1,22 @@
-"""The one-click unsubscribe page of the digest mail: no log-in, the signed link is the credential."""
+"""The digest mail's pages: one-click unsubscribe (no log-in: the signed link is the credential), and the
+link of each line, which reads its notifications and leads to them (in the session of whom it was mailed to)."""
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.views import redirect_to_login
+from django.core import signing
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from web.accounts.actions import update_preferences
 from web.accounts.preferences import preferences_of
+from web.digest.links import read_open_token
 from web.digest.unsubscribe import BadToken, user_id_of
+from web.notifications import actions
+from web.notifications.models import Notification
+from web.redirects import is_local_path
 
 ONE_CLICK = "One-Click"  # RFC 8058: the body a mail client POSTs is List-Unsubscribe=One-Click
 
@@ -42,3 +50,28 @@ def unsubscribe(request, token: str):
         "digest_on": preferences_of(subscriber).digest,
         "done": request.GET.get("done"),
     })
+
+
+# A GET that reads: a mail's link cannot POST. It reads only what its signed token names, and only in a
+# session of the user it was mailed to, so a scanner following links (signed out) or another person's
+# session changes nothing; reading is all it does, and marking unread undoes it.
+@require_safe
+def open_from_mail(request):
+    """A digest line's link: its notifications marked read, then where they lead."""
+    try:
+        user_id, ids, to = read_open_token(request.GET.get("t") or "")
+    except signing.BadSignature:
+        return render(request, "digest/open.html", {"problem": "damaged"}, status=400)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if request.user.pk != user_id:
+        return render(request, "digest/open.html", {"problem": "another"}, status=403)
+    # Those since deleted (or pruned) are skipped: the rest are read all the same.
+    mine = sorted(Notification.objects.filter(user=request.user, pk__in=ids[:actions.BULK_IDS_MAX])
+                  .values_list("pk", flat=True))
+    if mine:
+        actions.mark_read_many(request.user, mine)
+    if len(ids) == 1 and mine:
+        # Its link when the user can still see its target, else the page that says why (a GET, as this is).
+        return redirect(reverse("notifications:go", args=[mine[0]]))
+    return redirect(to if is_local_path(request, to) else reverse("notifications:index"))

@@ -24,4 +24,7 @@ urlpatterns = [
     path("<int:notification_id>/unsave/", views.unsave, name="unsave"),
     path("<int:notification_id>/open/", views.open_notification, name="open"),
     path("<int:notification_id>/unavailable/", views.unavailable, name="unavailable"),
+    # Where it leads, as a GET (a digest's link goes here once it has read it): the unavailable page's
+    # view, which sends on to the link while the user can follow it.
+    path("<int:notification_id>/go/", views.unavailable, name="go"),
 ]
