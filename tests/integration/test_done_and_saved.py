@@ -96,3 +96,45 @@ def test_undo_of_a_group_is_one_event_and_skips_what_is_not_hers(make_user):
         "notifications.undone", [first.pk, second.pk], 0)
     assert Notification.objects.filter(user=alice, done_at__isnull=True).count() == 2
     assert Notification.objects.get(pk=bobs.pk).done_at is not None
+
+
+def test_an_undone_event_names_the_groups_to_fetch_back(make_user):
+    # given alice, who marked two notifications about two graphs done
+    alice = make_user("alice")
+    first, second = notify(alice, "Kinase map", 1), notify(alice, "Yeast PPI", 2)
+    actions.mark_done(alice, first.pk)
+    actions.mark_done(alice, second.pk)
+
+    # when she moves one back, then undoes the other
+    actions.move_to_inbox(alice, first.pk)
+    one = last_event(alice)
+    actions.undo_done(alice, [second.pk])
+    many = last_event(alice)
+
+    # then each event names the group its row is fetched by, and the kind another tab checks it against
+    assert (one.payload["group_key"], one.payload["kind"]) == (first.grouping_key, first.kind)
+    assert many.payload["groups"] == [{"group_key": second.grouping_key, "kind": second.kind}]
+
+
+def test_a_groups_star_is_one_event_of_what_changed(make_user):
+    # given alice with three notifications, one of them saved, and bob's
+    alice, bob = make_user("alice"), make_user("bob")
+    ids = [notify(alice, "Kinase map", 1).pk for _ in range(3)]
+    bobs = notify(bob, "Bob's map", 2)
+    actions.save(alice, ids[0])
+
+    # when she stars them all (and names bob's too)
+    changed = actions.set_saved_many(alice, [*ids, bobs.pk], saved=True)
+
+    # then the two that were not saved are, in one event, and bob's is untouched
+    assert changed == ids[1:]
+    event = last_event(alice)
+    assert (event.type, event.payload["ids"]) == ("notifications.saved", ids[1:])
+    assert Notification.objects.filter(pk__in=ids, saved=True).count() == 3
+    assert not Notification.objects.get(pk=bobs.pk).saved
+
+    # starred again: nothing new; unstarred: all three in one event
+    assert actions.set_saved_many(alice, ids, saved=True) == []
+    assert last_event(alice).seq == event.seq
+    assert actions.set_saved_many(alice, ids, saved=False) == ids
+    assert (last_event(alice).type, last_event(alice).payload["ids"]) == ("notifications.unsaved", ids)

@@ -220,9 +220,7 @@ def group_done(request):
 @require_POST
 def undo_done(request):
     """The Undo after Done: the ``id`` fields back in the inbox (still read)."""
-    ids = [int(raw) for raw in request.POST.getlist("id") if raw.isdigit() and len(raw) <= 18]
-    ids = ids[:actions.READ_ALL_IDS_MAX]
-    moved = actions.undo_done(request.user, ids)
+    moved = actions.undo_done(request.user, _ids(request))
     if wants_json(request):
         return JsonResponse({"moved": moved, "unread": _unread(request)})
     messages.success(request, f"Moved {moved} notification{'' if moved == 1 else 's'} back to the inbox.")
@@ -245,6 +243,36 @@ def save(request, notification_id: int):
 @require_POST
 def unsave(request, notification_id: int):
     return _change(request, actions.unsave, notification_id)
+
+
+@login_required
+@require_POST
+def group_save(request):
+    """The star of a group's row: save every one of its notifications the row shows (the ``id`` fields)."""
+    return _group_saved(request, saved=True)
+
+
+@login_required
+@require_POST
+def group_unsave(request):
+    """The pressed star of a group's row (all of them saved): unsave them all."""
+    return _group_saved(request, saved=False)
+
+
+def _group_saved(request, *, saved: bool):
+    ids = _ids(request)
+    changed = actions.set_saved_many(request.user, ids, saved=saved)
+    if wants_json(request):
+        return JsonResponse({"ids": ids, "saved": saved, "changed": changed, "unread": _unread(request)})
+    words = "Saved" if saved else "Unsaved"
+    messages.success(request, f"{words} {len(changed)} notification{'' if len(changed) == 1 else 's'}.")
+    return redirect(_next(request))
+
+
+def _ids(request) -> list[int]:
+    """The form's ``id`` fields (a group's notifications as its row shows them), at most READ_ALL_IDS_MAX."""
+    ids = [int(raw) for raw in request.POST.getlist("id") if raw.isdigit() and len(raw) <= 18]
+    return ids[:actions.READ_ALL_IDS_MAX]
 
 
 # The ids just marked done, kept in the session for the one page that offers their Undo.
