@@ -517,31 +517,224 @@
 
   // --- done and saved ---------------------------------------------------------------------------------------------
 
-  // Done in any tab (this one after its plain form's redirect, or another one): the rows leave the inbox's
-  // list and the bell. The Done and Saved views keep them (they list done ones); the count follows from
-  // the stream's answer, as for every change. A group row goes once none of its notifications is left.
+  // Done in any tab (this one, or another one): the rows leave the inbox's list and the bell. The Done and
+  // Saved views keep them (they list done ones); the count follows from the stream's answer, as for every
+  // change. A group row goes once none of its notifications is left.
   function showsDone(list) {
     var state = list && list.getAttribute("data-state");
     return state === "done" || state === "saved";
   }
 
-  document.addEventListener("beacon:done", function (event) {
-    var done = {};
-    event.detail.ids.forEach(function (id) { done[id] = true; });
+  // An emptied list says so, as the server would.
+  function emptied(words) {
+    var list = $("notification-list");
+    if (!list || list.querySelector(".notification") || $("notification-empty")) return;
+    var empty = document.createElement("li");
+    empty.className = "empty";
+    empty.id = "notification-empty";
+    empty.innerHTML = words;
+    list.appendChild(empty);
+  }
+
+  // Takes these ids' rows out (a group's row once none of its own is left), wherever keep(row) is false.
+  function takeOut(ids, keep) {
+    var gone = {};
+    ids.forEach(function (id) { gone[id] = true; });
     [].forEach.call(document.querySelectorAll(".notification[data-id]"), function (row) {
-      if (!done[row.getAttribute("data-id")] || showsDone(row.closest("#notification-list"))) return;
+      if (!gone[row.getAttribute("data-id")] || keep(row)) return;
       var group = row.parentElement && row.parentElement.closest(".notification.group");
+      if (!group) { leaveFocus(row); row.remove(); return; }
+      var last = group.querySelectorAll(".group-items .notification").length === 1, had = row.contains(document.activeElement);
+      if (last) leaveFocus(group);
       row.remove();
-      if (group && !group.querySelector(".group-items .notification")) group.remove();
+      if (last) group.remove();
+      else if (had) group.focus();
+    });
+  }
+
+  // A row about to leave the list takes no keyboard user's place with it: the focus goes to the next row,
+  // else the one before (as a mail client's archive does).
+  function leaveFocus(row) {
+    if (!row.isConnected || !row.matches("#notification-list > .notification")) return;
+    if (!row.contains(document.activeElement)) return;
+    var next = row.nextElementSibling, before = row.previousElementSibling;
+    var to = next && next.matches(".notification") ? next : before && before.matches(".notification") ? before : null;
+    if (to) to.focus();
+  }
+
+  var NOTHING_LEFT = "<strong>Nothing here</strong> What you mark done waits in the Done view.";
+
+  document.addEventListener("beacon:done", function (event) {
+    takeOut(event.detail.ids, function (row) { return showsDone(row.closest("#notification-list")); });
+    if (!showsDone($("notification-list"))) emptied(NOTHING_LEFT);
+  });
+
+  // Undone in any tab: back in the inbox (read), so its group's row is fetched back into the list and the bell as
+  // a new one is (GET /notifications/group/), in its place by data-at; the Done view lets it go.
+  document.addEventListener("beacon:undone", function (event) {
+    var list = $("notification-list");
+    if (list && list.getAttribute("data-state") === "done") {
+      takeOut(event.detail.ids, function () { return false; });
+      emptied("<strong>Nothing done</strong>");
+    }
+    (event.detail.groups || []).forEach(function (g) {
+      var n = { kind: g.kind, read_at: true }; // undone ones are read
+      refresh(g.group_key, belongs(n), bellTakes(n));
+    });
+  });
+
+  // A star says its state by aria-pressed; its mark, word, title and action follow.
+  function setStar(form, saved) {
+    var button = form.querySelector("button"), mark = form.querySelector(".star-mark"), word = form.querySelector(".star-word");
+    form.classList.toggle("saved", saved);
+    form.action = form.getAttribute(saved ? "data-unsave" : "data-save");
+    button.setAttribute("aria-pressed", saved ? "true" : "false");
+    button.title = saved ? (form.classList.contains("group-star") ? "Unsave all" : "Unsave") : (form.classList.contains("group-star") ? "Save all" : "Save");
+    if (mark) mark.textContent = saved ? "★" : "☆";
+    if (word) word.textContent = word.getAttribute(saved ? "data-on" : "data-off");
+  }
+
+  // These ids starred (or not) in any tab: their stars, and their group rows' (pressed when every one is).
+  // The Saved view lets an unsaved one go.
+  function setSaved(ids, saved) {
+    var groups = [];
+    ids.forEach(function (id) {
+      [].forEach.call(rowsWithId(id), function (row) {
+        var star = row.querySelector(":scope > form.star");
+        if (star) setStar(star, saved);
+        var group = row.parentElement && row.parentElement.closest(".notification.group");
+        if (group && groups.indexOf(group) < 0) groups.push(group);
+      });
+    });
+    groups.forEach(function (group) {
+      var star = group.querySelector(":scope > form.group-star");
+      if (star) setStar(star, !group.querySelector(".group-items form.star:not(.saved)"));
     });
     var list = $("notification-list");
-    if (list && !showsDone(list) && !list.querySelector(".notification") && !$("notification-empty")) {
-      var empty = document.createElement("li");
-      empty.className = "empty";
-      empty.id = "notification-empty";
-      empty.innerHTML = "<strong>Nothing here</strong> What you mark done waits in the Done view.";
-      list.appendChild(empty);
+    if (!saved && list && list.getAttribute("data-state") === "saved") {
+      takeOut(ids, function (row) { return !list.contains(row); });
+      emptied("<strong>Nothing saved</strong> Star a notification to keep it here.");
     }
+  }
+
+  document.addEventListener("beacon:saved", function (event) { setSaved(event.detail.ids, event.detail.saved); });
+
+  // What was done in place, said in the page's status region (#messages, where a plain form's redirect says it),
+  // with its Undo: a form, so it works as the page's own "Undo done" does, and this script does it in place.
+  function announce(words, undoIds, rows) {
+    var box = $("messages");
+    if (!box) return;
+    var old = $("undo-done");
+    if (old) old.remove(); // one Undo at a time: the latest
+    var ul = document.createElement("ul"), li = document.createElement("li");
+    ul.className = "messages";
+    li.className = "success";
+    li.appendChild(document.createTextNode(words));
+    if (undoIds && undoIds.length) {
+      var form = document.createElement("form"), button = document.createElement("button");
+      form.method = "post";
+      form.action = "/notifications/undo-done/";
+      form.className = "inline undo-done";
+      form.id = "undo-done";
+      form.rows = rows;
+      [["csrfmiddlewaretoken", csrfToken()], ["next", location.pathname + location.search]].concat(
+        undoIds.map(function (id) { return ["id", id]; })
+      ).forEach(function (field) {
+        var input = document.createElement("input");
+        input.type = "hidden"; input.name = field[0]; input.value = field[1];
+        form.appendChild(input);
+      });
+      button.type = "submit";
+      button.className = "link";
+      button.textContent = "Undo";
+      form.appendChild(button);
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(form);
+    }
+    ul.appendChild(li);
+    box.textContent = "";
+    box.appendChild(ul);
+  }
+
+  function counted(answer) {
+    if (typeof answer.unread === "number") document.dispatchEvent(new CustomEvent("beacon:count", { detail: answer.unread }));
+  }
+
+  // Done (a row, or a group's), Move to inbox (the Done view), Undo and the star, in place: the answer changes
+  // this page at once, and the stream's events say the same to every tab (this one too).
+  function inPlace(form, then) {
+    if (form.getAttribute("aria-busy") === "true") return;
+    form.setAttribute("aria-busy", "true");
+    send(form.action, "POST", new FormData(form)).then(function (answer) {
+      then(answer);
+      counted(answer);
+    }).catch(function () {
+      form.submit(); // the plain form, as without JavaScript
+    }).then(function () { form.removeAttribute("aria-busy"); });
+  }
+
+  // The list's row, taken out whole and kept for its Undo: read, as done reads it.
+  function lift(row) {
+    leaveFocus(row);
+    row.remove();
+    row.classList.remove("unread");
+    [].forEach.call(row.querySelectorAll(".notification.unread"), function (item) { item.classList.remove("unread"); });
+    return row;
+  }
+
+  function markDone(form) {
+    var row = form.closest("#notification-list > .notification");
+    inPlace(form, function (answer) {
+      var ids = answer.ids || [], had = row && row.contains(document.activeElement);
+      if (row && row.isConnected) lift(row);
+      takeOut(ids, function () { return false; }); // the bell's
+      emptied(NOTHING_LEFT);
+      announce(ids.length > 1 ? "Marked " + ids.length + " done." : "Marked done.", ids, row ? [row] : []);
+      // The last row gone: its Undo is the place to be.
+      var undoButton = document.querySelector("#undo-done button");
+      if (had && undoButton && (!document.activeElement || document.activeElement === body)) undoButton.focus();
+    });
+  }
+
+  function moveToInbox(form) {
+    var row = form.closest("#notification-list > .notification");
+    inPlace(form, function () {
+      if (row && row.isConnected) lift(row);
+      emptied("<strong>Nothing done</strong>");
+      announce("Moved to the inbox.");
+    });
+  }
+
+  function undo(form) {
+    var rows = form.rows || [], list = $("notification-list");
+    inPlace(form, function () {
+      // The rows as they were (the stream's notifications.undone fetches them afresh after); the focus on the first.
+      rows.forEach(function (row) { if (list) place(list, row, true); });
+      announce("Moved back to the inbox.");
+      var first = rows[0] && rows[0].isConnected ? rows[0] : list && list.querySelector(":scope > .notification");
+      if (first) first.focus();
+    });
+  }
+
+  function star(form) {
+    inPlace(form, function (answer) {
+      setSaved(answer.ids || [answer.id], !!answer.saved);
+      if (form.classList.contains("group-star")) { // (the group's own star, when it showed none of its items)
+        setStar(form, !!answer.saved);
+      }
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.matches("form.undo-done")) { event.preventDefault(); undo(form); return; }
+    var list = form.closest("#notification-list");
+    if (!list || !form.matches("form.inbox-state")) return;
+    if (form.classList.contains("star")) { event.preventDefault(); star(form); }
+    // (the Saved view shows done ones beside the rest: a done row there stays, its forms the server's)
+    else if (list.getAttribute("data-state") === "saved") return;
+    else if (form.classList.contains("mark-done")) { event.preventDefault(); markDone(form); }
+    else if (form.classList.contains("move-to-inbox")) { event.preventDefault(); moveToInbox(form); }
   });
 
   // --- the list's keyboard shortcuts --------------------------------------------------------------------------
@@ -564,6 +757,9 @@
         case "Enter": if (row && target === row) form = row.querySelector(":scope > form.open"); else return; break;
         case "e": form = row && row.querySelector(":scope > form.mark-read"); break;
         case "U": form = event.shiftKey && row && row.querySelector(":scope > form.mark-unread"); break;
+        case "y": form = row && row.querySelector(":scope > form.mark-done, :scope > form.move-to-inbox"); break;
+        case "s": form = row && row.querySelector(":scope > form.star"); break;
+        case "z": form = $("undo-done"); break;
         case "?": dialog.showModal(); break;
         default: return;
       }
