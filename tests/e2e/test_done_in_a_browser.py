@@ -94,6 +94,7 @@ def test_done_by_key_and_button_acts_in_place_and_undo_brings_it_back(beacon, ch
     assert page.locator("#bell-list").get_by_text(order[0]).count() == 0
     assert focused_row_text(page) == order[1]
     assert page.evaluate("window.sameLoad") is True
+    shot(page, "marked-done")
 
     # when she presses z, the row is back in its place, read, the one she is on, and the page says so
     page.keyboard.press("z")
@@ -116,7 +117,6 @@ def test_done_by_key_and_button_acts_in_place_and_undo_brings_it_back(beacon, ch
     assert texts(page) == order
     assert page.evaluate("window.sameLoad") is True
     assert Notification.objects.filter(user=alice, done_at__isnull=False).count() == 0
-    shot(page, "done-undone")
     page.context.close()
 
 
@@ -200,6 +200,7 @@ def test_a_groups_star_and_done_act_on_all_of_it(beacon, chromium, make_user):
                             timeout=WAIT_MS)
     row.locator("details summary").click()
     assert [s.get_attribute("aria-pressed") for s in row.locator("details form.star button").all()] == ["true"] * 3
+    shot(first, "group-saved")
     second.wait_for_function("document.querySelector('form.group-star button').getAttribute('aria-pressed') === 'true'",
                              timeout=WAIT_MS)
     assert Notification.objects.filter(user=alice, saved=True).count() == 3
