@@ -64,9 +64,11 @@ def count_is(page, n: int) -> None:
 def three_graphs(make_user):
     """alice with three unread notifications, one per graph bob uploaded into their group, all stored."""
     alice, bob, lab = make_lab(make_user)
-    for name in ("One", "Two", "Three"):
+    for n, name in enumerate(("One", "Two", "Three"), start=2):  # after her own "You created group Lab", read
         create_graph(bob, name=name, group_id=lab.pk)
-    stored(alice, 4)  # and her own "You created group Lab", read
+        # each stored before the next: the list's order (delivery's) is then the order of their moments, by
+        # which a row that comes back is put in its place
+        stored(alice, n)
     return alice, bob, lab
 
 
