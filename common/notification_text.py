@@ -98,6 +98,7 @@ def event_payload(n) -> dict:
         "mailed_at": n.mailed_at.isoformat() if n.mailed_at else None,
         "done_at": n.done_at.isoformat() if n.done_at else None,
         "saved": n.saved,
+        "snoozed_until": n.snoozed_until.isoformat() if n.snoozed_until else None,
     }
 
 

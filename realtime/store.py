@@ -20,7 +20,8 @@ EVENT_TABLE = "notifications_streamevent"  # each numbered event
 NOTIFICATION_TABLE = "notifications_notification"  # what a "notification.created" event names
 NOTICE_TABLE = "notifications_notice"  # what that notification says
 # What the payload of a "notification.created" is built from, beside the event's own columns.
-NOTIFICATION_COLUMNS = ("id", "user_id", "reasons_index", "read_at", "mailed_at", "done_at", "saved")
+NOTIFICATION_COLUMNS = ("id", "user_id", "reasons_index", "read_at", "mailed_at", "done_at", "saved",
+                        "snoozed_until")
 NOTICE_COLUMNS = ("kind", "verb", "actor_name", "target_type", "target_id", "target_name", "graph_id", "graph_name",
                   "group_id", "group_name", "member_id", "member_name", "old_name", "link", "created", "group_key",
                   "reasons")

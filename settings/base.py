@@ -82,6 +82,8 @@ Every variable Beacon reads, with its default:
   DIGEST_INTERVAL_MINUTES    how often beat mails the digest run; 60
   NOTIFICATIONS_DONE_KEEP_DAYS  a notification marked done (and not saved) is deleted this
                              many days after; 150 (about five months, as GitHub keeps them)
+  SNOOZE_WAKE_CHECK_SECONDS  how often beat wakes the snoozed notifications whose moment came (they
+                             come back within this of it); 5, at least 1
   DIGEST_SETTLE_MINUTES      a notification is mailed only once it is this old, so one read soon
                              after it came is never mailed; 5
   DIGEST_CHUNK_USERS         users mailed per task and per transaction (one SMTP connection each); 200
@@ -293,6 +295,7 @@ UNREAD_CHECK_INTERVAL_SECONDS = env_float("UNREAD_CHECK_INTERVAL_SECONDS", 600.0
 NOTIFICATION_GROUP_MINUTES = env_float("NOTIFICATION_GROUP_MINUTES", 30.0)
 DIGEST_INTERVAL_MINUTES = env_float("DIGEST_INTERVAL_MINUTES", 60.0)
 NOTIFICATIONS_DONE_KEEP_DAYS = env_int("NOTIFICATIONS_DONE_KEEP_DAYS", 150, minimum=1)
+SNOOZE_WAKE_CHECK_SECONDS = env_float("SNOOZE_WAKE_CHECK_SECONDS", 5.0, minimum=1.0)
 DIGEST_SETTLE_MINUTES = env_float("DIGEST_SETTLE_MINUTES", 5.0)
 # A chunk is one transaction holding its notifications' row locks while it
 # sends over one SMTP connection: a user marking one of them read meanwhile
@@ -316,6 +319,10 @@ CELERY_BEAT_SCHEDULE = {
     "send-digests": {"task": "tasks.digest.send_digests", "schedule": DIGEST_INTERVAL_MINUTES * 60},
     # Done notifications past NOTIFICATIONS_DONE_KEEP_DAYS go (saved ones stay); daily is exact enough.
     "prune-done-notifications": {"task": "tasks.inbox.prune_done_notifications", "schedule": 24 * 3600.0},
+    # Snoozed notifications whose moment came go back to the inbox, unread, live in every open tab. Due
+    # ones are found in a partial index of the snoozed alone, so a check that finds none costs next to nothing.
+    "wake-snoozed": {"task": "tasks.inbox.wake_snoozed", "schedule": SNOOZE_WAKE_CHECK_SECONDS,
+                     "options": {"expires": SNOOZE_WAKE_CHECK_SECONDS}},  # (the next check does its work)
 }
 
 REALTIME_HOLD_SECONDS = env_float("REALTIME_HOLD_SECONDS", 25.0)

@@ -42,14 +42,17 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
-def env_float(name: str, default: float) -> float:
+def env_float(name: str, default: float, *, minimum: float | None = None) -> float:
     raw = os.environ.get(name)
     if raw is None:
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a number") from None
+    if minimum is not None and not value >= minimum:  # (not >=: a NaN is refused too)
+        raise ImproperlyConfigured(f"{name}={value} is below its minimum of {minimum}")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -96,6 +96,15 @@
       e.ids.forEach(function (id) { setRead(id, true); });
       tell("done", { ids: e.ids });
     },
+    // Snoozed: out of the inbox (and read) until its moment; woken: back, unread (inbox.js, "snooze").
+    "notifications.snoozed": function (e) {
+      e.ids.forEach(function (id) { setRead(id, true); });
+      tell("snoozed", { ids: e.ids, until: e.until });
+    },
+    "notifications.woken": function (e) {
+      e.ids.forEach(function (id) { setRead(id, false); });
+      tell("woken", { ids: e.ids, groups: e.groups });
+    },
     // Undone: back in the inbox, read; each group named by key and kind, for inbox.js to fetch its row back.
     "notification.undone": function (e) {
       tell("undone", { ids: [e.id], groups: e.group_key ? [{ group_key: e.group_key, kind: e.kind }] : [] });

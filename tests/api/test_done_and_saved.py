@@ -84,4 +84,4 @@ def test_the_schema_documents_the_actions_fields_and_states(make_user, api_as):
     fields = schema["components"]["schemas"]["Notification"]["properties"]
     assert fields["done_at"]["nullable"] is True and fields["saved"]["type"] == "boolean"
     [state] = [p for p in schema["paths"]["/api/v1/notifications/"]["get"]["parameters"] if p["name"] == "state"]
-    assert sorted(state["schema"]["enum"]) == ["all", "done", "read", "saved", "unread"]
+    assert sorted(state["schema"]["enum"]) == ["all", "done", "read", "saved", "snoozed", "unread"]

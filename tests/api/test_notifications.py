@@ -36,7 +36,8 @@ def test_alice_sees_her_notifications_newest_first_with_her_count(make_user, api
     assert (newest["kind"], newest["verb"], newest["actor"], newest["read_at"]) == ("watching", "created",
                                                                                    alice.username, None)
     assert set(newest) == {"id", "group_key", "kind", "verb", "actor", "target", "graph_id", "group_id", "text",
-                           "link", "reasons", "created", "read_at", "mailed_at", "done_at", "saved"}
+                           "link", "reasons", "created", "read_at", "mailed_at", "done_at", "saved",
+                           "snoozed_until"}
 
 
 def test_following_next_walks_every_notification_once(make_user, api_as):

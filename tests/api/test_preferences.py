@@ -8,7 +8,7 @@ from web.accounts.preferences import preferences_of
 pytestmark = pytest.mark.django_db
 
 ALL_ON = {"app_owner": True, "app_group": True, "app_watching": True, "mail_owner": True, "mail_group": True,
-          "mail_watching": True, "digest": True, "count_own_actions": False, "muted_groups": []}
+          "mail_watching": True, "digest": True, "count_own_actions": False, "time_zone": "", "muted_groups": []}
 
 
 def test_everything_is_on_until_changed_and_a_patch_changes_only_what_it_names(make_user, api_as):

@@ -200,15 +200,16 @@ def test_a_groups_star_and_done_act_on_all_of_it(beacon, chromium, make_user):
     # then it is pressed, so is each of the group's own stars, here and in her other tab, and all three are saved
     first.wait_for_function("document.querySelector('form.group-star button').getAttribute('aria-pressed') === 'true'",
                             timeout=WAIT_MS)
-    row.locator("details summary").click()
-    assert [s.get_attribute("aria-pressed") for s in row.locator("details form.star button").all()] == ["true"] * 3
+    row.locator("details.group-items > summary").click()
+    items = row.locator("details.group-items form.star button")
+    assert [s.get_attribute("aria-pressed") for s in items.all()] == ["true"] * 3
     shot(first, "group-saved")
     second.wait_for_function("document.querySelector('form.group-star button').getAttribute('aria-pressed') === 'true'",
                              timeout=WAIT_MS)
     assert Notification.objects.filter(user=alice, saved=True).count() == 3
 
     # when she unsaves one of them, the group's star is no longer pressed
-    row.locator("details form.star button").first.click()
+    items.first.click()
     first.wait_for_function("document.querySelector('form.group-star button').getAttribute('aria-pressed') === 'false'",
                             timeout=WAIT_MS)
 

@@ -1,8 +1,11 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 
+from common.time_zones import zone_names
+from web.accounts.actions import SWITCHES
 from web.accounts.models import NotificationPreferences
-from web.kinds import KINDS, Kind
+from web.kinds import Kind
 
 
 class SignUpForm(UserCreationForm):
@@ -17,13 +20,15 @@ class PreferencesForm(forms.ModelForm):
 
     class Meta:
         model = NotificationPreferences
-        fields = (*(f"app_{kind}" for kind in KINDS), *(f"mail_{kind}" for kind in KINDS), "digest",
-                  "count_own_actions")
+        fields = (*SWITCHES, "time_zone")
         labels = {"digest": "Send me the email digest",
                   "count_own_actions": "Count my own actions as unread (they arrive read otherwise)"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["time_zone"] = forms.ChoiceField(
+            label="Time zone", required=False, help_text="Snoozes end at the times you choose in this zone.",
+            choices=[("", f"The server's ({settings.TIME_ZONE})"), *((name, name) for name in sorted(zone_names()))])
         # The table's headings name the columns; each box still needs a name of its own for a screen reader.
         for kind in Kind:
             self.fields[f"app_{kind.value}"].widget.attrs["aria-label"] = f"{kind.label}: in the app"

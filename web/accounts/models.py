@@ -21,6 +21,9 @@ class NotificationPreferences(models.Model):
     # Your own actions ("You uploaded graph X") arrive already read unless
     # this is on: a person knows what they just did.
     count_own_actions = models.BooleanField(default=False)
+    # The IANA name of the user's time zone ("Europe/Paris"), in which a snooze's
+    # "tomorrow morning" falls; blank until they choose one (the server's, TIME_ZONE, till then).
+    time_zone = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     def in_app(self, kind: str) -> bool:
         return getattr(self, f"app_{kind}")

@@ -2,7 +2,11 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
+
+from common.time_zones import zone_named
 from web.accounts.models import MutedGroup, NotificationPreferences
 from web.kinds import KINDS
 from web.postgres.lookups import Ids
@@ -41,3 +45,13 @@ def wants_of(user_ids) -> dict[int, Wants]:
 def preferences_of(user) -> NotificationPreferences:
     """The user's preferences, defaults if never saved (not written until changed)."""
     return NotificationPreferences.objects.filter(user=user).first() or NotificationPreferences(user=user)
+
+
+def zone_of(user, given: str = "") -> ZoneInfo:
+    """The time zone a user's times are read in: ``given`` (a form's or request's, as the browser
+    says it), else the one they saved, else the server's (TIME_ZONE). A given name that is not a
+    zone raises common.time_zones.UnknownZone: it is refused, not replaced."""
+    if given:
+        return zone_named(given)
+    saved = preferences_of(user).time_zone
+    return zone_named(saved) if saved else ZoneInfo(settings.TIME_ZONE)

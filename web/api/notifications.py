@@ -1,4 +1,4 @@
-"""The notification list, the unread count, read state, done and saved.
+"""The notification list, the unread count, read state, done, saved and snoozed.
 
 The list is what clients poll, so it stays lean: one query for the page, one
 for the count and cursor, and each notification's dict is built directly
@@ -7,16 +7,20 @@ for the count and cursor, and each notification's dict is built directly
 
 from urllib.parse import urlencode
 
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.ids import BIGINT_MAX
+from common.time_zones import UnknownZone
+from web.accounts.preferences import zone_of
 from web.api.errors import ErrorSerializer
 from web.api.parsing import StrictSerializer, id_field, parse
 from web.kinds import Kind
 from web.notifications import actions, stream
+from web.notifications.models import Notification
 from web.notifications.queries import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
@@ -26,6 +30,7 @@ from web.notifications.queries import (
     page_of,
     parse_paging,
 )
+from web.notifications.snooze import PRESETS, BadSnooze, snooze_end
 
 # The id as common.ids reads it: digits 0-9, up to PostgreSQL's bigint (a pattern cannot say how far up).
 TARGET_PATTERN = r"^(graph|layout|group):[1-9][0-9]{0,18}$"
@@ -62,6 +67,9 @@ class NotificationSerializer(serializers.Serializer):
         allow_null=True, help_text="when it was marked done (out of the inbox, read, deleted after "
                                    "NOTIFICATIONS_DONE_KEEP_DAYS unless saved); null in the inbox")
     saved = serializers.BooleanField(help_text="starred: listed with state=saved and never deleted")
+    snoozed_until = serializers.DateTimeField(
+        allow_null=True, help_text="snoozed: out of the inbox (and read) until then, when it comes back unread; "
+                                   "null when not snoozed")
 
 
 class NotificationPageSerializer(serializers.Serializer):
@@ -93,6 +101,25 @@ class BulkInput(StrictSerializer):
     action = serializers.ChoiceField(choices=["read", "unread"])
 
 
+class SnoozeInput(StrictSerializer):
+    until = serializers.ChoiceField(
+        choices=[choice for choice in PRESETS if choice != "at"], required=False,
+        help_text="in an hour; this evening (18:00); tomorrow morning (8:00); next week (Monday, 8:00), "
+                  "read in zone. Give until or at.")
+    at = serializers.CharField(
+        required=False, max_length=40,
+        help_text="a date and time: a wall time read in zone (2026-12-08T09:30), or a moment with its offset "
+                  "(2026-12-08T09:30:00+01:00); in the future, within a year")
+    zone = serializers.CharField(
+        required=False, max_length=64,
+        help_text="an IANA time zone (Europe/Paris); my saved one by default, else the server's")
+
+    def validate(self, data):
+        if ("until" in data) == ("at" in data):
+            raise serializers.ValidationError({"until": ["give one of until and at"]})
+        return data
+
+
 class BulkSerializer(UnreadCountSerializer):
     changed = serializers.IntegerField(help_text="how many changed (those already so do not count)")
 
@@ -111,8 +138,8 @@ FILTER_PARAMETERS = [
 ]
 LIST_PARAMETERS = [
     OpenApiParameter("state", str, enum=list(STATES),
-                     description="all, unread or read: the inbox (done ones left out); done: the done ones; "
-                                 "saved: the saved ones; all by default"),
+                     description="all, unread or read: the inbox (done and snoozed ones left out); done: the "
+                                 "done ones; snoozed: the snoozed ones; saved: the saved ones; all by default"),
     *FILTER_PARAMETERS,
     OpenApiParameter("before", {"type": "integer", "minimum": 1, "maximum": BIGINT_MAX},
                      description="the page after this id (take it from next)"),
@@ -218,6 +245,31 @@ class Unsave(MarkRead):
     @extend_schema(request=None, responses={200: NotificationSerializer}, summary="Unsave one notification")
     def post(self, request, pk: int):
         return super().post(request, pk)
+
+
+class Snooze(APIView):
+    @extend_schema(request=SnoozeInput, responses={200: NotificationSerializer, 400: ErrorSerializer},
+                   summary="Snooze one notification: out of the inbox (and read) until a moment, then back unread")
+    def post(self, request, pk: int):
+        data = parse(SnoozeInput, request)
+        try:
+            zone = zone_of(request.user, data.get("zone", ""))
+            until = snooze_end(data.get("until", "at"), zone=zone, now=timezone.now(), at=data.get("at", ""))
+            notification = actions.snooze(request.user, until, notification_id=pk)[0]
+        except (BadSnooze, UnknownZone) as error:
+            raise serializers.ValidationError({error.field: [str(error)]}) from None
+        except actions.SnoozeRefused as error:
+            raise serializers.ValidationError({"at": [str(error)]}) from None
+        return Response(notification.as_event_payload())
+
+
+class Wake(APIView):
+    @extend_schema(request=None, responses={200: NotificationSerializer},
+                   summary="Wake a snoozed notification now: back in the inbox, unread")
+    def post(self, request, pk: int):
+        Notification.objects.only("pk").get(pk=pk, user=request.user)  # someone else's: 404, like a missing one
+        actions.wake(request.user, [pk])
+        return Response(Notification.objects.select_related("notice").get(pk=pk).as_event_payload())
 
 
 class MarkAllRead(APIView):

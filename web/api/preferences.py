@@ -1,10 +1,11 @@
-"""The user's notification preferences: which kinds they are told of in the app and by mail."""
+"""The user's notification preferences: which kinds they are told of in the app and by mail, and their zone."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.time_zones import UnknownZone
 from web.accounts.actions import PREFERENCE_FIELDS, update_preferences
 from web.accounts.models import MutedGroup
 from web.accounts.preferences import preferences_of
@@ -21,6 +22,9 @@ class PreferencesSerializer(StrictSerializer):
     digest = serializers.BooleanField(help_text="the mailed digest at all")
     count_own_actions = serializers.BooleanField(
         help_text="my own actions arrive unread and counted (by default they arrive read)")
+    time_zone = serializers.CharField(
+        allow_blank=True, max_length=64,
+        help_text='my IANA time zone (Europe/Paris), in which a snooze\'s "tomorrow morning" falls; "": the server\'s')
     muted_groups = serializers.ListField(
         child=serializers.IntegerField(), read_only=True,
         help_text="groups I muted (PUT/DELETE /api/v1/groups/<id>/mute/ changes them)")
@@ -35,7 +39,10 @@ class Preferences(APIView):
                    summary="Change some of my notification preferences")
     def patch(self, request):
         changes = parse(PreferencesSerializer, request, partial=True)
-        return Response(_as_dict(update_preferences(request.user, **changes)))
+        try:
+            return Response(_as_dict(update_preferences(request.user, **changes)))
+        except UnknownZone as error:
+            raise serializers.ValidationError({"time_zone": [str(error)]}) from None
 
 
 def _as_dict(prefs) -> dict:

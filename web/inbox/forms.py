@@ -3,7 +3,8 @@ from django import forms
 from web.kinds import Kind
 from web.notifications.queries import STATES
 
-STATE_LABELS = {"all": "All", "unread": "Unread", "read": "Read", "done": "Done", "saved": "Saved"}
+STATE_LABELS = {"all": "All", "unread": "Unread", "read": "Read", "done": "Done", "snoozed": "Snoozed",
+                "saved": "Saved"}
 
 
 class FilterForm(forms.Form):

@@ -23,13 +23,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from common.time_zones import UnknownZone
+from web.accounts.preferences import preferences_of, zone_of
 from web.inbox.forms import FilterForm
 from web.inbox.targets import describe_target, is_visible
 from web.notifications import actions, stream
 from web.notifications.grouping import grouped
-from web.notifications.models import Notification
+from web.notifications.models import IN_INBOX, Notification
 from web.notifications.queries import (
     PAGE_SIZE,
     BadFilter,
@@ -38,6 +41,7 @@ from web.notifications.queries import (
     parse_paging,
     with_notices,
 )
+from web.notifications.snooze import CHOICES, BadSnooze, in_words, snooze_end
 from web.redirects import is_local_path, wants_json
 
 
@@ -73,6 +77,21 @@ def _page(request, flt, before):
         # What was just marked done, for its Undo (once: read from the session, and gone from it).
         "undo_done": request.session.pop(UNDO_DONE_SESSION_KEY, []),
         "done_keep_days": settings.NOTIFICATIONS_DONE_KEEP_DAYS,
+        # What was just snoozed, for its "Wake now" (once, as the Undo of done).
+        "just_snoozed": request.session.pop(JUST_SNOOZED_SESSION_KEY, []),
+        **_row_context(request),
+    }
+
+
+def _row_context(request) -> dict:
+    """What a row needs besides its group: the snooze menu's choices and zone."""
+    saved = preferences_of(request.user).time_zone
+    return {
+        "snooze_choices": [choice for choice in CHOICES if choice.value != "at"],
+        # The zone the snooze form sends: the user's saved one; blank, the page's script gives the browser's.
+        "saved_zone": saved,
+        # The zone a snoozed row's moment is shown in.
+        "shown_zone": zone_of(request.user).key,
     }
 
 
@@ -183,13 +202,13 @@ def group_rows(request):
         flt = NotificationFilter.from_params({"group": request.GET.get("group") or "-"})
     except BadFilter:
         raise Http404("No such group") from None
-    inbox = Notification.objects.filter(user=request.user, done_at__isnull=True)
+    inbox = Notification.objects.filter(IN_INBOX, user=request.user)
     newest = with_notices(flt.apply(inbox)).order_by("-id")
     groups = grouped(list(newest[:GROUP_ROW_MAX]))
     if not groups:
         raise Http404("No such group")
     return render(request, "notifications/_live_group.html", {
-        "g": groups[0], "next": _next_from(request, request.GET.get("next") or ""),
+        "g": groups[0], "next": _next_from(request, request.GET.get("next") or ""), **_row_context(request),
     })
 
 
@@ -243,6 +262,61 @@ def save(request, notification_id: int):
 @require_POST
 def unsave(request, notification_id: int):
     return _change(request, actions.unsave, notification_id)
+
+
+@login_required
+@require_POST
+def snooze(request, notification_id: int):
+    """Snooze one: out of the inbox (and read) until the chosen moment, when it comes back unread."""
+    return _snooze(request, notification_id=notification_id)
+
+
+@login_required
+@require_POST
+def group_snooze(request):
+    """Snooze every notification of one group (the form's ``group``) in the inbox."""
+    try:
+        flt = NotificationFilter.from_params({"group": request.POST.get("group") or "-"})
+    except BadFilter:
+        raise Http404("No such group") from None
+    return _snooze(request, group=flt.group)
+
+
+def _snooze(request, **which):
+    """The form's ``until`` (a choice of snooze.CHOICES) or ``at`` (a date and time, which wins when
+    filled), read in its ``zone`` (the browser's), else the user's saved zone."""
+    at = (request.POST.get("at") or "").strip()
+    try:
+        zone = zone_of(request.user, request.POST.get("zone") or "")
+        until = snooze_end("at" if at else request.POST.get("until") or "", zone=zone, now=timezone.now(), at=at)
+        notifications = actions.snooze(request.user, until, **which)
+    except (BadSnooze, UnknownZone, actions.SnoozeRefused) as error:
+        return _bulk_refused(request, str(error))
+    except Notification.DoesNotExist:
+        raise Http404("No such notification") from None
+    ids, when = [n.pk for n in notifications], in_words(until, zone)
+    if wants_json(request):
+        return JsonResponse({"ids": ids, "snoozed_until": until.isoformat(), "until_text": when,
+                             "unread": _unread(request)})
+    request.session[JUST_SNOOZED_SESSION_KEY] = ids
+    messages.success(request, f"Snoozed {len(ids)} notification{'' if len(ids) == 1 else 's'} until {when}.")
+    return redirect(_next(request))
+
+
+@login_required
+@require_POST
+def wake(request):
+    """Wake early the ``id`` fields that are snoozed: back in the inbox, unread."""
+    ids = [int(raw) for raw in request.POST.getlist("id") if raw.isdigit() and len(raw) <= 18]
+    woken = actions.wake(request.user, ids[:actions.READ_ALL_IDS_MAX])
+    if wants_json(request):
+        return JsonResponse({"woken": woken, "unread": _unread(request)})
+    messages.success(request, f"Woke {woken} notification{'' if woken == 1 else 's'}: back in the inbox, unread.")
+    return redirect(_next(request))
+
+
+# The ids just snoozed, kept in the session for the one page that offers to wake them.
+JUST_SNOOZED_SESSION_KEY = "just_snoozed"
 
 
 @login_required

@@ -1,16 +1,18 @@
 """What a user does to their notifications: change, count and stream event in one transaction.
 
 Read and unread; done (out of the inbox, kept, and read) and back to the
-inbox; saved (starred: kept from pruning, see prune_done).
+inbox; saved (starred: kept from pruning, see prune_done); snoozed (out of
+the inbox, and read, until a moment, when it comes back unread: wake_due).
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
+from common.notification_text import grouping_key
 from web.notifications import stream
-from web.notifications.models import Notification
+from web.notifications.models import IN_INBOX, Notification
 from web.notifications.queries import NotificationFilter
 
 READ_ALL_IDS_MAX = 1000
@@ -21,6 +23,10 @@ BULK_IDS_MAX = 500
 
 class BulkRefused(ValueError):
     """A bulk change that changes nothing: no ids, or more than BULK_IDS_MAX."""
+
+
+class SnoozeRefused(ValueError):
+    """A snooze that would end before it starts (web.notifications.snooze checks the choice itself)."""
 
 
 def mark_read(user, notification_id: int) -> Notification:
@@ -88,8 +94,9 @@ def _set_read_many(user, ids, *, read: bool) -> int:
         if not changing:
             return 0  # already so: no event, the count stands
         now = timezone.now() if read else None
-        # Unread puts a done one back in the inbox too: a done notification is always read (mark_unread).
-        Notification.objects.filter(pk__in=changing).update(read_at=now, **({} if read else {"done_at": None}))
+        # Unread puts a done or snoozed one back in the inbox too: those are always read (mark_unread).
+        back = {} if read else {"done_at": None, "snoozed_until": None}
+        Notification.objects.filter(pk__in=changing).update(read_at=now, **back)
         stream.append([stream.Change(
             user.pk,
             "notifications.read" if read else "notifications.unread",
@@ -121,7 +128,7 @@ def mark_group_done(user, *, notification_id: int | None = None, group: str = ""
             todo = [n for n in found if n.done_at is None]
         else:
             flt = NotificationFilter.from_params({"group": group})
-            found = todo = list(flt.apply(mine.filter(done_at__isnull=True)).select_related("notice").order_by("id"))
+            found = todo = list(flt.apply(mine.filter(IN_INBOX)).select_related("notice").order_by("id"))
             if not found:
                 raise Notification.DoesNotExist
         if not todo:
@@ -130,7 +137,8 @@ def mark_group_done(user, *, notification_id: int | None = None, group: str = ""
         for n in todo:
             n.done_at = now
             n.read_at = n.read_at or now
-        Notification.objects.bulk_update(todo, ["done_at", "read_at"])
+            n.snoozed_until = None  # done is done: no longer coming back
+        Notification.objects.bulk_update(todo, ["done_at", "read_at", "snoozed_until"])
         stream.append([stream.Change(user.pk, "notifications.done",
                                      {"ids": [n.pk for n in todo], "done_at": now.isoformat()},
                                      unread_to=_unread_count(user))])
@@ -198,6 +206,80 @@ def _set_saved(user, notification_id: int, *, saved: bool) -> Notification:
     return notification
 
 
+def snooze(user, until: datetime, *, notification_id: int | None = None, group: str = "") -> list[Notification]:
+    """Snooze one notification, or every one of a group (its group_key) in the inbox, until ``until``.
+
+    Out of the inbox and read until then (the count drops, as for done);
+    wake_due brings it back unread at that moment. Snoozing a snoozed one
+    moves its moment; a done one comes out of the Done view to wait. Raises
+    Notification.DoesNotExist when there is none of the user's (someone
+    else's is like a missing one), SnoozeRefused for a moment not ahead.
+    """
+    with transaction.atomic():
+        stream.lock([user.pk])
+        now = timezone.now()
+        if until <= now:
+            raise SnoozeRefused("That time has passed; choose one in the future.")
+        mine = Notification.objects.select_for_update(of=("self",)).filter(user=user)
+        if notification_id is not None:
+            found = list(mine.filter(pk=notification_id).select_related("notice"))
+        else:
+            flt = NotificationFilter.from_params({"group": group})
+            found = list(flt.apply(mine.filter(IN_INBOX)).select_related("notice").order_by("id"))
+        if not found:
+            raise Notification.DoesNotExist
+        for n in found:
+            n.snoozed_until = until
+            n.read_at = n.read_at or now
+            n.done_at = None
+        Notification.objects.bulk_update(found, ["snoozed_until", "read_at", "done_at"])
+        stream.append([stream.Change(user.pk, "notifications.snoozed",
+                                     {"ids": [n.pk for n in found], "until": until.isoformat()},
+                                     unread_to=_unread_count(user))])
+    return found
+
+
+def wake(user, ids) -> int:
+    """Wake early those of ``ids`` that are the user's and snoozed: back in the inbox, unread; how many.
+    Someone else's, or one awake already: skipped (a wake that comes after the moment finds it back)."""
+    with transaction.atomic():
+        stream.lock([user.pk])
+        return _wake(user.pk, Notification.objects.filter(user_id=user.pk, pk__in=list(ids),
+                                                          snoozed_until__isnull=False))
+
+
+def wake_due(now: datetime | None = None, *, users_per_pass: int = 200) -> int:
+    """Wake every snoozed notification whose moment has come, whoever's: each user's in one
+    transaction and one event, so their tabs take them back with an exact count. How many woke."""
+    now = now or timezone.now()
+    woken = 0
+    while True:
+        user_ids = list(Notification.objects.filter(snoozed_until__lte=now).order_by()
+                        .values_list("user_id", flat=True).distinct()[:users_per_pass])
+        if not user_ids:
+            return woken
+        for user_id in user_ids:
+            with transaction.atomic():
+                stream.lock([user_id])
+                woken += _wake(user_id, Notification.objects.filter(user_id=user_id, snoozed_until__lte=now))
+
+
+def _wake(user_id: int, snoozed) -> int:
+    """Wake ``snoozed`` (the user's, their stream locked): unread, in the inbox, one event naming each
+    one's group, so an open tab fetches its row as for a new notification."""
+    due = list(snoozed.select_for_update(of=("self",)).select_related("notice").order_by("id"))
+    if not due:
+        return 0
+    Notification.objects.filter(pk__in=[n.pk for n in due]).update(read_at=None, snoozed_until=None)
+    groups = {grouping_key(n.notice.group_key, n.pk): n.notice.kind for n in due}
+    stream.append([stream.Change(
+        user_id, "notifications.woken",
+        {"ids": [n.pk for n in due], "groups": [{"group_key": key, "kind": kind} for key, kind in groups.items()]},
+        unread_to=_unread_of(user_id),
+    )])
+    return len(due)
+
+
 def set_saved_many(user, ids, *, saved: bool) -> list[int]:
     """Star (or unstar) these notifications of the user, as the star of a group's row does: those of ``ids``
     that are the user's and not so already, in one event (``notifications.saved`` or ``.unsaved``, their ids);
@@ -227,9 +309,9 @@ def _set_read(user, notification_id: int, *, read: bool) -> Notification:
             return notification  # already so: no event, the count stands
         notification.read_at = timezone.now() if read else None
         fields = ["read_at"]
-        if not read and notification.done_at is not None:
-            notification.done_at = None  # unread is in the inbox: a done one is always read
-            fields.append("done_at")
+        if not read:  # unread is in the inbox: a done or snoozed one is always read
+            notification.done_at = notification.snoozed_until = None
+            fields += ["done_at", "snoozed_until"]
         notification.save(update_fields=fields)
         stream.append([stream.Change(
             user.pk,
@@ -241,7 +323,11 @@ def _set_read(user, notification_id: int, *, read: bool) -> Notification:
 
 
 def _unread_count(user) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return _unread_of(user.pk)
+
+
+def _unread_of(user_id: int) -> int:
+    return Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
 
 
 def prune_done(keep_days: int, *, batch: int = 5000) -> int:

@@ -14,7 +14,7 @@ notifications page always lists them.
 """
 
 from web.notifications.grouping import grouped
-from web.notifications.models import Notification
+from web.notifications.models import IN_INBOX, Notification
 from web.notifications.queries import with_notices
 
 # The bell's dropdown shows this many groups, grouped from this many of the
@@ -40,7 +40,7 @@ def latest_groups(user, *, own: bool = False, unread: int | None = None) -> list
     for older unread ones when the newest already hold that many: on most
     pages, they do.
     """
-    mine = Notification.objects.filter(user=user, done_at__isnull=True)  # done: out of the inbox, and of the bell
+    mine = Notification.objects.filter(IN_INBOX, user=user)  # done or snoozed: out of the inbox, and of the bell
     if not own:
         mine = mine.exclude(notice__kind=OWN_KIND)
     newest = with_notices(mine).order_by("-id")

@@ -139,7 +139,7 @@ class _Reader:
         self.reasons = draft.reasons[reasons_index]
         self.read_at = draft.created if read else None
         self.mailed_at = None
-        self.done_at, self.saved = None, False  # a new one is in the inbox, unstarred
+        self.done_at, self.saved, self.snoozed_until = None, False, None  # a new one is in the inbox, unstarred
 
     def __getattr__(self, name):
         return getattr(self._draft, name)

@@ -83,6 +83,10 @@ class Notice(models.Model):
 SEARCHED = ["words_signature", "words_signature_b", "notice_id"]
 
 
+# What the inbox lists of a user's notifications: neither done nor snoozed (and the index of it says so).
+IN_INBOX = Q(done_at__isnull=True, snoozed_until__isnull=True)
+
+
 class NotificationReading:
     """What a notification says, read from its fields: the model's, and a listed row's
     (web/notifications/queries.py: ListedNotification, the list read without model instances)."""
@@ -131,6 +135,9 @@ class Notification(NotificationReading, models.Model):
     # Starred: listed in the Saved view, and never pruned.
     # (db_default: delivery inserts rows in plain SQL, naming only the columns it sets.)
     saved = models.BooleanField(default=False, db_default=False)
+    # Snoozed: out of the inbox (and read) until this moment, when it comes
+    # back unread (wake_due, run by beat). Null: not snoozed.
+    snoozed_until = models.DateTimeField(null=True, blank=True)
     # The notice's words signature, copied: a search checks it in the index
     # of the user's rows, reading only the notices that may match.
     words_signature = models.BigIntegerField(default=0)
@@ -145,18 +152,21 @@ class Notification(NotificationReading, models.Model):
         # notice's id, so passing over a row costs no read of the table.
         indexes = [
             models.Index(fields=["user", "-id"], include=SEARCHED, name="notification_user_signed"),
-            # The inbox (every state but done and saved) leaves done rows out: walking the index of
-            # all rows would pass over each done one, up to five months of them, to fill a page;
-            # this one holds only what the inbox lists. (The unread index needs no such condition:
-            # a done row is always read.) The Done and Saved views are short and rarely read:
-            # they walk notification_user_signed.
-            models.Index(fields=["user", "-id"], include=SEARCHED, condition=Q(done_at__isnull=True),
+            # The inbox (every state but done, snoozed and saved) leaves done and snoozed rows out:
+            # walking the index of all rows would pass over each done one, up to five months of them,
+            # to fill a page; this one holds only what the inbox lists. (The unread index needs no
+            # such condition: a done or snoozed row is always read.) The Done, Snoozed and Saved
+            # views are short and rarely read: they walk notification_user_signed.
+            models.Index(fields=["user", "-id"], include=SEARCHED, condition=IN_INBOX,
                          name="notification_user_inbox"),
             models.Index(fields=["user", "-id"], include=SEARCHED, condition=Q(read_at__isnull=True),
                          name="notification_user_unread"),
             # Pruning finds the done, unsaved rows past the keep time, whoever's, by age.
             models.Index(fields=["done_at"], condition=Q(done_at__isnull=False, saved=False),
                          name="notification_done_unsaved"),
+            # Waking finds the snoozed rows that are due, whoever's, by time.
+            models.Index(fields=["snoozed_until"], condition=Q(snoozed_until__isnull=False),
+                         name="notification_snoozed"),
             # The digest's unread, not yet mailed notifications of a user.
             models.Index(fields=["user", "-id"], condition=Q(read_at__isnull=True, mailed_at__isnull=True),
                          name="notification_user_unmailed"),

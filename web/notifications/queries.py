@@ -18,14 +18,15 @@ from django.db.models.expressions import RawSQL
 from common.ids import BadId, optional_id, parse_id
 from common.notification_text import reasons_at
 from web.kinds import Kind
-from web.notifications.models import NOTICE_FIELDS, Notice, Notification, NotificationReading
+from web.notifications.models import IN_INBOX, NOTICE_FIELDS, Notice, Notification, NotificationReading
 from web.notifications.words import SIGNATURE_PREFIX
 from web.postgres.lookups import Ids
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
-# The inbox's states (all, unread, read) leave done ones out; "done" and "saved" are views of their own.
-STATES = ("all", "unread", "read", "done", "saved")
+# The inbox's states (all, unread, read) leave done and snoozed ones out; "done", "snoozed" and "saved"
+# are views of their own.
+STATES = ("all", "unread", "read", "done", "snoozed", "saved")
 INBOX_STATES = ("all", "unread", "read")
 TARGET_TYPES = ("graph", "layout", "group")
 # kind:target_type:target_id:event (web/notifications/delivery.py), or n<id> for a notification alone.
@@ -93,13 +94,15 @@ class NotificationFilter:
     def apply_all_but_words(self, notifications):
         if self.state in INBOX_STATES:
             # As the index of the inbox says it (models: notification_user_inbox).
-            notifications = notifications.filter(done_at__isnull=True)
+            notifications = notifications.filter(IN_INBOX)
         if self.state == "unread":
             notifications = notifications.filter(read_at__isnull=True)
         elif self.state == "read":
             notifications = notifications.filter(read_at__isnull=False)
         elif self.state == "done":
             notifications = notifications.filter(done_at__isnull=False)
+        elif self.state == "snoozed":
+            notifications = notifications.filter(snoozed_until__isnull=False)
         elif self.state == "saved":
             notifications = notifications.filter(saved=True)
         if self.kind:
@@ -178,7 +181,8 @@ def listed(ids: list[int]) -> list:
 
 
 # A listed notification's own columns; its notice's follow (models.NOTICE_FIELDS, and the reasons lists).
-LISTED_COLUMNS = ("id", "user_id", "notice_id", "reasons_index", "read_at", "mailed_at", "done_at", "saved")
+LISTED_COLUMNS = ("id", "user_id", "notice_id", "reasons_index", "read_at", "mailed_at", "done_at", "saved",
+                  "snoozed_until")
 
 
 class ListedNotification(NotificationReading):

@@ -4,7 +4,8 @@
 (the same steps), so a row reads the same before and after the script runs.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 from django import template
 from django.utils import timezone
@@ -29,7 +30,7 @@ def ago(moment) -> str:
     return timezone.localtime(moment).strftime("%-d %b %Y")
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH = datetime(1970, 1, 1, tzinfo=dt_timezone.utc)
 
 
 @register.filter

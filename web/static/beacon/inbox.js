@@ -46,7 +46,12 @@
       method: method, body: bodyData, headers: headers, credentials: "same-origin", redirect: "manual"
     }).then(function (response) {
       if (response.type === "opaqueredirect") return {};
-      if (!response.ok) throw new Error(method + " " + url + " answered " + response.status);
+      if (!response.ok) {
+        // (the answer's JSON, when it has one, says why: a refused snooze's {"error": …})
+        var error = new Error(method + " " + url + " answered " + response.status);
+        error.status = response.status;
+        return response.json().catch(function () { return null; }).then(function (why) { error.answer = why; throw error; });
+      }
       return (response.headers.get("Content-Type") || "").indexOf("json") >= 0 ? response.json() : {};
     });
   }
@@ -517,40 +522,138 @@
 
   // --- done and saved ---------------------------------------------------------------------------------------------
 
-  // Done in any tab (this one, or another one): the rows leave the inbox's list and the bell. The Done and
-  // Saved views keep them (they list done ones); the count follows from the stream's answer, as for every
-  // change. A group row goes once none of its notifications is left.
+  // Done in any tab (this one after its plain form's redirect, or another one): the rows leave the inbox's
+  // list and the bell. The Done and Saved views keep them (they list done ones); the count follows from
+  // the stream's answer, as for every change. A group row goes once none of its notifications is left.
   function showsDone(list) {
     var state = list && list.getAttribute("data-state");
     return state === "done" || state === "saved";
   }
 
-  // An emptied list says so, as the server would.
-  function emptied(words) {
-    var list = $("notification-list");
-    if (!list || list.querySelector(".notification") || $("notification-empty")) return;
-    var empty = document.createElement("li");
-    empty.className = "empty";
-    empty.id = "notification-empty";
-    empty.innerHTML = words;
-    list.appendChild(empty);
-  }
-
-  // Takes these ids' rows out (a group's row once none of its own is left), wherever keep(row) is false.
-  function takeOut(ids, keep) {
+  // Takes the rows of ``ids`` out of the bell and of every list ``keeps`` (given the list, or null for the
+  // bell) does not keep; a group row goes once none of its notifications is left. ``emptyWords``: what the
+  // list says when nothing is left in it.
+  function takeOut(ids, keeps, emptyWords) {
     var gone = {};
     ids.forEach(function (id) { gone[id] = true; });
     [].forEach.call(document.querySelectorAll(".notification[data-id]"), function (row) {
-      if (!gone[row.getAttribute("data-id")] || keep(row)) return;
+      if (!gone[row.getAttribute("data-id")] || keeps(row.closest("#notification-list"))) return;
       var group = row.parentElement && row.parentElement.closest(".notification.group");
-      if (!group) { leaveFocus(row); row.remove(); return; }
-      var last = group.querySelectorAll(".group-items .notification").length === 1, had = row.contains(document.activeElement);
-      if (last) leaveFocus(group);
+      var last = group && group.querySelectorAll(".group-items .notification").length === 1;
+      var had = row.contains(document.activeElement);
+      leaveFocus(last ? group : row); // (a row of the list: the focus moves on to the next)
       row.remove();
       if (last) group.remove();
-      else if (had) group.focus();
+      else if (group && had) group.focus();
     });
+    var list = $("notification-list");
+    if (list && !keeps(list) && !list.querySelector(".notification") && !$("notification-empty")) {
+      var empty = document.createElement("li");
+      empty.className = "empty";
+      empty.id = "notification-empty";
+      empty.innerHTML = emptyWords;
+      list.appendChild(empty);
+    }
   }
+
+  document.addEventListener("beacon:done", function (event) {
+    takeOut(event.detail.ids, showsDone, "<strong>Nothing here</strong> What you mark done waits in the Done view.");
+  });
+
+  // --- snooze ------------------------------------------------------------------------------------------------------
+
+  // A snooze is read in the zone its form carries (the user's saved one), else in the browser's.
+  var browserZone = "";
+  try { browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { browserZone = ""; }
+
+  function stateOf(list) { return list ? list.getAttribute("data-state") : null; }
+  // Snoozed: out of the inbox and the bell; the Snoozed and Saved views keep it. Woken: out of the Snoozed view.
+  function keepsSnoozed(list) { var state = stateOf(list); return state === "snoozed" || state === "saved"; }
+  function keepsWoken(list) { return stateOf(list) !== "snoozed"; }
+
+  function announce(words, undo) {
+    var box = $("messages");
+    if (!box) return;
+    var items = document.createElement("ul"), item = document.createElement("li");
+    items.className = "messages";
+    item.className = "success";
+    item.textContent = words + " ";
+    if (undo) item.appendChild(undo);
+    items.appendChild(item);
+    box.replaceChildren(items);
+  }
+
+  function idsOf(form) {
+    return [].map.call(form.querySelectorAll("input[name=id]"), function (input) { return +input.value; });
+  }
+
+  function wake(ids, form) {
+    var data = new FormData();
+    ids.forEach(function (id) { data.append("id", id); });
+    return send("/notifications/wake/", "POST", data).then(function (answer) {
+      takeOut(ids, keepsWoken, "<strong>Nothing snoozed</strong>");
+      announce("Woke " + answer.woken + " notification" + (answer.woken === 1 ? "" : "s") + ": back in the inbox, unread.");
+    }, function () { if (form) form.submit(); });
+  }
+
+  function snooze(form) {
+    if (form.getAttribute("aria-busy") === "true") return;
+    var zone = form.querySelector("input[name=zone]");
+    if (zone && !zone.value && browserZone) zone.value = browserZone;
+    var row = form.closest(".notification"), refusal = form.querySelector(".error");
+    form.setAttribute("aria-busy", "true");
+    send(form.action, "POST", new FormData(form)).then(function (answer) {
+      var next = row && (row.nextElementSibling || row.previousElementSibling);
+      takeOut(answer.ids, keepsSnoozed, "<strong>Nothing here</strong> What you snooze waits in the Snoozed view.");
+      var undo = document.createElement("button");
+      undo.type = "button";
+      undo.className = "link undo";
+      undo.textContent = "Undo snooze";
+      undo.addEventListener("click", function () { wake(answer.ids, null); });
+      announce("Snoozed until " + answer.until_text + ".", undo);
+      if (next && next.isConnected && next.classList.contains("notification")) next.focus();
+    }, function (error) {
+      if (error.status !== 400 || !error.answer || !error.answer.error) { form.submit(); return; }
+      if (!refusal) {
+        refusal = document.createElement("p");
+        refusal.className = "error";
+        refusal.setAttribute("role", "alert");
+        form.appendChild(refusal);
+      }
+      refusal.textContent = error.answer.error;
+    }).then(function () { form.removeAttribute("aria-busy"); });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.closest || !form.closest("#notification-list")) return;
+    if (form.matches(".snooze-form")) { event.preventDefault(); snooze(form); }
+    else if (form.matches(".wake-form")) { event.preventDefault(); wake(idsOf(form), form); }
+  });
+
+  // Typing a date and time is choosing it: the list beside it is then not what counts (the server agrees).
+  document.addEventListener("input", function (event) {
+    var at = event.target;
+    if (!at.matches || !at.matches(".snooze-form input[name=at]")) return;
+    var until = at.form && at.form.querySelector("select[name=until]");
+    if (until) until.disabled = !!at.value;
+  });
+
+  document.addEventListener("beacon:snoozed", function (event) {
+    takeOut(event.detail.ids, keepsSnoozed, "<strong>Nothing here</strong> What you snooze waits in the Snoozed view.");
+  });
+
+  // Its moment came (or another tab woke it): out of the Snoozed view, and back in the inbox and the bell,
+  // unread, each group's row fetched as for a new notification.
+  document.addEventListener("beacon:woken", function (event) {
+    takeOut(event.detail.ids, keepsWoken, "<strong>Nothing snoozed</strong>");
+    (event.detail.groups || []).forEach(function (group) {
+      var n = { kind: group.kind, read_at: null };
+      refresh(group.group_key, belongs(n), bellTakes(n));
+    });
+  });
+
+  // --- done, undo, move to inbox and the star, in place -------------------------------------------------------
 
   // A row about to leave the list takes no keyboard user's place with it: the focus goes to the next row,
   // else the one before (as a mail client's archive does).
@@ -563,20 +666,14 @@
   }
 
   var NOTHING_LEFT = "<strong>Nothing here</strong> What you mark done waits in the Done view.";
-
-  document.addEventListener("beacon:done", function (event) {
-    takeOut(event.detail.ids, function (row) { return showsDone(row.closest("#notification-list")); });
-    if (!showsDone($("notification-list"))) emptied(NOTHING_LEFT);
-  });
+  // Undone: out of the Done view only (in the inbox it comes back, below). Unsaved: out of the Saved view only.
+  function keepsUndone(list) { return stateOf(list) !== "done"; }
+  function keepsUnsaved(list) { return stateOf(list) !== "saved"; }
 
   // Undone in any tab: back in the inbox (read), so its group's row is fetched back into the list and the bell as
   // a new one is (GET /notifications/group/), in its place by data-at; the Done view lets it go.
   document.addEventListener("beacon:undone", function (event) {
-    var list = $("notification-list");
-    if (list && list.getAttribute("data-state") === "done") {
-      takeOut(event.detail.ids, function () { return false; });
-      emptied("<strong>Nothing done</strong>");
-    }
+    takeOut(event.detail.ids, keepsUndone, "<strong>Nothing done</strong>");
     (event.detail.groups || []).forEach(function (g) {
       var n = { kind: g.kind, read_at: true }; // undone ones are read
       refresh(g.group_key, belongs(n), bellTakes(n));
@@ -586,10 +683,11 @@
   // A star says its state by aria-pressed; its mark, word, title and action follow.
   function setStar(form, saved) {
     var button = form.querySelector("button"), mark = form.querySelector(".star-mark"), word = form.querySelector(".star-word");
+    var all = form.classList.contains("group-star") ? " all" : "";
     form.classList.toggle("saved", saved);
     form.action = form.getAttribute(saved ? "data-unsave" : "data-save");
     button.setAttribute("aria-pressed", saved ? "true" : "false");
-    button.title = saved ? (form.classList.contains("group-star") ? "Unsave all" : "Unsave") : (form.classList.contains("group-star") ? "Save all" : "Save");
+    button.title = (saved ? "Unsave" : "Save") + all;
     if (mark) mark.textContent = saved ? "★" : "☆";
     if (word) word.textContent = word.getAttribute(saved ? "data-on" : "data-off");
   }
@@ -610,58 +708,41 @@
       var star = group.querySelector(":scope > form.group-star");
       if (star) setStar(star, !group.querySelector(".group-items form.star:not(.saved)"));
     });
-    var list = $("notification-list");
-    if (!saved && list && list.getAttribute("data-state") === "saved") {
-      takeOut(ids, function (row) { return !list.contains(row); });
-      emptied("<strong>Nothing saved</strong> Star a notification to keep it here.");
-    }
+    if (!saved) takeOut(ids, keepsUnsaved, "<strong>Nothing saved</strong> Star a notification to keep it here.");
   }
 
   document.addEventListener("beacon:saved", function (event) { setSaved(event.detail.ids, event.detail.saved); });
 
-  // What was done in place, said in the page's status region (#messages, where a plain form's redirect says it),
-  // with its Undo: a form, so it works as the page's own "Undo done" does, and this script does it in place.
-  function announce(words, undoIds, rows) {
-    var box = $("messages");
-    if (!box) return;
+  // "Marked done." in the page's status region, with its Undo: a form, as the page's own "Undo done" is
+  // (z or Enter on it works), which this script does in place, putting back ``rows`` as they were.
+  function announceDone(words, ids, rows) {
     var old = $("undo-done");
     if (old) old.remove(); // one Undo at a time: the latest
-    var ul = document.createElement("ul"), li = document.createElement("li");
-    ul.className = "messages";
-    li.className = "success";
-    li.appendChild(document.createTextNode(words));
-    if (undoIds && undoIds.length) {
-      var form = document.createElement("form"), button = document.createElement("button");
-      form.method = "post";
-      form.action = "/notifications/undo-done/";
-      form.className = "inline undo-done";
-      form.id = "undo-done";
-      form.rows = rows;
-      [["csrfmiddlewaretoken", csrfToken()], ["next", location.pathname + location.search]].concat(
-        undoIds.map(function (id) { return ["id", id]; })
-      ).forEach(function (field) {
-        var input = document.createElement("input");
-        input.type = "hidden"; input.name = field[0]; input.value = field[1];
-        form.appendChild(input);
-      });
-      button.type = "submit";
-      button.className = "link";
-      button.textContent = "Undo";
-      form.appendChild(button);
-      li.appendChild(document.createTextNode(" "));
-      li.appendChild(form);
-    }
-    ul.appendChild(li);
-    box.textContent = "";
-    box.appendChild(ul);
+    var form = document.createElement("form"), button = document.createElement("button");
+    form.method = "post";
+    form.action = "/notifications/undo-done/";
+    form.className = "inline undo-done";
+    form.id = "undo-done";
+    form.rows = rows;
+    [["csrfmiddlewaretoken", csrfToken()], ["next", location.pathname + location.search]].concat(
+      ids.map(function (id) { return ["id", id]; })
+    ).forEach(function (field) {
+      var input = document.createElement("input");
+      input.type = "hidden"; input.name = field[0]; input.value = field[1];
+      form.appendChild(input);
+    });
+    button.type = "submit";
+    button.className = "link";
+    button.textContent = "Undo";
+    form.appendChild(button);
+    announce(words, form);
   }
 
   function counted(answer) {
     if (typeof answer.unread === "number") document.dispatchEvent(new CustomEvent("beacon:count", { detail: answer.unread }));
   }
 
-  // Done (a row, or a group's), Move to inbox (the Done view), Undo and the star, in place: the answer changes
-  // this page at once, and the stream's events say the same to every tab (this one too).
+  // The answer changes this page at once, and the stream's events say the same to every tab (this one too).
   function inPlace(form, then) {
     if (form.getAttribute("aria-busy") === "true") return;
     form.setAttribute("aria-busy", "true");
@@ -687,9 +768,8 @@
     inPlace(form, function (answer) {
       var ids = answer.ids || [], had = row && row.contains(document.activeElement);
       if (row && row.isConnected) lift(row);
-      takeOut(ids, function () { return false; }); // the bell's
-      emptied(NOTHING_LEFT);
-      announce(ids.length > 1 ? "Marked " + ids.length + " done." : "Marked done.", ids, row ? [row] : []);
+      takeOut(ids, function () { return false; }, NOTHING_LEFT); // the bell's
+      announceDone(ids.length > 1 ? "Marked " + ids.length + " done." : "Marked done.", ids, row ? [row] : []);
       // The last row gone: its Undo is the place to be.
       var undoButton = document.querySelector("#undo-done button");
       if (had && undoButton && (!document.activeElement || document.activeElement === body)) undoButton.focus();
@@ -700,7 +780,7 @@
     var row = form.closest("#notification-list > .notification");
     inPlace(form, function () {
       if (row && row.isConnected) lift(row);
-      emptied("<strong>Nothing done</strong>");
+      takeOut(idsOf(form), keepsUndone, "<strong>Nothing done</strong>");
       announce("Moved to the inbox.");
     });
   }
@@ -719,9 +799,7 @@
   function star(form) {
     inPlace(form, function (answer) {
       setSaved(answer.ids || [answer.id], !!answer.saved);
-      if (form.classList.contains("group-star")) { // (the group's own star, when it showed none of its items)
-        setStar(form, !!answer.saved);
-      }
+      if (form.classList.contains("group-star") && form.isConnected) setStar(form, !!answer.saved);
     });
   }
 
