@@ -79,15 +79,22 @@ def test_woken_early_from_the_snoozed_view_it_returns_to_the_inbox_in_another_ta
 
     from web.notifications.actions import snooze
 
+    from zoneinfo import ZoneInfo
+
+    # given bob, in Tokyo by his browser and with no zone saved, with a notification snoozed until tomorrow
     _, bob, _ = make_lab(make_user)
-    snoozed = open_as(chromium, beacon, bob, "/notifications/")
+    snoozed = open_as(chromium, beacon, bob, "/notifications/", timezone_id="Asia/Tokyo")
     row_id = int(snoozed.locator(ROWS).first.get_attribute("data-id"))
-    snooze(bob, timezone.now() + timedelta(days=1), notification_id=row_id)
+    until = (timezone.now() + timedelta(days=1)).astimezone(ZoneInfo("Asia/Tokyo"))
+    snooze(bob, until, notification_id=row_id)
     snoozed.goto(beacon.base_url + "/notifications/?state=snoozed")
     inbox = open_as(chromium, beacon, bob, "/notifications/")
     count_is(inbox, 0)
-    assert "Snoozed until" in snoozed.locator(ROWS).first.inner_text()
+    # the Snoozed view says until when in his browser's zone, not the server's
+    assert f"Snoozed until {until:%a} {until.day} {until:%b}, {until:%H:%M} (Asia/Tokyo)" \
+        in snoozed.locator(ROWS).first.inner_text()
 
+    # when he wakes it now
     snoozed.locator("#notification-list form.wake-form button").click()
 
     snoozed.locator("#messages").get_by_text("Woke 1 notification: back in the inbox, unread.").wait_for(timeout=WAIT_MS)

@@ -28,7 +28,8 @@ class PreferencesForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["time_zone"] = forms.ChoiceField(
             label="Time zone", required=False, help_text="Snoozes end at the times you choose in this zone.",
-            choices=[("", f"The server's ({settings.TIME_ZONE})"), *((name, name) for name in sorted(zone_names()))])
+            choices=[("", f"The server's ({settings.TIME_ZONE})"), *((name, name) for name in sorted(zone_names()))],
+            widget=forms.Select(attrs={"aria-describedby": "time-zone-help"}))
         # The table's headings name the columns; each box still needs a name of its own for a screen reader.
         for kind in Kind:
             self.fields[f"app_{kind.value}"].widget.attrs["aria-label"] = f"{kind.label}: in the app"

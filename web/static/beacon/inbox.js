@@ -420,7 +420,7 @@
     return null; // a date, as the server wrote it
   }
   setInterval(function () {
-    [].forEach.call(document.querySelectorAll(".notification time[datetime]"), function (time) {
+    [].forEach.call(document.querySelectorAll(".notification .meta time[datetime]"), function (time) {
       var words = ago(Date.parse(time.getAttribute("datetime")));
       if (words && time.textContent !== words) time.textContent = words;
     });
@@ -565,6 +565,22 @@
   // A snooze is read in the zone its form carries (the user's saved one), else in the browser's.
   var browserZone = "";
   try { browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { browserZone = ""; }
+
+  // A snooze's end, shown in the server's zone for want of a saved one, is shown in the browser's instead: the
+  // zone the snooze was chosen in.
+  function inBrowserZone(root) {
+    if (!browserZone || !window.Intl) return;
+    var format = new Intl.DateTimeFormat("en-GB", { weekday: "short", day: "numeric", month: "short", hour: "2-digit",
+                                                   minute: "2-digit", hourCycle: "h23", timeZone: browserZone });
+    [].forEach.call(root.querySelectorAll('.snoozed-until time[data-zone="server"]'), function (time) {
+      var parts = {};
+      format.formatToParts(new Date(time.getAttribute("datetime"))).forEach(function (p) { parts[p.type] = p.value; });
+      time.textContent = parts.weekday + " " + parts.day + " " + parts.month + ", " + parts.hour + ":" + parts.minute +
+        " (" + browserZone + ")";
+      time.removeAttribute("data-zone");
+    });
+  }
+  inBrowserZone(document);
 
   function stateOf(list) { return list ? list.getAttribute("data-state") : null; }
   // Snoozed: out of the inbox and the bell; the Snoozed and Saved views keep it. Woken: out of the Snoozed view.
