@@ -8,7 +8,9 @@ import gc
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun, worker_process_init, worker_ready
+from celery.signals import after_setup_logger, task_postrun, task_prerun, worker_process_init, worker_ready
+
+from tasks.quiet_logs import quiet_sweeps
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.dev")
 
@@ -25,6 +27,11 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # kept for DATABASE_CONN_MAX_AGE, checked when reused after an error (a cut
 # connection is closed, and the next query opens a new one), closed when old.
 app.conf.update(CELERY_DB_REUSE_MAX=2**62)
+
+
+@after_setup_logger.connect
+def _quiet_sweeps(logger, **kwargs) -> None:
+    quiet_sweeps(logger)  # (tasks/quiet_logs.py: a sweep that did nothing says nothing)
 
 
 @task_prerun.connect

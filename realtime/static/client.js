@@ -113,8 +113,8 @@
     // Starred or not: one notification's star, or a group row's (its ids).
     "notification.saved": function (e) { tell("saved", { ids: [e.id], saved: true }); },
     "notification.unsaved": function (e) { tell("saved", { ids: [e.id], saved: false }); },
-    "notifications.saved": function (e) { tell("saved", { ids: e.ids, saved: true }); },
-    "notifications.unsaved": function (e) { tell("saved", { ids: e.ids, saved: false }); }
+    "notifications.saved": function (e) { tell("saved-many", { ids: e.ids, saved: true }); },
+    "notifications.unsaved": function (e) { tell("saved-many", { ids: e.ids, saved: false }); }
   };
 
   // A change this page made in place answers with the count after it (inbox.js tells it here, "beacon:count"):
@@ -130,7 +130,11 @@
     if (answer.reset) { location.reload(); return false; }
     var events = (answer.events || []).filter(function (e) { return e.seq > cursor; });
     if (events.length && events[0].seq !== cursor + 1) { catchUp(); return true; }
-    events.forEach(function (e) { if (handlers[e.type]) handlers[e.type](e); });
+    events.forEach(function (e) {
+      if (handlers[e.type]) handlers[e.type](e);
+      // A change of more than its event names (complete: false): the page's script reloads what it shows.
+      if (e.complete === false) tell("incomplete", { type: e.type });
+    });
     if (answer.cursor >= cursor) { cursor = answer.cursor; setUnread(answer.unread); tell("unread", answer.unread); }
     return true;
   }

@@ -197,10 +197,109 @@ def test_bulk_refuses_none_too_many_and_unknown_actions(make_user, api_as):
     empty = assert_error(client.post(f"{URL}bulk/", {"ids": [], "action": "read"}, format="json"), 400)
     many = assert_error(client.post(f"{URL}bulk/", {"ids": list(range(1, BULK_IDS_MAX + 2)), "action": "read"},
                                     format="json"), 400)
-    odd = assert_error(client.post(f"{URL}bulk/", {"ids": [mine], "action": "mute"}, format="json"), 400)
+    odd = assert_error(client.post(f"{URL}bulk/", {"ids": [mine], "action": "delete"}, format="json"), 400)
     extra = assert_error(client.post(f"{URL}bulk/", {"ids": [mine], "action": "read", "all": True}, format="json"),
                          400)
 
     assert list(empty["fields"]) == ["ids"] and list(odd["fields"]) == ["action"] and list(extra["fields"]) == ["all"]
     assert str(BULK_IDS_MAX) in many["fields"]["ids"][0]
     assert client.get(f"{URL}unread-count/").json() == {"unread": 1, "cursor": 1}
+
+
+def test_bulk_marks_done_saves_and_unsaves_several_of_mine(make_user, api_as):
+    # given four unread notifications for Alice, about four graphs
+    alice = make_user("alice")
+    ids = [notify(alice, f"graph {n}", graph_id=n) for n in range(1, 5)]
+    client = api_as(alice)
+
+    # when she marks two done, saves three and unsaves one
+    done = client.post(f"{URL}bulk/", {"ids": ids[:2], "action": "done"}, format="json")
+    saved = client.post(f"{URL}bulk/", {"ids": ids[1:], "action": "save"}, format="json")
+    unsaved = client.post(f"{URL}bulk/", {"ids": [ids[3]], "action": "unsave"}, format="json")
+
+    # then each answer counts what changed, with the exact count; the lists say the same
+    assert done.status_code == 200 and done.json() == {"changed": 2, "unread": 2, "cursor": 5}
+    assert saved.json() == {"changed": 3, "unread": 2, "cursor": 6}  # saving reads nothing: the count stands
+    assert unsaved.json() == {"changed": 1, "unread": 2, "cursor": 7}
+    assert sorted(n["id"] for n in client.get(URL, {"state": "done"}).json()["results"]) == ids[:2]
+    assert sorted(n["id"] for n in client.get(URL, {"state": "saved"}).json()["results"]) == ids[1:3]
+    assert sorted(n["id"] for n in client.get(URL).json()["results"]) == ids[2:]
+
+
+def test_bulk_mute_mutes_the_groups_of_the_notifications_and_counts_those_of_none(make_user, api_as):
+    from web.groups.actions import create_group
+
+    # given Alice told of something in her group Lab (twice) and of a graph she watches
+    alice = make_user("alice")
+    lab = create_group(alice, name="Lab")
+    in_lab = [notify(alice, f"graph {n}", kind="group", group=lab, graph_id=n) for n in (1, 2)]
+    alone = notify(alice, "Watched", graph_id=3)
+    client = api_as(alice)
+
+    # when she mutes the groups of all three
+    answer = client.post(f"{URL}bulk/", {"ids": [*in_lab, alone], "action": "mute"}, format="json")
+    again = client.post(f"{URL}bulk/", {"ids": in_lab, "action": "mute"}, format="json")
+
+    # then Lab is muted, the one of no group is counted, and the notifications are as they were
+    assert answer.status_code == 200
+    assert answer.json() == {"changed": 1, "muted": [lab.pk], "already_muted": [], "without_group": 1,
+                             "left_group": 0, "unread": 3, "cursor": 3}
+    assert again.json()["muted"] == [] and again.json()["already_muted"] == [lab.pk]
+    assert client.get("/api/v1/preferences/").json()["muted_groups"] == [lab.pk]
+    assert client.get(f"{URL}unread-count/").json()["unread"] == 3
+
+
+def test_bulk_on_all_matching_a_filter_changes_them_and_says_how_many_are_left(make_user, api_as, monkeypatch):
+    from web.notifications import actions
+
+    # given a cap of two a request, and Alice with three about graph 1 and one about graph 2
+    monkeypatch.setattr(actions, "BULK_MATCHING_MAX", 2)
+    alice = make_user("alice")
+    about_one = [notify(alice, "One", graph_id=1) for _ in range(3)]
+    about_two = notify(alice, "Two", graph_id=2)
+    client = api_as(alice)
+
+    # when she marks done all matching target graph:1, twice
+    first = client.post(f"{URL}bulk/", {"matching": {"target": "graph:1"}, "action": "done"}, format="json")
+    second = client.post(f"{URL}bulk/", {"matching": {"target": "graph:1"}, "action": "done"}, format="json")
+
+    # then the newest two went first, one was left, then it went too; graph 2's stayed in the inbox
+    assert first.json() == {"changed": 2, "left": 1, "unread": 2, "cursor": 5}
+    assert second.json() == {"changed": 1, "left": 0, "unread": 1, "cursor": 6}
+    assert sorted(n["id"] for n in client.get(URL, {"state": "done"}).json()["results"]) == about_one
+    assert [n["id"] for n in client.get(URL).json()["results"]] == [about_two]
+
+
+def test_bulk_takes_ids_or_matching_but_not_both_nor_neither_nor_a_bad_filter(make_user, api_as):
+    alice = make_user("alice")
+    mine = notify(alice, "Mine")
+    client = api_as(alice)
+
+    both = assert_error(client.post(f"{URL}bulk/", {"ids": [mine], "matching": {}, "action": "done"}, format="json"),
+                        400)
+    neither = assert_error(client.post(f"{URL}bulk/", {"action": "done"}, format="json"), 400)
+    bad = assert_error(client.post(f"{URL}bulk/", {"matching": {"target": "graph:x"}, "action": "done"},
+                                   format="json"), 400)
+    odd = assert_error(client.post(f"{URL}bulk/", {"matching": {"before": 3}, "action": "done"}, format="json"), 400)
+
+    assert list(both["fields"]) == ["ids"] and list(neither["fields"]) == ["ids"]
+    assert list(bad["fields"]) == ["matching.target"] and list(odd["fields"]) == ["matching.before"]
+    assert client.get(f"{URL}unread-count/").json() == {"unread": 1, "cursor": 1}
+
+
+def test_bulk_mute_leaves_a_group_i_have_left_as_it_is_and_says_so(make_user, api_as):
+    from web.groups.actions import add_member, create_group, is_muted, leave_group
+
+    # given Alice told of something in Bob's group, which she has left since
+    alice, bob = make_user("alice"), make_user("bob")
+    lab = create_group(bob, name="Lab")
+    add_member(bob, lab.pk, alice.username)
+    told = notify(alice, "In Lab", kind="group", group=lab, graph_id=1)
+    leave_group(alice, lab.pk)
+
+    # when she mutes its group
+    answer = api_as(alice).post(f"{URL}bulk/", {"ids": [told], "action": "mute"}, format="json")
+
+    # then nothing is muted (she can no longer mute it), and the answer says why
+    assert (answer.json()["changed"], answer.json()["muted"], answer.json()["left_group"]) == (0, [], 1)
+    assert not is_muted(alice, lab)

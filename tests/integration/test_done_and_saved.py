@@ -1,16 +1,24 @@
 """Done and saved: each change numbered in the stream with the exact count, and the pruning of old done ones."""
 
+import json
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
+from realtime.db import ConnectionPool, connect_kwargs
+from realtime.publish import Channels
+from realtime.store import EventStore
 from tasks.inbox import prune_done_notifications
 from tests.support.events import graph_event
+from tests.support.waiting import wait_for
 from web.notifications import actions
 from web.notifications.delivery import deliver
 from web.notifications.models import Notification, StreamEvent, UserStream
+from web.notifications.queries import NotificationFilter
+from web.redis_client import get_redis
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -116,25 +124,38 @@ def test_an_undone_event_names_the_groups_to_fetch_back(make_user):
     assert many.payload["groups"] == [{"group_key": second.grouping_key, "kind": second.kind}]
 
 
-def test_a_groups_star_is_one_event_of_what_changed(make_user):
-    # given alice with three notifications, one of them saved, and bob's
-    alice, bob = make_user("alice"), make_user("bob")
-    ids = [notify(alice, "Kinase map", 1).pk for _ in range(3)]
-    bobs = notify(bob, "Bob's map", 2)
-    actions.save(alice, ids[0])
+def test_another_tab_hears_a_bulk_done_and_save_each_as_one_event_with_the_exact_count(make_user):
+    # given alice with four unread notifications, and another tab of hers listening (her channel, as the
+    # realtime process wakes her polls from it)
+    alice = make_user("alice")
+    ids = [notify(alice, name, n).pk for n, name in enumerate(("a", "b", "c", "d"), start=1)]
+    subscriber = get_redis().pubsub()
+    subscriber.subscribe(Channels(settings.REALTIME_CHANNEL_PREFIX).of(alice.pk))
+    wait_for(lambda: subscriber.get_message(timeout=0.1), message="the subscription confirmed")
 
-    # when she stars them all (and names bob's too)
-    changed = actions.set_saved_many(alice, [*ids, bobs.pk], saved=True)
+    # when she marks three done at once, saves two, and marks done all that match graph 4's target
+    actions.mark_done_many(alice, ids[:3])
+    actions.save_many(alice, ids[1:3])
+    actions.mark_done_many(alice, matching=NotificationFilter.from_params({"target": "graph:4"}))
+    heard = []
 
-    # then the two that were not saved are, in one event, and bob's is untouched
-    assert changed == ids[1:]
-    event = last_event(alice)
-    assert (event.type, event.payload["ids"]) == ("notifications.saved", ids[1:])
-    assert Notification.objects.filter(pk__in=ids, saved=True).count() == 3
-    assert not Notification.objects.get(pk=bobs.pk).saved
+    def collect():
+        message = subscriber.get_message(timeout=0.1)
+        if message and message["type"] == "message":
+            heard.append(json.loads(message["data"].split(b" ", 2)[2]))
+        return len(heard) >= 3
 
-    # starred again: nothing new; unstarred: all three in one event
-    assert actions.set_saved_many(alice, ids, saved=True) == []
-    assert last_event(alice).seq == event.seq
-    assert actions.set_saved_many(alice, ids, saved=False) == ids
-    assert (last_event(alice).type, last_event(alice).payload["ids"]) == ("notifications.unsaved", ids)
+    wait_for(collect, message="three events published")
+    subscriber.close()
+
+    # then the other tab hears each as one event: the done ones with her exact count after, the save with it standing
+    assert [(e["type"], e["ids"], e["unread"], e["complete"]) for e in heard] == [
+        ("notifications.done", ids[:3], 1, True),
+        ("notifications.saved", ids[1:3], 1, True),
+        ("notifications.done", [ids[3]], 0, True),
+    ]
+    # and a poll that reads PostgreSQL instead (Redis lost them) gets the same events
+    pool = ConnectionPool(connect_kwargs(connection.settings_dict), size=1)
+    batch = EventStore(pool, limit=100).read_from_database(alice.pk, 4)
+    pool.run(lambda cur: cur.connection.close())
+    assert [json.loads(event) for event in batch.events] == heard

@@ -178,3 +178,52 @@ def test_an_older_page_takes_none_but_follows_read_state(chromium, browser_for, 
     assert len(rows(page)) == 1
     page.wait_for_function(f"!document.querySelector('[data-id=\"{oldest.pk}\"]').classList.contains('unread')",
                            timeout=5_000)
+
+
+def test_a_change_of_more_than_its_event_names_reloads_the_list_from_the_server(chromium, browser_for, make_user,
+                                                                                monkeypatch):
+    from web.notifications import actions
+    from web.notifications.models import StreamEvent
+    from web.notifications.queries import NotificationFilter
+
+    # given alice's list open with five unread from bob, one row each
+    alice, bob = make_user("alice"), make_user("bob")
+    lab = create_group(alice, name="Lab")
+    for n in range(5):
+        deliver(graph_event(bob, f"Old {n}", kind="group", group=lab, to=[alice], graph_id=100 + n))
+    browser = browser_for(alice)
+    before = browser.get("/notifications/").content.decode()
+    assert before.count('<li class="notification group unread"') == 10  # the list's five and the bell's
+
+    # when another tab marks all of them read, in an event that names only the newest two (complete: false)
+    monkeypatch.setattr(actions, "READ_ALL_IDS_MAX", 2)
+    actions.mark_read_many(alice, matching=NotificationFilter())
+    event = StreamEvent.objects.filter(user=alice).order_by("-seq").first()
+    assert (len(event.payload["ids"]), event.payload["complete"]) == (2, False)
+    answer = {"cursor": event.seq, "unread": 0, "events": [{"seq": event.seq, "type": event.type, **event.payload}]}
+    after = browser.get("/notifications/").content.decode()
+    pages, polls = [before, after], []
+    page = chromium().new_page()
+
+    def serve(route):
+        path = route.request.url[len(ORIGIN):].partition("?")[0]
+        if path in SCRIPTS:
+            route.fulfill(body=SCRIPTS[path].read_text(), content_type="application/javascript")
+        elif path.startswith("/static/"):
+            route.fulfill(status=404, body="")
+        elif path == "/realtime/poll":
+            polls.append(path)
+            route.fulfill(body=json.dumps(answer) if len(polls) == 1 else "{}", status=200 if len(polls) == 1 else 401,
+                          content_type="application/json")
+        else:
+            route.fulfill(body=pages.pop(0) if len(pages) > 1 else pages[0], content_type="text/html")
+
+    page.route(f"{ORIGIN}/**", serve)
+    page.goto(f"{ORIGIN}/notifications/")
+
+    # then every row shows read, in the list and the bell, not only the two the event named: both fetched again
+    page.wait_for_function("document.querySelectorAll('#notification-list > li.notification').length === 5 && "
+                           "document.querySelectorAll('#bell-list > li.notification').length === 5 && "
+                           "!document.querySelector('#notification-list > li.unread, #bell-list > li.unread')",
+                           timeout=10_000)
+    assert page.locator("#unread-count").text_content() == "0"

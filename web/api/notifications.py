@@ -18,6 +18,7 @@ from common.time_zones import UnknownZone
 from web.accounts.preferences import zone_of
 from web.api.errors import ErrorSerializer
 from web.api.parsing import StrictSerializer, id_field, parse
+from web.groups import actions as group_actions
 from web.kinds import Kind
 from web.notifications import actions, stream
 from web.notifications.models import Notification
@@ -93,12 +94,31 @@ class ReadAllInput(StrictSerializer):
                                    help_text="a group_key: mark that group read")
 
 
+class MatchingInput(ReadAllInput):
+    state = serializers.ChoiceField(choices=STATES, required=False, allow_blank=True,
+                                    help_text="as the list's: all by default, the inbox (done ones left out)")
+
+
+BULK_ACTIONS = ("read", "unread", "done", "save", "unsave", "mute")
+
+
 class BulkInput(StrictSerializer):
     ids = serializers.ListField(
-        child=id_field(), min_length=1,
+        child=id_field(), min_length=1, required=False,
         max_length=actions.BULK_IDS_MAX,
         help_text=f"my notifications' ids, 1 to {actions.BULK_IDS_MAX}; any id not mine: 404, nothing changed")
-    action = serializers.ChoiceField(choices=["read", "unread"])
+    matching = MatchingInput(
+        required=False,
+        help_text=f"instead of ids: every notification of mine matching this filter, as the list takes it "
+                  f"(the newest {actions.BULK_MATCHING_MAX:,} not so already at a time: see left)")
+    action = serializers.ChoiceField(
+        choices=BULK_ACTIONS,
+        help_text="mute: mute every group of mine the notifications come from (the notifications stay as they are)")
+
+    def validate(self, data):
+        if ("ids" in data) == ("matching" in data):
+            raise serializers.ValidationError({"ids": ["give ids or matching, one of them"]})
+        return data
 
 
 class SnoozeInput(StrictSerializer):
@@ -121,7 +141,18 @@ class SnoozeInput(StrictSerializer):
 
 
 class BulkSerializer(UnreadCountSerializer):
-    changed = serializers.IntegerField(help_text="how many changed (those already so do not count)")
+    changed = serializers.IntegerField(
+        help_text="how many changed (those already so do not count); mute: how many groups it muted")
+    left = serializers.IntegerField(
+        required=False, help_text="with matching: how many more match and were left for the next request")
+    muted = serializers.ListField(child=serializers.IntegerField(), required=False,
+                                  help_text="mute: the groups it muted (unmute them to undo)")
+    already_muted = serializers.ListField(child=serializers.IntegerField(), required=False,
+                                          help_text="mute: the groups muted before")
+    without_group = serializers.IntegerField(required=False,
+                                             help_text="mute: how many of the notifications belong to no group")
+    left_group = serializers.IntegerField(
+        required=False, help_text="mute: how many come from a group I am no longer in (not muted)")
 
 
 class ReadAllSerializer(UnreadCountSerializer):
@@ -197,19 +228,28 @@ class MarkUnread(MarkRead):
 
 
 class Bulk(APIView):
-    changes = {"read": staticmethod(actions.mark_read_many), "unread": staticmethod(actions.mark_unread_many)}
+    changes = {"read": staticmethod(actions.mark_read_many), "unread": staticmethod(actions.mark_unread_many),
+               "done": staticmethod(actions.mark_done_many), "save": staticmethod(actions.save_many),
+               "unsave": staticmethod(actions.unsave_many), "mute": staticmethod(group_actions.mute_groups_of)}
 
     # 404 although its path names no id: an id in the body that is not mine.
     @extend_schema(request=BulkInput, responses={200: BulkSerializer, 404: ErrorSerializer},
-                   summary="Mark read or unread several notifications at once, all or none")
+                   summary="Mark read, unread or done, save, unsave, or mute the groups of several notifications "
+                           "at once (the ids, all or none, or those matching a filter)")
     def post(self, request):
         data = parse(BulkInput, request)
+        matching = NotificationFilter.from_params(data["matching"]) if "matching" in data else None
         try:
-            changed = self.changes[data["action"]](request.user, data["ids"])
+            result = self.changes[data["action"]](request.user, data.get("ids"), matching=matching)
         except actions.BulkRefused as error:
             raise serializers.ValidationError({"ids": [str(error)]}) from None
         cursor, unread = stream.current(request.user.pk)
-        return Response({"changed": changed, "unread": unread, "cursor": cursor})
+        if data["action"] == "mute":
+            answer = {"changed": len(result.muted), "muted": result.muted, "already_muted": result.already,
+                      "without_group": result.without_group, "left_group": result.left_group}
+        else:
+            answer = {"changed": len(result.ids), **({"left": result.left} if matching is not None else {})}
+        return Response({**answer, "unread": unread, "cursor": cursor})
 
 
 class MarkDone(MarkRead):

@@ -6,6 +6,8 @@ owner's action gets PermissionDenied; a request that cannot be carried out
 (unknown username, the owner leaving) gets ValidationError with the reason.
 """
 
+from dataclasses import dataclass, field
+
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,8 +18,10 @@ from django.urls import reverse
 from web.accounts.models import MutedGroup
 from web.groups.models import Group, Membership
 from web.names import validate_name
+from web.notifications import actions as notification_actions
 from web.notifications.audience import Audience
 from web.notifications.events import Target
+from web.notifications.queries import NotificationFilter
 from web.outbox import outbox
 
 NAME_MAX = 100
@@ -113,6 +117,45 @@ def unmute_group(user, group_id: int) -> Group:
         group = my_groups(user).get(pk=group_id)
         MutedGroup.objects.filter(user=user, group=group).delete()
     return group
+
+
+@dataclass(frozen=True)
+class BulkMute:
+    """What muting the groups of some notifications did: the groups it muted (only these are its Undo's), those
+    muted already, how many of the notifications belong to no group, and to a group the user has left."""
+
+    muted: list[int] = field(default_factory=list)
+    already: list[int] = field(default_factory=list)
+    without_group: int = 0
+    left_group: int = 0
+
+
+def mute_groups_of(user, notification_ids=None, *, matching: NotificationFilter | None = None) -> BulkMute:
+    """Mute every group of the user's that these notifications (or all ``matching`` a filter) come from.
+
+    The ids as in any bulk change: all the user's or Notification.DoesNotExist, nothing muted. A
+    notification of no group, or of a group the user is no longer in, is counted, not muted: nothing of
+    the notifications themselves changes (no stream event, as for mute_group).
+    """
+    with transaction.atomic():
+        chosen = notification_actions.selected(user, notification_ids, matching)
+        group_ids = set(chosen.filter(notice__group_id__isnull=False)
+                        .values_list("notice__group_id", flat=True).distinct())
+        without_group = chosen.filter(notice__group_id__isnull=True).count()
+        member_of = set(my_groups(user).filter(pk__in=group_ids).values_list("pk", flat=True))
+        left_group = chosen.filter(notice__group_id__in=group_ids - member_of).count() if group_ids - member_of else 0
+        already = set(MutedGroup.objects.filter(user=user, group_id__in=member_of).values_list("group_id", flat=True))
+        muting = sorted(member_of - already)
+        MutedGroup.objects.bulk_create([MutedGroup(user=user, group_id=g) for g in muting], ignore_conflicts=True)
+    return BulkMute(muting, sorted(already), without_group, left_group)
+
+
+def unmute_groups(user, group_ids) -> int:
+    """The Undo of mute_groups_of: these groups of the user's unmuted (others skipped); how many were muted."""
+    with transaction.atomic():
+        mine = my_groups(user).filter(pk__in=list(group_ids)).values_list("pk", flat=True)
+        deleted, _ = MutedGroup.objects.filter(user=user, group_id__in=list(mine)).delete()
+    return deleted
 
 
 def is_muted(user, group: Group) -> bool:

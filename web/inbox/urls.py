@@ -11,6 +11,7 @@ urlpatterns = [
     path("group/", views.group_rows, name="group_rows"),
     path("done/", views.group_done, name="group_done"),
     path("undo-done/", views.undo_done, name="undo_done"),
+    path("undo-mute/", views.undo_mute, name="undo_mute"),
     path("snooze/", views.group_snooze, name="group_snooze"),
     path("wake/", views.wake, name="wake"),
     path("save/", views.group_save, name="group_save"),

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from common.time_zones import UnknownZone
 from web.accounts.preferences import preferences_of, zone_of
+from web.groups import actions as group_actions
 from web.inbox.forms import FilterForm
 from web.inbox.targets import describe_target, is_visible
 from web.notifications import actions, stream
@@ -60,6 +61,9 @@ def _page(request, flt, before):
     page = page_of(request.user, flt, before=before)
     params = flt.as_params()
     return {
+        "bulk_actions": [(value, BULK_LABELS[value]) for value in BULK_BY_STATE.get(flt.state, BULK_LABELS)],
+        # "All matching" is offered when more match than this page shows (counted up to what one press changes).
+        "matching_label": _matching_label(request.user, flt) if page.next_before else "",
         "groups": grouped(page.notifications),
         # What "Select all on this page" selects, without JavaScript as with it.
         "page_ids": ",".join(str(n.pk) for n in page.notifications),
@@ -76,6 +80,7 @@ def _page(request, flt, before):
         "next": request.get_full_path(),
         # What was just marked done, for its Undo (once: read from the session, and gone from it).
         "undo_done": request.session.pop(UNDO_DONE_SESSION_KEY, []),
+        "undo_mute": request.session.pop(UNDO_MUTE_SESSION_KEY, []),
         "done_keep_days": settings.NOTIFICATIONS_DONE_KEEP_DAYS,
         # What was just snoozed, for its "Wake now" (once, as the Undo of done).
         "just_snoozed": request.session.pop(JUST_SNOOZED_SESSION_KEY, []),
@@ -155,35 +160,104 @@ def read_all(request):
     return redirect(_next(request))
 
 
-BULK_ACTIONS = {"read": actions.mark_read_many, "unread": actions.mark_unread_many}
+BULK_ACTIONS = {"read": actions.mark_read_many, "unread": actions.mark_unread_many, "done": actions.mark_done_many,
+                "save": actions.save_many, "unsave": actions.unsave_many, "mute": group_actions.mute_groups_of}
+BULK_LABELS = {"read": "Mark selected read", "unread": "Mark selected unread", "done": "Mark selected done",
+               "save": "Save selected", "unsave": "Unsave selected", "mute": "Mute their groups"}
+# Only what does something in the view: done ones are read and done already, snoozed ones read (unread wakes
+# them), saved ones saved.
+BULK_BY_STATE = {"done": ("unread", "save", "unsave", "mute"), "snoozed": ("unread", "done", "save", "unsave", "mute"),
+                 "saved": ("read", "unread", "done", "unsave", "mute")}
 
 
 @login_required
 @require_POST
 def bulk(request):
-    """Mark read or unread the ticked rows (each ``ids`` value a row's ids, comma-separated), or the whole page."""
-    action = BULK_ACTIONS.get(request.POST.get("action") or "")
+    """One action on the ticked rows (each ``ids`` value a row's ids, comma-separated), the whole page
+    (``all`` with ``page_ids``), or every notification matching the filter (``matching`` with its fields)."""
+    name = request.POST.get("action") or ""
+    action = BULK_ACTIONS.get(name)
     if action is None:
         return _bulk_refused(request, "Choose what to do with the selected notifications.")
-    values = request.POST.getlist("ids")
-    if request.POST.get("all"):
-        values.append(request.POST.get("page_ids") or "")
+    ids, matching = None, None
+    if request.POST.get("matching"):
+        try:
+            matching = NotificationFilter.from_params(request.POST)
+        except BadFilter as error:
+            return _bulk_refused(request, str(error))
+    else:
+        values = request.POST.getlist("ids")
+        if request.POST.get("all"):
+            values.append(request.POST.get("page_ids") or "")
+        try:
+            ids = {int(part) for value in values for part in value.split(",") if part.strip()}
+        except ValueError:
+            return _bulk_refused(request, "That is not a notification id.")
     try:
-        ids = {int(part) for value in values for part in value.split(",") if part.strip()}
-    except ValueError:
-        return _bulk_refused(request, "That is not a notification id.")
-    try:
-        changed = action(request.user, ids)
+        result = action(request.user, ids, matching=matching)
     except actions.BulkRefused as error:
         return _bulk_refused(request, str(error))
     except Notification.DoesNotExist:
         raise Http404("No such notification") from None
-    read = request.POST["action"] == "read"
+    if name == "mute":
+        message, undo = _muted_message(result, matching), _undo("undo_mute", "group", result.muted, "Undo mute")
+        changed = result.muted
+    else:
+        message, undo = _bulk_message(name, result), _undo("undo_done", "id", result.ids, "Undo done")
+        changed = result.ids
+    if name not in ("done", "mute"):
+        undo = None
     if wants_json(request):
-        return JsonResponse({"ids": sorted(ids), "read": read, "changed": changed, "unread": _unread(request)})
-    state = "read" if read else "unread"
-    messages.success(request, f"Marked {changed} notification{'' if changed == 1 else 's'} {state}.")
+        return JsonResponse({"action": name, "ids": sorted(ids) if ids is not None else changed,
+                             "changed": len(changed), "read": name == "read", "groups": getattr(result, "muted", []),
+                             "message": message, "undo": undo, "unread": _unread(request)})
+    if undo:
+        request.session[UNDO_DONE_SESSION_KEY if name == "done" else UNDO_MUTE_SESSION_KEY] = undo["values"]
+    messages.success(request, message)
     return redirect(_next(request))
+
+
+def _bulk_message(name: str, result: actions.BulkChange) -> str:
+    count, plural = len(result.ids), "" if len(result.ids) == 1 else "s"
+    if name in ("save", "unsave"):
+        message = f"{name.capitalize()}d {count:,} notification{plural}."
+    else:
+        message = f"Marked {count:,} notification{plural} {name}."
+    if result.left:
+        message += (f" Only the newest {actions.BULK_MATCHING_MAX:,} at once: {result.left:,} more match,"
+                    " do it again for the next.")
+    return message
+
+
+def _muted_message(result, matching) -> str:
+    count = len(result.muted)
+    parts = [f"Muted {count} group{'' if count == 1 else 's'}"]
+    if result.already:
+        already = len(result.already)
+        parts.append(f"{already} group{' was' if already == 1 else 's were'} muted already")
+    what = "matching" if matching is not None else "selected"
+    if result.without_group:
+        n = result.without_group
+        parts.append(f"{n:,} of the {what} notifications belong{'s' if n == 1 else ''} to no group"
+                     " and were left as they are")
+    if result.left_group:
+        n = result.left_group
+        parts.append(f"{n:,} of the {what} notifications come{'s' if n == 1 else ''} from a group you are no longer"
+                     " in and were left as they are")
+    return "; ".join(parts) + "."
+
+
+def _undo(url_name: str, field: str, values: list[int], label: str):
+    """What the Undo of a bulk change posts: the page renders it as a form, the script as a button."""
+    return {"url": reverse(f"notifications:{url_name}"), "field": field, "values": values, "label": label} \
+        if values else None
+
+
+def _matching_label(user, flt) -> str:
+    """ "Select all 1,234 matching" ("5,000+" past what one press changes, which is all it counts)."""
+    most = actions.BULK_MATCHING_MAX
+    count = flt.apply(Notification.objects.filter(user=user))[:most + 1].count()
+    return f"Select all {most:,}+ matching" if count > most else f"Select all {count:,} matching"
 
 
 def _bulk_refused(request, message: str):
@@ -239,10 +313,24 @@ def group_done(request):
 @require_POST
 def undo_done(request):
     """The Undo after Done: the ``id`` fields back in the inbox (still read)."""
-    moved = actions.undo_done(request.user, _ids(request))
+    ids = [int(raw) for raw in request.POST.getlist("id") if raw.isdigit() and len(raw) <= 18]
+    ids = ids[:actions.BULK_MATCHING_MAX]  # (as many as one bulk Done changes)
+    moved = actions.undo_done(request.user, ids)
     if wants_json(request):
         return JsonResponse({"moved": moved, "unread": _unread(request)})
     messages.success(request, f"Moved {moved} notification{'' if moved == 1 else 's'} back to the inbox.")
+    return redirect(_next(request))
+
+
+@login_required
+@require_POST
+def undo_mute(request):
+    """The Undo after a bulk mute: the ``group`` fields (the groups that mute muted) unmuted."""
+    ids = [int(raw) for raw in request.POST.getlist("group") if raw.isdigit() and len(raw) <= 18]
+    unmuted = group_actions.unmute_groups(request.user, ids[:actions.BULK_IDS_MAX])
+    if wants_json(request):
+        return JsonResponse({"unmuted": unmuted, "unread": _unread(request)})
+    messages.success(request, f"Unmuted {unmuted} group{'' if unmuted == 1 else 's'}.")
     return redirect(_next(request))
 
 
@@ -334,8 +422,15 @@ def group_unsave(request):
 
 
 def _group_saved(request, *, saved: bool):
+    """As the bulk form's save and unsave (one notifications.saved or .unsaved event): the row's ids, all the
+    user's or nothing changes."""
     ids = _ids(request)
-    changed = actions.set_saved_many(request.user, ids, saved=saved)
+    try:
+        changed = (actions.save_many if saved else actions.unsave_many)(request.user, ids).ids
+    except actions.BulkRefused as error:
+        return _bulk_refused(request, str(error))
+    except Notification.DoesNotExist:
+        raise Http404("No such notification") from None
     if wants_json(request):
         return JsonResponse({"ids": ids, "saved": saved, "changed": changed, "unread": _unread(request)})
     words = "Saved" if saved else "Unsaved"
@@ -351,6 +446,8 @@ def _ids(request) -> list[int]:
 
 # The ids just marked done, kept in the session for the one page that offers their Undo.
 UNDO_DONE_SESSION_KEY = "undo_done"
+# The groups a bulk mute just muted (not those muted before), likewise.
+UNDO_MUTE_SESSION_KEY = "undo_mute"
 
 
 def _done(request, notifications):

@@ -3,11 +3,16 @@
 Read and unread; done (out of the inbox, kept, and read) and back to the
 inbox; saved (starred: kept from pruning, see prune_done); snoozed (out of
 the inbox, and read, until a moment, when it comes back unread: wake_due).
+Read, unread, done and saved also in bulk: the ticked ids, or every one
+matching a filter (``matching``).
 """
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from common.notification_text import grouping_key
@@ -19,6 +24,13 @@ READ_ALL_IDS_MAX = 1000
 # A bulk change names its notifications one by one: ten pages of the list is
 # more than anyone ticks, and keeps one event (every id in it) small.
 BULK_IDS_MAX = 500
+# "All matching" changes at most this many (the newest) per press, and says how many it left for the next:
+# a user with 100,000 matching must not hold their rows (and their stream, which every delivery to them
+# waits on) locked for one long UPDATE. The ones changed are those not so already, so pressing again goes
+# on from where the last press stopped. The event names only the newest READ_ALL_IDS_MAX of them.
+# (Roughly, once, in the test database: 5,000 of a user's 100,000 took 160-180 ms, count included; one
+# UPDATE of 95,000, as mark_all_read does, 1.8 s. Not a benchmark: bench/ has none for this yet.)
+BULK_MATCHING_MAX = 5000
 
 
 class BulkRefused(ValueError):
@@ -27,6 +39,37 @@ class BulkRefused(ValueError):
 
 class SnoozeRefused(ValueError):
     """A snooze that would end before it starts (web.notifications.snooze checks the choice itself)."""
+
+
+@dataclass(frozen=True)
+class BulkChange:
+    """What a bulk change changed (ids, ascending), and how many matching it left for the next press."""
+
+    ids: list[int] = field(default_factory=list)
+    left: int = 0
+
+
+def checked_ids(ids) -> list[int]:
+    """The ids of a bulk change, sorted and distinct; BulkRefused for none or too many."""
+    ids = sorted(set(ids))
+    if not ids:
+        raise BulkRefused("Select at least one notification.")
+    if len(ids) > BULK_IDS_MAX:
+        raise BulkRefused(f"At most {BULK_IDS_MAX} notifications at once ({len(ids)} selected).")
+    return ids
+
+
+def selected(user, ids=None, matching: NotificationFilter | None = None):
+    """The user's notifications a bulk change is about, locked: these ids (all the user's, else
+    Notification.DoesNotExist), or those ``matching`` a filter (not locked: the caller narrows them first).
+    Call it inside the change's transaction, after stream.lock."""
+    mine = Notification.objects.filter(user=user)
+    if matching is not None:
+        return matching.apply(mine)
+    ids = checked_ids(ids or ())
+    if len(mine.select_for_update(of=("self",)).filter(pk__in=ids).values_list("pk", flat=True)) != len(ids):
+        raise Notification.DoesNotExist("No such notification")
+    return mine.filter(pk__in=ids)
 
 
 def mark_read(user, notification_id: int) -> Notification:
@@ -65,45 +108,64 @@ def mark_all_read(user, flt=None) -> int:
     return len(ids)
 
 
-def mark_read_many(user, ids) -> int:
-    """Mark read these notifications of the user; how many changed.
+def mark_read_many(user, ids=None, *, matching: NotificationFilter | None = None) -> BulkChange:
+    """Mark read these notifications of the user, or the newest BULK_MATCHING_MAX unread ones ``matching``.
 
     All or nothing: an id that is not the user's (or not at all) raises
     Notification.DoesNotExist and nothing changes.
     """
-    return _set_read_many(user, ids, read=True)
+    return _bulk(user, ids, matching, pending=Q(read_at__isnull=True), type="notifications.read",
+                 write=lambda now: {"read_at": now}, payload=lambda now: {"read_at": now.isoformat()})
 
 
-def mark_unread_many(user, ids) -> int:
-    return _set_read_many(user, ids, read=False)
+def mark_unread_many(user, ids=None, *, matching: NotificationFilter | None = None) -> BulkChange:
+    # Unread puts a done or snoozed one back in the inbox too: those are always read (mark_unread).
+    return _bulk(user, ids, matching, pending=Q(read_at__isnull=False), type="notifications.unread",
+                 write=lambda now: {"read_at": None, "done_at": None, "snoozed_until": None},
+                 payload=lambda now: {"read_at": None})
 
 
-def _set_read_many(user, ids, *, read: bool) -> int:
-    ids = sorted(set(ids))
-    if not ids:
-        raise BulkRefused("Select at least one notification.")
-    if len(ids) > BULK_IDS_MAX:
-        raise BulkRefused(f"At most {BULK_IDS_MAX} notifications at once ({len(ids)} selected).")
+def mark_done_many(user, ids=None, *, matching: NotificationFilter | None = None) -> BulkChange:
+    """Done in bulk: the same event as mark_group_done's (``notifications.done``, the ids, the count after)."""
+    return _bulk(user, ids, matching, pending=Q(done_at__isnull=True), type="notifications.done",
+                 write=lambda now: {"done_at": now, "read_at": Coalesce("read_at", now), "snoozed_until": None},
+                 payload=lambda now: {"done_at": now.isoformat()})
+
+
+def save_many(user, ids=None, *, matching: NotificationFilter | None = None) -> BulkChange:
+    return _bulk(user, ids, matching, pending=Q(saved=False), type="notifications.saved",
+                 write=lambda now: {"saved": True}, counts=False)
+
+
+def unsave_many(user, ids=None, *, matching: NotificationFilter | None = None) -> BulkChange:
+    return _bulk(user, ids, matching, pending=Q(saved=True), type="notifications.unsaved",
+                 write=lambda now: {"saved": False}, counts=False)
+
+
+def _bulk(user, ids, matching, *, pending: Q, type: str, write, payload=lambda now: {},
+          counts: bool = True) -> BulkChange:
+    """One bulk change: those of the selection not so already (``pending``) changed by one UPDATE, and one
+    event naming them (the newest READ_ALL_IDS_MAX, with ``complete``), with the exact count after when
+    the change can move it (``counts``)."""
     with transaction.atomic():
         stream.lock([user.pk])
-        mine = list(Notification.objects.select_for_update().filter(user=user, pk__in=ids)
-                    .values_list("pk", "read_at"))
-        if len(mine) != len(ids):
-            raise Notification.DoesNotExist("No such notification")
-        changing = [pk for pk, read_at in mine if (read_at is not None) != read]
+        todo = selected(user, ids, matching).filter(pending)
+        left = 0
+        if matching is not None:
+            matched = todo.count()
+            todo = Notification.objects.filter(
+                pk__in=list(todo.order_by("-pk").values_list("pk", flat=True)[:BULK_MATCHING_MAX]))
+            left = max(0, matched - BULK_MATCHING_MAX)
+        changing = sorted(todo.select_for_update(of=("self",)).values_list("pk", flat=True))
         if not changing:
-            return 0  # already so: no event, the count stands
-        now = timezone.now() if read else None
-        # Unread puts a done or snoozed one back in the inbox too: those are always read (mark_unread).
-        back = {} if read else {"done_at": None, "snoozed_until": None}
-        Notification.objects.filter(pk__in=changing).update(read_at=now, **back)
-        stream.append([stream.Change(
-            user.pk,
-            "notifications.read" if read else "notifications.unread",
-            {"ids": sorted(changing), "read_at": now.isoformat() if read else None},
-            unread_to=_unread_count(user),
-        )])
-    return len(changing)
+            return BulkChange(left=left)  # already so: no event, the count stands
+        now = timezone.now()
+        Notification.objects.filter(pk__in=changing).update(**write(now))
+        named = changing[-READ_ALL_IDS_MAX:]
+        stream.append([stream.Change(user.pk, type,
+                                     {"ids": named, "complete": len(named) == len(changing), **payload(now)},
+                                     unread_to=_unread_count(user) if counts else None)])
+    return BulkChange(changing, left)
 
 
 def mark_done(user, notification_id: int) -> Notification:
@@ -278,22 +340,6 @@ def _wake(user_id: int, snoozed) -> int:
         unread_to=_unread_of(user_id),
     )])
     return len(due)
-
-
-def set_saved_many(user, ids, *, saved: bool) -> list[int]:
-    """Star (or unstar) these notifications of the user, as the star of a group's row does: those of ``ids``
-    that are the user's and not so already, in one event (``notifications.saved`` or ``.unsaved``, their ids);
-    their ids. Someone else's, or one pruned since: skipped, as Undo skips them."""
-    with transaction.atomic():
-        stream.lock([user.pk])
-        changing = sorted(Notification.objects.filter(user=user, pk__in=ids).exclude(saved=saved)
-                          .select_for_update().values_list("pk", flat=True))
-        if not changing:
-            return []
-        Notification.objects.filter(pk__in=changing).update(saved=saved)
-        stream.append([stream.Change(user.pk, "notifications.saved" if saved else "notifications.unsaved",
-                                     {"ids": changing})])  # no read state changed: the count stands
-    return changing
 
 
 def _locked(user, notification_id: int) -> Notification:

@@ -451,27 +451,92 @@
   // --- bulk select ---------------------------------------------------------------------------------------------
 
   // The list's checkboxes belong to form#bulk by their form="bulk"; without this script it is a plain POST that
-  // comes back (its "Select all" sending the page's ids). With it, "Select all" ticks the page's rows, Shift+click
-  // ticks or clears the rows between, x ticks the focused row, and the form acts in place: the rows change at
-  // once, and the count (here and in every tab) follows the stream's notifications.read / .unread event.
-  var bulkForm = $("bulk"), selectAll = $("select-all"), bulkStatus = $("bulk-status");
+  // comes back (its "Select all" sending the page's ids). With it, "Select all" ticks the page's rows (and offers
+  // "Select all N matching", which sends the filter instead), Shift+click ticks or clears the rows between, x ticks
+  // the focused row, and the form acts in place: the rows change at once, the server's sentence (and a Done's or a
+  // mute's Undo) shows in #messages, and the count (here and in every tab) follows the stream's event.
+  var bulkForm = $("bulk"), selectAll = $("select-all"), selectMatching = $("select-matching");
+  var bulkMatching = $("bulk-matching"), messageRegion = $("messages");
+
+  // What the page says after a change, in its status region, as the next page would after a plain form.
+  function bulkSay(words, kind, undo) {
+    if (!messageRegion) return null;
+    var items = document.createElement("ul"), item = document.createElement("li"), button = null;
+    items.className = "messages";
+    item.className = kind || "success";
+    item.textContent = words;
+    if (undo) {
+      button = document.createElement("button");
+      button.type = "button";
+      button.className = "link undo";
+      button.textContent = undo.label;
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(button);
+    }
+    items.appendChild(item);
+    messageRegion.replaceChildren(items);
+    return button;
+  }
+
+  // (a star's look is setSaved's, in "done, undo, move to inbox and the star, in place": the group rows' stars
+  // and the Saved view follow too)
+  function bulkSetStar(id, saved) { setSaved([id], saved); }
+  document.addEventListener("beacon:saved-many", function (event) { setSaved(event.detail.ids, event.detail.saved); });
+
+  // The "Mute this group" ways out of these groups, hidden once muted (shown again by the Undo).
+  function bulkMuteWays(groups, hidden) {
+    groups.forEach(function (group) {
+      [].forEach.call(document.querySelectorAll('form.way-out[action="/groups/' + group + '/mute/"]'), function (form) {
+        form.hidden = hidden;
+      });
+    });
+  }
+
+  // The list and the bell as the server shows them now: after a change of more than its event named, or an Undo.
+  // (The bell is on every page; a page without the list takes it from the notifications page.)
+  var bulkReloading = null;
+  function bulkReloadList() {
+    if (bulkReloading) return;
+    bulkReloading = fetch(list ? location.href : "/notifications/", {
+      credentials: "same-origin", headers: { Accept: "text/html" }
+    }).then(function (response) { return response.ok && !response.redirected ? response.text() : null; })
+      .then(function (html) {
+        var fresh = html && new DOMParser().parseFromString(html, "text/html");
+        ["notification-list", "bell-list"].forEach(function (id) {
+          var shown = $(id), now = fresh && fresh.getElementById(id);
+          if (shown && now) shown.replaceChildren.apply(shown, [].slice.call(now.childNodes));
+        });
+      })
+      .catch(function () {})
+      .then(function () { bulkReloading = null; });
+  }
+  document.addEventListener("beacon:incomplete", bulkReloadList);
+
   if (list && bulkForm) {
     var lastTicked = null, plainSubmit = false;
     if (selectAll) selectAll.removeAttribute("name"); // the rows' own checkboxes say it now
 
     var boxes = function () { return [].slice.call(list.querySelectorAll(":scope > .notification > input.select")); };
+    // "Select all N matching" is offered once the whole page is ticked, as in Gmail.
+    var offerMatching = function () {
+      if (!bulkMatching) return;
+      bulkMatching.hidden = !selectAll || !selectAll.checked;
+      if (bulkMatching.hidden) selectMatching.checked = false;
+    };
     var syncAll = function () {
       if (!selectAll) return;
       var all = boxes(), ticked = all.filter(function (box) { return box.checked; }).length;
       selectAll.checked = all.length > 0 && ticked === all.length;
       selectAll.indeterminate = ticked > 0 && ticked < all.length;
+      offerMatching();
     };
-    var say = function (words) { if (bulkStatus) bulkStatus.textContent = words; };
+    offerMatching();
 
     if (selectAll) {
       selectAll.addEventListener("change", function () {
         boxes().forEach(function (box) { box.checked = selectAll.checked; });
         selectAll.indeterminate = false;
+        offerMatching();
       });
     }
     list.addEventListener("click", function (event) {
@@ -497,22 +562,51 @@
       syncAll();
     });
 
+    // What an answer changes on this page at once (the stream's events then say the same to every tab).
+    var shown = function (answer) {
+      var ids = answer.ids || [];
+      if (answer.action === "read" || answer.action === "unread") ids.forEach(function (id) { setRead(id, answer.read); });
+      else if (answer.action === "done") document.dispatchEvent(new CustomEvent("beacon:done", { detail: { ids: ids } }));
+      else if (answer.action === "save" || answer.action === "unsave") {
+        ids.forEach(function (id) { bulkSetStar(id, answer.action === "save"); });
+      } else if (answer.action === "mute") bulkMuteWays(answer.groups || [], true);
+    };
+
+    var offerUndo = function (answer) {
+      var button = bulkSay(answer.message, "success", answer.undo);
+      if (!button) return;
+      button.focus();
+      button.addEventListener("click", function () {
+        var data = new FormData();
+        answer.undo.values.forEach(function (value) { data.append(answer.undo.field, value); });
+        send(answer.undo.url, "POST", data).then(function (undone) {
+          if (answer.action === "mute") {
+            bulkMuteWays(answer.groups || [], false);
+            bulkSay("Unmuted " + undone.unmuted + " group" + (undone.unmuted === 1 ? "" : "s") + ".");
+          } else {
+            bulkReloadList(); // the rows come back as the server shows them
+            bulkSay("Moved " + undone.moved + " notification" + (undone.moved === 1 ? "" : "s") + " back to the inbox.");
+          }
+        }, function () { bulkSay("Could not undo: try again.", "error", answer.undo); });
+      });
+    };
+
     bulkForm.addEventListener("submit", function (event) {
       if (plainSubmit) return;
       event.preventDefault();
       var button = event.submitter, ticked = boxes().filter(function (box) { return box.checked; });
-      if (!ticked.length) { say("Select at least one notification."); return; }
+      var matching = selectMatching && selectMatching.checked;
+      if (!ticked.length && !matching) { bulkSay("Select at least one notification.", "error"); return; }
       if (bulkForm.getAttribute("aria-busy") === "true") return;
       bulkForm.setAttribute("aria-busy", "true");
       var data = new FormData(bulkForm);
       if (button && button.name) data.append(button.name, button.value);
       // (not bulkForm.action: its buttons named "action" shadow it)
       send(bulkForm.getAttribute("action"), "POST", data).then(function (answer) {
-        (answer.ids || []).forEach(function (id) { setRead(id, answer.read); });
+        shown(answer);
         ticked.forEach(function (box) { box.checked = false; });
         syncAll();
-        say("Marked " + answer.changed + " notification" + (answer.changed === 1 ? "" : "s") +
-            (answer.read ? " read." : " unread."));
+        offerUndo(answer);
       }).catch(function () {
         plainSubmit = true; // the plain form, as without JavaScript (the page says what was wrong)
         bulkForm.requestSubmit(button);
