@@ -111,7 +111,7 @@ def test_ten_changes_in_two_seconds_are_one_row_and_few_toasts(beacon, chromium,
     row.wait_for(timeout=WAIT_MS)
     assert page.locator("#notification-list > li").filter(has_text="Yeast PPI").count() == 1
     assert row.locator(":scope > .open button").inner_text() == f"{bob.username} changed graph “Yeast PPI” (11)"
-    summary = row.locator("details summary")
+    summary = row.locator("details.group-items summary")
     summary.click()
     assert row.locator("details li").count() == 11
     # and one row in the dropdown

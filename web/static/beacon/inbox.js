@@ -244,8 +244,10 @@
     });
     if (!old && !insert) return;
     var focused = old && old.contains(document.activeElement) ? document.activeElement : null;
-    var details = old && old.querySelector("details");
-    if (details && details.open) { var mine = row.querySelector("details"); if (mine) mine.open = true; }
+    ["details.group-items", "details.snooze"].forEach(function (which) { // (what was open stays open)
+      var was = old && old.querySelector(which), mine = row.querySelector(which);
+      if (was && was.open && mine) mine.open = true;
+    });
     if (old) old.remove();
     [].some.call(container.children, function (child) {
       if (child.hasAttribute("data-newest") && goesBefore(container, row, child)) { next = child; return true; }
