@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.inbox import WAIT_MS, make_lab, open_as, stored
 from web.graphs.actions import create_graph, update_graph
-from web.notifications.actions import mark_done
+from web.notifications.actions import mark_done, save
 from web.notifications.models import Notification
 
 pytestmark = [pytest.mark.stack, pytest.mark.usefixtures("live_db")]
@@ -243,4 +243,37 @@ def test_move_to_inbox_from_the_done_view_acts_in_place(beacon, chromium, make_u
     assert texts(page) == []
     assert page.evaluate("window.sameLoad") is True
     assert Notification.objects.get(pk=done.pk).done_at is None
+    page.context.close()
+
+
+def test_in_the_saved_view_done_and_move_to_inbox_act_in_place_and_the_row_stays(beacon, chromium, make_user):
+    # given alice with one notification saved, her Saved view open
+    alice, _, _ = three_graphs(make_user)
+    kept = Notification.objects.filter(user=alice, read_at__isnull=True).first()
+    save(alice, kept.pk)
+    page = open_as(chromium, beacon, alice, "/notifications/?state=saved")
+    page.evaluate("window.sameLoad = true")
+    row = page.locator("#notification-list > li.notification")
+    assert row.count() == 1
+
+    # when she marks it done by key
+    page.keyboard.press("j")
+    page.keyboard.press("y")
+
+    # then it stays in the Saved view (saved and done), now offering Move to inbox, she is still on it, and
+    # the page says so with an Undo, without a reload
+    page.locator("#messages").get_by_text("Marked done.").wait_for(timeout=WAIT_MS)
+    row.locator(":scope > form.move-to-inbox").wait_for(timeout=WAIT_MS)
+    assert row.count() == 1 and row.locator(":scope > form.mark-done").count() == 0
+    page.wait_for_function("document.activeElement.matches('#notification-list > li.notification')", timeout=WAIT_MS)
+    assert page.evaluate("window.sameLoad") is True
+    assert Notification.objects.get(pk=kept.pk).done_at is not None
+
+    # when she moves it to the inbox, the row offers Done again, still saved
+    row.locator(":scope > form.move-to-inbox button").click()
+    page.locator("#messages").get_by_text("Moved to the inbox.").wait_for(timeout=WAIT_MS)
+    row.locator(":scope > form.mark-done").wait_for(timeout=WAIT_MS)
+    assert row.locator(":scope > form.star button").get_attribute("aria-pressed") == "true"
+    assert page.evaluate("window.sameLoad") is True
+    assert Notification.objects.get(pk=kept.pk).done_at is None
     page.context.close()

@@ -897,8 +897,34 @@
     });
   }
 
+  // The Saved view lists done ones beside the rest: there a row stays, its Done becoming Move to inbox (or back),
+  // so the list comes again as the server shows it (bulk's reload), the focus back on the row it was on.
+  function reloadSaved(key) {
+    bulkReloadList();
+    if (!bulkReloading) return;
+    bulkReloading.then(function () {
+      var list = $("notification-list"), again = key ? groupRows(key).filter(function (row) {
+        return row.matches("#notification-list > .notification");
+      })[0] : list && list.querySelector(":scope > .notification");
+      if (again) again.focus();
+    });
+  }
+
+  function inSavedView(form) {
+    var row = form.closest("#notification-list > .notification"), key = row && row.getAttribute("data-group");
+    inPlace(form, function (answer) {
+      if (form.classList.contains("mark-done")) announceDone("Marked done.", answer.ids || [], []);
+      else announce("Moved to the inbox.");
+      reloadSaved(key);
+    });
+  }
+
   function undo(form) {
     var rows = form.rows || [], list = $("notification-list");
+    if (stateOf(list) === "saved") {
+      inPlace(form, function () { announce("Moved back to the inbox."); reloadSaved(null); });
+      return;
+    }
     inPlace(form, function () {
       // The rows as they were (the stream's notifications.undone fetches them afresh after); the focus on the first.
       rows.forEach(function (row) { if (list) place(list, row, true); });
@@ -921,9 +947,9 @@
     var list = form.closest("#notification-list");
     if (!list || !form.matches("form.inbox-state")) return;
     if (form.classList.contains("star")) { event.preventDefault(); star(form); }
-    // (the Saved view shows done ones beside the rest: a done row there stays, its forms the server's)
-    else if (list.getAttribute("data-state") === "saved") return;
-    else if (form.classList.contains("mark-done")) { event.preventDefault(); markDone(form); }
+    else if (stateOf(list) === "saved") {
+      if (form.matches(".mark-done, .move-to-inbox")) { event.preventDefault(); inSavedView(form); }
+    } else if (form.classList.contains("mark-done")) { event.preventDefault(); markDone(form); }
     else if (form.classList.contains("move-to-inbox")) { event.preventDefault(); moveToInbox(form); }
   });
 
