@@ -105,13 +105,23 @@
       e.ids.forEach(function (id) { setRead(id, false); });
       tell("woken", { ids: e.ids, groups: e.groups });
     },
-    "notification.undone": function (e) { tell("undone", { ids: [e.id] }); },
-    "notifications.undone": function (e) { tell("undone", { ids: e.ids }); },
-    "notification.saved": function (e) { tell("saved", { id: e.id, saved: true }); },
-    "notification.unsaved": function (e) { tell("saved", { id: e.id, saved: false }); },
+    // Undone: back in the inbox, read; each group named by key and kind, for inbox.js to fetch its row back.
+    "notification.undone": function (e) {
+      tell("undone", { ids: [e.id], groups: e.group_key ? [{ group_key: e.group_key, kind: e.kind }] : [] });
+    },
+    "notifications.undone": function (e) { tell("undone", { ids: e.ids, groups: e.groups || [] }); },
+    // Starred or not: one notification's star, or a group row's (its ids).
+    "notification.saved": function (e) { tell("saved", { ids: [e.id], saved: true }); },
+    "notification.unsaved": function (e) { tell("saved", { ids: [e.id], saved: false }); },
     "notifications.saved": function (e) { tell("saved-many", { ids: e.ids, saved: true }); },
     "notifications.unsaved": function (e) { tell("saved-many", { ids: e.ids, saved: false }); }
   };
+
+  // A change this page made in place answers with the count after it (inbox.js tells it here, "beacon:count"):
+  // the header follows at once rather than when the stream's event comes, which says the same.
+  document.addEventListener("beacon:count", function (event) {
+    if (!ended && typeof event.detail === "number") setUnread(event.detail);
+  });
 
   // Applies an answer from our poll or another tab's; false when the page
   // must reload (the server could not replay what this page missed).

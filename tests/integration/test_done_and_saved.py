@@ -106,6 +106,24 @@ def test_undo_of_a_group_is_one_event_and_skips_what_is_not_hers(make_user):
     assert Notification.objects.get(pk=bobs.pk).done_at is not None
 
 
+def test_an_undone_event_names_the_groups_to_fetch_back(make_user):
+    # given alice, who marked two notifications about two graphs done
+    alice = make_user("alice")
+    first, second = notify(alice, "Kinase map", 1), notify(alice, "Yeast PPI", 2)
+    actions.mark_done(alice, first.pk)
+    actions.mark_done(alice, second.pk)
+
+    # when she moves one back, then undoes the other
+    actions.move_to_inbox(alice, first.pk)
+    one = last_event(alice)
+    actions.undo_done(alice, [second.pk])
+    many = last_event(alice)
+
+    # then each event names the group its row is fetched by, and the kind another tab checks it against
+    assert (one.payload["group_key"], one.payload["kind"]) == (first.grouping_key, first.kind)
+    assert many.payload["groups"] == [{"group_key": second.grouping_key, "kind": second.kind}]
+
+
 def test_another_tab_hears_a_bulk_done_and_save_each_as_one_event_with_the_exact_count(make_user):
     # given alice with four unread notifications, and another tab of hers listening (her channel, as the
     # realtime process wakes her polls from it)

@@ -152,3 +152,41 @@ def test_someone_elses_notification_is_not_found_and_unchanged(make_user, browse
     assert browser_for(bob).post("/notifications/done/", {"group": hers.grouping_key}).status_code == 404
     stored = Notification.objects.get(pk=hers.pk)
     assert (stored.read_at, stored.done_at, stored.saved) == (None, None, False)
+
+
+def test_a_groups_star_saves_every_one_it_shows_and_unsaves_them_all(make_user, browser_for):
+    # given alice with three notifications about one graph, one row, one of them saved
+    alice = make_user("alice")
+    ids = [notify(alice, "Kinase map", graph_id=1).pk for _ in range(3)]
+    browser = browser_for(alice)
+    browser.post(f"/notifications/{ids[0]}/save/")
+    html = page_text(browser.get("/notifications/"))
+    star = re.search(r'<form[^>]*class="inbox-state star group-star[^"]*".*?</form>', html, re.S)[0]
+    # its star is not pressed (not all three are saved), and says what it does to how many
+    assert 'aria-pressed="false"' in star and "Save all</span><span class=\"visually-hidden\"> 3 in this group" in star
+    assert sorted(re.findall(r'name="id" value="(\d+)"', star)) == sorted(str(i) for i in ids)
+
+    # when she presses it, without JavaScript
+    response = browser.post("/notifications/save/", {"id": ids, "next": "/notifications/"})
+
+    # then she is back on her inbox saying so, all three are in Saved, and the group's star is pressed
+    assert response.status_code == 302 and response["Location"] == "/notifications/"
+    html = page_text(browser.get("/notifications/"))
+    assert "Saved 2 notifications." in html
+    assert sorted(listed(page_text(browser.get("/notifications/?state=saved")))) == sorted(ids)
+    star = re.search(r'<form[^>]*class="inbox-state star group-star saved".*?</form>', html, re.S)[0]
+    assert 'action="/notifications/unsave/"' in star and 'aria-pressed="true"' in star
+
+    # when she presses it again, all three are unsaved
+    browser.post("/notifications/unsave/", {"id": ids, "next": "/notifications/"})
+    assert listed(page_text(browser.get("/notifications/?state=saved"))) == []
+
+
+def test_a_groups_star_answers_a_script_with_what_it_did(make_user, browser_for):
+    alice, bob = make_user("alice"), make_user("bob")
+    ids = [notify(alice, "Kinase map", graph_id=1).pk for _ in range(2)]
+    answer = browser_for(alice).post("/notifications/save/", {"id": ids}, headers={"Accept": "application/json"})
+    assert answer.json() == {"ids": ids, "saved": True, "changed": ids, "unread": 2}
+    # someone else's: nothing changes
+    browser_for(bob).post("/notifications/unsave/", {"id": ids})
+    assert Notification.objects.filter(pk__in=ids, saved=True).count() == 2

@@ -405,6 +405,45 @@ def wake(request):
 
 # The ids just snoozed, kept in the session for the one page that offers to wake them.
 JUST_SNOOZED_SESSION_KEY = "just_snoozed"
+
+
+@login_required
+@require_POST
+def group_save(request):
+    """The star of a group's row: save every one of its notifications the row shows (the ``id`` fields)."""
+    return _group_saved(request, saved=True)
+
+
+@login_required
+@require_POST
+def group_unsave(request):
+    """The pressed star of a group's row (all of them saved): unsave them all."""
+    return _group_saved(request, saved=False)
+
+
+def _group_saved(request, *, saved: bool):
+    """As the bulk form's save and unsave (one notifications.saved or .unsaved event): the row's ids, all the
+    user's or nothing changes."""
+    ids = _ids(request)
+    try:
+        changed = (actions.save_many if saved else actions.unsave_many)(request.user, ids).ids
+    except actions.BulkRefused as error:
+        return _bulk_refused(request, str(error))
+    except Notification.DoesNotExist:
+        raise Http404("No such notification") from None
+    if wants_json(request):
+        return JsonResponse({"ids": ids, "saved": saved, "changed": changed, "unread": _unread(request)})
+    words = "Saved" if saved else "Unsaved"
+    messages.success(request, f"{words} {len(changed)} notification{'' if len(changed) == 1 else 's'}.")
+    return redirect(_next(request))
+
+
+def _ids(request) -> list[int]:
+    """The form's ``id`` fields (a group's notifications as its row shows them), at most READ_ALL_IDS_MAX."""
+    ids = [int(raw) for raw in request.POST.getlist("id") if raw.isdigit() and len(raw) <= 18]
+    return ids[:actions.READ_ALL_IDS_MAX]
+
+
 # The ids just marked done, kept in the session for the one page that offers their Undo.
 UNDO_DONE_SESSION_KEY = "undo_done"
 # The groups a bulk mute just muted (not those muted before), likewise.

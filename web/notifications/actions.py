@@ -216,8 +216,10 @@ def move_to_inbox(user, notification_id: int) -> Notification:
             return notification
         notification.done_at = None
         notification.save(update_fields=["done_at"])
-        # (Still read: the count stands, and the stream carries it as it is.)
-        stream.append([stream.Change(user.pk, "notification.undone", {"id": notification.pk})])
+        # (Still read: the count stands, and the stream carries it as it is.) Its group, for another tab to
+        # fetch the row back into its list (GET /notifications/group/) and check it belongs there (its kind).
+        stream.append([stream.Change(user.pk, "notification.undone",
+                                     {"id": notification.pk, **_groups_of([notification])[0]})])
     return notification
 
 
@@ -226,13 +228,22 @@ def undo_done(user, ids: list[int]) -> int:
     back in the inbox, still read, in one event; how many. Someone else's, or one pruned since: skipped."""
     with transaction.atomic():
         stream.lock([user.pk])
-        moved = sorted(Notification.objects.filter(user=user, pk__in=ids, done_at__isnull=False)
-                       .select_for_update().values_list("pk", flat=True))
+        moved = list(Notification.objects.filter(user=user, pk__in=ids, done_at__isnull=False)
+                     .select_related("notice").select_for_update(of=("self",)).order_by("id"))
         if not moved:
             return 0
-        Notification.objects.filter(pk__in=moved).update(done_at=None)
-        stream.append([stream.Change(user.pk, "notifications.undone", {"ids": moved})])  # still read
+        Notification.objects.filter(pk__in=[n.pk for n in moved]).update(done_at=None)
+        stream.append([stream.Change(user.pk, "notifications.undone",  # still read
+                                     {"ids": [n.pk for n in moved], "groups": _groups_of(moved)})])
     return len(moved)
+
+
+def _groups_of(notifications) -> list[dict]:
+    """The groups (key and kind) these notifications show in, once each, as an event names them."""
+    groups: dict[str, str] = {}
+    for n in notifications:
+        groups.setdefault(n.grouping_key, n.kind)
+    return [{"group_key": key, "kind": kind} for key, kind in groups.items()]
 
 
 def save(user, notification_id: int) -> Notification:

@@ -37,6 +37,11 @@ class NotificationGroup:
         return sum(1 for n in self.notifications if n.read_at is None)
 
     @property
+    def all_saved(self) -> bool:
+        """The group row's star is pressed when every notification it shows is saved (its press unsaves them all)."""
+        return all(n.saved for n in self.notifications)
+
+    @property
     def text(self) -> str:
         if self.count == 1:
             return self.newest.text

@@ -480,21 +480,10 @@
     return button;
   }
 
-  function bulkSetStar(id, saved) {
-    [].forEach.call(rowsWithId(id), function (row) {
-      var form = row.querySelector(":scope > form.star"), button = form && form.querySelector("button");
-      if (!button || !button.firstElementChild) return;
-      form.classList.toggle("saved", saved);
-      form.setAttribute("action", "/notifications/" + id + (saved ? "/unsave/" : "/save/"));
-      button.setAttribute("aria-pressed", saved ? "true" : "false");
-      button.title = saved ? "Unsave" : "Save";
-      button.firstElementChild.textContent = saved ? "★" : "☆";
-      button.firstElementChild.nextSibling.textContent = saved ? " Saved" : " Save";
-    });
-  }
-  document.addEventListener("beacon:saved-many", function (event) {
-    event.detail.ids.forEach(function (id) { bulkSetStar(id, event.detail.saved); });
-  });
+  // (a star's look is setSaved's, in "done, undo, move to inbox and the star, in place": the group rows' stars
+  // and the Saved view follow too)
+  function bulkSetStar(id, saved) { setSaved([id], saved); }
+  document.addEventListener("beacon:saved-many", function (event) { setSaved(event.detail.ids, event.detail.saved); });
 
   // The "Mute this group" ways out of these groups, hidden once muted (shown again by the Undo).
   function bulkMuteWays(groups, hidden) {
@@ -646,8 +635,12 @@
     [].forEach.call(document.querySelectorAll(".notification[data-id]"), function (row) {
       if (!gone[row.getAttribute("data-id")] || keeps(row.closest("#notification-list"))) return;
       var group = row.parentElement && row.parentElement.closest(".notification.group");
+      var last = group && group.querySelectorAll(".group-items .notification").length === 1;
+      var had = row.contains(document.activeElement);
+      leaveFocus(last ? group : row); // (a row of the list: the focus moves on to the next)
       row.remove();
-      if (group && !group.querySelector(".group-items .notification")) group.remove();
+      if (last) group.remove();
+      else if (group && had) group.focus();
     });
     var list = $("notification-list");
     if (list && !keeps(list) && !list.querySelector(".notification") && !$("notification-empty")) {
@@ -772,6 +765,194 @@
     });
   });
 
+  // --- done, undo, move to inbox and the star, in place -------------------------------------------------------
+
+  // A row about to leave the list takes no keyboard user's place with it: the focus goes to the next row,
+  // else the one before (as a mail client's archive does).
+  function leaveFocus(row) {
+    if (!row.isConnected || !row.matches("#notification-list > .notification")) return;
+    if (!row.contains(document.activeElement)) return;
+    var next = row.nextElementSibling, before = row.previousElementSibling;
+    var to = next && next.matches(".notification") ? next : before && before.matches(".notification") ? before : null;
+    if (to) to.focus();
+  }
+
+  var NOTHING_LEFT = "<strong>Nothing here</strong> What you mark done waits in the Done view.";
+  // Undone: out of the Done view only (in the inbox it comes back, below). Unsaved: out of the Saved view only.
+  function keepsUndone(list) { return stateOf(list) !== "done"; }
+  function keepsUnsaved(list) { return stateOf(list) !== "saved"; }
+
+  // Undone in any tab: back in the inbox (read), so its group's row is fetched back into the list and the bell as
+  // a new one is (GET /notifications/group/), in its place by data-at; the Done view lets it go.
+  document.addEventListener("beacon:undone", function (event) {
+    takeOut(event.detail.ids, keepsUndone, "<strong>Nothing done</strong>");
+    (event.detail.groups || []).forEach(function (g) {
+      var n = { kind: g.kind, read_at: true }; // undone ones are read
+      refresh(g.group_key, belongs(n), bellTakes(n));
+    });
+  });
+
+  // A star says its state by aria-pressed; its mark, word, title and action follow.
+  function setStar(form, saved) {
+    var button = form.querySelector("button"), mark = form.querySelector(".star-mark"), word = form.querySelector(".star-word");
+    var all = form.classList.contains("group-star") ? " all" : "";
+    form.classList.toggle("saved", saved);
+    form.action = form.getAttribute(saved ? "data-unsave" : "data-save");
+    button.setAttribute("aria-pressed", saved ? "true" : "false");
+    button.title = (saved ? "Unsave" : "Save") + all;
+    if (mark) mark.textContent = saved ? "★" : "☆";
+    if (word) word.textContent = word.getAttribute(saved ? "data-on" : "data-off");
+  }
+
+  // These ids starred (or not) in any tab: their stars, and their group rows' (pressed when every one is).
+  // The Saved view lets an unsaved one go.
+  function setSaved(ids, saved) {
+    var groups = [];
+    ids.forEach(function (id) {
+      [].forEach.call(rowsWithId(id), function (row) {
+        var star = row.querySelector(":scope > form.star");
+        if (star) setStar(star, saved);
+        var group = row.parentElement && row.parentElement.closest(".notification.group");
+        if (group && groups.indexOf(group) < 0) groups.push(group);
+      });
+    });
+    groups.forEach(function (group) {
+      var star = group.querySelector(":scope > form.group-star");
+      if (star) setStar(star, !group.querySelector(".group-items form.star:not(.saved)"));
+    });
+    if (!saved) takeOut(ids, keepsUnsaved, "<strong>Nothing saved</strong> Star a notification to keep it here.");
+  }
+
+  document.addEventListener("beacon:saved", function (event) { setSaved(event.detail.ids, event.detail.saved); });
+
+  // "Marked done." in the page's status region, with its Undo: a form, as the page's own "Undo done" is
+  // (z or Enter on it works), which this script does in place, putting back ``rows`` as they were.
+  function announceDone(words, ids, rows) {
+    var old = $("undo-done");
+    if (old) old.remove(); // one Undo at a time: the latest
+    var form = document.createElement("form"), button = document.createElement("button");
+    form.method = "post";
+    form.action = "/notifications/undo-done/";
+    form.className = "inline undo-done";
+    form.id = "undo-done";
+    form.rows = rows;
+    [["csrfmiddlewaretoken", csrfToken()], ["next", location.pathname + location.search]].concat(
+      ids.map(function (id) { return ["id", id]; })
+    ).forEach(function (field) {
+      var input = document.createElement("input");
+      input.type = "hidden"; input.name = field[0]; input.value = field[1];
+      form.appendChild(input);
+    });
+    button.type = "submit";
+    button.className = "link";
+    button.textContent = "Undo";
+    form.appendChild(button);
+    announce(words, form);
+  }
+
+  function counted(answer) {
+    if (typeof answer.unread === "number") document.dispatchEvent(new CustomEvent("beacon:count", { detail: answer.unread }));
+  }
+
+  // The answer changes this page at once, and the stream's events say the same to every tab (this one too).
+  function inPlace(form, then) {
+    if (form.getAttribute("aria-busy") === "true") return;
+    form.setAttribute("aria-busy", "true");
+    send(form.action, "POST", new FormData(form)).then(function (answer) {
+      then(answer);
+      counted(answer);
+    }).catch(function () {
+      form.submit(); // the plain form, as without JavaScript
+    }).then(function () { form.removeAttribute("aria-busy"); });
+  }
+
+  // The list's row, taken out whole and kept for its Undo: read, as done reads it.
+  function lift(row) {
+    leaveFocus(row);
+    row.remove();
+    row.classList.remove("unread");
+    [].forEach.call(row.querySelectorAll(".notification.unread"), function (item) { item.classList.remove("unread"); });
+    return row;
+  }
+
+  function markDone(form) {
+    var row = form.closest("#notification-list > .notification");
+    inPlace(form, function (answer) {
+      var ids = answer.ids || [], had = row && row.contains(document.activeElement);
+      if (row && row.isConnected) lift(row);
+      takeOut(ids, function () { return false; }, NOTHING_LEFT); // the bell's
+      announceDone(ids.length > 1 ? "Marked " + ids.length + " done." : "Marked done.", ids, row ? [row] : []);
+      // The last row gone: its Undo is the place to be.
+      var undoButton = document.querySelector("#undo-done button");
+      if (had && undoButton && (!document.activeElement || document.activeElement === body)) undoButton.focus();
+    });
+  }
+
+  function moveToInbox(form) {
+    var row = form.closest("#notification-list > .notification");
+    inPlace(form, function () {
+      if (row && row.isConnected) lift(row);
+      takeOut(idsOf(form), keepsUndone, "<strong>Nothing done</strong>");
+      announce("Moved to the inbox.");
+    });
+  }
+
+  // The Saved view lists done ones beside the rest: there a row stays, its Done becoming Move to inbox (or back),
+  // so the list comes again as the server shows it (bulk's reload), the focus back on the row it was on.
+  function reloadSaved(key) {
+    bulkReloadList();
+    if (!bulkReloading) return;
+    bulkReloading.then(function () {
+      var list = $("notification-list"), again = key ? groupRows(key).filter(function (row) {
+        return row.matches("#notification-list > .notification");
+      })[0] : list && list.querySelector(":scope > .notification");
+      if (again) again.focus();
+    });
+  }
+
+  function inSavedView(form) {
+    var row = form.closest("#notification-list > .notification"), key = row && row.getAttribute("data-group");
+    inPlace(form, function (answer) {
+      if (form.classList.contains("mark-done")) announceDone("Marked done.", answer.ids || [], []);
+      else announce("Moved to the inbox.");
+      reloadSaved(key);
+    });
+  }
+
+  function undo(form) {
+    var rows = form.rows || [], list = $("notification-list");
+    if (stateOf(list) === "saved") {
+      inPlace(form, function () { announce("Moved back to the inbox."); reloadSaved(null); });
+      return;
+    }
+    inPlace(form, function () {
+      // The rows as they were (the stream's notifications.undone fetches them afresh after); the focus on the first.
+      rows.forEach(function (row) { if (list) place(list, row, true); });
+      announce("Moved back to the inbox.");
+      var first = rows[0] && rows[0].isConnected ? rows[0] : list && list.querySelector(":scope > .notification");
+      if (first) first.focus();
+    });
+  }
+
+  function star(form) {
+    inPlace(form, function (answer) {
+      setSaved(answer.ids || [answer.id], !!answer.saved);
+      if (form.classList.contains("group-star") && form.isConnected) setStar(form, !!answer.saved);
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.matches("form.undo-done")) { event.preventDefault(); undo(form); return; }
+    var list = form.closest("#notification-list");
+    if (!list || !form.matches("form.inbox-state")) return;
+    if (form.classList.contains("star")) { event.preventDefault(); star(form); }
+    else if (stateOf(list) === "saved") {
+      if (form.matches(".mark-done, .move-to-inbox")) { event.preventDefault(); inSavedView(form); }
+    } else if (form.classList.contains("mark-done")) { event.preventDefault(); markDone(form); }
+    else if (form.classList.contains("move-to-inbox")) { event.preventDefault(); moveToInbox(form); }
+  });
+
   // --- the list's keyboard shortcuts --------------------------------------------------------------------------
 
   var dialog = $("shortcuts");
@@ -792,6 +973,9 @@
         case "Enter": if (row && target === row) form = row.querySelector(":scope > form.open"); else return; break;
         case "e": form = row && row.querySelector(":scope > form.mark-read"); break;
         case "U": form = event.shiftKey && row && row.querySelector(":scope > form.mark-unread"); break;
+        case "y": form = row && row.querySelector(":scope > form.mark-done, :scope > form.move-to-inbox"); break;
+        case "s": form = row && row.querySelector(":scope > form.star"); break;
+        case "z": form = $("undo-done"); break;
         case "?": dialog.showModal(); break;
         default: return;
       }
