@@ -191,8 +191,8 @@ def _fill(apps) -> Seen:
           group_key=key(layout))
 
     rows = list(Old.objects.using(ALIAS).order_by("id"))  # as read back: what the pages read
-    for n in rows:  # what a row says of done and saved (0014, after this migration): in the inbox, unstarred
-        n.done_at, n.saved = None, False
+    for n in rows:  # what a row says of done, saved (0014) and snoozed (0015), after this migration: in the inbox
+        n.done_at, n.saved, n.snoozed_until = None, False, None
     # Each user's stream of that time: every "notification.created" a whole copy of the notification.
     for user_id in users.values():
         unread = 0
