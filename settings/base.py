@@ -87,6 +87,10 @@ Every variable Beacon reads, with its default:
   DIGEST_SETTLE_MINUTES      a notification is mailed only once it is this old, so one read soon
                              after it came is never mailed; 5
   DIGEST_CHUNK_USERS         users mailed per task and per transaction (one SMTP connection each); 200
+  DIGEST_RETRY_MINUTES       after a temporary refusal (4xx, or the server unreachable or not answering) an
+                             address is next tried this much later, twice as long after each failure in a
+                             row; 5
+  DIGEST_RETRY_MAX_MINUTES   ... up to this; 240 (4 hours)
   EMAIL_BACKEND              web.digest.dkim_signing.SigningEmailBackend: Django's SMTP backend, signing
                              with DKIM when a key is given (dev: console; tests: locmem)
   EMAIL_HOST / EMAIL_PORT    localhost / 25
@@ -310,6 +314,12 @@ DIGEST_SETTLE_MINUTES = env_float("DIGEST_SETTLE_MINUTES", 5.0)
 # waits for the chunk, so it is kept to a few hundred mails (BENCHMARKS.md's
 # digest section has how long they take).
 DIGEST_CHUNK_USERS = env_int("DIGEST_CHUNK_USERS", 200, minimum=1)
+# A temporary refusal (451 greylisting, 452 a full mailbox, a server down) is
+# retried after 5 minutes (greylisting's usual wait), then 10, 20 … up to 4
+# hours: an address that keeps failing is tried a few times a day, not every
+# run, and a server coming back is not met by every address at once.
+DIGEST_RETRY_MINUTES = env_float("DIGEST_RETRY_MINUTES", 5.0, minimum=0.0)
+DIGEST_RETRY_MAX_MINUTES = env_float("DIGEST_RETRY_MAX_MINUTES", 240.0, minimum=0.0)
 CELERY_BEAT_SCHEDULE = {
     # The safety net for events whose immediate send failed (Kafka or the
     # Celery broker down at commit time): they wait in the outbox until this
