@@ -5,4 +5,6 @@ from web.digest import views
 app_name = "digest"
 urlpatterns = [
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("confirm/", views.ask_to_confirm, name="ask_to_confirm"),
+    path("confirm/<str:token>/", views.confirm, name="confirm"),
 ]
