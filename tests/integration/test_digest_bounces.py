@@ -167,8 +167,7 @@ def test_a_new_address_is_mailed_whatever_the_old_one_did(smtp, make_user):
     assert "We stopped mailing it" not in profile_of(alice)
 
 
-def test_a_confirmation_link_for_an_old_address_an_expired_one_or_a_forged_one_resumes_nothing(
-        smtp, make_user, settings):
+def test_a_confirmation_link_for_an_old_address_an_expired_one_or_a_forged_one_resumes_nothing(smtp, make_user):
     from django.core import signing
 
     from web.digest.confirmation import SALT, confirm_url
@@ -260,3 +259,21 @@ def test_nothing_the_server_refused_is_marked_mailed(smtp, make_user):
     assert mailed(*mine.values()) == [False, False, False, True]
     assert {r.user_id: r.permanent for r in MailRefusal.objects.all()} == {
         gone.pk: True, busy.pk: False, full.pk: False}
+
+
+def test_a_confirmation_the_server_cannot_take_now_says_so_and_keeps_the_stop(smtp, make_user, settings):
+    from dev.ports import any_free_port
+
+    alice = make_user("alice")
+    waiting = notify(alice, "kinase map")
+    smtp.handler.refused_addresses[alice.email] = "550 5.1.1 No such user"
+    send_now()
+    settings.EMAIL_PORT = any_free_port()  # nothing listens there
+
+    client = Client()
+    client.force_login(alice)
+    page = words(client.post("/digest/confirm/", follow=True))
+
+    assert "The confirmation link could not be sent now: the mail server did not take it" in page
+    assert "Try again later." in page and "We stopped mailing it." in page
+    assert mailed(waiting) == [False]

@@ -1,8 +1,10 @@
 """What a user does about mail the server refused: ask for a confirmation mail, and confirm."""
 
+import logging
 import smtplib
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import timezone
@@ -11,6 +13,8 @@ from web.digest import refusals
 from web.digest.confirmation import confirmation_message
 from web.digest.models import MailRefusal
 from web.digest.refusals import Refused
+
+log = logging.getLogger("web.digest")
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ def ask_to_confirm(user) -> Asked:
     except smtplib.SMTPDataError as error:
         return _refused(user, stop, error.smtp_code, f"{error.smtp_code} {error.smtp_error.decode(errors='replace')}")
     except (smtplib.SMTPException, OSError) as error:  # unreachable, refusing Beacon, not answering
+        log.warning("digest: confirmation mail to user %d <%s> not sent: mail server %s:%s failed (%s: %s)",
+                    user.pk, stop.address, settings.EMAIL_HOST, settings.EMAIL_PORT, type(error).__name__, error)
         return Asked(sent=False, reply=f"the mail server did not take it ({type(error).__name__})")
     finally:
         try:
@@ -57,7 +63,9 @@ def ask_to_confirm(user) -> Asked:
 def _refused(user, stop: MailRefusal, code: int, reply: str) -> Asked:
     permanent = refusals.is_permanent(code)
     if permanent:
-        refusals.record([Refused(user.pk, stop.address, True, reply)], timezone.now())
+        refusals.record([Refused(user.pk, stop.address, True, reply)], timezone.now())  # logs it
+    else:
+        log.warning("digest: confirmation mail to user %d <%s> refused for now (%s)", user.pk, stop.address, reply)
     return Asked(sent=False, reply=reply, permanent=permanent)
 
 
