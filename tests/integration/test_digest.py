@@ -180,8 +180,8 @@ def test_a_refused_address_stops_no_one_else_and_is_not_tried_again_every_run(sm
 
 
 @pytest.mark.parametrize("fault", ["unreachable", "refusing every sender", "not answering"])
-def test_a_mail_server_that_fails_marks_nothing_and_the_next_run_mails_it_all(smtp, settings, make_user, caplog,
-                                                                               fault):
+def test_a_mail_server_that_fails_marks_nothing_and_a_run_after_the_wait_mails_it_all(smtp, settings, make_user,
+                                                                                      caplog, fault):
     alice, bob = make_user("alice"), make_user("bob")
     mine = [notify(alice, "alice's"), notify(bob, "bob's")]
     if fault == "unreachable":
