@@ -84,7 +84,7 @@ def send_chunk(user_ids: list[int], *, settle_minutes: float | None = None) -> O
             return Outcome()
         users = _users(list(by_user), now)
         # A stopped address, or one whose next try is not due: its notifications wait, unmarked, not lost.
-        held = [user_id for user_id in by_user if users[user_id].mail_held]
+        held = {user_id for user_id in by_user if users[user_id].mail_held}
         sent = _send(users, {user_id: n for user_id, n in by_user.items() if user_id not in held})
         mailed_ids = [n.id for user_id in sent.accepted for n in by_user[user_id]]
         Notification.objects.filter(pk__in=mailed_ids).update(mailed_at=now)
@@ -95,7 +95,7 @@ def send_chunk(user_ids: list[int], *, settle_minutes: float | None = None) -> O
     if sent.failure:
         log.error("digest: mail server %s:%s failed (%s); %d of %d users left, their next try after %s",
                   settings.EMAIL_HOST, settings.EMAIL_PORT, sent.failure, len(sent.unreached),
-                  len(by_user) - len(held), next_try.isoformat(timespec="seconds"))
+                  len(by_user) - len(held), next_try.isoformat(timespec="seconds") if next_try else "-")
     count_chunk(outcome.users_mailed, outcome.users_left)
     log.info("digest: mailed %d users (%d notifications) in %.2f s; %d left for a later run%s",
              outcome.users_mailed, outcome.notifications_mailed, time.monotonic() - started, outcome.users_left,
