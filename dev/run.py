@@ -96,7 +96,7 @@ def _run(var_dir: Path, configured: dict[str, str], *, keep_services: bool) -> i
     if "EMAIL_HOST" not in env:
         mail_server = MailServer(KeepingHandler(mail_dir),
                                  port=ports.choose_port("mail", [int(env.get("MAIL_PORT", "8025"))], _say)).start()
-        env.update(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1",
+        env.update(EMAIL_BACKEND="web.digest.dkim_signing.SigningEmailBackend", EMAIL_HOST="127.0.0.1",
                    EMAIL_PORT=str(mail_server.port), DEV_MAIL_DIR=str(mail_dir))
     # The same settings for commands typed in another terminal: `. var/devstack/run.env`.
     env_file = var_dir / "run.env"

@@ -87,12 +87,24 @@ Every variable Beacon reads, with its default:
   DIGEST_SETTLE_MINUTES      a notification is mailed only once it is this old, so one read soon
                              after it came is never mailed; 5
   DIGEST_CHUNK_USERS         users mailed per task and per transaction (one SMTP connection each); 200
-  EMAIL_BACKEND              django.core.mail.backends.smtp.EmailBackend (dev: console)
+  DIGEST_RETRY_MINUTES       after a temporary refusal (4xx, or the server unreachable or not answering) an
+                             address is next tried this much later, twice as long after each failure in a
+                             row; 5
+  DIGEST_RETRY_MAX_MINUTES   ... up to this; 240 (4 hours)
+  EMAIL_BACKEND              web.digest.dkim_signing.SigningEmailBackend: Django's SMTP backend, signing
+                             with DKIM when a key is given (dev: console; tests: locmem)
   EMAIL_HOST / EMAIL_PORT    localhost / 25
   EMAIL_HOST_USER / EMAIL_HOST_PASSWORD  empty
   EMAIL_USE_TLS              false
   EMAIL_TIMEOUT              seconds an SMTP connect, command or reply may take; 30
   DEFAULT_FROM_EMAIL         beacon@localhost
+  DKIM_DOMAIN                the domain mail is signed for (d=), normally DEFAULT_FROM_EMAIL's; empty:
+                             mail goes out unsigned
+  DKIM_SELECTOR              the selector (s=): the key's public half is published as a TXT record
+                             at <selector>._domainkey.<domain>; empty
+  DKIM_PRIVATE_KEY_FILE      path of the PEM RSA private key to sign with; empty. The three are set
+                             together or not at all; a key that cannot be read or used stops every
+                             process at start (ImproperlyConfigured naming the setting)
   LOG_LEVEL                  INFO
   STATIC_ROOT                where `manage.py collectstatic` puts the stylesheet and icons for
                              production to serve; production: var/static (elsewhere unused)
@@ -304,6 +316,12 @@ DIGEST_SETTLE_MINUTES = env_float("DIGEST_SETTLE_MINUTES", 5.0)
 # waits for the chunk, so it is kept to a few hundred mails (BENCHMARKS.md's
 # digest section has how long they take).
 DIGEST_CHUNK_USERS = env_int("DIGEST_CHUNK_USERS", 200, minimum=1)
+# A temporary refusal (451 greylisting, 452 a full mailbox, a server down) is
+# retried after 5 minutes (greylisting's usual wait), then 10, 20 … up to 4
+# hours: an address that keeps failing is tried a few times a day, not every
+# run, and a server coming back is not met by every address at once.
+DIGEST_RETRY_MINUTES = env_float("DIGEST_RETRY_MINUTES", 5.0, minimum=0.0)
+DIGEST_RETRY_MAX_MINUTES = env_float("DIGEST_RETRY_MAX_MINUTES", 240.0, minimum=0.0)
 CELERY_BEAT_SCHEDULE = {
     # The safety net for events whose immediate send failed (Kafka or the
     # Celery broker down at commit time): they wait in the outbox until this
@@ -421,7 +439,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "/api/v1/docs/assets/redoc",
 }
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# Django's SMTP backend that signs each mail with DKIM when the key below is given (web/digest/dkim_signing.py).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "web.digest.dkim_signing.SigningEmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -431,6 +450,10 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 # would hold a digest chunk (and its row locks) as long.
 EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 30.0)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "beacon@localhost")
+# DKIM (RFC 6376): all three or none; checked, and the key loaded, when Django starts (web/digest/apps.py).
+DKIM_DOMAIN = env_str("DKIM_DOMAIN", "")
+DKIM_SELECTOR = env_str("DKIM_SELECTOR", "")
+DKIM_PRIVATE_KEY_FILE = env_str("DKIM_PRIVATE_KEY_FILE", "")
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {

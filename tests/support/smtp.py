@@ -1,7 +1,8 @@
 """A real SMTP server on loopback for the digest's tests, with ways to fail.
 
-It is dev.mail's server (aiosmtpd) with knobs: refuse an address,
-refuse every sender, answer slowly, or hold a mail until the test says.
+It is dev.mail's server (aiosmtpd) with knobs: refuse an address (at RCPT
+or at DATA, permanently or for now), refuse every sender, answer slowly, or
+hold a mail until the test says. It keeps each mail's bytes as received too.
 """
 
 import asyncio
@@ -14,7 +15,9 @@ from dev.mail import KeepingHandler, MailServer
 class FaultyHandler(KeepingHandler):
     def __init__(self):
         super().__init__()
-        self.refused_addresses: dict[str, str] = {}  # address -> reply, e.g. "550 5.1.1 No such user"
+        self.refused_addresses: dict[str, str] = {}  # address -> reply at RCPT, e.g. "550 5.1.1 No such user"
+        self.refused_at_data: dict[str, str] = {}  # address -> reply to its mail's DATA, e.g. "451 4.7.1 Try later"
+        self.raw: list[bytes] = []  # each accepted mail's bytes as received (what a DKIM check reads)
         self.sender_reply: str | None = None  # e.g. "421 4.3.2 Service not available": refuse everyone
         self.data_delay_seconds = 0.0  # answer DATA this late (a server that stops answering)
         self.hold = None  # callable(envelope) -> threading.Event to wait for before accepting, or None
@@ -37,6 +40,9 @@ class FaultyHandler(KeepingHandler):
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        refused = [self.refused_at_data[a] for a in envelope.rcpt_tos if a in self.refused_at_data]
+        if refused:
+            return refused[0]
         if self.data_delay_seconds:
             await asyncio.sleep(self.data_delay_seconds)
         gate = self.hold(envelope) if self.hold else None
@@ -44,6 +50,8 @@ class FaultyHandler(KeepingHandler):
             await asyncio.get_running_loop().run_in_executor(None, gate.wait, 30)
             if self.discard_held:
                 return "451 4.3.0 Not kept"
+        with self._seen_lock:
+            self.raw.append(envelope.original_content)
         return await super().handle_DATA(server, session, envelope)
 
     def sessions(self) -> int:

@@ -93,3 +93,9 @@ def test_each_line_links_to_what_reads_it_for_this_reader_alone():
     from urllib.parse import unquote
 
     assert read_open_token(unquote(token)) == (ALICE, [1, 2], "/graphs/7/")
+
+
+def test_two_of_one_persons_changes_keep_their_own_lines_and_names():
+    pair = [note(n, verb="updated", target=("graph", n, f"g{n}")) for n in range(2)]
+    assert [i.line for i in digest_of(pair, ALICE, "https://b").items] == ["bob updated graph “g1”.",
+                                                                           "bob updated graph “g0”."]

@@ -29,6 +29,8 @@ VERB_NOUNS = {
 
 # A burst of one person's single changes to several things of one kind, in one group or none, reads as one line:
 # "bob shared 10 graphs with “Systems Biology Lab”." (the shares' own sentence, counted).
+# Two read better as their own two lines, names and all; from three on, one line.
+BURST_MIN = 3
 PLURALS = {"graph": "graphs", "layout": "layouts", "group": "groups"}
 
 
@@ -72,7 +74,7 @@ def digest_of(notifications, user_id: int, site_url: str) -> Digest:
             n = group[0]
             bursts.setdefault((n.kind, n.actor_id, n.verb, n.target_type, getattr(n, "group_id", None)), []).append(key)
     for keys in bursts.values():
-        if len(keys) > 1:
+        if len(keys) >= BURST_MIN:
             groups[keys[0]] = [groups.pop(key)[0] for key in keys]  # in the place of its newest, newest first
     items = [_item(group, user_id, site_url) for group in groups.values()]
     listed = items[:MAX_ITEMS]

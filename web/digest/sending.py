@@ -2,8 +2,10 @@
 
 A chunk is one transaction: claim the users' notifications (FOR UPDATE SKIP
 LOCKED), send each user's mail over one SMTP connection, mark what the server
-accepted as mailed, commit. Whatever was not accepted stays unmailed for the
-next run. A crash after the server accepted a mail and before the commit
+accepted as mailed, commit. Whatever was not accepted stays unmailed: a
+permanent refusal (5xx) stops mail to the address until its user confirms it
+again, a temporary one (4xx, or the server failing) retries after a backoff
+(web/digest/refusals.py). A crash after the server accepted a mail and before the commit
 mails that chunk's users again on the next run: at most one duplicate each,
 never a lost notification.
 """
@@ -12,19 +14,22 @@ import logging
 import smtplib
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from web.accounts.preferences import zones_of
-from web.digest import claims
+from web.digest import claims, refusals
 from web.digest.compose import digest_message, digest_of
 from web.digest.metrics import count_chunk
+from web.digest.models import MailRefusal
+from web.digest.refusals import Refused
 from web.digest.unsubscribe import unsubscribe_url
 from web.notifications.models import Notification
 
@@ -39,12 +44,13 @@ REFUSED_FOR_THIS_MAIL = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError)
 class Outcome:
     users_mailed: int = 0
     notifications_mailed: int = 0
-    users_left: int = 0  # refused or not reached: their notifications wait for the next run
+    users_left: int = 0  # refused or not reached: their notifications wait for a later run
+    users_held: int = 0  # not tried: their address is stopped, or waiting out a backoff
 
     def __add__(self, other: "Outcome") -> "Outcome":
         return Outcome(self.users_mailed + other.users_mailed,
                        self.notifications_mailed + other.notifications_mailed,
-                       self.users_left + other.users_left)
+                       self.users_left + other.users_left, self.users_held + other.users_held)
 
 
 def settled_before(now: datetime, settle_minutes: float | None = None) -> datetime:
@@ -68,7 +74,7 @@ def send_now(*, settle_minutes: float | None = None) -> Outcome:
 
 
 def send_chunk(user_ids: list[int], *, settle_minutes: float | None = None) -> Outcome:
-    """Mail these users their digests; three statements whatever their number."""
+    """Mail these users their digests; three statements whatever their number (more only after a refusal)."""
     started = time.monotonic()
     now = timezone.now()
     with transaction.atomic():
@@ -77,23 +83,51 @@ def send_chunk(user_ids: list[int], *, settle_minutes: float | None = None) -> O
             by_user[notification.user_id].append(notification)
         if not by_user:
             return Outcome()
-        users = get_user_model().objects.only("id", "username", "email").in_bulk(list(by_user))
-        accepted = _send(users, by_user)
-        mailed_ids = [n.id for user_id in accepted for n in by_user[user_id]]
+        users = _users(list(by_user), now)
+        # A stopped address, or one whose next try is not due: its notifications wait, unmarked, not lost.
+        held = {user_id for user_id in by_user if users[user_id].mail_held}
+        sent = _send(users, {user_id: n for user_id, n in by_user.items() if user_id not in held})
+        mailed_ids = [n.id for user_id in sent.accepted for n in by_user[user_id]]
         Notification.objects.filter(pk__in=mailed_ids).update(mailed_at=now)
-    outcome = Outcome(len(accepted), len(mailed_ids), len(by_user) - len(accepted))
+        refusals.record(sent.refused, now)
+        next_try = refusals.record(sent.unreached, now, log_each=False)
+        refusals.clear([user_id for user_id in sent.accepted if users[user_id].had_refusal])
+    outcome = Outcome(len(sent.accepted), len(mailed_ids), len(sent.refused) + len(sent.unreached), len(held))
+    if sent.failure:
+        log.error("digest: mail server %s:%s failed (%s); %d of %d users left, their next try after %s",
+                  settings.EMAIL_HOST, settings.EMAIL_PORT, sent.failure, len(sent.unreached),
+                  len(by_user) - len(held), next_try.isoformat(timespec="seconds") if next_try else "-")
     count_chunk(outcome.users_mailed, outcome.users_left)
-    log.info("digest: mailed %d users (%d notifications) in %.2f s; %d left for the next run",
-             outcome.users_mailed, outcome.notifications_mailed, time.monotonic() - started, outcome.users_left)
+    log.info("digest: mailed %d users (%d notifications) in %.2f s; %d left for a later run%s",
+             outcome.users_mailed, outcome.notifications_mailed, time.monotonic() - started, outcome.users_left,
+             f"; {outcome.users_held} held back (address refused)" if outcome.users_held else "")
     return outcome
 
 
-def _send(users: dict, by_user: dict[int, list[Notification]]) -> list[int]:
-    """Send each user's digest over one connection; the ids of the users whose mail was accepted."""
-    accepted: list[int] = []
+def _users(user_ids: list[int], now: datetime) -> dict:
+    """The users with their addresses, and whether a refusal holds their mail back (in the same statement)."""
+    return get_user_model().objects.only("id", "username", "email").annotate(
+        mail_held=Exists(MailRefusal.objects.filter(MailRefusal.holds(now), user=OuterRef("pk"),
+                                                    address=OuterRef("email"))),
+        had_refusal=Exists(MailRefusal.objects.filter(user=OuterRef("pk"))),
+    ).in_bulk(user_ids)
+
+
+@dataclass
+class Sent:
+    accepted: list[int] = field(default_factory=list)  # the users whose mail the server took
+    refused: list[Refused] = field(default_factory=list)  # the server refused their mail
+    unreached: list[Refused] = field(default_factory=list)  # not taken because the server failed
+    failure: str | None = None  # what went wrong with the server, if it did
+
+
+def _send(users: dict, by_user: dict[int, list[Notification]]) -> Sent:
+    """Send each user's digest over one connection: who was accepted, who refused, who not reached."""
+    sent = Sent()
+    if not by_user:
+        return sent
     zones = zones_of(list(by_user))  # (each mail's times in its reader's zone)
     connection = get_connection(fail_silently=False)
-    broken = False
     try:
         connection.open()
         for user_id, notifications in by_user.items():
@@ -105,20 +139,21 @@ def _send(users: dict, by_user: dict[int, list[Notification]]) -> list[int]:
             try:
                 connection.send_messages([message])
             except REFUSED_FOR_THIS_MAIL as error:
-                log.warning("digest for user %d <%s> refused by the mail server (%s); left for the next run",
-                            user_id, user.email, _reason(error))
+                code, reply = _refusal(error)
+                sent.refused.append(Refused(user_id, user.email, refusals.is_permanent(code), reply))
                 continue
-            accepted.append(user_id)
+            sent.accepted.append(user_id)
     except (smtplib.SMTPException, OSError) as error:
-        # Unreachable, timing out, refusing us altogether, or gone mid-run:
-        # no one after this point is mailed, and no one is marked.
-        broken = True
-        log.error("digest: mail server %s:%s failed (%s); %d of %d users left for the next run",
-                  settings.EMAIL_HOST, settings.EMAIL_PORT, _reason(error),
-                  len(by_user) - len(accepted), len(by_user))
+        # Unreachable, timing out, refusing us altogether, or gone mid-run: no
+        # one after this point is mailed, no one is marked, and each of them
+        # waits out a backoff rather than meet the same server next run.
+        sent.failure = _reason(error)
+        done = {r.user_id for r in sent.refused} | set(sent.accepted)
+        sent.unreached = [Refused(user_id, users[user_id].email, False, f"mail server failed: {sent.failure}")
+                          for user_id in by_user if user_id not in done]
     finally:
-        _close(connection, broken=broken)
-    return accepted
+        _close(connection, broken=sent.failure is not None)
+    return sent
 
 
 def _close(connection, *, broken: bool) -> None:
@@ -134,6 +169,14 @@ def _close(connection, *, broken: bool) -> None:
         if smtp is not None:
             smtp.close()
         connection.connection = None
+
+
+def _refusal(error: Exception) -> tuple[int, str]:
+    """The code and words of the server's refusal of one mail (its one recipient's, at RCPT)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        code, reply = next(iter(error.recipients.values()))  # one mail, one recipient
+        return code, f"{code} {reply.decode(errors='replace')}"
+    return error.smtp_code, _reason(error)
 
 
 def _reason(error: Exception) -> str:

@@ -1,20 +1,27 @@
-"""The digest mail's pages: one-click unsubscribe (no log-in: the signed link is the credential), and the
-link of each line, which reads its notifications and leads to them (in the session of whom it was mailed to)."""
+"""The digest's pages: one-click unsubscribe, confirming an address the mail server refused, and the
+link of each line, which reads its notifications and leads to them (in the session of whom it was mailed to).
 
+The first two are reached from a mail with no log-in: the signed link is the credential.
+"""
+
+from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from web.accounts.actions import update_preferences
 from web.accounts.preferences import preferences_of
+from web.digest import actions
+from web.digest.confirmation import CONFIRM_LINK_DAYS, BadLink, confirming
 from web.digest.links import read_open_token
 from web.digest.unsubscribe import BadToken, user_id_of
-from web.notifications import actions
+from web.notifications import actions as notification_actions
 from web.notifications.models import Notification
 from web.redirects import is_local_path
 
@@ -67,11 +74,47 @@ def open_from_mail(request):
     if request.user.pk != user_id:
         return render(request, "digest/open.html", {"problem": "another"}, status=403)
     # Those since deleted (or pruned) are skipped: the rest are read all the same.
-    mine = sorted(Notification.objects.filter(user=request.user, pk__in=ids[:actions.BULK_IDS_MAX])
+    mine = sorted(Notification.objects.filter(user=request.user, pk__in=ids[:notification_actions.BULK_IDS_MAX])
                   .values_list("pk", flat=True))
     if mine:
-        actions.mark_read_many(request.user, mine)
+        notification_actions.mark_read_many(request.user, mine)
     if len(ids) == 1 and mine:
         # Its link when the user can still see its target, else the page that says why (a GET, as this is).
         return redirect(reverse("notifications:go", args=[mine[0]]))
     return redirect(to if is_local_path(request, to) else reverse("notifications:index"))
+
+
+@login_required
+@require_POST
+def ask_to_confirm(request):
+    """The profile page's "Mail me a confirmation link": sent now, and the page says whether the server took it."""
+    asked = actions.ask_to_confirm(request.user)
+    if asked.sent:
+        messages.success(request, f"We mailed a confirmation link to {request.user.email}. Open it within "
+                                  f"{CONFIRM_LINK_DAYS} days to resume mail.")
+    elif asked.permanent:
+        messages.error(request, f"The mail server refused {request.user.email} again: {asked.reply}. "
+                                "Mail to it stays stopped.")
+    elif asked.reply:
+        messages.error(request, f"The confirmation link could not be sent now: {asked.reply}. Try again later.")
+    return redirect(reverse("accounts:profile") + "#preferences")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def confirm(request, token: str):
+    """The link in the confirmation mail: a page with "Resume mail"; no log-in, the signed link is the credential."""
+    try:
+        asked = confirming(token)
+    except BadLink as bad:
+        return render(request, "digest/confirm.html", {"invalid": True, "expired": bad.expired,
+                                                       "days": CONFIRM_LINK_DAYS}, status=400)
+    owner = get_user_model().objects.filter(pk=asked.user_id, is_active=True).first()
+    if owner is None or owner.email != asked.address:
+        return render(request, "digest/confirm.html", {"invalid": True, "moved": True, "address": asked.address},
+                      status=400)
+    if request.method == "POST":
+        actions.resume_mail(owner.pk, asked.address)
+        return redirect(f"{request.path}?done=1")  # a reload never posts again
+    return render(request, "digest/confirm.html", {
+        "address": asked.address, "done": request.GET.get("done") == "1",
+        "stopped": actions.stop_of(owner) is not None})

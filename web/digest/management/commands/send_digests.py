@@ -20,7 +20,9 @@ class Command(BaseCommand):
         outcome = send_now(settle_minutes=settle_minutes)
         self.stdout.write(f"Mailed {_count(outcome.users_mailed, 'user')} "
                           f"({_count(outcome.notifications_mailed, 'notification')}); "
-                          f"{outcome.users_left} left for the next run.")
+                          f"{outcome.users_left} left for the next run"
+                          + (f"; {outcome.users_held} held back by a refusal of their address." if outcome.users_held
+                             else "."))
         if outcome.users_left:
             raise SystemExit(1)
 
