@@ -41,8 +41,33 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 HONCHO_STOP_SECONDS = 20
 
 
+# Once the log has said something after the banner and then nothing for this long, the banner is printed
+# again, so that the address is what the terminal shows last.
+BANNER_AGAIN_AFTER_QUIET_SECONDS = 120.0
+
+
 class _StopRequested(Exception):
     pass
+
+
+class BannerKeeper:
+    """When to print the banner again: the log spoke since it was printed, then fell quiet for a while.
+    An idle run (beat's sweeps say nothing when they do nothing) keeps it at the bottom without repeating it."""
+
+    def __init__(self, quiet_seconds: float = BANNER_AGAIN_AFTER_QUIET_SECONDS):
+        self.quiet_seconds = quiet_seconds
+        self.banner: str | None = None
+        self.last_said = 0.0
+        self.spoke_since = False
+
+    def shown(self, banner: str, now: float) -> None:
+        self.banner, self.last_said, self.spoke_since = banner, now, False
+
+    def said(self, now: float) -> None:
+        self.last_said, self.spoke_since = now, True
+
+    def due(self, now: float) -> bool:
+        return self.banner is not None and self.spoke_since and now - self.last_said >= self.quiet_seconds
 
 
 def _raise_stop(signum, frame):
@@ -111,11 +136,15 @@ def _run(var_dir: Path, configured: dict[str, str], *, keep_services: bool) -> i
         # Honcho in a session of its own: a terminal's Ctrl-C or hang-up reaches
         # only this process, which stops honcho (and so every process) in order
         # and then the servers, whatever the signal was.
+        # Its output comes through this process, which knows when the log last spoke (BannerKeeper).
         honcho = subprocess.Popen([sys.executable, "-m", "honcho", "start", "-f", "Procfile"], cwd=REPO_ROOT, env=env,
-                                  start_new_session=True)
+                                  start_new_session=True, stdout=subprocess.PIPE)
         mail_note = (f"Mail it sends: {site}/dev/mail/ (log in as alice, staff; files in {_shown(mail_dir)}/)"
                      if mail_server else f"Mail goes to {env['EMAIL_HOST']}")
-        threading.Thread(target=_announce_when_ready, args=(site, honcho, demo, mail_note), daemon=True).start()
+        keeper = BannerKeeper()
+        threading.Thread(target=_relay, args=(honcho, keeper), daemon=True).start()
+        threading.Thread(target=_announce_when_ready, args=(site, honcho, demo, mail_note, keeper),
+                         daemon=True).start()
         try:
             return honcho.wait()
         except _StopRequested as stop:
@@ -165,8 +194,32 @@ def stop_leftovers(var_dir: Path) -> None:
             return
 
 
-def _announce_when_ready(site: str, honcho: subprocess.Popen, demo: str, mail_note: str) -> None:
-    """Print where to go, once the site answers, with the demo log-ins load_demo reported."""
+_OUTPUT = threading.Lock()  # (a banner is never cut into by a line of the log)
+
+
+def _relay(honcho: subprocess.Popen, keeper: BannerKeeper) -> None:
+    """Honcho's lines to our stdout as they come, noting when the log last spoke."""
+    out = sys.stdout.buffer
+    for line in honcho.stdout:
+        with _OUTPUT:
+            out.write(line)
+            out.flush()
+            keeper.said(time.monotonic())
+
+
+def _keep_banner(banner: str, honcho: subprocess.Popen, keeper: BannerKeeper) -> None:
+    while honcho.poll() is None:
+        time.sleep(1)
+        with _OUTPUT:
+            if keeper.due(time.monotonic()):
+                _say(banner)
+                keeper.shown(banner, time.monotonic())
+
+
+def _announce_when_ready(site: str, honcho: subprocess.Popen, demo: str, mail_note: str,
+                         keeper: BannerKeeper) -> None:
+    """Print where to go, once the site answers, with the demo log-ins load_demo reported; again whenever
+    the log has scrolled it away and fallen quiet (BannerKeeper)."""
     deadline = time.monotonic() + SITE_READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline and honcho.poll() is None:
         try:
@@ -186,7 +239,11 @@ def _announce_when_ready(site: str, honcho: subprocess.Popen, demo: str, mail_no
     lines.append(mail_note)
     lines.append("Ctrl-C stops everything.")
     rule = "  " + "─" * 60
-    _say("\n".join(["", rule, *(f"  │ {line}" for line in lines), rule, ""]))
+    banner = "\n".join(["", rule, *(f"  │ {line}" for line in lines), rule, ""])
+    with _OUTPUT:
+        _say(banner)
+        keeper.shown(banner, time.monotonic())
+    _keep_banner(banner, honcho, keeper)
 
 
 def _shown(path: Path) -> str:

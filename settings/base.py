@@ -463,5 +463,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # axes: a line per failure and per lockout (WARNING), not its INFO for every login's bookkeeping.
-    "loggers": {"kafka": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    # django: its records through the root's handler alone. Django's own configuration gives its logger a
+    # console handler of its own while DEBUG is on, so every warning ("Not Found: …") was printed twice.
+    "loggers": {"kafka": {"level": "WARNING"}, "axes": {"level": "WARNING"},
+                "django": {"handlers": [], "level": "INFO", "propagate": True}},
 }
