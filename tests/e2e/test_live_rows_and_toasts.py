@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from common.avatars import colour_of, initials
 from tests.support.events import graph_event
 from tests.support.inbox import WAIT_MS, make_lab, open_as, stored
 from web.graphs.actions import create_graph, update_graph
@@ -50,10 +51,15 @@ def test_a_toast_follows_its_group_as_bob_changes_a_graph_ten_times(beacon, chro
     row = page.locator('#notification-list > li[data-count="11"]')
     expect(row.locator(":scope > form.open button")).to_have_text(words, timeout=WAIT_MS)
     expect(page.locator('#bell-list > li[data-count="11"] > form.open button')).to_have_text(words)
-    # and its one toast reads the same, opening the newest of them
+    # and its one toast reads the same, opening the newest of them, with bob's picture as the row has it
     toast = page.locator("#toasts .toast[data-group]")
     expect(toast.locator("form.open button")).to_have_text(words, timeout=WAIT_MS)
+    # (and a screen reader names it so: the picture is decorative)
+    expect(toast.locator("form.open button")).to_have_accessible_name(words)
     assert toast.count() == 1
+    picture = f"avatar avatar-{colour_of(bob.username)}"
+    for drawn in (toast.locator(".avatar"), row.locator(":scope > form.open .avatar")):
+        assert (drawn.get_attribute("class"), drawn.get_attribute("data-initials")) == (picture, initials(bob.username))
     newest = Notification.objects.filter(user=alice).latest("id")
     assert toast.locator("form.open").get_attribute("action") == f"/notifications/{newest.pk}/open/"
     # and a screen reader hears what it grew to once the burst is over, not once per change

@@ -13,6 +13,7 @@ PAIRS = [
     ("link", "bg"), ("link", "surface"), ("danger", "surface"), ("header-text", "header-bg"),
     ("badge-text", "badge-bg"), ("badge-text", "badge-zero-bg"), ("ok-text", "ok-bg"), ("code-text", "code-bg"),
     ("toast-text", "toast-bg"), ("primary-text", "primary-bg"), ("button-text", "button-bg"),
+    *(("avatar-text", f"avatar-{n}") for n in range(8)),
 ]
 
 

@@ -10,6 +10,7 @@ from datetime import timezone as dt_timezone
 from django import template
 from django.utils import timezone
 
+from common.avatars import colour_of, initials
 from web.notifications.ways_out import reasons_with_ways_out
 
 register = template.Library()
@@ -42,3 +43,9 @@ def microseconds(moment) -> int:
 @register.filter
 def ways_out(notification):
     return reasons_with_ways_out(notification)
+
+
+@register.inclusion_tag("notifications/_avatar.html")
+def avatar(name: str, kind_label: str = ""):
+    """The actor's picture, decorative (their name begins the sentence beside it); its title names the kind."""
+    return {"initials": initials(name), "colour": colour_of(name), "title": kind_label}

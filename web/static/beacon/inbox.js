@@ -354,6 +354,20 @@
     if (box === more) { more = null; moreCount = 0; }
   }
 
+  // The actor's picture, as the server draws it (common/avatars.py: the same initials, the same colour).
+  var AVATAR_COLOURS = 8;
+  function avatar(name) {
+    var letters = (name || "").split(/[\s._@-]+/).filter(function (part) { return /^\p{L}/u.test(part); })
+      .map(function (part) { return String.fromCodePoint(part.codePointAt(0)); });
+    var h = 0x811c9dc5;
+    new TextEncoder().encode(name || "").forEach(function (byte) { h = Math.imul(h ^ byte, 0x01000193) >>> 0; });
+    var span = document.createElement("span");
+    span.className = "avatar avatar-" + (h % AVATAR_COLOURS);
+    span.setAttribute("aria-hidden", "true");
+    span.setAttribute("data-initials", letters.slice(0, 2).join("").toUpperCase() || "?");
+    return span;
+  }
+
   function openForm(n) {
     var form = document.createElement("form"), token = document.createElement("input"), button = document.createElement("button");
     form.method = "post";
@@ -362,7 +376,11 @@
     token.type = "hidden"; token.name = "csrfmiddlewaretoken"; token.value = csrfToken();
     button.type = "submit";
     button.className = "link";
-    button.textContent = n.text;
+    var text = document.createElement("span");
+    text.className = "text";
+    text.textContent = n.text;
+    button.appendChild(avatar(n.actor));
+    button.appendChild(text);
     form.appendChild(token);
     form.appendChild(button);
     return form;
@@ -402,11 +420,13 @@
   function toastText(key, row) {
     var box = toasts && [].filter.call(toasts.children, function (t) { return t.getAttribute("data-group") === key; })[0];
     if (!box || !row) return;
-    var count = +row.getAttribute("data-count"), button = box.querySelector("form.open button");
+    var count = +row.getAttribute("data-count"), text = box.querySelector("form.open .text");
     var words = row.getAttribute("data-text") + (count > 1 ? " (" + count + ")" : "");
     box.querySelector("form.open").action = "/notifications/" + row.getAttribute("data-newest") + "/open/";
-    if (button.textContent === words) return;
-    button.textContent = words;
+    var picture = row.querySelector("form.open .avatar"), shown = box.querySelector("form.open .avatar");
+    if (picture && shown) shown.replaceWith(picture.cloneNode(true)); // (the group's newest actor)
+    if (text.textContent === words) return;
+    text.textContent = words;
     clearTimeout(box.settle);
     box.settle = setTimeout(function () { if (box.isConnected) news.textContent = words; }, TOAST_SETTLE_MS);
   }
