@@ -105,7 +105,7 @@ def test_an_hourly_digest_comes_every_real_hour_on_the_local_hour_across_either_
 
     # a real hour apart each time, the clock on the hour, the day's count its real hours (23 or 25)
     real = [moment.astimezone(UTC) for moment in sent]  # (a difference in one zone is on its wall clock)
-    assert all(later - earlier == timedelta(hours=1) for earlier, later in zip(real, real[1:]))
+    assert all(later - earlier == timedelta(hours=1) for earlier, later in zip(real, real[1:], strict=False))
     assert all(moment.minute == 0 for moment in sent)
     on_that_day = [moment for moment in sent if moment.date() == day]
     assert len(on_that_day) == (23 if change == "forward" else 25)
