@@ -1,9 +1,10 @@
 """Beat's sweeps, said only when they did something.
 
 Beat sends the outbox relay and re-send every 5 s, the snooze check as
-often and the digest check every minute: three INFO lines each (beat's "Sending due task", the worker's
-"received" and "succeeded"), over a hundred a minute while nothing happens,
-and the run log's address scrolls away. A sweep's lines are dropped when it
+often and the digest check every minute: three INFO lines each (beat's
+"Sending due task", the worker's "received" and "succeeded"), over a
+hundred a minute while nothing happens, and the run log's address scrolls
+away. A sweep's lines are dropped when it
 did nothing (it answered 0 or None); one that sent, re-sent or woke
 something is logged as every task is, and a failure always is.
 """
