@@ -241,3 +241,28 @@ def test_across_a_change_of_the_clocks_a_daily_digest_comes_once_a_day(smtp, clo
     assert len({moment.date() for moment in mailed_at}) == 4
     assert all(moment.hour in (hour, hour + 1) and moment.minute < 10 for moment in mailed_at), mailed_at
     assert [moment.hour for moment in mailed_at].count(hour + 1) <= 1  # the skipped hour's landing, if any
+
+
+def test_a_refusal_for_now_brings_a_weekly_digest_back_at_its_retry_and_a_stop_keeps_the_schedule(
+        smtp, clock, make_user, browser_for, settings):
+    # given alice and bob weekly on Tuesday at 08:00 in Paris, each with something new
+    settings.DIGEST_RETRY_MINUTES = 5
+    alice, bob = make_user("alice"), make_user("bob")
+    for user in (alice, bob):
+        update_preferences(user, digest_every="weekly", digest_weekday=1, digest_hour=8, time_zone="Europe/Paris")
+        notify(user, "kinase map")
+    smtp.handler.refused_addresses[alice.email] = "451 4.2.1 Mailbox busy, try later"
+    smtp.handler.refused_addresses[bob.email] = "550 5.1.1 No such user"
+
+    # when their hour comes and the server refuses alice's mail for now and bob's for good
+    clock.set(datetime(2026, 12, 8, 7, 0, 30, tzinfo=UTC))
+    send_now()
+
+    # then alice's next try is at her retry, five minutes on, not next Tuesday; bob's is next Tuesday's slot
+    assert next_digest_shown(browser_for, alice) == "Tue 8 Dec, 08:05 (Europe/Paris)"
+    assert next_digest_shown(browser_for, bob) == "Tue 15 Dec, 08:00 (Europe/Paris)"
+    del smtp.handler.refused_addresses[alice.email]
+    clock.set(datetime(2026, 12, 8, 7, 5, 40, tzinfo=UTC))
+    send_now()
+    assert (len(smtp.to(alice.email)), len(smtp.to(bob.email))) == (1, 0)
+    assert next_digest_shown(browser_for, alice) == "Tue 15 Dec, 08:00 (Europe/Paris)"
