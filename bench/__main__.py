@@ -5,7 +5,8 @@
   python -m bench realtime   only the long-poll worker against nginx + nchan (bench/realtime_bench.py,
                              ``realtime --help``)
   python -m bench drills     the fault drills at 300 actions, into RELIABILITY.md (bench/drills.py)
-  python -m bench digest     one email digest run for 10,000 users through a local SMTP server (bench/digest.py)
+  python -m bench digest     the digests due in one hour of 10,000 users on schedules and zones of their own,
+                             through a local SMTP server (bench/digest.py)
   python -m bench graph      the graph page with 1,000 to 40,000 nodes in Chromium, against GRAPH_MAX_NODES
                              (bench/graph_drawing.py; `graph --help`)
   python -m bench pipeline   the notification pipeline through Beacon's processes, and the naive design

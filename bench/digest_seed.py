@@ -1,16 +1,25 @@
-"""Digest bench data: N users with an address and K unread notifications each (python -m bench.digest_seed N K).
+"""Digest bench data: N users with an address, a digest schedule and a zone, and K unread notifications each.
+
+    python -m bench.digest_seed N K HOUR      (HOUR: the bench's hour's end, ISO 8601 in UTC)
 
 Run with the bench database's environment. Each user's notifications are
 about a few graphs, by a few colleagues, as a week of group work would
 leave them: some group under one target (5 updates by bob and 2 others),
 some alone. All are an hour old, so none waits for the settle time.
+
+Schedules and zones are spread as SCHEDULES and ZONES say. Each user's next
+slot is the first after the hour before HOUR, as web/accounts/schedule.py
+computes it: the users due in that hour are the ones whose slot is at or
+before HOUR. The table ``bench_digest_slot`` keeps those slots, for
+bench/digest.py to set each run's, moved so that HOUR is the run's start.
 """
 
 import os
 import random
 import sys
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.dev")
 
@@ -23,7 +32,10 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
+from bench.digest_spread import MORNING, SCHEDULES, ZONES
 from bench.schema import schema_of
+from web.accounts.models import NotificationPreferences
+from web.accounts.schedule import Schedule, next_digest
 from web.notifications.models import Notification, UserStream
 
 BATCH = 2000
@@ -33,8 +45,17 @@ GRAPHS = 300
 VERBS = (("group", "updated"), ("group", "shared"), ("watching", "updated"), ("watching", "deleted"))
 
 
+def schedule_for(rng) -> tuple[bool, Schedule]:
+    """(digest on, schedule): daily and weekly at 08:00 for half of them, at any hour for the rest."""
+    every = rng.choices([e for _, e in SCHEDULES], weights=[w for w, _ in SCHEDULES])[0]
+    hour = MORNING if rng.random() < 0.5 else rng.randrange(24)
+    if every == "off":
+        return False, Schedule("daily", hour)
+    return True, Schedule(every, hour, rng.randrange(7))
+
+
 def main():
-    n, per_user = int(sys.argv[1]), int(sys.argv[2])
+    n, per_user, hour_end = int(sys.argv[1]), int(sys.argv[2]), datetime.fromisoformat(sys.argv[3])
     rng = random.Random(7)
     User = get_user_model()
     password = make_password("bench-password")
@@ -50,6 +71,7 @@ def main():
                 [User(username=f"reader{i}", email=f"reader{i}@example.org", password=password)
                  for i in range(start, min(n, start + BATCH))])
             UserStream.objects.bulk_create([UserStream(user=u, last_seq=per_user, unread=per_user) for u in users])
+            NotificationPreferences.objects.bulk_create([preferences(u, rng, hour_end) for u in users])
             told = []  # (user, what the event says, the reasons the user is told for)
             for user in users:
                 graphs = rng.sample(range(1, GRAPHS + 1), 2)
@@ -64,7 +86,22 @@ def main():
                                 created=now - timedelta(minutes=60 + j))
                     told.append((user, said, [{"kind": kind}]))
             store(told)
-    print(f"{n} users, {n * per_user} notifications", file=sys.stderr)
+        with connection.cursor() as cur:
+            cur.execute("CREATE TABLE bench_digest_slot AS SELECT user_id, digest_next_at AS at"
+                        " FROM accounts_notificationpreferences WHERE digest")
+    due = NotificationPreferences.objects.filter(digest=True, digest_next_at__lte=hour_end).count()
+    print(f"{n} users, {n * per_user} notifications; {due} due in the hour to {hour_end:%Y-%m-%d %H:%M} UTC",
+          file=sys.stderr)
+
+
+def preferences(user, rng, hour_end: datetime) -> NotificationPreferences:
+    on, schedule = schedule_for(rng)
+    zone_name = rng.choice(ZONES)
+    zone = ZoneInfo(zone_name or "UTC")
+    return NotificationPreferences(
+        user=user, digest=on, digest_every=schedule.every, digest_hour=schedule.hour,
+        digest_weekday=schedule.weekday, time_zone=zone_name,
+        digest_next_at=next_digest(schedule, zone=zone, now=hour_end - timedelta(hours=1)) if on else None)
 
 
 def store_whole_rows(told) -> None:

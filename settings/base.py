@@ -79,7 +79,9 @@ Every variable Beacon reads, with its default:
   SITE_URL                   absolute address used in links sent by mail; http://127.0.0.1:8000
   NOTIFICATION_GROUP_MINUTES notifications of one kind about one target, each within this of the
                              one before, show as one group; 30
-  DIGEST_INTERVAL_MINUTES    how often beat mails the digest run; 60
+  DIGEST_CHECK_SECONDS       how often beat looks for users whose digest slot has come (each user's
+                             schedule: hourly, daily or weekly at a local hour); a digest goes out
+                             within this of its time; 60, at least 1
   NOTIFICATIONS_DONE_KEEP_DAYS  a notification marked done (and not saved) is deleted this
                              many days after; 150 (about five months, as GitHub keeps them)
   SNOOZE_WAKE_CHECK_SECONDS  how often beat wakes the snoozed notifications whose moment came (they
@@ -307,7 +309,10 @@ UNREAD_CHECK_INTERVAL_SECONDS = env_float("UNREAD_CHECK_INTERVAL_SECONDS", 600.0
 # Notifications of one kind about one target, each within this of the one
 # before, show as one group ("bob and 2 others updated graph X (5)").
 NOTIFICATION_GROUP_MINUTES = env_float("NOTIFICATION_GROUP_MINUTES", 30.0)
-DIGEST_INTERVAL_MINUTES = env_float("DIGEST_INTERVAL_MINUTES", 60.0)
+# Each user's digest slot is on the hour where they are: a check a minute
+# mails it within a minute of 08:00. A check reads only the due rows of one
+# partial index (and the users with no slot yet), so once a minute costs next to nothing.
+DIGEST_CHECK_SECONDS = env_float("DIGEST_CHECK_SECONDS", 60.0, minimum=1.0)
 NOTIFICATIONS_DONE_KEEP_DAYS = env_int("NOTIFICATIONS_DONE_KEEP_DAYS", 150, minimum=1)
 SNOOZE_WAKE_CHECK_SECONDS = env_float("SNOOZE_WAKE_CHECK_SECONDS", 5.0, minimum=1.0)
 DIGEST_SETTLE_MINUTES = env_float("DIGEST_SETTLE_MINUTES", 5.0)
@@ -334,9 +339,10 @@ CELERY_BEAT_SCHEDULE = {
     "prune-delivery-records": {"task": "tasks.outbox.prune_delivery_records", "schedule": 3600.0},
     # A count that drifted from the notifications (web/notifications/repair.py) is repaired and logged.
     "check-unread-counts": {"task": "tasks.repair.check_unread_counts", "schedule": UNREAD_CHECK_INTERVAL_SECONDS},
-    # The email digest (web/digest): a run never mails a notification twice,
-    # so a run that outlasts the interval and meets the next is harmless.
-    "send-digests": {"task": "tasks.digest.send_digests", "schedule": DIGEST_INTERVAL_MINUTES * 60},
+    # The email digest (web/digest): a run never mails a notification twice nor serves a slot twice
+    # (the due rows are locked, SKIP LOCKED), so a run that outlasts the interval and meets the next is harmless.
+    "send-digests": {"task": "tasks.digest.send_digests", "schedule": DIGEST_CHECK_SECONDS,
+                     "options": {"expires": DIGEST_CHECK_SECONDS}},  # (the next check does its work)
     # Done notifications past NOTIFICATIONS_DONE_KEEP_DAYS go (saved ones stay); daily is exact enough.
     "prune-done-notifications": {"task": "tasks.inbox.prune_done_notifications", "schedule": 24 * 3600.0},
     # Snoozed notifications whose moment came go back to the inbox, unread, live in every open tab. Due

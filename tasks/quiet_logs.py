@@ -1,9 +1,10 @@
 """Beat's sweeps, said only when they did something.
 
-Beat sends the outbox relay and re-send every 5 s and the snooze check as
-often: three INFO lines each (beat's "Sending due task", the worker's
-"received" and "succeeded"), over a hundred a minute while nothing happens,
-and the run log's address scrolls away. A sweep's lines are dropped when it
+Beat sends the outbox relay and re-send every 5 s, the snooze check as
+often and the digest check every minute: three INFO lines each (beat's
+"Sending due task", the worker's "received" and "succeeded"), over a
+hundred a minute while nothing happens, and the run log's address scrolls
+away. A sweep's lines are dropped when it
 did nothing (it answered 0 or None); one that sent, re-sent or woke
 something is logged as every task is, and a failure always is.
 """
@@ -11,7 +12,8 @@ something is logged as every task is, and a failure always is.
 import logging
 
 # The tasks beat sends every few seconds that do nothing most of the time.
-SWEEPS = frozenset({"tasks.outbox.relay_outbox", "tasks.outbox.redeliver_outbox", "tasks.inbox.wake_snoozed"})
+SWEEPS = frozenset({"tasks.outbox.relay_outbox", "tasks.outbox.redeliver_outbox", "tasks.inbox.wake_snoozed",
+                    "tasks.digest.send_digests"})
 # What a sweep that did nothing answers, as Celery logs it (the repr of its return value).
 NOTHING = frozenset({"0", "None"})
 

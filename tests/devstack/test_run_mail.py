@@ -49,7 +49,7 @@ def test_a_digest_run_by_hand_lands_in_the_mail_folder_and_on_the_dev_mail_page(
 
         wait_for(lambda: manage("shell", "-c", STORED_ALL).stdout.split()[-1:] == ["True"], timeout=120,
                  interval=1, message="the demo's notifications stored")
-        sent = manage("send_digests", "--settle-minutes", "0")
+        sent = manage("send_digests", "--due-now", "--settle-minutes", "0")
         assert sent.returncode == 0, sent.stdout + sent.stderr
         # the demo's alice and bob: carol has only her own actions, which arrive read
         assert sent.stdout.startswith("Mailed 2 users"), sent.stdout

@@ -1,7 +1,8 @@
 """The email digest against a real SMTP server on loopback (aiosmtpd): who gets what, once.
 
-Each test runs a digest the way ``manage.py send_digests`` does (the code beat
-runs), then reads what the mail server received.
+Each test runs a digest the way ``manage.py send_digests --due-now`` does (the
+code beat's check runs, with every user's slot come), then reads what the mail
+server received. When the slots come is tests/integration/test_digest_schedules.py's.
 """
 
 import logging
@@ -19,7 +20,7 @@ from tests.support.smtp import RecordingMailServer
 from web.accounts.actions import update_preferences
 from web.digest.links import read_open_token
 from web.digest.models import MailRefusal
-from web.digest.sending import send_now
+from web.digest.sending import chunks_due, send_now
 from web.notifications import actions
 from web.notifications.delivery import deliver
 from web.notifications.models import Notice, Notification
@@ -37,6 +38,11 @@ def smtp(settings):
         settings.DIGEST_SETTLE_MINUTES = 0
         settings.SITE_URL = SITE
         yield server
+
+
+def send_due(**options):
+    """A run with every user's digest slot come."""
+    return send_now(due_now=True, **options)
 
 
 def notify(user, name, *, kind="watching", verb="created", actor=None, graph_id=None):
@@ -71,7 +77,7 @@ def test_each_user_gets_one_mail_with_exactly_their_unread_unmailed_wanted_notif
     carols_watched = notify(carol, "watched by carol", kind="watching", verb="updated", actor=bob)
     update_preferences(carol, mail_watching=False)
 
-    outcome = send_now()
+    outcome = send_due()
 
     assert (outcome.users_mailed, outcome.notifications_mailed, outcome.users_left) == (2, 3, 0)
     [to_alice] = smtp.to(alice.email)
@@ -88,9 +94,9 @@ def test_each_user_gets_one_mail_with_exactly_their_unread_unmailed_wanted_notif
     assert mailed(uploaded, read_first, bobs, carols_watched) == [False] * 4
 
     # Never twice: the next run finds nothing new, then only what came since.
-    assert send_now().users_mailed == 0
+    assert send_due().users_mailed == 0
     later = notify(alice, "later", actor=bob)
-    assert (send_now().notifications_mailed, len(smtp.to(alice.email))) == (1, 2)
+    assert (send_due().notifications_mailed, len(smtp.to(alice.email))) == (1, 2)
     assert "later" in text_of(smtp.to(alice.email)[-1]) and "kinase map" not in text_of(smtp.to(alice.email)[-1])
     assert mailed(later) == [True]
 
@@ -100,11 +106,11 @@ def test_a_notification_waits_for_the_settle_time_so_one_read_soon_is_never_mail
     alice = make_user("alice")
     read_soon, left_unread = notify(alice, "read soon"), notify(alice, "left unread")
 
-    assert send_now().users_mailed == 0  # both too fresh
+    assert send_due().users_mailed == 0  # both too fresh
     actions.mark_read(alice, read_soon.pk)
     Notice.objects.filter(pk__in=[read_soon.notice_id, left_unread.notice_id]).update(
         created=timezone.now() - timezone.timedelta(minutes=6))
-    assert send_now().notifications_mailed == 1
+    assert send_due().notifications_mailed == 1
 
     [message] = smtp.to(alice.email)
     assert "left unread" in text_of(message) and "read soon" not in text_of(message)
@@ -116,7 +122,7 @@ def test_the_mail_groups_by_target_links_absolutely_escapes_html_and_offers_one_
         notify(alice, "yeast PPI", kind="watching", verb="updated", actor=actor, graph_id=7)
     notify(alice, "<script>alert(1)</script>", kind="group", verb="shared", actor=bob, graph_id=8)
 
-    send_now()
+    send_due()
 
     [message] = smtp.to(alice.email)
     assert message["Subject"] == "6 new notifications in Beacon"
@@ -145,7 +151,7 @@ def test_at_most_fifty_items_and_a_count_of_the_rest_all_marked_mailed(smtp, mak
     # Grouped with its first, and now the newest: 53 items, 54 notifications.
     notify(alice, "graph 00", verb="updated", graph_id=1000)
 
-    send_now()
+    send_due()
 
     [message] = smtp.to(alice.email)
     text = text_of(message)
@@ -170,7 +176,7 @@ def test_a_refused_address_stops_no_one_else_and_is_not_tried_again_every_run(sm
     mailed_before, left_before = digest_metrics()
 
     with caplog.at_level(logging.WARNING, logger="web.digest"):
-        outcome = send_now()
+        outcome = send_due()
 
     assert (outcome.users_mailed, outcome.users_left) == (2, 1)
     assert [len(smtp.to(u.email)) for u in (alice, bob, carol)] == [1, 0, 1]
@@ -181,7 +187,7 @@ def test_a_refused_address_stops_no_one_else_and_is_not_tried_again_every_run(sm
 
     # Stopped until bob confirms his address (tests/integration/test_digest_bounces.py): not left, held back.
     del smtp.handler.refused_addresses[bob.email]
-    assert (send_now().users_held, len(smtp.to(bob.email))) == (1, 0)
+    assert (send_due().users_held, len(smtp.to(bob.email))) == (1, 0)
     assert digest_metrics() == (mailed_before + 2, left_before + 1)
 
 
@@ -198,7 +204,7 @@ def test_a_mail_server_that_fails_marks_nothing_and_a_run_after_the_wait_mails_i
         smtp.handler.data_delay_seconds = 2 * settings.EMAIL_TIMEOUT
 
     with caplog.at_level(logging.ERROR, logger="web.digest"):
-        outcome = send_now()
+        outcome = send_due()
 
     assert (outcome.users_mailed, outcome.users_left) == (0, 2)
     assert mailed(*mine) == [False, False]
@@ -210,9 +216,9 @@ def test_a_mail_server_that_fails_marks_nothing_and_a_run_after_the_wait_mails_i
     messages_before = len(smtp.messages)  # a mail the slow server took after Beacon gave up on it
     sessions_before = smtp.handler.sessions()
     # The next run within the backoff leaves the server alone.
-    assert send_now().users_held == 2 and smtp.handler.sessions() == sessions_before
+    assert send_due().users_held == 2 and smtp.handler.sessions() == sessions_before
     MailRefusal.objects.update(retry_after=timezone.now())  # DIGEST_RETRY_MINUTES later
-    assert send_now().users_mailed == 2
+    assert send_due().users_mailed == 2
     assert mailed(*mine) == [True, True]
     assert len(smtp.messages) - messages_before == 2
 
@@ -228,15 +234,17 @@ def test_a_chunk_costs_the_same_few_statements_for_three_users_or_thirty(smtp, m
         for n, user in enumerate(users):
             notify(user, f"graph {n}", graph_id=n + 1)
             notify(user, f"graph {n}", verb="updated", actor=users[0], graph_id=n + 1)
+        chunks_due(due_now=True)
         with CaptureQueriesContext(connection) as queries:
             outcome = send_chunk([u.pk for u in users])
         assert outcome.users_mailed == count
         return [q["sql"].split()[0] for q in queries.captured_queries]
 
     few, many = statements_for(3), statements_for(30)
-    # Claim, the users' addresses, their zones, mark mailed (and the transaction around them): nothing per user.
+    # Lock the due slots, claim, the users' addresses, their zones, mark mailed, move the slots on (and the
+    # transaction around them): nothing per user.
     assert few == many
-    assert [s for s in many if s in ("SELECT", "UPDATE")] == ["SELECT", "SELECT", "SELECT", "UPDATE"]
+    assert [s for s in many if s in ("SELECT", "UPDATE")] == ["SELECT"] * 4 + ["UPDATE"] * 2
 
 
 def test_the_command_says_what_it_mailed_and_fails_when_users_were_left(smtp, settings, make_user):
@@ -249,14 +257,14 @@ def test_the_command_says_what_it_mailed_and_fails_when_users_were_left(smtp, se
     smtp.handler.refused_addresses[bob.email] = "550 5.1.1 No such user"
     out = StringIO()
     with pytest.raises(SystemExit) as exit_status:
-        call_command("send_digests", stdout=out)
+        call_command("send_digests", "--due-now", stdout=out)
     assert exit_status.value.code == 1
     assert out.getvalue() == "Mailed 1 user (1 notification); 1 left for the next run.\n"
 
     del smtp.handler.refused_addresses[bob.email]
     notify(alice, "alice's second")
     out = StringIO()
-    call_command("send_digests", stdout=out)  # no SystemExit: status 0 (bob's stop is his to lift)
+    call_command("send_digests", "--due-now", stdout=out)  # no SystemExit: status 0 (bob's stop is his to lift)
     assert out.getvalue() == ("Mailed 1 user (1 notification); 0 left for the next run; "
                               "1 held back by a refusal of their address.\n")
 
@@ -268,7 +276,7 @@ def test_the_mails_times_are_in_each_readers_zone(smtp, make_user):
     update_preferences(alice, time_zone="Asia/Tokyo")
     ours = notify(alice, "yeast PPI"), notify(bob, "yeast PPI")
 
-    send_now()
+    send_due()
 
     for user, zone, n in ((alice, "Asia/Tokyo", ours[0]), (bob, "UTC", ours[1])):
         [message] = smtp.to(user.email)

@@ -86,7 +86,7 @@ def test_a_permanent_refusal_stops_mail_shows_on_the_profile_and_confirming_the_
 
     # when a run meets the refusal
     with caplog.at_level(logging.INFO, logger="web.digest"):
-        outcome = send_now()
+        outcome = send_now(due_now=True)
 
     # then bob is mailed, alice's notification waits unmarked, and the log says once that her mail stopped
     assert (outcome.users_mailed, outcome.users_left) == (1, 1)
@@ -100,7 +100,7 @@ def test_a_permanent_refusal_stops_mail_shows_on_the_profile_and_confirming_the_
     caplog.clear()
     sessions = smtp.handler.sessions()
     with caplog.at_level(logging.INFO, logger="web.digest"):
-        later = [send_now() for _ in range(2)]
+        later = [send_now(due_now=True) for _ in range(2)]
     assert [(o.users_mailed, o.users_left, o.users_held) for o in later] == [(0, 0, 1)] * 2
     assert smtp.handler.sessions() == sessions  # the server was not even asked
     assert smtp.to(alice.email) == [] and warnings(caplog) == []
@@ -129,7 +129,7 @@ def test_a_permanent_refusal_stops_mail_shows_on_the_profile_and_confirming_the_
     reader = Client(enforce_csrf_checks=True)
     page = reader.get(link)
     assert f"Resume mail to {alice.email}?" in words(page)
-    assert send_now().users_held == 1
+    assert send_now(due_now=True).users_held == 1
 
     # when she presses "Resume mail"
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
@@ -137,11 +137,11 @@ def test_a_permanent_refusal_stops_mail_shows_on_the_profile_and_confirming_the_
     assert f"Done: Beacon mails {alice.email} again. Your next digest brings what waited." in words(done)
 
     # then the next run mails both notifications that waited, once, and the profile no longer warns
-    assert send_now().notifications_mailed == 2
+    assert send_now(due_now=True).notifications_mailed == 2
     [_, digest] = smtp.to(alice.email)
     assert "kinase map" in text_of(digest) and "p53 net" in text_of(digest)
     assert mailed(first, second) == [True, True]
-    assert send_now().users_mailed == 0
+    assert send_now(due_now=True).users_mailed == 0
     assert "We stopped mailing it" not in profile_of(alice)
 
 
@@ -150,7 +150,7 @@ def test_a_new_address_is_mailed_whatever_the_old_one_did(smtp, make_user):
     alice = make_user("alice")
     waiting = notify(alice, "kinase map")
     smtp.handler.refused_addresses[alice.email] = "550 5.1.1 No such user"
-    send_now()
+    send_now(due_now=True)
     client = Client()
     client.force_login(alice)
     asked = words(client.post("/digest/confirm/", follow=True))
@@ -162,7 +162,7 @@ def test_a_new_address_is_mailed_whatever_the_old_one_did(smtp, make_user):
     alice.save(update_fields=["email"])
 
     # then the stop of the old one holds nothing back: the new one gets what waited, and the profile is quiet
-    assert send_now().notifications_mailed == 1
+    assert send_now(due_now=True).notifications_mailed == 1
     assert len(smtp.to("alice@lab.example.org")) == 1 and mailed(waiting) == [True]
     assert "We stopped mailing it" not in profile_of(alice)
 
@@ -175,7 +175,7 @@ def test_a_confirmation_link_for_an_old_address_an_expired_one_or_a_forged_one_r
     alice = make_user("alice")
     notify(alice, "kinase map")
     smtp.handler.refused_addresses[alice.email] = "550 5.1.1 No such user"
-    send_now()
+    send_now(due_now=True)
     old_link = confirm_url(alice.pk, alice.email).removeprefix(SITE)
     alice.email = "alice@lab.example.org"
     alice.save(update_fields=["email"])
@@ -200,7 +200,7 @@ def test_a_temporary_refusal_is_retried_after_a_growing_wait_then_mailed_once(sm
 
     # when a run meets it: one WARNING, her next try in 5 minutes, nothing marked
     with caplog.at_level(logging.WARNING, logger="web.digest"):
-        assert send_now().users_left == 1
+        assert send_now(due_now=True).users_left == 1
     [warning] = warnings(caplog)
     assert f"digest for user {alice.pk} <{alice.email}> refused for now (451 4.7.1 Greylisted" in warning
     assert timedelta(minutes=4, seconds=50) < next_try_in(warning) <= timedelta(minutes=5)
@@ -210,13 +210,13 @@ def test_a_temporary_refusal_is_retried_after_a_growing_wait_then_mailed_once(sm
     caplog.clear()
     sessions = smtp.handler.sessions()
     with caplog.at_level(logging.WARNING, logger="web.digest"):
-        assert send_now().users_held == 1
+        assert send_now(due_now=True).users_held == 1
     assert smtp.handler.sessions() == sessions and warnings(caplog) == []
 
     # when the wait is over and the server still refuses, the next wait is twice as long
     next_tries_come()
     with caplog.at_level(logging.WARNING, logger="web.digest"):
-        assert send_now().users_left == 1
+        assert send_now(due_now=True).users_left == 1
     [warning] = warnings(caplog)
     assert timedelta(minutes=9, seconds=50) < next_try_in(warning) <= timedelta(minutes=10)
 
@@ -225,14 +225,14 @@ def test_a_temporary_refusal_is_retried_after_a_growing_wait_then_mailed_once(sm
     second = notify(alice, "p53 net")
     next_tries_come()
     with caplog.at_level(logging.INFO, logger="web.digest"):
-        assert send_now().notifications_mailed == 2
+        assert send_now(due_now=True).notifications_mailed == 2
     [message] = smtp.to(alice.email)
     assert "kinase map" in text_of(message) and "p53 net" in text_of(message)
     assert mailed(first, second) == [True, True]
     assert f"mail to user {alice.pk} <{alice.email}> accepted again after 2 refusals" in caplog.text
     assert not MailRefusal.objects.filter(user=alice).exists()
     third = notify(alice, "yeast PPI")
-    assert send_now().notifications_mailed == 1  # no wait left over from the refusals
+    assert send_now(due_now=True).notifications_mailed == 1  # no wait left over from the refusals
     assert mailed(third) == [True] and len(smtp.to(alice.email)) == 2
 
 
@@ -252,7 +252,7 @@ def test_nothing_the_server_refused_is_marked_mailed(smtp, make_user):
     smtp.handler.refused_addresses[busy.email] = "450 4.2.1 Mailbox busy"
     smtp.handler.refused_at_data[full.email] = "452 4.2.2 Mailbox full"
 
-    outcome = send_now()
+    outcome = send_now(due_now=True)
 
     assert (outcome.users_mailed, outcome.users_left) == (1, 3)
     assert [len(smtp.to(u.email)) for u in (gone, busy, full, fine)] == [0, 0, 0, 1]
@@ -267,7 +267,7 @@ def test_a_confirmation_the_server_cannot_take_now_says_so_and_keeps_the_stop(sm
     alice = make_user("alice")
     waiting = notify(alice, "kinase map")
     smtp.handler.refused_addresses[alice.email] = "550 5.1.1 No such user"
-    send_now()
+    send_now(due_now=True)
     settings.EMAIL_PORT = any_free_port()  # nothing listens there
 
     client = Client()

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.conf import settings
 
+from tests.support.digest import make_due
 from tests.support.events import graph_event
 from tests.support.smtp import RecordingMailServer
 from tests.support.waiting import wait_for
@@ -60,6 +61,7 @@ def test_two_runs_at_once_mail_every_notification_exactly_once(smtp, make_user):
             names.append(f"{user.username} graph {j}")
             # (two verbs: two of one verb, of several graphs, would read as one line, a burst)
             notify(user, names[-1], graph_id=100 * n + j + 1, verb=("created", "updated")[j])
+    make_due(*users)
     # The first mail either run sends waits until the other run is sending too:
     # proof that they overlapped, not merely ran one after the other.
     both_sending, first = threading.Event(), []
@@ -82,6 +84,7 @@ def test_a_run_killed_after_the_server_accepted_a_mail_costs_one_duplicate_and_l
     alice, bob = make_user("alice"), make_user("bob")
     notify(alice, "alice's graph", graph_id=1)
     notify(bob, "bob's graph", graph_id=2)
+    make_due(alice, bob)
     # The first mail is accepted; the second is held until the run has been
     # killed, so the run dies after an acceptance and before its commit.
     killed, held = threading.Event(), []

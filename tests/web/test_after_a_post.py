@@ -40,7 +40,8 @@ def world(make_user):
 
 # Every form of the pages that POSTs, as the person it is for sends it, and what the page after it says.
 POSTS = [
-    ("alice", "/accounts/profile/preferences/", {"app_owner": "on", "digest": "on"}, "Preferences saved."),
+    ("alice", "/accounts/profile/preferences/", {"app_owner": "on", "digest_schedule": "daily", "digest_hour": "8",
+                                                 "digest_weekday": "0"}, "Preferences saved."),
     ("alice", "/accounts/profile/token/", {}, "Your new token, shown this once"),
     ("alice", "/accounts/profile/token/revoke/", {}, "API token revoked."),
     ("alice", "/groups/new/", {"name": "Proteomics"}, "Created group “Proteomics”."),

@@ -2,12 +2,14 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
 from common.time_zones import UnknownZone, zone_named
 from web.accounts.models import MutedGroup, NotificationPreferences
+from web.accounts.schedule import Schedule, next_digest
 from web.kinds import KINDS
 from web.postgres.lookups import Ids
 
@@ -68,3 +70,19 @@ def zones_of(user_ids) -> dict[int, ZoneInfo]:
     """The saved zones of these users, in one statement; those without one are not in the answer."""
     return {user_id: _saved_or_servers(name) for user_id, name in NotificationPreferences.objects
             .filter(user_id__any=Ids(user_ids)).exclude(time_zone="").values_list("user_id", "time_zone")}
+
+
+def saved_zone(prefs: NotificationPreferences) -> ZoneInfo:
+    """The zone of a preferences row: its own, else the server's (TIME_ZONE)."""
+    return _saved_or_servers(prefs.time_zone)
+
+
+def schedule_of(prefs: NotificationPreferences) -> Schedule:
+    return Schedule(prefs.digest_every, prefs.digest_hour, prefs.digest_weekday)
+
+
+def next_digest_after(prefs: NotificationPreferences, now: datetime) -> datetime | None:
+    """The first slot of the row's digest schedule after ``now``, in UTC; None while the digest is off."""
+    if not prefs.digest:
+        return None
+    return next_digest(schedule_of(prefs), zone=saved_zone(prefs), now=now)

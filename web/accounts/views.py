@@ -3,6 +3,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
@@ -10,7 +11,8 @@ from rest_framework.authtoken.models import Token
 from web.accounts import actions
 from web.accounts.forms import PreferencesForm, SignUpForm
 from web.accounts.models import MutedGroup
-from web.accounts.preferences import preferences_of
+from web.accounts.preferences import next_digest_after, preferences_of, saved_zone
+from web.accounts.schedule import in_words
 from web.confirm import confirm_page
 
 # The key of a token just created, kept in the session from the POST until the page after its redirect shows it:
@@ -83,10 +85,20 @@ def _token_section() -> str:
 
 
 def _profile_page(request, *, form=None, new_key=None, status=200):
+    prefs = preferences_of(request.user)
     return render(request, "accounts/profile.html", {
-        "form": form or PreferencesForm(instance=preferences_of(request.user)),
+        "form": form or PreferencesForm(instance=prefs),
+        "next_digest": _next_digest_in_words(prefs),
         "token": Token.objects.filter(user=request.user).first(),
         "new_key": new_key,
         "muted_groups": [m.group for m in MutedGroup.objects.filter(user=request.user)
                          .select_related("group").order_by("group__name")],
     }, status=status)
+
+
+def _next_digest_in_words(prefs) -> str:
+    """"Tue 8 Dec, 08:00 (Europe/Paris)", or "Off". A row beat's check has not scheduled yet (or none at all)
+    shows the slot that check will give it."""
+    moment = prefs.digest_next_at if prefs.digest_next_at or not prefs.digest \
+        else next_digest_after(prefs, timezone.now())
+    return in_words(moment, saved_zone(prefs))

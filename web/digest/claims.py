@@ -1,4 +1,4 @@
-"""Who is due a digest, and claiming their notifications so that no other run mails them."""
+"""What a digest may mail, and claiming it so that no other run mails it (who is due: due.py)."""
 
 from datetime import datetime
 
@@ -33,11 +33,6 @@ def mailable(settled_before: datetime):
     """Unread, never mailed, wanted by mail, and old enough that the user had time to read it here."""
     return Notification.objects.filter(wanted_by_mail(), read_at__isnull=True, mailed_at__isnull=True,
                                        notice__created__lte=settled_before)
-
-
-def users_due(settled_before: datetime) -> list[int]:
-    """The users with something to mail, in id order: one statement (notification_user_unmailed)."""
-    return list(mailable(settled_before).order_by("user_id").values_list("user_id", flat=True).distinct())
 
 
 def claim(user_ids: list[int], settled_before: datetime) -> list[Notification]:

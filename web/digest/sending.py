@@ -1,13 +1,17 @@
-"""Sending a run of digests: a chunk of users at a time, each notification mailed once.
+"""Sending a run of digests: the users whose slot has come, a chunk at a time, each notification mailed once.
 
-A chunk is one transaction: claim the users' notifications (FOR UPDATE SKIP
-LOCKED), send each user's mail over one SMTP connection, mark what the server
-accepted as mailed, commit. Whatever was not accepted stays unmailed: a
-permanent refusal (5xx) stops mail to the address until its user confirms it
-again, a temporary one (4xx, or the server failing) retries after a backoff
-(web/digest/refusals.py). A crash after the server accepted a mail and before the commit
-mails that chunk's users again on the next run: at most one duplicate each,
-never a lost notification.
+A chunk is one transaction: lock the users' preferences rows that are still
+due and claim their notifications (both FOR UPDATE SKIP LOCKED), send each
+user's mail over one SMTP connection, mark what the server accepted as
+mailed, move each user's slot on (due.served), commit. Whatever was not
+accepted stays unmailed: a permanent refusal (5xx) stops mail to the address
+until its user confirms it again (their next slot after that mails it), a
+temporary one (4xx, or the server failing) retries after a backoff
+(web/digest/refusals.py), the user's slot moved to the retry if it comes
+sooner. A crash after the server accepted a mail and before the commit
+leaves the slot and the notifications as they were, so the next check mails
+that chunk's users again: at most one duplicate each, never a lost
+notification.
 """
 
 import logging
@@ -25,7 +29,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from web.accounts.preferences import zones_of
-from web.digest import claims, refusals
+from web.digest import claims, due, refusals
 from web.digest.compose import digest_message, digest_of
 from web.digest.metrics import count_chunk
 from web.digest.models import MailRefusal
@@ -58,31 +62,39 @@ def settled_before(now: datetime, settle_minutes: float | None = None) -> dateti
     return now - timedelta(minutes=minutes)
 
 
-def chunks_due(*, settle_minutes: float | None = None) -> list[list[int]]:
-    """The users due a digest now, in chunks of DIGEST_CHUNK_USERS."""
-    user_ids = claims.users_due(settled_before(timezone.now(), settle_minutes))
+def chunks_due(*, due_now: bool = False) -> list[list[int]]:
+    """The users whose digest slot has come, in chunks of DIGEST_CHUNK_USERS (whoever has no slot yet is
+    given their first). ``due_now``: every schedule's slot is now (``send_digests --due-now``)."""
+    now = timezone.now()
+    due.schedule_newcomers(now)
+    if due_now:
+        due.bring_forward(now)
+    user_ids = due.users_due(now)
     size = settings.DIGEST_CHUNK_USERS
     return [user_ids[i:i + size] for i in range(0, len(user_ids), size)]
 
 
-def send_now(*, settle_minutes: float | None = None) -> Outcome:
+def send_now(*, settle_minutes: float | None = None, due_now: bool = False) -> Outcome:
     """A whole run in this process, chunk after chunk (``manage.py send_digests``)."""
     outcome = Outcome()
-    for chunk in chunks_due(settle_minutes=settle_minutes):
+    for chunk in chunks_due(due_now=due_now):
         outcome += send_chunk(chunk, settle_minutes=settle_minutes)
     return outcome
 
 
 def send_chunk(user_ids: list[int], *, settle_minutes: float | None = None) -> Outcome:
-    """Mail these users their digests; three statements whatever their number (more only after a refusal)."""
+    """Mail these users, those still due, their digests and move their slots on; six statements whatever
+    their number (more only after a refusal). A due user with nothing new gets no mail, and their slot moves
+    on all the same."""
     started = time.monotonic()
     now = timezone.now()
     with transaction.atomic():
+        slots = due.lock_due(user_ids, now)
+        if not slots:
+            return Outcome()  # served by another run, or no longer due (the schedule changed)
         by_user: dict[int, list[Notification]] = defaultdict(list)
-        for notification in claims.claim(user_ids, settled_before(now, settle_minutes)):
+        for notification in claims.claim([row.user_id for row in slots], settled_before(now, settle_minutes)):
             by_user[notification.user_id].append(notification)
-        if not by_user:
-            return Outcome()
         users = _users(list(by_user), now)
         # A stopped address, or one whose next try is not due: its notifications wait, unmarked, not lost.
         held = {user_id for user_id in by_user if users[user_id].mail_held}
@@ -92,6 +104,8 @@ def send_chunk(user_ids: list[int], *, settle_minutes: float | None = None) -> O
         refusals.record(sent.refused, now)
         next_try = refusals.record(sent.unreached, now, log_each=False)
         refusals.clear([user_id for user_id in sent.accepted if users[user_id].had_refusal])
+        waiting = held | {r.user_id for r in (*sent.refused, *sent.unreached) if not r.permanent}
+        due.served(slots, now, retry_at=due.retries_of(waiting))
     outcome = Outcome(len(sent.accepted), len(mailed_ids), len(sent.refused) + len(sent.unreached), len(held))
     if sent.failure:
         log.error("digest: mail server %s:%s failed (%s); %d of %d users left, their next try after %s",
