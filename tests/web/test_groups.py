@@ -217,7 +217,9 @@ def test_someone_outside_the_group_sees_neither_its_page_nor_its_graphs(lab, mak
     create_graph(alice, name="Lab map", group_id=group.pk)
     carol = make_user("carol")
 
-    # then the group's page is not found for her, its graphs' page neither
+    # then bob, a member, sees it on the group's page
+    assert group_graphs_shown(page_text(browser_for(bob).get(f"/groups/{group.pk}/"))) == ["Lab map"]
+    # and for her the group's page is not found, its older page neither
     response = browser_for(carol).get(f"/groups/{group.pk}/")
     assert response.status_code == 404
     assert "Lab map" not in page_text(response)
@@ -227,5 +229,9 @@ def test_someone_outside_the_group_sees_neither_its_page_nor_its_graphs(lab, mak
 def test_a_member_who_left_no_longer_sees_the_groups_graphs(lab, browser_for):
     group, alice, bob = lab
     create_graph(alice, name="Lab map", group_id=group.pk)
+    browser = browser_for(bob)
+    assert group_graphs_shown(page_text(browser.get(f"/groups/{group.pk}/"))) == ["Lab map"]
+
     leave_group(bob, group.pk)
-    assert browser_for(bob).get(f"/groups/{group.pk}/").status_code == 404
+
+    assert browser.get(f"/groups/{group.pk}/").status_code == 404
