@@ -79,11 +79,16 @@ def like_pattern(words: str) -> str:
     return f"%{escaped}%"
 
 
+def query(user_id: int, words: str, *, before: int | None, limit: int) -> tuple[str, dict]:
+    """The SQL and its parameters (for search_ids, and for the bench's EXPLAIN of the very same query)."""
+    return _QUERY, {"user": user_id, "pattern": like_pattern(words), "limit": limit,
+                    "before": BIGINT_MAX if before is None else before}
+
+
 def search_ids(user, words: str, *, before: int | None = None, limit: int = PER_PAGE) -> list[int]:
     """The ids of the newest ``limit`` graphs ``user`` sees that match ``words``, below ``before``."""
     with connection.cursor() as cursor:
-        cursor.execute(_QUERY, {"user": user.pk, "pattern": like_pattern(words), "limit": limit,
-                                "before": BIGINT_MAX if before is None else before})
+        cursor.execute(*query(user.pk, words, before=before, limit=limit))
         return [row[0] for row in cursor.fetchall()]
 
 
