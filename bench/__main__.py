@@ -11,6 +11,8 @@
                              (bench/graph_drawing.py; `graph --help`)
   python -m bench pipeline   the notification pipeline through Beacon's processes, and the naive design
                              (bench/pipeline.py)
+  python -m bench graph-search  the header's graph search on 100,000 graphs through the web process
+                             (bench/graph_search.py; `graph-search --help`)
 
 Each writes its own section of BENCHMARKS.md and keeps the others (bench/sections.py).
 ``pipeline`` and ``list`` take ``--before-commit REV`` (the same bench on REV's code first, in a worktree) or
@@ -25,7 +27,8 @@ from bench import notification_list
 from bench.realtime_bench import realtime_main
 
 # The benchmarks run on their own (module under bench/), apart from ``make bench``'s two.
-ON_THEIR_OWN = {"drills": "drills", "digest": "digest", "graph": "graph_drawing", "pipeline": "pipeline"}
+ON_THEIR_OWN = {"drills": "drills", "digest": "digest", "graph": "graph_drawing", "pipeline": "pipeline",
+                 "graph-search": "graph_search"}
 
 
 def main():

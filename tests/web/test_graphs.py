@@ -8,6 +8,7 @@ from django.utils.html import escape
 from tests.support.graphs import graph_of
 from tests.web.conftest import page_text
 from web.graphs.actions import create_graph, create_layout
+from web.graphs.actions import share_graph as actions_share
 from web.graphs.models import Graph, Watch
 from web.groups.actions import add_member, create_group
 from web.outbox.models import OutboxEvent
@@ -51,8 +52,9 @@ def test_uploading_a_graph_file(make_user, browser_for):
     assert '<span class="tag">signalling</span><span class="tag">kinases</span>' in html
     # and the graphs page lists it, by her, with the same counts and tags
     html = page_text(browser.get("/"))
-    assert ("Kinase map" in html and f"by {alice.username} · 3 nodes" in html
-            and '<span class="tag">kinases</span>' in html)
+    row = home_row(html, "Kinase map")
+    assert (f"by <bdi>{alice.username}</bdi> · <time datetime=" in row and "3 nodes, 2 edges" in row
+            and '<span class="tag">kinases</span>' in row)
 
 
 def test_uploading_pasted_json_shared_with_a_group(lab, browser_for):
@@ -360,3 +362,47 @@ def test_the_graphs_list_pages_by_cursor_fifty_at_a_time(make_user, browser_for)
     second = browser.get(f"/?before={older}").content.decode()
     # then the oldest is on the second page alone
     assert ">graph 0<" in second and ">graph 1<" not in second and "Older graphs" not in second
+
+
+def home_row(html: str, name: str) -> str:
+    """The home list's row of the graph called ``name``."""
+    start = html.rindex("<li", 0, html.index(f"<bdi>{name}</bdi>"))
+    return html[start:html.index("</li>", start)]
+
+
+def test_a_graph_row_says_its_owner_date_and_the_readers_groups_it_is_in(lab, make_user, browser_for):
+    # given alice's graph shared with the lab and with a group of hers bob is not in, uploaded on 1 March
+    from datetime import datetime, timezone
+
+    group, alice, bob, carol = lab
+    inner = create_group(alice, name="Inner circle")
+    graph = create_graph(alice, name="Kinase map", group_id=group.pk)
+    actions_share(alice, graph.pk, inner.pk)
+    Graph.objects.filter(pk=graph.pk).update(created=datetime(2026, 3, 1, 10, 0, tzinfo=timezone.utc))
+
+    # when bob and alice look at their lists
+    bobs = home_row(page_text(browser_for(bob).get("/")), "Kinase map")
+    alices = home_row(page_text(browser_for(alice).get("/")), "Kinase map")
+
+    # then each sees the owner and the date in words; bob sees the lab only, alice both her groups
+    for row in (bobs, alices):
+        assert f"by <bdi>{alice.username}</bdi>" in row
+        assert '<time datetime="2026-03-01T10:00:00+00:00"' in row and ">1 March 2026</time>" in row
+    assert f'shared with <a href="/groups/{group.pk}/"><bdi>Lab</bdi></a>' in bobs
+    assert "Inner circle" not in bobs
+    assert (f'shared with <a href="/groups/{inner.pk}/"><bdi>Inner circle</bdi></a>, '
+            f'<a href="/groups/{group.pk}/"><bdi>Lab</bdi></a>') in alices
+
+
+def test_a_private_graphs_row_names_no_group(make_user, browser_for):
+    alice = make_user("alice")
+    create_graph(alice, name="Kinase map")
+    row = home_row(page_text(browser_for(alice).get("/")), "Kinase map")
+    assert "shared with" not in row and "<time datetime=" in row
+
+
+def test_the_live_row_carries_the_groups_too(lab, browser_for):
+    group, alice, bob, carol = lab
+    graph = create_graph(alice, name="Kinase map", group_id=group.pk)
+    row = page_text(browser_for(bob).get(f"/graphs/{graph.pk}/row/"))
+    assert f'shared with <a href="/groups/{group.pk}/"><bdi>Lab</bdi></a>' in row and "<time datetime=" in row

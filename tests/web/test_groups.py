@@ -1,7 +1,11 @@
+import re
+
 import pytest
 
 from tests.web.conftest import page_text
-from web.groups.actions import add_member, create_group
+from web.graphs.actions import create_graph, share_graph
+from web.graphs.models import Graph
+from web.groups.actions import add_member, create_group, leave_group
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +145,93 @@ def test_the_owner_deletes_the_group(lab, browser_for):
 
     assert "Deleted group Lab." in page_text(response)
     assert browser_for(bob).get(f"/groups/{group.pk}/").status_code == 404
+
+
+def group_graphs_shown(html: str) -> list[str]:
+    listing = html[html.index('id="group-graphs"'):html.index("</ul>", html.index('id="group-graphs"'))]
+    return re.findall(r'<li data-graph-id="\d+"><a href="/graphs/\d+/"><bdi>(.*?)</bdi>', listing)
+
+
+def test_the_group_page_lists_its_graphs_newest_first(lab, make_user, browser_for):
+    # given graphs shared with the lab by bob and alice, and one of bob's that is not
+    group, alice, bob = lab
+    create_graph(bob, name="First map", group_id=group.pk)
+    create_graph(bob, name="Private map")
+    later = create_graph(alice, name="Second map")
+    share_graph(alice, later.pk, group.pk)
+
+    # when bob opens the group's page
+    html = page_text(browser_for(bob).get(f"/groups/{group.pk}/"))
+
+    # then he sees the lab's two, newest first, each with its owner
+    assert group_graphs_shown(html) == ["Second map", "First map"]
+    assert f"by <bdi>{alice.username}</bdi>" in html and f"by <bdi>{bob.username}</bdi>" in html
+
+
+def test_a_group_without_graphs_says_how_to_add_one(lab, browser_for):
+    group, alice, bob = lab
+    html = page_text(browser_for(bob).get(f"/groups/{group.pk}/"))
+    assert group_graphs_shown(html) == []
+    assert "No graphs shared with this group yet." in html
+
+
+def test_the_group_page_pages_its_graphs_by_cursor(lab, browser_for):
+    # given 51 graphs shared with the lab
+    group, alice, bob = lab
+    for n in range(51):
+        create_graph(alice, name=f"map {n}", group_id=group.pk)
+    browser = browser_for(bob)
+
+    # when bob opens the page and follows "Older graphs"
+    first = page_text(browser.get(f"/groups/{group.pk}/"))
+    assert group_graphs_shown(first) == [f"map {n}" for n in range(50, 0, -1)]
+    older = Graph.objects.get(name="map 1").pk
+    assert f'href="?before={older}" id="older-group-graphs"' in first
+    second = page_text(browser.get(f"/groups/{group.pk}/?before={older}"))
+
+    # then the oldest is alone on the second page, the members still shown
+    assert group_graphs_shown(second) == ["map 0"]
+    assert "older-group-graphs" not in second
+    assert bob.username in members_shown(second)
+
+
+def test_a_bad_graphs_cursor_is_refused_on_the_group_page(lab, browser_for):
+    group, alice, bob = lab
+    response = browser_for(bob).get(f"/groups/{group.pk}/?before=x")
+    assert response.status_code == 400
+    assert "before must be a positive whole number" in page_text(response)
+
+
+def test_the_group_page_names_its_members_and_its_owner(lab, make_user, browser_for):
+    group, alice, bob = lab
+    html = page_text(browser_for(bob).get(f"/groups/{group.pk}/"))
+    members = members_shown(html)
+    assert alice.username in members and bob.username in members
+    assert re.search(re.escape(alice.username) + r"\s*<span class=\"muted\">owner</span>", members)
+    assert "Members <span class=\"muted\">(2)</span>" in html
+
+
+def test_someone_outside_the_group_sees_neither_its_page_nor_its_graphs(lab, make_user, browser_for):
+    # given a graph in the lab, and carol, who is not in it
+    group, alice, bob = lab
+    create_graph(alice, name="Lab map", group_id=group.pk)
+    carol = make_user("carol")
+
+    # then bob, a member, sees it on the group's page
+    assert group_graphs_shown(page_text(browser_for(bob).get(f"/groups/{group.pk}/"))) == ["Lab map"]
+    # and for her the group's page is not found, its older page neither
+    response = browser_for(carol).get(f"/groups/{group.pk}/")
+    assert response.status_code == 404
+    assert "Lab map" not in page_text(response)
+    assert browser_for(carol).get(f"/groups/{group.pk}/?before=10").status_code == 404
+
+
+def test_a_member_who_left_no_longer_sees_the_groups_graphs(lab, browser_for):
+    group, alice, bob = lab
+    create_graph(alice, name="Lab map", group_id=group.pk)
+    browser = browser_for(bob)
+    assert group_graphs_shown(page_text(browser.get(f"/groups/{group.pk}/"))) == ["Lab map"]
+
+    leave_group(bob, group.pk)
+
+    assert browser.get(f"/groups/{group.pk}/").status_code == 404

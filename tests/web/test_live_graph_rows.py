@@ -23,7 +23,9 @@ def test_a_row_is_rendered_as_the_list_renders_it_for_whoever_sees_the_graph(mak
     row = page_text(browser_for(alice).get(f"/graphs/{graph.pk}/row/")).strip()
     assert row.startswith(f'<li data-graph-id="{graph.pk}">'
                           f'<a href="/graphs/{graph.pk}/"><bdi>&lt;b&gt;Kinase&lt;/b&gt; map</bdi></a>')
-    assert f"by {bob.username} · 0 nodes" in row and '<span class="tag">mapk</span>' in row
+    assert f"by <bdi>{bob.username}</bdi> · <time datetime=" in row and "0 nodes" in row
+    assert f'shared with <a href="/groups/{lab.pk}/"><bdi>Lab</bdi></a>' in row
+    assert '<span class="tag">mapk</span>' in row
     assert row in page_text(browser_for(alice).get("/"))
     # and carol, who does not see it, gets what she gets for no graph at all
     assert browser_for(carol).get(f"/graphs/{graph.pk}/row/").status_code == 404

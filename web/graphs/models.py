@@ -36,6 +36,8 @@ class GraphShare(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["graph", "group"], name="share_once")]
+        # A group's graphs newest first (its page, and search by group name): walked backwards from the cursor.
+        indexes = [models.Index(fields=["group", "graph"], name="share_group_graph")]
 
 
 class Layout(models.Model):

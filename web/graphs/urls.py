@@ -5,6 +5,7 @@ from web.graphs import views
 app_name = "graphs"
 urlpatterns = [
     path("new/", views.create, name="create"),
+    path("search/", views.search, name="search"),
     path("<int:graph_id>/", views.detail, name="detail"),
     path("<int:graph_id>/graph.json", views.graph_json, name="graph_json"),
     path("<int:graph_id>/row/", views.graph_row, name="row"),

@@ -25,6 +25,7 @@ from web.graphs import actions, drawing
 from web.graphs.cytoscape import GraphInvalid
 from web.graphs.forms import GraphEditForm, GraphForm, LayoutForm, ShareForm
 from web.graphs.models import Graph, Layout
+from web.graphs.search import BadSearch, clean_words, for_rows, search_page
 from web.graphs.visibility import visible_graphs, visible_layouts
 from web.redirects import back_to
 
@@ -279,7 +280,33 @@ def _layout_watch(request, graph_id: int, layout_id: int, action, done: str):
 @_not_found_as_404
 def graph_row(request, graph_id: int):
     """One graph's row of the home page's list, for client.js to insert when a graph is newly shared with me."""
-    return render(request, "graphs/_row.html", {"graph": _visible_graph(request, graph_id)})
+    return render(request, "graphs/_row.html", {"graph": for_rows(visible_graphs(request.user), request.user)
+                                                .get(pk=graph_id)})
+
+
+# Search
+
+@login_required
+@require_GET
+def search(request):
+    """``?q=`` over the graphs I can see (web/graphs/search.py), newest first, 50 a page by ``?before=<id>``.
+
+    Words too long or with control characters, or a ``before`` that is not an id: the page with the reason, 400.
+    """
+    raw = request.GET.get("q", "")
+    context = {"q": raw.strip(), "graphs": [], "older": None, "error": ""}
+    try:
+        words = clean_words(raw)
+        before = optional_id(request.GET.get("before"), "before")
+    except (BadSearch, BadId) as error:
+        context["error"] = str(error)
+        return render(request, "graphs/search.html", context, status=400)
+    context["q"] = words
+    if words:
+        context["graphs"], context["older"] = search_page(request.user, words, before=before)
+    context["searched"] = bool(words)
+    context["before"] = before
+    return render(request, "graphs/search.html", context)
 
 
 # Reading and rendering
@@ -318,7 +345,7 @@ def _home_page(request, form, *, status: int = 200):
     Without the graphs' JSON: a list never needs it, and each may be megabytes.
     A ``before`` that is not an id is the page with the reason and status 400.
     """
-    graphs = visible_graphs(request.user).select_related("owner").defer("graph_json").order_by("-pk")
+    graphs = for_rows(visible_graphs(request.user), request.user).order_by("-pk")
     try:
         before = optional_id(request.GET.get("before"), "before")
     except BadId as error:

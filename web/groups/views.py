@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.ids import BadId, optional_id
 from web.confirm import confirm_page
 from web.groups import actions
 from web.groups.forms import GroupNameForm, MemberForm
@@ -25,6 +26,7 @@ from web.groups.models import Group, Membership
 from web.redirects import back_to, wants_json
 
 OWNER_CANNOT_LEAVE = "the owner cannot leave the group; delete it instead"
+GRAPHS_PER_PAGE = 50
 
 
 @login_required
@@ -199,9 +201,32 @@ def _list_page(request, form, *, status: int = 200):
     return render(request, "groups/list.html", {"groups": groups, "form": form}, status=status)
 
 
+def _group_graphs(request, group: Group) -> dict:
+    """The group's graphs, newest first, 50 a page by cursor (``?before=<id>``), as graphs/_row.html shows them.
+
+    Read through the group's side of the share (``group.graphs``): every member sees every graph shared with
+    the group, so no other test is needed; web.graphs sits above this app and is not imported.
+    """
+    try:
+        before = optional_id(request.GET.get("before"), "before")
+    except BadId as error:
+        return {"graphs": [], "older": None, "graphs_error": str(error)}
+    graphs = (group.graphs.select_related("owner").defer("graph_json")
+              .prefetch_related(actions.shown_groups(request.user)).order_by("-pk"))
+    if before is not None:
+        graphs = graphs.filter(pk__lt=before)
+    page = list(graphs[:GRAPHS_PER_PAGE + 1])
+    older = page[GRAPHS_PER_PAGE - 1].pk if len(page) > GRAPHS_PER_PAGE else None
+    return {"graphs": page[:GRAPHS_PER_PAGE], "older": older, "graphs_before": before, "graphs_error": ""}
+
+
 def _detail_page(request, group: Group, *, status: int = 200, **forms):
     is_owner = group.owner_id == request.user.pk
+    listing = _group_graphs(request, group)
+    if listing["graphs_error"]:
+        status = 400
     context = {
+        **listing,
         "group": group,
         "is_owner": is_owner,
         "members": Membership.objects.filter(group=group).select_related("user").order_by("user__username"),
