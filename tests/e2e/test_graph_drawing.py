@@ -46,6 +46,46 @@ def on_screen(page, node_id: str) -> tuple[float, float]:
     return box["x"] + at["x"], box["y"] + at["y"]
 
 
+def drag(page, node_id: str, dx: float, dy: float) -> None:
+    """Mouse down on the node where it is drawn, move by (dx, dy) pixels, up."""
+    x, y = on_screen(page, node_id)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx, y + dy, steps=12)
+    page.mouse.up()
+
+
+def leaving_asks_first(page) -> bool:
+    """Follow the page's "Notifications about this …" link: does the browser ask first? (She answers "stay".)"""
+    asked = []
+
+    def stay(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.once("dialog", stay)
+    url = page.url
+    with page.expect_event("dialog", timeout=WAIT_MS):
+        page.get_by_role("link", name="Notifications about this").click(no_wait_after=True)
+    page.wait_for_load_state()
+    return asked == ["beforeunload"] and page.url == url
+
+
+def leaves_without_asking(page) -> bool:
+    """Follow the same link: the other page opens and nothing was asked."""
+    asked = []
+
+    def leave(dialog):
+        asked.append(dialog.type)
+        dialog.accept()
+
+    page.on("dialog", leave)
+    with page.expect_navigation(timeout=WAIT_MS):
+        page.get_by_role("link", name="Notifications about this").click()
+    page.remove_listener("dialog", leave)
+    return not asked and "/notifications/" in page.url
+
+
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
@@ -81,10 +121,11 @@ def test_the_graph_page_draws_the_graph_with_labels_as_text(beacon, chromium, la
     assert page.locator("#graph-node-list li").first.inner_text() == f"{MARKUP} (p53)"
     assert page.locator("#graph-node-list img").count() == 0
     assert page.evaluate("window.pwned") is None
-    # a text alternative names what the canvas shows; he cannot drag nodes here, nor save
+    # a text alternative names what the canvas shows; he may move nodes for a layout of his own, not save hers
     assert page.locator("#graph-canvas").get_attribute("role") == "img"
     assert page.locator("#graph-summary").inner_text().startswith("Graph of 4 nodes and 4 edges.")
-    assert cy(page, "cy.autoungrabify()") is True and page.locator("#save-positions").count() == 0
+    assert cy(page, "cy.autoungrabify()") is False and page.locator("#save-positions").count() == 0
+    assert page.get_by_role("button", name="Save as layout").is_visible()
     shot(page, "graph-drawn")
 
     # and the toolbar works from the keyboard: Tab to "Zoom in", Enter
@@ -154,8 +195,11 @@ def test_dragging_a_node_of_her_layout_and_saving_stores_it_and_tells_the_others
     moved = cy(page, "cy.getElementById('MDM2').position()")
     assert moved["x"] == pytest.approx(100 + 60 / zoom, abs=2) and moved["y"] == pytest.approx(30 / zoom, abs=2)
     assert '"MDM2"' in page.locator("#id_layout-positions").input_value()
-    assert page.locator("#drawing-status").inner_text() == "Moved; not saved yet."
+    assert page.get_by_role("status").filter(has_text="Positions changed — not saved").is_visible()
     assert Layout.objects.get(pk=layout.pk).positions == RING
+    # and leaving the page now asks first: she stays
+    assert leaving_asks_first(page)
+    assert page.url == beacon.base_url + layout.get_absolute_url()
 
     # when she saves the positions
     with page.expect_navigation():
@@ -167,16 +211,129 @@ def test_dragging_a_node_of_her_layout_and_saving_stores_it_and_tells_the_others
     assert positions["MDM2"]["x"] == pytest.approx(moved["x"], abs=0.1)
     assert positions["MDM2"]["y"] == pytest.approx(moved["y"], abs=0.1)
     assert {k: v for k, v in positions.items() if k != "MDM2"} == {k: v for k, v in RING.items() if k != "MDM2"}
-    # and the page draws it there after the reload
+    # and the page draws it there after the reload, with nothing unsaved: leaving asks nothing
     drawn(page)
     assert cy(page, "cy.getElementById('MDM2').position().x") == pytest.approx(moved["x"], abs=0.1)
+    assert page.locator("#drawing-status").inner_text() == ""
     shot(page, "layout-saved")
+    page.locator("[data-graph=zoom-in]").click()  # she has touched the page since: a browser asks only then
+    assert leaves_without_asking(page)
 
     # and, through Kafka and the worker, she hears she updated it and bob, who watches it, is told
     def told(user, kind):
         return Notification.objects.filter(user=user, notice__kind=kind, notice__verb="updated",
                                            notice__target_type="layout", notice__target_id=layout.pk).exists()
     wait_for(lambda: told(alice, "owner") and told(bob, "watching"), timeout=30, message="the layout update told")
+    page.context.close()
+
+
+def test_dragging_a_node_on_the_graph_page_and_saving_it_as_a_layout_of_his_own(beacon, chromium, lab):
+    # given alice's graph open on bob's screen, drawn by cose
+    alice, bob, graph, _ = lab
+    page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(page, beacon.base_url, bob.username, "bob")
+    page.goto(beacon.base_url + graph.get_absolute_url())
+    drawn(page)
+    before = cy(page, "cy.getElementById('MDM2').position()")
+    others = cy(page, "Object.fromEntries(cy.nodes().map(n => [n.id(), n.position()]))")
+
+    # when he drags MDM2 down and to the right with the mouse
+    zoom = cy(page, "cy.zoom()")
+    drag(page, "MDM2", 60, 30)
+
+    # then the drawing follows, the page says it is not saved, and leaving asks first
+    moved = cy(page, "cy.getElementById('MDM2').position()")
+    assert moved["x"] == pytest.approx(before["x"] + 60 / zoom, abs=2)
+    assert moved["y"] == pytest.approx(before["y"] + 30 / zoom, abs=2)
+    assert page.get_by_role("status").filter(has_text="Positions changed — not saved").is_visible()
+    assert leaving_asks_first(page)
+
+    # when he names it and saves it as a layout
+    page.get_by_label("Layout name").fill("Bob's drag")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save as layout").click()
+
+    # then he is on his new layout's page, which says it is saved, and drawn from it
+    layout = Layout.objects.get(graph=graph, name="Bob's drag")
+    assert page.url == beacon.base_url + layout.get_absolute_url()
+    assert page.locator(".messages").inner_text().strip() == "Saved layout “Bob's drag”."
+    assert page.locator("h1").inner_text() == "Bob's drag"
+    # and it keeps where he put MDM2, and every other node where the drawing had it
+    assert layout.owner == bob and not layout.shared and set(layout.positions) == {"p53", "MDM2", "ATM", "CHK2"}
+    assert layout.positions["MDM2"]["x"] == pytest.approx(moved["x"], abs=0.1)
+    assert layout.positions["MDM2"]["y"] == pytest.approx(moved["y"], abs=0.1)
+    for node_id in ("p53", "ATM", "CHK2"):
+        assert layout.positions[node_id]["x"] == pytest.approx(others[node_id]["x"], abs=0.1), node_id
+        assert layout.positions[node_id]["y"] == pytest.approx(others[node_id]["y"], abs=0.1), node_id
+    drawn(page)
+    assert page.evaluate("window.beaconGraph.layout") == "preset"
+    assert cy(page, "cy.getElementById('MDM2').position().x") == pytest.approx(moved["x"], abs=0.1)
+    page.context.close()
+
+
+def test_moving_a_node_of_her_layout_from_the_keyboard_and_saving_it(beacon, chromium, lab):
+    # given alice's layout open on her screen
+    alice, _, _, layout = lab
+    page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(page, beacon.base_url, alice.username, "alice")
+    page.goto(beacon.base_url + layout.get_absolute_url())
+    drawn(page)
+    zoom = cy(page, "cy.zoom()")
+
+    # when she chooses ATM in "Move a node without dragging" from the keyboard, and presses "Move right" twice
+    page.get_by_label("Node", exact=True).focus()
+    page.get_by_label("Node", exact=True).select_option("ATM")
+    right = page.get_by_role("button", name="Move right")
+    right.focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+
+    # then ATM has moved 40 pixels' worth to the right, and the page says it is not saved
+    assert cy(page, "cy.getElementById('ATM').position().x") == pytest.approx(2 * 20 / zoom, abs=0.2)
+    assert page.get_by_role("status").filter(has_text="Positions changed — not saved").is_visible()
+
+    # when she tabs to "Save positions" and presses Enter
+    page.get_by_role("button", name="Save positions").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    # then the layout keeps ATM's new place, the others' as they were
+    assert page.locator(".messages").inner_text().strip() == "Saved."
+    positions = Layout.objects.get(pk=layout.pk).positions
+    assert positions["ATM"]["x"] == pytest.approx(2 * 20 / zoom, abs=0.2) and positions["ATM"]["y"] == 100
+    assert {k: v for k, v in positions.items() if k != "ATM"} == {k: v for k, v in RING.items() if k != "ATM"}
+    page.context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_save_as_layout_form_and_unsaved_changes_at_every_size(beacon, chromium, lab, width, scheme):
+    alice, bob, graph, layout = lab
+    page = chromium.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme).new_page()
+    log_in(page, beacon.base_url, alice.username, "alice")
+
+    # the graph page: the form under the drawing, in view without sideways scrolling
+    page.goto(beacon.base_url + graph.get_absolute_url())
+    drawn(page)
+    drag(page, "ATM", 30, 20)
+    form = page.locator("#save-as-layout")
+    assert form.is_visible() and page.get_by_label("Layout name").is_visible()
+    assert page.locator("#drawing-status").inner_text() == "Positions changed — not saved"
+    assert not page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    box = form.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width
+    shot(page, f"graph-save-as-layout-{width}-{scheme}")
+
+    # her layout's page (in a tab of its own: leaving the graph page unsaved would ask), a node dragged, not saved
+    page = page.context.new_page()
+    page.goto(beacon.base_url + layout.get_absolute_url())
+    drawn(page)
+    drag(page, "MDM2", -40, 30)
+    assert page.locator("#drawing-status").inner_text() == "Positions changed — not saved"
+    assert page.locator("#drawing-status").is_visible() and page.locator("#save-positions").is_visible()
+    assert page.locator("#graph-move").is_visible()
+    assert not page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    shot(page, f"layout-unsaved-{width}-{scheme}")
     page.context.close()
 
 

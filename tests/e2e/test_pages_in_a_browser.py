@@ -41,7 +41,8 @@ def alices_world(make_user):
     alice, bob = make_user("alice"), make_user("bob")
     lab = create_group(alice, name=f"Lab {LONG}")
     add_member(alice, lab.pk, bob.username)
-    graph = create_graph(alice, name=LONG, description=LONG * 2, tags=[LONG[:50]], group_id=lab.pk)
+    graph = create_graph(alice, name=LONG, description=LONG * 2, tags=[LONG[:50]], group_id=lab.pk,
+                         graph_json={"elements": [{"data": {"id": LONG}}]})
     layout = create_layout(alice, graph.pk, name=f"Spring {LONG}", positions={LONG: {"x": 1, "y": 2}})
     create_graph(bob, name=f"Bob's {LONG}", group_id=lab.pk)
     return alice, bob, lab, graph, layout

@@ -152,7 +152,7 @@ def test_group_a_graph_shared_with_the_group_was_deleted(people):
 def test_group_a_layout_shared_with_the_group_was_updated(people):
     # given carol's shared layout of bob's graph, shared with Lab
     alice, bob, carol, dave, lab = people
-    graph = create_graph(bob, name="Kinase map", group_id=lab.pk)
+    graph = create_graph(bob, name="Kinase map", group_id=lab.pk, graph_json={"elements": [{"data": {"id": "a"}}]})
     layout = create_layout(carol, graph.pk, name="Circle", shared=True)
 
     # when carol moves its nodes

@@ -31,7 +31,7 @@ def lab_graph(make_user):
     """bob's graph "Kinase map", shared with alice's Lab (alice, bob, carol); carol watches it; dave is outside."""
     alice, bob, carol, dave = (make_user(name) for name in ("alice", "bob", "carol", "dave"))
     lab = group_of(alice, bob, carol, name="Lab")
-    graph = create_graph(bob, name="Kinase map", group_id=lab.pk)
+    graph = create_graph(bob, name="Kinase map", group_id=lab.pk, graph_json={"elements": [{"data": {"id": "a"}}]})
     watch_graph(carol, graph.pk)
     return alice, bob, carol, dave, lab, graph
 

@@ -8,6 +8,7 @@ ValidationError, or GraphInvalid for an upload, with the reason.
 
 from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -24,6 +25,9 @@ from web.outbox import outbox
 NAME_MAX = 200
 TAGS_MAX = 20
 TAG_MAX = 50
+
+# A refusal names this many of the unknown node ids it found, and counts the rest.
+UNKNOWN_NAMED = 3
 
 _UNSET = object()
 
@@ -123,10 +127,11 @@ def _graph_audience(actor, graph: Graph) -> Audience:
 # Layouts
 
 def create_layout(actor, graph_id: int, *, name: str, positions=None, shared: bool = False) -> Layout:
+    name = _clean_name(name)
     with transaction.atomic():
         graph = visible_graphs(actor).get(pk=graph_id)
-        layout = Layout.objects.create(graph=graph, owner=actor, name=_clean_name(name),
-                                       positions=_clean_positions(positions), shared=bool(shared))
+        layout = Layout.objects.create(graph=graph, owner=actor, name=name,
+                                       positions=_clean_positions(positions, graph), shared=bool(shared))
         audience = _layout_audience(actor, layout) if layout.shared else Audience(actor).tell_actor()
         outbox.record(*audience.events(verb="shared", owner_verb="created", target=layout_target(layout)))
     return layout
@@ -136,12 +141,13 @@ def update_layout(actor, layout_id: int, *, name=_UNSET, positions=_UNSET, share
     changes = {}
     if name is not _UNSET:
         changes["name"] = _clean_name(name)
-    if positions is not _UNSET:
-        changes["positions"] = _clean_positions(positions)
     if shared is not _UNSET:
         changes["shared"] = bool(shared)
     with transaction.atomic():
         layout = _owned_layout(actor, layout_id)
+        if positions is not _UNSET:
+            # A node the graph lost when its JSON was replaced keeps the place the layout gave it.
+            changes["positions"] = _clean_positions(positions, layout.graph, kept=layout.positions)
         if all(getattr(layout, field) == value for field, value in changes.items()):
             return layout
         was_shared = layout.shared
@@ -282,13 +288,27 @@ def _clean_tags(tags) -> list[str]:
     return cleaned
 
 
-def _clean_positions(positions) -> dict:
-    """{"<node id>": {"x": <number>, "y": <number>}, ...}"""
+def _clean_positions(positions, graph: Graph, *, kept=()) -> dict:
+    """{"<node id>": {"x": <number>, "y": <number>}, ...}: of nodes of ``graph``, or of ``kept`` (the layout's own).
+
+    The one check of a layout's positions, whether typed as JSON, sent by the
+    API or dragged on the drawing (web/static/beacon/graph.js).
+    """
     positions = positions if positions is not None else {}
     if not isinstance(positions, dict):
         raise ValidationError('positions are an object: {"<node id>": {"x": <number>, "y": <number>}}')
+    limit = settings.GRAPH_MAX_NODES
+    if len(positions) > limit:
+        raise ValidationError(f"{len(positions):,} positions given; a layout has at most {limit:,}")
     for node_id, point in positions.items():
         if not (isinstance(point, dict) and all(isinstance(point.get(axis), (int, float))
                                                 and not isinstance(point.get(axis), bool) for axis in ("x", "y"))):
             raise ValidationError(f"the position of {node_id!r} is not {{\"x\": <number>, \"y\": <number>}}")
+    unknown = [node_id for node_id in positions if node_id not in kept]
+    if unknown:
+        unknown = sorted(set(unknown) - cytoscape.node_ids(graph.graph_json))
+    if unknown:
+        named = ", ".join(repr(node_id) for node_id in unknown[:UNKNOWN_NAMED])
+        more = f" and {len(unknown) - UNKNOWN_NAMED:,} more" if len(unknown) > UNKNOWN_NAMED else ""
+        raise ValidationError(f"no node {named}{more} in the graph: a position is of one of its nodes")
     return positions

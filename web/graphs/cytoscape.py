@@ -185,3 +185,9 @@ def _is_id(value: object) -> bool:
     if isinstance(value, bool):
         return False
     return (isinstance(value, str) and value != "") or isinstance(value, int)
+
+
+def node_ids(graph_json: dict) -> set[str]:
+    """The ids of a stored graph's nodes (the grouped form), as text: a layout's positions are keyed by them."""
+    elements = (graph_json or {}).get("elements") or {}
+    return {str(node["data"]["id"]) for node in elements.get("nodes") or []}

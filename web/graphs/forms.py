@@ -102,3 +102,12 @@ class LayoutForm(forms.Form):
     def for_layout(cls, layout, **kwargs):
         return cls(initial={"name": layout.name, "positions": json.dumps(layout.positions, indent=1),
                             "shared": layout.shared}, prefix="layout", **kwargs)
+
+
+class DrawnLayoutForm(LayoutForm):
+    """"Save as layout" under a graph's drawing: a name, and the drawing's positions, which graph.js
+    writes into the hidden field as the form is sent. Checked by the same action as the typed JSON."""
+
+    name = forms.CharField(max_length=NAME_MAX, validators=[validate_name], label="Layout name")
+    positions = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
+    shared = None

@@ -23,7 +23,7 @@ from common.ids import BadId, optional_id, parse_id
 from web.confirm import confirm_page
 from web.graphs import actions, drawing
 from web.graphs.cytoscape import GraphInvalid
-from web.graphs.forms import GraphEditForm, GraphForm, LayoutForm, ShareForm
+from web.graphs.forms import DrawnLayoutForm, GraphEditForm, GraphForm, LayoutForm, ShareForm
 from web.graphs.models import Graph, Layout
 from web.graphs.search import BadSearch, clean_words, for_rows, search_page
 from web.graphs.visibility import visible_graphs, visible_layouts
@@ -200,15 +200,19 @@ def _graph_watch(request, graph_id: int, action, done: str):
 @require_POST
 @_not_found_as_404
 def create_layout(request, graph_id: int):
+    """The layouts card's form (positions typed as JSON) or the drawing's "Save as layout" (dragged)."""
     graph = _visible_graph(request, graph_id)
+    drawn = "drawn-name" in request.POST
+    form = DrawnLayoutForm(request.POST, prefix="drawn") if drawn else LayoutForm(request.POST, prefix="layout")
 
     def save(data):
         layout = actions.create_layout(request.user, graph_id, name=data["name"], positions=data["positions"],
-                                       shared=data["shared"])
+                                       shared=data.get("shared", False))
         return f"Saved layout “{layout.name}”.", layout
 
-    return _submit(request, LayoutForm(request.POST, prefix="layout"), save,
-                   lambda form: _detail_page(request, graph, layout_form=form, status=400))
+    return _submit(request, form, save,
+                   lambda form: _detail_page(request, graph, status=400,
+                                             **{"drawn_form" if drawn else "layout_form": form}))
 
 
 @login_required
@@ -374,6 +378,7 @@ def _detail_page(request, graph: Graph, *, status: int = 200, error: str = "", *
         "edit_form": GraphEditForm.for_graph(graph) if is_owner else None,
         "share_form": ShareForm(user=user, graph=graph, prefix="share") if is_owner else None,
         "layout_form": LayoutForm(prefix="layout"),
+        "drawn_form": DrawnLayoutForm(prefix="drawn"),
         "drawing": drawing.for_graph(graph.graph_json),
         "node_list": drawing.node_list(graph.graph_json),
         **forms,

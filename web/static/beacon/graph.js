@@ -4,9 +4,15 @@
  * list and its JSON; the drawing is shown only once it is drawn. The data is
  * the page's json_script #graph-drawing-data (web/graphs/drawing.py).
  *
- * On a layout page its owner may drag nodes: every move is written into the
- * layout form's positions field, and "Save positions" submits that form, so
- * saving goes through the same view and action as typing the JSON by hand.
+ * Where the reader may save positions the nodes can be moved, by dragging or
+ * with the "Move a node" buttons (#graph-move, for the keyboard). On a graph
+ * page that is "Save as layout": the form's hidden positions field is filled
+ * with every node's place as it is sent, and the create-layout view and action
+ * take it as they take typed JSON. On a layout page, its owner's: each move is
+ * written into the layout form's positions field, and "Save positions" submits
+ * that form, the same view and action as typing the JSON by hand. Until it is
+ * saved the status says "Positions changed — not saved", and leaving the page
+ * asks first (beforeunload), only then.
  *
  * Size decides how it is drawn, so that a 10,000-node graph never freezes
  * the tab (tests/e2e/test_graph_drawing.py waits for one to be usable).
@@ -31,6 +37,9 @@
   var GRID_CELL_LARGE = 40;
   // "Fit" never zooms in further than this.
   var FIT_MAX_ZOOM = 1.5;
+  // One press of a "Move a node" button moves it this many pixels on screen, whatever the zoom.
+  var MOVE_STEP_PX = 20;
+  var UNSAVED = "Positions changed — not saved";
 
   var source = document.getElementById("graph-drawing-data");
   var container = document.getElementById("graph-canvas");
@@ -38,7 +47,8 @@
   var graph = JSON.parse(source.textContent);
   if (!graph.nodes.length) return;
 
-  var editable = container.hasAttribute("data-editable");
+  // "new": the graph page's Save as layout; "update": the owner's layout page.
+  var editable = container.getAttribute("data-editable");
   var form = editable && document.getElementById(container.getAttribute("data-form"));
   var field = editable && document.getElementById(container.getAttribute("data-positions-field"));
   var saveButton = document.getElementById("save-positions");
@@ -87,7 +97,10 @@
     document.getElementById("graph-toolbar").hidden = false;
     document.getElementById("graph-hint").hidden = false;
     wireToolbar();
-    if (editable && form && field) wireSaving();
+    if (editable && form && field) {
+      wireSaving();
+      wireMoving();
+    }
     // The palette follows the page's (beacon.css's custom properties), dark mode included.
     var scheme = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)");
     if (scheme && scheme.addEventListener) scheme.addEventListener("change", function () { cy.style(style()); });
@@ -212,37 +225,97 @@
   }
 
   function wireSaving() {
-    var saved = savedPositions();
-    cy.on("dragfree", "node", function () {
-      field.value = JSON.stringify(currentPositions(saved), null, 1);
-      status.textContent = "Moved; not saved yet.";
-    });
-    saveButton.addEventListener("click", function () {
-      field.value = JSON.stringify(currentPositions(saved), null, 1);
+    var unsaved = false;
+    function changed() {
+      unsaved = true;
+      status.textContent = UNSAVED;
+    }
+    state.unsaved = function () { return unsaved; };
+    form.hidden = false;  // the graph page's Save as layout: of use only with the drawing
+    if (editable === "new" && field.value) {
+      // Sent before and refused (the page again, with the reason): the nodes go back where they were dragged.
+      var sent = readPositions(field.value);
+      cy.nodes().forEach(function (node) {
+        var at = sent[node.id()];
+        if (at && typeof at.x === "number" && typeof at.y === "number") node.position({x: at.x, y: at.y});
+      });
+      fitView();
+      changed();
+    }
+    cy.on("dragfree", "node", function (event) { moved(event.target); });
+    state.moved = moved;
+    function moved(node) {
+      if (editable === "update") {
+        // Only the moved node's entry changes: what else the field holds (typed, or of nodes the graph
+        // no longer has) stays as it is.
+        var positions = readPositions(field.value);
+        positions[node.id()] = rounded(node.position());
+        field.value = JSON.stringify(positions, null, 1);
+      }
+      changed();
+    }
+    if (editable === "update") field.addEventListener("input", changed);
+    form.addEventListener("submit", function () {
+      // Every node's place as drawn now, for a new layout (the cose or grid ones too, moved or not).
+      if (editable === "new") field.value = JSON.stringify(allPositions());
+      unsaved = false;
       status.textContent = "Saving…";
-      if (form.requestSubmit) form.requestSubmit(); else form.submit();
+    });
+    window.addEventListener("beforeunload", function (event) {
+      if (!unsaved) return;
+      event.preventDefault();
+      event.returnValue = "";
+    });
+    if (saveButton) {
+      saveButton.addEventListener("click", function () {
+        if (form.requestSubmit) form.requestSubmit(); else form.submit();
+      });
+    }
+  }
+
+  function wireMoving() {
+    // The keyboard's and screen reader's way to move a node: choose it in a list, then press a button.
+    var box = document.getElementById("graph-move");
+    var select = document.getElementById("graph-move-node");
+    if (!box || !select) return;
+    graph.nodes.forEach(function (node) {
+      var option = document.createElement("option");
+      option.value = node[0];
+      option.textContent = node[1] === node[0] ? node[1] : node[1] + " (" + node[0] + ")";
+      select.appendChild(option);
+    });
+    box.hidden = false;
+    box.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-move]");
+      if (!button) return;
+      var node = cy.getElementById(select.value);
+      if (!node.length) return;
+      var step = button.getAttribute("data-move").split(",").map(Number);
+      var by = MOVE_STEP_PX / cy.zoom(), at = node.position();
+      node.position({x: at.x + step[0] * by, y: at.y + step[1] * by});
+      cy.$(":selected").unselect();
+      node.select();
+      state.moved(node);
     });
   }
 
-  function savedPositions() {
-    // What the form holds now: the layout's positions, also of nodes no longer in the graph, kept as they are.
+  function readPositions(text) {
     try {
-      var value = JSON.parse(field.value || "{}");
+      var value = JSON.parse(text || "{}");
       return value && typeof value === "object" && !Array.isArray(value) ? value : {};
     } catch (error) {
       return {};
     }
   }
 
-  function currentPositions(saved) {
+  function allPositions() {
     var result = {};
-    Object.keys(saved).forEach(function (id) { result[id] = saved[id]; });
-    cy.nodes().forEach(function (node) {
-      var at = node.position(), before = saved[node.id()];
-      // A node that did not move keeps its saved numbers exactly; a moved one is rounded to 0.1.
-      if (before && before.x === at.x && before.y === at.y) return;
-      result[node.id()] = {x: Math.round(at.x * 10) / 10, y: Math.round(at.y * 10) / 10};
-    });
+    cy.nodes().forEach(function (node) { result[node.id()] = rounded(node.position()); });
     return result;
+  }
+
+  function rounded(at) {
+    // To 0.1 of the drawing's units: finer than a pixel at any zoom a person uses.
+    return {x: Math.round(at.x * 10) / 10, y: Math.round(at.y * 10) / 10};
   }
 })();
