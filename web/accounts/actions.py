@@ -1,7 +1,6 @@
-"""What a user does to their own account: notification preferences and the API token."""
+"""What a user does to their own account: notification preferences (API tokens: web/api/tokens.py)."""
 
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
 from common.time_zones import zone_named
 from web.accounts.models import NotificationPreferences
@@ -26,13 +25,3 @@ def update_preferences(user, **fields) -> NotificationPreferences:
         prefs.save()
     return prefs
 
-
-def create_token(user) -> str:
-    """A new API token for the user, replacing any earlier one; the key is shown once."""
-    with transaction.atomic():
-        Token.objects.filter(user=user).delete()
-        return Token.objects.create(user=user).key
-
-
-def revoke_token(user) -> None:
-    Token.objects.filter(user=user).delete()
