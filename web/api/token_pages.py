@@ -23,7 +23,8 @@ NEW_TOKEN = "beacon.new_api_token"
 
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=tokens.NAME_MAX_LENGTH, label="Name",
-                           help_text="Where it is used, so you know which to revoke: e.g. “laptop script”.")
+                           help_text="Where it is used, so you know which to revoke: e.g. “laptop script”.",
+                           error_messages={"required": tokens.NAME_NEEDED})
 
 
 def token_section() -> str:

@@ -30,6 +30,7 @@ NAME_MAX_LENGTH = ApiToken._meta.get_field("name").max_length
 # requests a second costs one UPDATE a minute, not ten a second, and "last
 # used" on the profile page is right to the minute it is shown with.
 LAST_USED_PRECISION = datetime.timedelta(minutes=1)
+NAME_NEEDED = "Give the token a name, e.g. where it is used."
 
 
 class TokenRefused(ValidationError):
@@ -49,10 +50,13 @@ def create_token(user, name: str, *, replace: bool = False) -> tuple[ApiToken, s
     (POST /auth/token/, so a script asking each run keeps one token). Refuses a bad or taken name, and a 21st."""
     name = name.strip()
     if not name:
-        raise TokenRefused("Give the token a name, e.g. where it is used.", code="required")
+        raise TokenRefused(NAME_NEEDED, code="required")
     if len(name) > NAME_MAX_LENGTH:
         raise TokenRefused(f"A token's name has at most {NAME_MAX_LENGTH} characters.", code="max_length")
-    validate_name(name)
+    try:
+        validate_name(name)
+    except ValidationError as error:
+        raise TokenRefused(error.messages, code="invisible_character") from None
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         # The user's row, locked: two creates at once cannot both pass the count.
