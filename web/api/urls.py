@@ -1,5 +1,5 @@
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from web.api import auth, docs, graphs, groups, layouts, notifications, preferences, token_api
 from web.api.errors import no_such_endpoint
@@ -38,10 +38,8 @@ urlpatterns = [
     path("layouts/<int:pk>/", layouts.LayoutDetail.as_view(), name="layout"),
     path("layouts/<int:pk>/watch/", layouts.WatchLayout.as_view(), name="layout-watch"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", template_name=docs.SWAGGER_TEMPLATE),
-         name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", template_name=docs.REDOC_TEMPLATE),
-         name="redoc"),
+    path("docs/", docs.swagger_ui, name="docs"),
+    path("redoc/", docs.redoc, name="redoc"),
     path("docs/assets/<path:path>", docs.asset, name="docs-asset"),
     re_path(r"", no_such_endpoint),  # last: anything else under the API is a JSON 404
 ]
