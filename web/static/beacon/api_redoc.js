@@ -21,7 +21,8 @@
         links: { color: v("--link") },
       },
       sidebar: { backgroundColor: v("--surface-alt"), textColor: v("--text") },
-      rightPanel: { backgroundColor: v("--header-bg"), textColor: v("--header-text") },
+      rightPanel: { backgroundColor: v("--header-bg"), textColor: v("--header-text"), servers: {
+        overlay: { backgroundColor: v("--surface"), textColor: v("--text") }, url: { backgroundColor: v("--surface") } } },
       schema: { nestedBackground: v("--surface-alt"), typeNameColor: v("--muted"), linesColor: v("--border") },
     };
   }
