@@ -143,3 +143,12 @@ def test_a_key_from_before_named_tokens_works_after_the_migration_as_the_token_n
     [token] = ApiToken.objects.filter(user=alice)
     assert (token.name, token.created, token.key_hash) == ("Token", made, hash_key(old.key))
     assert not Token.objects.exists()
+
+
+def test_the_schema_documents_the_tokens_endpoints_and_how_to_send_a_token():
+    schema = APIClient().get("/api/v1/schema/?format=json").json()
+    assert {"get", "post"} <= set(schema["paths"]["/api/v1/tokens/"])
+    assert "delete" in schema["paths"]["/api/v1/tokens/{id}/"]
+    scheme = schema["components"]["securitySchemes"]["tokenAuth"]
+    assert (scheme["in"], scheme["name"]) == ("header", "Authorization") and "Bearer <key>" in scheme["description"]
+    assert {"tokenAuth": []} in schema["paths"]["/api/v1/tokens/"]["get"]["security"]
