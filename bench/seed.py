@@ -22,8 +22,9 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
+from web.api.models import ApiToken
+from web.api.tokens import hash_key
 from web.notifications.models import UserStream
 
 BATCH = 5000
@@ -43,8 +44,9 @@ def main():
             ids = range(first_id + start, first_id + min(n, start + BATCH))
             User.objects.bulk_create([User(pk=i, username=f"bench{i}", password=password) for i in ids])
             UserStream.objects.bulk_create([UserStream(user_id=i, last_seq=0, unread=0) for i in ids])
-            tokens = [Token(key=binascii.hexlify(os.urandom(20)).decode(), user_id=i) for i in ids]
-            Token.objects.bulk_create(tokens)
+            keys = {i: binascii.hexlify(os.urandom(20)).decode() for i in ids}
+            ApiToken.objects.bulk_create([ApiToken(key_hash=hash_key(key), name="bench", user_id=i)
+                                          for i, key in keys.items()])
             sessions = [
                 Session(session_key=binascii.hexlify(os.urandom(16)).decode(), expire_date=expire,
                         session_data=store.encode({"_auth_user_id": str(i), "_auth_user_backend": backend,
@@ -52,7 +54,7 @@ def main():
                 for i in ids
             ]
             Session.objects.bulk_create(sessions)
-            rows += [[t.user_id, t.key, s.session_key] for t, s in zip(tokens, sessions, strict=True)]
+            rows += [[i, keys[i], s.session_key] for i, s in zip(ids, sessions, strict=True)]
     with open(out, "w") as f:
         json.dump(rows, f)
     print(f"{len(rows)} bench users", file=sys.stderr)

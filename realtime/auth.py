@@ -1,6 +1,8 @@
 """Who is asking: an API token or the Django session, checked without Django's request stack.
 
-``Authorization: Token <key>`` is looked up in the API's token table. A
+``Authorization: Token <key>`` (or ``Bearer <key>``) is looked up in the
+API's named-token table by the key's SHA-256, the only form it is stored in
+(web/api/tokens.py), and the token's last use noted as the API notes it. A
 session is read from its row, then Django's own user model computes the
 session hash from the password, so a password change or log-out ends realtime
 access exactly as it ends page access. Answers are cached for a while
@@ -13,6 +15,7 @@ revocation whose publish was lost with Redis.
 Only the database session backend is read (settings.SESSION_ENGINE).
 """
 
+import hashlib
 import logging
 import time
 
@@ -22,14 +25,21 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
 from django.http.cookie import parse_cookie
 from django.utils.crypto import constant_time_compare
-from rest_framework.authtoken.models import Token
 
 from realtime.batch import BatchedLookup
 
 # A bound on memory, not a tuning knob: past it the cache starts afresh.
 CACHE_MAX_ENTRIES = 100_000
-# Longer than any token (40) or session key (32) Django makes.
+# Longer than any token (47, or 40 from before named tokens) or session key (32) Django makes.
 MAX_KEY_LENGTH = 256
+# web/api's ApiToken, named here because realtime/ imports nothing of web/
+# (tests/unit/test_auth_cache.py checks the name against the model).
+TOKEN_TABLE = "api_apitoken"
+TOKEN_SCHEMES = ("token", "bearer")
+# As web/api/tokens.py's LAST_USED_PRECISION: last_used_at is written at most
+# once a minute per token. A lookup here is itself cached for
+# REALTIME_SESSION_CACHE_SECONDS, so a poller costs that write rarely anyway.
+LAST_USED_PRECISION_SECONDS = 60
 # In the last third of an answer's lifetime, a request that uses it also
 # renews it in the background: a user who polls every 25-30 s is never made
 # to wait for a lookup, and a revoked credential still ends within the lifetime.
@@ -64,7 +74,7 @@ class SessionAuthenticator:
         self._user_model = user_model
         self._user_table = user_model._meta.db_table
         self._session_table = SessionStore.get_model_class()._meta.db_table
-        self._token_table = Token._meta.db_table
+        self._token_table = TOKEN_TABLE
         self._tokens = BatchedLookup(pool, self._token_users, spawn=spawn)
         self._sessions = BatchedLookup(pool, self._session_users, spawn=spawn)
 
@@ -78,9 +88,11 @@ class SessionAuthenticator:
         if header:
             scheme, _, key = header.partition(" ")
             key = key.strip()
-            if scheme.lower() != "token" or not _plausible(key):
+            if scheme.lower() not in TOKEN_SCHEMES or not _plausible(key):
                 return None, 0.0
-            return self._cached("token:" + key, self._tokens, key)
+            # By its hash: that is what the table holds, and no key is kept in this process's memory.
+            key_hash = hashlib.sha256(key.encode()).hexdigest()
+            return self._cached("token:" + key_hash, self._tokens, key_hash)
         session_key = _cookie(environ, settings.SESSION_COOKIE_NAME)
         if not session_key or not _plausible(session_key):
             return None, 0.0
@@ -153,13 +165,21 @@ class SessionAuthenticator:
             # The answer it has stays until it expires; then a request looks up itself.
             log.warning("could not renew a cached credential lookup: %r", result.exception)
 
-    def _token_users(self, cur, keys: list[str]) -> dict[str, int]:
+    def _token_users(self, cur, key_hashes: list[str]) -> dict[str, int]:
         cur.execute(
-            f"SELECT t.key, u.id FROM {self._token_table} t JOIN {self._user_table} u ON u.id = t.user_id"
-            " WHERE t.key = ANY(%s) AND u.is_active",
-            [keys],
+            f"SELECT t.key_hash, u.id FROM {self._token_table} t JOIN {self._user_table} u ON u.id = t.user_id"
+            " WHERE t.key_hash = ANY(%s) AND u.is_active",
+            [key_hashes],
         )
-        return dict(cur.fetchall())
+        found = dict(cur.fetchall())
+        if found:
+            # Safe to run twice (ConnectionPool.run may): it only moves the time forward.
+            cur.execute(
+                f"UPDATE {self._token_table} SET last_used_at = now() WHERE key_hash = ANY(%s)"
+                " AND (last_used_at IS NULL OR last_used_at <= now() - make_interval(secs => %s))",
+                [list(found), LAST_USED_PRECISION_SECONDS],
+            )
+        return found
 
     def _session_users(self, cur, session_keys: list[str]) -> dict[str, int]:
         cur.execute(

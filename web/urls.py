@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("web.accounts.urls")),
+    path("accounts/profile/tokens/", include("web.api.token_page_urls")),
     path("graphs/", include("web.graphs.urls")),
     path("groups/", include("web.groups.urls")),
     path("notifications/", include("web.inbox.urls")),

@@ -5,14 +5,18 @@ import pytest
 
 @pytest.fixture
 def api_as():
-    """``api_as(alice)``: an API client sending Alice's token."""
-    from rest_framework.authtoken.models import Token
+    """``api_as(alice)``: an API client sending Alice's token (one named token per user and test)."""
     from rest_framework.test import APIClient
+
+    from tests.support.tokens import new_key
+
+    keys = {}
 
     def client_for(user):
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        if user.pk not in keys:
+            keys[user.pk] = new_key(user, "tests")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {keys[user.pk]}")
         return client
 
     return client_for

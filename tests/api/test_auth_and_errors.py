@@ -29,13 +29,35 @@ def test_a_token_from_username_and_password_opens_the_api(make_user):
     # when she asks for a token
     answer = client.post("/api/v1/auth/token/", {"username": alice.username, "password": "alice"}, format="json")
 
-    # then it works as her credentials, and asking again gives the same one
+    # then it works as her credentials, a token named "auth/token/"
     assert answer.status_code == 200
     token = answer.json()["token"]
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/v1/notifications/unread-count/").status_code == 200
+    assert [t["name"] for t in client.get("/api/v1/tokens/").json()] == ["auth/token/"]
+
+    # when she asks again, as a script does at each run
     again = APIClient().post("/api/v1/auth/token/", {"username": alice.username, "password": "alice"}, format="json")
-    assert again.json()["token"] == token
+
+    # then she gets a new key that replaces that token: the first is refused, she still has one token
+    assert again.status_code == 200 and again.json()["token"] != token
+    assert client.get("/api/v1/notifications/unread-count/").status_code == 401
+    client.credentials(HTTP_AUTHORIZATION=f"Token {again.json()['token']}")
+    assert [t["name"] for t in client.get("/api/v1/tokens/").json()] == ["auth/token/"]
+
+
+def test_a_token_from_username_and_password_may_be_named_and_leaves_her_other_tokens(make_user, api_as):
+    # given alice with a token for her lab server
+    alice = make_user("alice")
+    server = api_as(alice)
+
+    # when her laptop script logs in naming its token
+    answer = APIClient().post("/api/v1/auth/token/", {"username": alice.username, "password": "alice",
+                                                      "name": "laptop script"}, format="json")
+
+    # then she has both, and the server's still works
+    assert answer.status_code == 200
+    assert sorted(t["name"] for t in server.get("/api/v1/tokens/").json()) == ["laptop script", "tests"]
 
 
 def test_a_wrong_password_gets_no_token(make_user):

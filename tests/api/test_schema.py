@@ -23,7 +23,6 @@ from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -33,6 +32,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.api.helpers import deliver_outbox
+from tests.support.tokens import new_key
 from web.graphs import actions as graph_actions
 from web.graphs.models import Graph, GraphShare, Layout
 from web.groups import actions as group_actions
@@ -54,7 +54,7 @@ class World:
         suffix = uuid.uuid4().hex[:6]
         self.alice = users.create_user(f"alice-{suffix}", password="alice")
         self.bob = users.create_user(f"bob-{suffix}", password="bob")
-        self.token = Token.objects.create(user=self.alice).key
+        self.token = new_key(self.alice)
         group = group_actions.create_group(self.alice, name="Systems Biology Lab")
         group_actions.add_member(self.alice, group.pk, self.bob.username)
         graph = graph_actions.create_graph(self.alice, name="Kinase map", tags=["kinase"], graph_json=GRAPH,

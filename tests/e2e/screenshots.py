@@ -108,3 +108,35 @@ def test_take_the_readmes_screenshots(beacon, chromium):
             shoot_to_the_drawing(page, OUT / f"layout-{width}-{scheme}.png")
             context.close()
     assert len(list(OUT.glob("*.png"))) >= 20
+
+
+def test_take_the_token_card_and_api_docs_screenshots(beacon, chromium, make_user):
+    """alice's profile token card (a new key shown, two tokens, one used) and the API docs, 1280 and 375 px,
+    light and dark: ``python -m tests.screenshots -k token``."""
+    from django.utils import timezone
+
+    from web.api.models import ApiToken
+    from web.api.tokens import create_token
+
+    alice = make_user("alice")
+    server, _ = create_token(alice, "lab server")
+    ApiToken.objects.filter(pk=server.pk).update(last_used_at=timezone.now())
+    OUT.mkdir(parents=True, exist_ok=True)
+    for width, viewport in SIZES.items():
+        for scheme in ("light", "dark"):
+            context = chromium.new_context(viewport=viewport, color_scheme=scheme)
+            page = context.new_page()
+            log_in(page, beacon.base_url, alice.username, "alice")
+            ApiToken.objects.filter(user=alice, name="laptop script").delete()
+            page.goto(beacon.base_url + "/accounts/profile/")
+            page.fill("#api-tokens input[name=name]", "laptop script")
+            with page.expect_navigation():
+                page.click("#api-tokens button[type=submit]")
+            page.locator("#api-tokens").screenshot(path=OUT / f"tokens-{width}-{scheme}.png")
+            page.goto(beacon.base_url + "/api/v1/docs/")
+            page.wait_for_selector(".swagger-ui .opblock", timeout=20_000)
+            page.screenshot(path=OUT / f"api-docs-{width}-{scheme}.png")
+            page.goto(beacon.base_url + "/api/v1/redoc/")
+            page.wait_for_selector("#redoc-container [data-section-id]", timeout=20_000)
+            page.screenshot(path=OUT / f"api-redoc-{width}-{scheme}.png")
+            context.close()

@@ -54,7 +54,6 @@ def test_no_page_scrolls_sideways_on_a_phone(beacon, chromium, alices_world, wid
     alice, bob, lab, graph, layout = alices_world
     context = chromium.new_context(viewport={"width": width, "height": 740})
     page = context.new_page()
-    page.on("dialog", lambda dialog: dialog.accept())  # a confirmation before replacing the token
     log_in(page, beacon.base_url, alice.username, "alice")
     # her group, her graph, her layout (her own, read), bob's graph: every notification is in
     arrived(alice, 4)
@@ -68,10 +67,11 @@ def test_no_page_scrolls_sideways_on_a_phone(beacon, chromium, alices_world, wid
         assert not scrolls_sideways(page), f"{path} scrolls sideways at {width} px"
     # nor the page that shows a new API token, the longest word there is
     page.goto(beacon.base_url + "/accounts/profile/")
-    page.locator("#api-token button[type=submit]").first.click()
-    page.wait_for_selector("#new-token", timeout=WAIT_MS)
+    page.fill("#api-tokens input[name=name]", LONG)
+    page.locator("#api-tokens button[type=submit]").click()
+    page.wait_for_selector("#new-token-key", timeout=WAIT_MS)
     assert not scrolls_sideways(page), f"the token page scrolls sideways at {width} px"
-    assert page.locator("#new-token").bounding_box()["width"] <= width
+    assert page.locator("#new-token-key").bounding_box()["width"] <= width
 
     # and, logged out, neither do the log-in and sign-up pages
     anonymous = chromium.new_context(viewport={"width": width, "height": 740}).new_page()

@@ -5,7 +5,8 @@ import json
 from urllib.parse import urlsplit
 
 import pytest
-from rest_framework.authtoken.models import Token
+
+from tests.support.tokens import new_key
 
 pytestmark = [pytest.mark.stack, pytest.mark.usefixtures("live_db")]
 
@@ -26,7 +27,7 @@ def realtime_get(beacon, key: str, path: str, headers: dict | None = None) -> tu
 
 @pytest.mark.parametrize("cursor", ["%C2%B2", "%D9%A3", "9223372036854775808"])
 def test_a_poll_from_a_cursor_that_is_not_one_is_a_400_that_says_why(beacon, make_user, cursor):
-    key = Token.objects.create(user=make_user("alice")).key
+    key = new_key(make_user("alice"))
 
     status, body = realtime_get(beacon, key, f"/realtime/poll?cursor={cursor}")
 
@@ -34,7 +35,7 @@ def test_a_poll_from_a_cursor_that_is_not_one_is_a_400_that_says_why(beacon, mak
 
 
 def test_an_event_stream_resumed_from_a_last_event_id_that_is_not_one_is_a_400(beacon, make_user):
-    key = Token.objects.create(user=make_user("alice")).key
+    key = new_key(make_user("alice"))
 
     status, body = realtime_get(beacon, key, "/realtime/poll",
                                 {"Accept": "text/event-stream", "Last-Event-ID": "²"})
@@ -43,7 +44,7 @@ def test_an_event_stream_resumed_from_a_last_event_id_that_is_not_one_is_a_400(b
 
 
 def test_an_event_stream_from_a_cursor_that_is_not_one_is_a_400(beacon, make_user):
-    key = Token.objects.create(user=make_user("alice")).key
+    key = new_key(make_user("alice"))
 
     status, body = realtime_get(beacon, key, "/realtime/poll?cursor=%C2%B2", {"Accept": "text/event-stream"})
 

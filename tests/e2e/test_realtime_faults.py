@@ -5,6 +5,7 @@ import http.client
 import json
 import socket
 import time
+import urllib.request
 import uuid
 from urllib.parse import urlsplit
 
@@ -12,13 +13,14 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
 from realtime.publish import events_key, state_key
 from tests.support.events import graph_event
 from tests.support.operator import operator_headers
 from tests.support.stack import own_realtime
+from tests.support.tokens import new_key
 from tests.support.waiting import wait_for
+from web.api.models import ApiToken
 from web.groups.models import Group
 from web.notifications.delivery import deliver
 from web.redis_client import get_redis
@@ -37,7 +39,7 @@ def test_clicking_through_30_pages_never_meets_a_429_and_leaves_only_the_open_pa
                                                                                              via):
     # given alice, and nothing held by anyone (what earlier tests left has gone)
     alice = make_user("alice")
-    credentials = {"Authorization": f"Token {Token.objects.create(user=alice).key}"}
+    credentials = {"Authorization": f"Token {new_key(alice)}"}
     realtime = _realtime_address(beacon)
     wait_for(lambda: _held(realtime) == 0, timeout=40, message="no request held from earlier tests")
     refused_before = _counter(realtime, 'beacon_realtime_refused_total{status="429"}')
@@ -64,7 +66,7 @@ def test_clicking_through_30_pages_never_meets_a_429_and_leaves_only_the_open_pa
 def test_event_streams_left_behind_are_let_go_at_once(beacon, make_user, via):
     # given alice, and nothing held by anyone
     alice = make_user("alice")
-    credentials = {"Authorization": f"Token {Token.objects.create(user=alice).key}",
+    credentials = {"Authorization": f"Token {new_key(alice)}",
                    "Accept": "text/event-stream"}
     realtime = _realtime_address(beacon)
     wait_for(lambda: _held(realtime) == 0, timeout=40, message="no request held from earlier tests")
@@ -124,15 +126,15 @@ def test_an_event_stream_whose_token_is_deleted_unannounced_ends_within_the_cach
                                                                                        short_trust_realtime):
     # given bob's script, streaming his events with an API token
     bob = make_user("bob")
-    token = Token.objects.create(user=bob)
+    key = new_key(bob, "script")
     stream = OpenRequest(short_trust_realtime, "/realtime/poll",
-                         {"Authorization": f"Token {token.key}", "Accept": "text/event-stream"})
+                         {"Authorization": f"Token {key}", "Accept": "text/event-stream"})
     assert stream.status() == 200
     stream.read_until(b"event: state")
 
     # when the token's row goes with no revocation published (no signal: a bare DELETE)
     with connection.cursor() as cur:
-        cur.execute(f"DELETE FROM {Token._meta.db_table} WHERE key = %s", [token.key])
+        cur.execute(f"DELETE FROM {ApiToken._meta.db_table} WHERE user_id = %s", [bob.pk])
 
     # then the stream ends within the cache time and a margin, saying why
     rest = stream.read_to_end(within=SHORT_SESSION_CACHE_SECONDS + 8)
@@ -164,11 +166,20 @@ def _log_out(beacon, browser, user):
 
 
 def _revoke_token(beacon, browser, user):
-    assert browser.submit("/accounts/profile/", {}, action="/accounts/profile/token/revoke/").status == 302
+    """The profile's Revoke, confirmed: the confirmation page's own form."""
+    revoke = f"/accounts/profile/tokens/{ApiToken.objects.get(user=user, name='script').pk}/revoke/"
+    assert browser.submit(revoke, {}).status == 302
 
 
 def _replace_token(beacon, browser, user):
-    assert browser.submit("/accounts/profile/", {}, action="/accounts/profile/token/").status == 302
+    """POST /api/v1/auth/token/ with the name of the token the script uses: that one is replaced."""
+    request = urllib.request.Request(
+        beacon.base_url + "/api/v1/auth/token/", headers={"Content-Type": "application/json"},
+        data=json.dumps({"username": user.username, "password": "alice", "name": "script"}).encode())
+    with urllib.request.urlopen(request, timeout=20) as answer:
+        assert answer.status == 200
+
+
 
 
 def _change_password(beacon, browser, user):
@@ -201,7 +212,8 @@ def test_a_credential_that_ends_ends_its_polls_and_streams_on_every_realtime_pro
     browser = beacon.browser()
     browser.log_in(alice.username, "alice")
     credentials = {"session": {"Cookie": _cookie_header(browser)},
-                   "token": {"Authorization": f"Token {Token.objects.create(user=alice).key}"}}
+                   "token": {"Authorization": f"Token {new_key(alice, 'script')}"}}
+    new_key(alice, "laptop")  # and a second token, which one ending may revoke
     other = "token" if ended == "session" else "session"
     # and, with the credential that will end, a poll held on one realtime process and a stream open on the other
     cursor = json.loads(_poll_at(first, credentials[ended], "timeout=0").body)["cursor"]
@@ -238,6 +250,40 @@ def test_a_credential_that_ends_ends_its_polls_and_streams_on_every_realtime_pro
         assert _poll_at(process, credentials[ended], "cursor=0&timeout=0").status == 401
 
 
+def test_revoking_one_named_token_ends_its_polls_at_once_and_no_other_token_s(beacon, make_user,
+                                                                             two_realtime_processes):
+    # given alice's two scripts, "laptop script" and "lab server", each polling with its own token
+    first, second = two_realtime_processes
+    alice = make_user("alice")
+    laptop = {"Authorization": f"Token {new_key(alice, 'laptop script')}"}
+    server = {"Authorization": f"Bearer {new_key(alice, 'lab server')}"}
+    cursor = json.loads(_poll_at(first, laptop, "timeout=0").body)["cursor"]
+    laptop_poll = OpenRequest(first, f"/realtime/poll?cursor={cursor}", laptop)
+    server_poll = OpenRequest(second, f"/realtime/poll?cursor={cursor}", server)
+    wait_for(lambda: (_held(first), _held(second)) == (1, 1), message="both scripts' polls held")
+
+    # when she revokes "laptop script" on her profile page (its Revoke, then the confirmation's button)
+    browser = beacon.browser()
+    browser.log_in(alice.username, "alice")
+    profile = browser.get("/accounts/profile/").text
+    assert 'aria-label="Revoke token “laptop script”"' in profile
+    revoke = f"/accounts/profile/tokens/{ApiToken.objects.get(user=alice, name='laptop script').pk}/revoke/"
+    assert "Revoke token “laptop script”?" in browser.get(revoke).text
+    assert browser.submit(revoke, {}).status == 302
+
+    # then the laptop's poll is refused within a second, on its process and the other
+    status, body = laptop_poll.answer(within=ENDED_WITHIN_SECONDS)
+    assert status == 401, body
+    for process in (first, second):
+        assert _poll_at(process, laptop, "cursor=0&timeout=0").status == 401
+    # and the lab server's poll lives on and gets her next notification
+    deliver(graph_event(alice, "after the laptop's token went"))
+    status, body = server_poll.answer(within=10)
+    assert status == 200, body
+    assert [e["notification"]["target"]["name"] for e in json.loads(body)["events"]] == [
+        "after the laptop's token went"]
+
+
 # -- PostgreSQL ending the realtime process's connections ---------------------------------------------
 
 
@@ -248,7 +294,7 @@ def test_polls_answer_as_ever_after_postgresql_ends_the_realtime_connections(bea
         deliver(graph_event(person, "first"))
         deliver(graph_event(person, "second"))
         get_redis().delete(events_key(person.pk), state_key(person.pk))
-    tokens = {person: Token.objects.create(user=person).key for person in people}
+    tokens = {person: new_key(person) for person in people}
     # (and the realtime process with connections open: this poll made them)
     warm_up = _poll(beacon, tokens[people[0]], "cursor=2&timeout=0")
     assert warm_up.status == 200
@@ -282,7 +328,7 @@ def test_an_event_whose_publish_was_lost_still_reaches_the_held_poll(make_user, 
     # given carol's poll held at her first event, which Redis knows (its publish went through)
     carol = make_user("carol")
     deliver(graph_event(carol, "first"))
-    token = Token.objects.create(user=carol).key
+    token = new_key(carol)
     poll = OpenRequest(quick_confirming_realtime, "/realtime/poll?cursor=1", {"Authorization": f"Token {token}"})
     wait_for(lambda: _held(quick_confirming_realtime) == 1, message="carol's poll held")
 
@@ -336,7 +382,7 @@ def test_the_router_closes_a_connection_whose_request_head_trickles_in(beacon):
 
 def test_the_router_passes_on_the_web_processs_413_for_a_body_too_big(beacon, make_user):
     # given bob with an API token
-    key = Token.objects.create(user=make_user("bob")).key
+    key = new_key(make_user("bob"))
 
     # when his script posts a 6 MB graph, past the 5.25 MB the web process reads
     body = b'{"graph_json": "' + b"x" * (6 * 1024 * 1024) + b'"}'
@@ -351,7 +397,7 @@ def test_the_router_passes_on_the_web_processs_413_for_a_body_too_big(beacon, ma
 def test_a_chunked_request_body_reaches_the_web_process(beacon, make_user):
     # given bob with an API token
     bob = make_user("bob")
-    key = Token.objects.create(user=bob).key
+    key = new_key(bob)
     name = f"Chunked lab {uuid.uuid4().hex[:6]}"
 
     # when his script sends a new group's JSON in chunks, with no Content-Length

@@ -9,11 +9,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from realtime.publish import events_key, state_key
 from tests.support.events import graph_event
 from tests.support.operator import operator_headers
+from tests.support.tokens import new_key
 from tests.support.waiting import wait_for
 from web.notifications.delivery import deliver
 from web.notifications.models import StreamEvent
@@ -30,7 +30,7 @@ def token_poll(beacon, key: str, query: str):
 def test_an_api_token_authenticates_a_poll(beacon, make_user):
     alice = make_user("alice")
     deliver(graph_event(alice, "first"))
-    key = Token.objects.create(user=alice).key
+    key = new_key(alice)
 
     assert token_poll(beacon, key, "").json() == {"cursor": 1, "unread": 1, "events": []}
     refused = token_poll(beacon, "not-a-token", "cursor=0")
@@ -40,7 +40,7 @@ def test_an_api_token_authenticates_a_poll(beacon, make_user):
 def test_one_user_holding_too_many_polls_is_told_to_retry_later(beacon, make_user):
     # given alice holding 20 polls, the most one user may hold
     alice = make_user("alice")
-    key = Token.objects.create(user=alice).key
+    key = new_key(alice)
     held = [threading.Thread(target=token_poll, args=(beacon, key, "cursor=0&timeout=5")) for _ in range(20)]
     for thread in held:
         thread.start()
@@ -57,7 +57,7 @@ def test_one_user_holding_too_many_polls_is_told_to_retry_later(beacon, make_use
         thread.join(timeout=15)
     # and bob is not limited by alice's polls
     bob = make_user("bob")
-    assert token_poll(beacon, Token.objects.create(user=bob).key, "cursor=0&timeout=0").status == 200
+    assert token_poll(beacon, new_key(bob), "cursor=0&timeout=0").status == 200
 
 
 def test_an_event_stream_resumes_after_its_last_event_id(beacon, make_user):
@@ -65,7 +65,7 @@ def test_an_event_stream_resumes_after_its_last_event_id(beacon, make_user):
     alice = make_user("alice")
     for n in range(3):
         deliver(graph_event(alice, f"graph {n}"))
-    key = Token.objects.create(user=alice).key
+    key = new_key(alice)
 
     # when her EventSource reconnects with Last-Event-ID: 1, and a fourth event comes while it is open
     stream = EventStream(beacon.base_url, {"Authorization": f"Token {key}", "Last-Event-ID": "1"})
@@ -108,7 +108,7 @@ def test_a_cursor_older_than_the_retention_period_gets_a_reset(beacon, make_user
 
 def test_operators_see_held_requests_and_wake_up_latency(beacon, make_user):
     alice = make_user("alice")
-    key = Token.objects.create(user=alice).key
+    key = new_key(alice)
     poller = threading.Thread(target=token_poll, args=(beacon, key, "cursor=0&timeout=20"))
     poller.start()
     wait_for(lambda: _gauge(_metrics(beacon), "beacon_realtime_held_requests") >= 1,

@@ -5,9 +5,9 @@ import subprocess
 import sys
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from tests.support.stack import ROOT
+from tests.support.tokens import new_key
 
 pytestmark = [pytest.mark.stack, pytest.mark.usefixtures("live_db")]
 HOLD_SECONDS = 20
@@ -17,7 +17,7 @@ def test_an_event_published_between_the_backlog_read_and_the_wait_is_not_lost(be
     # given alice with an empty stream, and a poll whose backlog read is
     # followed at once, before it waits, by a delivered and published event
     alice = make_user("alice")
-    key = Token.objects.create(user=alice).key
+    key = new_key(alice)
 
     # when that poll runs with a long hold
     result = subprocess.run(

@@ -8,9 +8,9 @@ import contextlib
 
 import pytest
 from django.db import OperationalError, connection
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests.support.tokens import new_key
 from web.graphs import actions as graph_actions
 from web.graphs.models import Graph
 from web.postgres.base import DatabaseWrapper
@@ -21,7 +21,7 @@ GRAPH = {"elements": {"nodes": [{"data": {"id": "a"}}]}}
 
 def _client(user, **kwargs) -> APIClient:
     client = APIClient(**kwargs)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {new_key(user)}")
     return client
 
 
@@ -91,9 +91,10 @@ def test_a_page_upload_cut_under_it_is_retried_with_its_file(make_user, monkeypa
 def test_a_commit_cut_in_doubt_is_not_retried_without_an_idempotency_key(make_user, monkeypatch):
     # given a connection that dies while COMMIT is on its way
     alice = make_user("alice")
+    client = _client(alice, raise_request_exception=False)  # (its token's commit is not the one cut)
     _cut_during_the_first_commit(monkeypatch)
     # when Alice uploads a graph with no Idempotency-Key
-    response = _client(alice, raise_request_exception=False).post(
+    response = client.post(
         "/api/v1/graphs/", {"name": "In doubt", "graph_json": GRAPH}, format="json")
     # then Beacon cannot know whether it committed and does not guess: 500, tried once
     assert response.status_code == 500
@@ -103,8 +104,9 @@ def test_a_commit_cut_in_doubt_is_not_retried_without_an_idempotency_key(make_us
 
 def test_a_commit_cut_in_doubt_with_an_idempotency_key_is_retried_safely(make_user, monkeypatch):
     alice = make_user("alice")
+    client = _client(alice)  # (its token's commit is not the one cut)
     _cut_during_the_first_commit(monkeypatch)
-    response = _client(alice).post("/api/v1/graphs/", {"name": "Keyed", "graph_json": GRAPH}, format="json",
+    response = client.post("/api/v1/graphs/", {"name": "Keyed", "graph_json": GRAPH}, format="json",
                                    HTTP_IDEMPOTENCY_KEY="upload-1")
     assert response.status_code == 201, response.content
     assert Graph.objects.filter(owner=alice, name="Keyed").count() == 1

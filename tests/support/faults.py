@@ -263,10 +263,11 @@ class Person:
 
 def person(name: str) -> Person:
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
+
+    from tests.support.tokens import new_key
 
     user = get_user_model().objects.create_user(username=f"{name}-{uuid.uuid4().hex[:6]}", password=name)
-    return Person(user, Token.objects.create(user=user).key)
+    return Person(user, new_key(user))
 
 
 @dataclass

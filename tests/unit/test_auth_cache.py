@@ -2,11 +2,13 @@
 one in use is renewed before it expires, so a steady poller never waits for one, and look-ups made
 together are one query."""
 
+import hashlib
 import time
 
 import gevent
 
-from realtime.auth import SessionAuthenticator
+from realtime.auth import TOKEN_TABLE, SessionAuthenticator
+from web.api.models import ApiToken
 
 
 def token(key="abc"):
@@ -22,11 +24,13 @@ class Clock:
 
 
 class TokenTable:
-    """Stands in for the database pool: answers the token query from a dict, counting queries."""
+    """Stands in for the database pool: answers the token query from a dict of keys, counting queries
+    (the look-ups; the last-used writes that follow a found token are counted apart)."""
 
     def __init__(self):
         self.queries = 0
         self.keys_asked = []
+        self.last_used_written = []
         self.users = {"abc": 7}
         self.broken = False
 
@@ -37,9 +41,13 @@ class TokenTable:
     def execute(self, sql, params):
         if self.broken:
             raise OSError("database gone")
+        if sql.startswith("UPDATE"):
+            self.last_used_written.append(sorted(params[0]))
+            return
         self.queries += 1
         self.keys_asked.append(sorted(params[0]))
-        self._rows = [(key, self.users[key]) for key in params[0] if self.users.get(key) is not None]
+        by_hash = {hashlib.sha256(key.encode()).hexdigest(): user for key, user in self.users.items()}
+        self._rows = [(key_hash, by_hash[key_hash]) for key_hash in params[0] if by_hash.get(key_hash) is not None]
 
     def fetchall(self):
         return self._rows
@@ -216,3 +224,25 @@ def test_forgetting_everyone_asks_again_for_every_credential():
     auth.forget_all()
     assert auth.identify(token("abc"))[0] is None
     assert auth.identify(token("bob"))[0] == 8
+
+
+# -- named tokens: looked up by hash, their use noted -----------------------------------------------
+
+
+def test_the_table_read_by_name_is_the_api_tokens_own():
+    assert TOKEN_TABLE == ApiToken._meta.db_table
+
+
+def test_a_key_is_asked_by_its_hash_and_never_kept_in_the_clear():
+    # given alice's key
+    auth, _, table = authenticator()
+
+    # when a poll brings it, as Token or as Bearer
+    assert auth.identify(token("abc"))[0] == 7
+    assert auth.identify({"HTTP_AUTHORIZATION": "Bearer abc"})[0] == 7
+
+    # then the database was asked for its SHA-256 once, its use noted, and the cache holds no key
+    key_hash = hashlib.sha256(b"abc").hexdigest()
+    assert table.keys_asked == [[key_hash]]
+    assert table.last_used_written == [[key_hash]]
+    assert list(auth._cache) == ["token:" + key_hash]

@@ -1,13 +1,15 @@
+import datetime
 import re
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
-from rest_framework.authentication import TokenAuthentication
-from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.test import APIClient
 
 from tests.web.conftest import page_text
+from web.accounts.actions import update_preferences
+from web.api.models import ApiToken
+from web.api.tokens import MAX_TOKENS_PER_USER, create_token
 
 pytestmark = pytest.mark.django_db
 
@@ -125,39 +127,107 @@ def test_the_digest_schedule_is_chosen_in_a_fieldset_and_the_page_says_when_the_
         browser.get("/accounts/profile/"))
 
 
-def test_a_token_is_shown_once_authenticates_and_can_be_revoked(make_user, browser_for):
+def new_key_on(html: str) -> str:
+    return re.search(r'id="new-token-key" class="key" value="(bcn_[\w-]+)" readonly', html).group(1)
+
+
+def api_answer(key: str) -> int:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client.get("/api/v1/notifications/unread-count/").status_code
+
+
+def token_rows(html: str) -> list[str]:
+    """The token table's rows, as text: name, created, last used."""
+    table = html[html.index('<table class="tokens">'):html.index("</table>", html.index('<table class="tokens">'))]
+    rows = re.findall(r"<tr[^>]*>\s*<th scope=\"row\">(.*?)</td>\s*<td><a", table, re.S)
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in rows]
+
+
+def test_named_tokens_are_made_shown_once_listed_and_each_revoked_alone(make_user, browser_for):
     # given alice without a token
     alice = make_user("alice")
     browser = browser_for(alice)
-    assert "You have no API token." in page_text(browser.get("/accounts/profile/"))
-
-    # when she creates one
-    html = page_text(browser.post("/accounts/profile/token/", follow=True))
-
-    # then the page shows its key, which authenticates her
-    key = re.search(r'<code class="key" id="new-token">([0-9a-f]+)</code>', html).group(1)
-    user, _ = TokenAuthentication().authenticate_credentials(key)
-    assert user == alice
-    # and a later visit says she has one, without showing the key again
     html = page_text(browser.get("/accounts/profile/"))
-    assert "You have a token" in html and key not in html
+    assert "You have no API tokens." in html and '<label for="id_name">Name</label>' in html
 
-    # when she revokes it
-    response = browser.post("/accounts/profile/token/revoke/", follow=True)
+    # when she creates "laptop script" and then "lab server"
+    laptop = new_key_on(page_text(browser.post("/accounts/profile/tokens/", {"name": "laptop script"}, follow=True)))
+    html = page_text(browser.post("/accounts/profile/tokens/", {"name": "lab server"}, follow=True))
+    server = new_key_on(html)
 
-    # then it no longer authenticates, and the page says so
-    assert "You have no API token." in page_text(response)
-    assert not Token.objects.filter(user=alice).exists()
-    with pytest.raises(AuthenticationFailed):
-        TokenAuthentication().authenticate_credentials(key)
+    # then each key works as her credentials, and the page lists both, newest first, never used
+    assert laptop != server and api_answer(laptop) == api_answer(server) == 200
+    assert "Token “lab server” created." in html
+    html = page_text(browser.get("/accounts/profile/"))
+    assert laptop not in html and server not in html
+    rows = token_rows(html)
+    assert [row.split(" 20")[0] for row in rows] == ["lab server", "laptop script"]
+    assert 'aria-label="Revoke token “laptop script”"' in html and 'aria-label="Revoke token “lab server”"' in html
+
+    # when she revokes "laptop script" (the confirmation's POST)
+    laptop_id = ApiToken.objects.get(user=alice, name="laptop script").pk
+    html = page_text(browser.post(f"/accounts/profile/tokens/{laptop_id}/revoke/", follow=True))
+
+    # then it is refused at once, the other still works, and the page says so and lists the other only
+    assert "Token “laptop script” revoked." in html
+    assert api_answer(laptop) == 401 and api_answer(server) == 200
+    assert [row.split(" 20")[0] for row in token_rows(html)] == ["lab server"]
 
 
-def test_creating_a_token_again_replaces_the_first(make_user, browser_for):
+def test_last_used_shows_never_then_the_time_in_her_zone(make_user, browser_for):
+    # given alice in Tokyo with a token used once, at 09:00 UTC
     alice = make_user("alice")
+    update_preferences(alice, time_zone="Asia/Tokyo")
+    token, _ = create_token(alice, "laptop script")
     browser = browser_for(alice)
-    first, second = (re.search(r'id="new-token">([0-9a-f]+)<',
-                               page_text(browser.post("/accounts/profile/token/", follow=True))).group(1)
-                     for _ in range(2))
+    assert token_rows(page_text(browser.get("/accounts/profile/")))[0].endswith(" never")
 
-    assert first != second
-    assert list(Token.objects.filter(user=alice).values_list("key", flat=True)) == [second]
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=datetime.datetime(2026, 12, 7, 9, 0, tzinfo=datetime.UTC))
+
+    # then her page says it was last used at 18:00, Tokyo's time
+    assert token_rows(page_text(browser.get("/accounts/profile/")))[0].endswith(" 2026-12-07 18:00")
+
+
+def test_a_token_needs_a_name_of_its_own_and_the_form_says_why(make_user, browser_for):
+    alice = make_user("alice")
+    create_token(alice, "laptop script")
+    browser = browser_for(alice)
+
+    for name, reason in [("   ", "Give the token a name"),
+                         ("laptop script", "You already have a token named “laptop script”: choose another name."),
+                         ("evil\u202eroot", "U+202E")]:
+        response = browser.post("/accounts/profile/tokens/", {"name": name})
+        html = page_text(response)
+        assert response.status_code == 400, name
+        errors = html[html.index('id="token-name-errors"'):]
+        assert reason in errors[:400], (name, errors[:400])
+        assert 'aria-invalid="true"' in html
+    assert ApiToken.objects.filter(user=alice).count() == 1
+
+
+def test_at_the_cap_the_page_says_to_revoke_one_and_a_post_is_refused(make_user, browser_for):
+    # given alice with as many tokens as Beacon keeps for one person
+    alice = make_user("alice")
+    for n in range(MAX_TOKENS_PER_USER):
+        create_token(alice, f"script {n}")
+    browser = browser_for(alice)
+
+    # then the page has no create form but says why
+    html = page_text(browser.get("/accounts/profile/"))
+    assert f"You have {MAX_TOKENS_PER_USER} tokens, the most Beacon keeps for one person" in html
+    assert 'action="/accounts/profile/tokens/"' not in html
+
+    # and a create sent anyway is refused with the same words
+    response = browser.post("/accounts/profile/tokens/", {"name": "one more"})
+    assert response.status_code == 400
+    assert "revoke one you no longer use to create another" in page_text(response)
+    assert ApiToken.objects.filter(user=alice).count() == MAX_TOKENS_PER_USER
+
+
+def test_the_token_card_links_the_api_docs_and_every_page_s_footer_does_too(make_user, browser_for):
+    html = page_text(browser_for(make_user("alice")).get("/accounts/profile/"))
+    card = html[html.index('id="api-tokens"'):]
+    assert '<a href="/api/v1/docs/">Beacon API</a>' in card and '<a href="/api/v1/redoc/">reference</a>' in card
+    footer = page_text(Client().get("/accounts/login/"))
+    assert '<footer class="site-footer"><a href="/api/v1/docs/">API docs</a>' in footer

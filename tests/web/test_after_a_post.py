@@ -8,9 +8,10 @@ import json
 import re
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from tests.web.conftest import page_text
+from web.api.models import ApiToken
+from web.api.tokens import create_token
 from web.graphs.actions import create_graph, create_layout, share_graph
 from web.groups.actions import add_member, create_group
 
@@ -34,16 +35,17 @@ def world(make_user):
     bobs_layout = create_layout(bob, bobs.pk, name="Bob's ring", shared=True)
     share_graph(alice, graph.pk, other.pk)
     private = create_graph(alice, name="Private map")
+    token, _ = create_token(alice, "lab server")
     return dict(alice=alice, bob=bob, carol=carol, lab=lab.pk, other=other.pk, graph=graph.pk, layout=layout.pk,
-                bobs=bobs.pk, bobs_layout=bobs_layout.pk, private=private.pk)
+                bobs=bobs.pk, bobs_layout=bobs_layout.pk, private=private.pk, token=token.pk)
 
 
 # Every form of the pages that POSTs, as the person it is for sends it, and what the page after it says.
 POSTS = [
     ("alice", "/accounts/profile/preferences/", {"app_owner": "on", "digest_schedule": "daily", "digest_hour": "8",
                                                  "digest_weekday": "0"}, "Preferences saved."),
-    ("alice", "/accounts/profile/token/", {}, "Your new token, shown this once"),
-    ("alice", "/accounts/profile/token/revoke/", {}, "API token revoked."),
+    ("alice", "/accounts/profile/tokens/", {"name": "laptop script"}, "Token “laptop script” created."),
+    ("alice", "/accounts/profile/tokens/{token}/revoke/", {}, "Token “lab server” revoked."),
     ("alice", "/groups/new/", {"name": "Proteomics"}, "Created group “Proteomics”."),
     ("alice", "/groups/{lab}/rename/", {"rename-name": "Systems Lab"}, "Group renamed to “Systems Lab”."),
     ("alice", "/groups/{other}/members/add/", {"add-username": "{bob}"}, "Added {bob}."),
@@ -74,8 +76,6 @@ def filled(text: str, world: dict) -> str:
 @pytest.mark.parametrize("who, url, data, said", POSTS, ids=[f"{url} {said}" for _, url, _, said in POSTS])
 def test_every_form_redirects_and_the_next_page_says_what_was_done(world, browser_for, who, url, data, said):
     browser = browser_for(world[who])
-    if url.startswith("/accounts/profile/token/revoke/"):
-        Token.objects.create(user=world["alice"])
 
     # when the form is sent
     response = browser.post(filled(url, world), {k: filled(v, world) for k, v in data.items()})
@@ -84,8 +84,6 @@ def test_every_form_redirects_and_the_next_page_says_what_was_done(world, browse
     assert response.status_code == 302, page_text(response)[:2000]
     html = page_text(browser.get(response["Location"]))
     region = html[html.index('<div id="messages" role="status">'):html.index("</div>", html.index('id="messages"'))]
-    if "token" in url and "revoke" not in url:
-        region = html  # the key is the news, on the page itself
     assert filled(said, world) in region
 
     # and the message is said once: the next page is quiet
@@ -97,24 +95,26 @@ def test_the_new_token_is_shown_once_and_a_reload_neither_shows_nor_replaces_it(
     alice = make_user("alice")
     browser = browser_for(alice)
 
-    # when she creates one
-    response = browser.post("/accounts/profile/token/")
+    # when she creates one named "laptop script"
+    response = browser.post("/accounts/profile/tokens/", {"name": "laptop script"})
 
-    # then she is sent to the page, which shows the key (the redirect itself carries nothing of it)
-    [key] = Token.objects.filter(user=alice).values_list("key", flat=True)
-    assert response.status_code == 302 and response["Location"] == "/accounts/profile/#api-token"
-    assert key not in response["Location"] and key not in page_text(response)
+    # then she is sent to the page, which shows the key once, in a read-only field to copy
+    # (the redirect itself carries nothing of it)
+    assert response.status_code == 302 and response["Location"] == "/accounts/profile/#api-tokens"
     html = page_text(browser.get("/accounts/profile/"))
-    assert re.search(rf'<code class="key" id="new-token">{key}</code>', html)
+    key = re.search(r'<input type="text" id="new-token-key" class="key" value="(bcn_[\w-]+)" readonly', html).group(1)
+    assert "shown this once: copy it now" in html
+    assert key not in response["Location"] and key not in page_text(response)
     # and that page is not kept by the browser's cache
     assert "no-store" in browser.get("/accounts/profile/")["Cache-Control"]
 
     # when she reloads the page
     html = page_text(browser.get("/accounts/profile/"))
 
-    # then the key is gone from it, and her token is the same one
-    assert key not in html and 'id="new-token"' not in html and "You have a token" in html
-    assert list(Token.objects.filter(user=alice).values_list("key", flat=True)) == [key]
+    # then the key is gone from it, her token is listed, and it is the same one
+    assert key not in html and 'id="new-token-key"' not in html and "laptop script" in html
+    [token] = ApiToken.objects.filter(user=alice)
+    assert token.name == "laptop script"
 
 
 def test_a_refused_form_is_the_page_again_with_the_reason_not_a_redirect(make_user, browser_for):

@@ -5,9 +5,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from tests.web.conftest import page_text
+from web.api.models import ApiToken
+from web.api.tokens import create_token
 from web.graphs.actions import create_graph, create_layout
 from web.graphs.models import Graph, Layout
 from web.groups.actions import add_member, create_group
@@ -23,7 +24,7 @@ class World:
     lab: Group
     graph: Graph
     layout: Layout
-    token: Token
+    token: ApiToken
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def world(make_user):
     add_member(alice, lab.pk, bob.username)
     graph = create_graph(alice, name="Kinase map", group_id=lab.pk)
     layout = create_layout(alice, graph.pk, name="Ring", shared=True)
-    return World(alice, bob, lab, graph, layout, Token.objects.create(user=alice))
+    return World(alice, bob, lab, graph, layout, create_token(alice, "laptop script")[0])
 
 
 @dataclass
@@ -75,14 +76,11 @@ CASES = {
         "bob", lambda w: f"/groups/{w.lab.pk}/", lambda w: f"/groups/{w.lab.pk}/leave/",
         "Leave “Lab”?", "You left Lab.",
         lambda w: Membership.objects.filter(group=w.lab, user=w.bob).exists()),
-    "replace token": Case(
-        "alice", lambda w: "/accounts/profile/", lambda w: "/accounts/profile/token/",
-        "Replace your API token?", "Your new token, shown this once",
-        lambda w: Token.objects.filter(key=w.token.key).exists()),
     "revoke token": Case(
-        "alice", lambda w: "/accounts/profile/", lambda w: "/accounts/profile/token/revoke/",
-        "Revoke your API token?", "API token revoked.",
-        lambda w: Token.objects.filter(key=w.token.key).exists()),
+        "alice", lambda w: "/accounts/profile/", lambda w: f"/accounts/profile/tokens/{w.token.pk}/revoke/",
+        "Revoke token “laptop script”?", "Token “laptop script” revoked.",
+        lambda w: ApiToken.objects.filter(pk=w.token.pk).exists(),
+        warns="Programs using it are refused at once, live updates too. This cannot be undone."),
 }
 
 
@@ -146,14 +144,17 @@ def test_the_owner_asking_to_leave_is_told_why_not(world, browser_for):
     assert Membership.objects.filter(group=world.lab, user=world.alice).exists()
 
 
-def test_without_a_token_there_is_nothing_to_replace_or_revoke(make_user, browser_for):
-    # given carol without a token: the page offers to create one, at once (nothing is lost)
+def test_someone_elses_token_is_not_found_to_ask_about_or_revoke(world, make_user, browser_for):
+    # given carol, who has no token of her own: her page offers to create one and lists nothing to revoke
     browser = browser_for(make_user("carol"))
     html = page_text(browser.get("/accounts/profile/"))
-    assert '<form method="post" action="/accounts/profile/token/"' in html and "Revoke token" not in html
+    assert '<form method="post" action="/accounts/profile/tokens/"' in html and "Revoke" not in html
+    assert "You have no API tokens." in html
 
-    # and the questions, asked anyway, lead back to the page
-    for url in ("/accounts/profile/token/", "/accounts/profile/token/revoke/"):
-        response = browser.get(url)
-        assert (response.status_code, response["Location"]) == (302, "/accounts/profile/#api-token")
-    assert not Token.objects.exists()
+    # when she asks to revoke alice's token, or posts it
+    revoke = f"/accounts/profile/tokens/{world.token.pk}/revoke/"
+    asked, posted = browser.get(revoke), browser.post(revoke)
+
+    # then both are the 404 of a token that does not exist, and alice's token stands
+    assert (asked.status_code, posted.status_code) == (404, 404)
+    assert ApiToken.objects.filter(pk=world.token.pk).exists()

@@ -1,8 +1,7 @@
-"""What a user does to their own account: notification preferences and the API token."""
+"""What a user does to their own account: notification preferences (API tokens: web/api/tokens.py)."""
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from common.time_zones import zone_named
 from web.accounts.models import NotificationPreferences
@@ -49,13 +48,3 @@ def _clean(name: str, value):
         return value
     return bool(value)
 
-
-def create_token(user) -> str:
-    """A new API token for the user, replacing any earlier one; the key is shown once."""
-    with transaction.atomic():
-        Token.objects.filter(user=user).delete()
-        return Token.objects.create(user=user).key
-
-
-def revoke_token(user) -> None:
-    Token.objects.filter(user=user).delete()

@@ -8,7 +8,8 @@ their held polls and streams check their credentials again: a log-out, a
 password change, a token revoked or replaced, an account made inactive or
 deleted ends them within the time a publish takes. They hang on Django's own
 signals because Django's views (log-out, the admin, ``changepassword``) make
-most of these changes, not an action of ours.
+most of these changes, not an action of ours. An API token's deletion is
+web/api's (web/api/apps.py), which calls :func:`end_live_access` the same way.
 
 Should Redis refuse the publish, the change stands and the cache's lifetime
 bounds how long the old credential is still honoured by held requests.
@@ -21,7 +22,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
-from rest_framework.authtoken.models import Token
 
 from realtime.publish import Channels, publish_revocation
 from web.redis_client import get_redis
@@ -75,14 +75,9 @@ def _on_user_deleted(sender, instance, **kwargs):
     end_live_access(instance.pk)
 
 
-def _on_token_deleted(sender, instance, **kwargs):
-    end_live_access(instance.user_id)
-
-
 def connect() -> None:
     user_model = get_user_model()
     user_logged_out.connect(_on_logged_out, dispatch_uid="beacon-revoke-on-logout")
     pre_save.connect(_before_user_saved, sender=user_model, dispatch_uid="beacon-revoke-on-user-save")
     post_save.connect(_after_user_saved, sender=user_model, dispatch_uid="beacon-revoke-after-user-save")
     post_delete.connect(_on_user_deleted, sender=user_model, dispatch_uid="beacon-revoke-on-user-delete")
-    post_delete.connect(_on_token_deleted, sender=Token, dispatch_uid="beacon-revoke-on-token-delete")

@@ -7,6 +7,4 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("profile/", views.profile, name="profile"),
     path("profile/preferences/", views.save_preferences, name="preferences"),
-    path("profile/token/", views.create_token, name="create_token"),
-    path("profile/token/revoke/", views.revoke_token, name="revoke_token"),
 ]

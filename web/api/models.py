@@ -24,3 +24,28 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")]
+
+
+class ApiToken(models.Model):
+    """One of a user's named API tokens, sent as ``Authorization: Token <key>`` (or ``Bearer <key>``).
+
+    Only the SHA-256 of the key is stored (web/api/tokens.py): the key is shown
+    once when it is made, and a copy of the table gives no one a working key.
+    The realtime process reads this table by name with SQL (realtime/auth.py),
+    hashing the key it is sent the same way.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    # hex SHA-256 of the key: a key is 256 random bits, so no salt or slow hash is needed.
+    key_hash = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+    # At most LAST_USED_PRECISION stale (web/api/tokens.py): not written on every request.
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="api_token_name_once_per_user")]
+        indexes = [models.Index(fields=["user", "created"], name="api_token_user_created")]
+
+    def __str__(self):
+        return f"{self.name} ({self.user_id})"

@@ -1,5 +1,6 @@
 """The OpenAPI schema: every operation lists the errors it can answer, and bodies allow no unknown fields."""
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 
 from web.api.errors import ErrorSerializer
@@ -38,3 +39,16 @@ def forbid_unknown_fields(result, generator, request, public):
         if name.endswith("Request") and component.get("type") == "object":
             component["additionalProperties"] = False
     return result
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """The named tokens' scheme (web/api/authentication.py), as DRF's own token class had: Swagger UI's
+    Authorize then sends it. Registered by being defined: this module is the schema class's."""
+
+    target_class = "web.api.authentication.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "A named API token (profile page, or POST /api/v1/tokens/): "
+                               "`Token <key>` or `Bearer <key>`"}

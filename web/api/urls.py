@@ -1,12 +1,14 @@
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
-from web.api import auth, docs, graphs, groups, layouts, notifications, preferences
+from web.api import auth, docs, graphs, groups, layouts, notifications, preferences, token_api
 from web.api.errors import no_such_endpoint
 
 app_name = "api"
 urlpatterns = [
     path("auth/token/", auth.ObtainToken.as_view(), name="token"),
+    path("tokens/", token_api.TokenList.as_view(), name="tokens"),
+    path("tokens/<int:pk>/", token_api.TokenDetail.as_view(), name="token-detail"),
     path("notifications/", notifications.NotificationList.as_view(), name="notifications"),
     path("notifications/unread-count/", notifications.UnreadCount.as_view(), name="unread-count"),
     path("notifications/read-all/", notifications.MarkAllRead.as_view(), name="read-all"),
@@ -36,8 +38,8 @@ urlpatterns = [
     path("layouts/<int:pk>/", layouts.LayoutDetail.as_view(), name="layout"),
     path("layouts/<int:pk>/watch/", layouts.WatchLayout.as_view(), name="layout-watch"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("docs/", docs.swagger_ui, name="docs"),
+    path("redoc/", docs.redoc, name="redoc"),
     path("docs/assets/<path:path>", docs.asset, name="docs-asset"),
     re_path(r"", no_such_endpoint),  # last: anything else under the API is a JSON 404
 ]
