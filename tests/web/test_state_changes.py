@@ -3,6 +3,7 @@
 import pytest
 
 from tests.support.events import graph_event
+from web.api.tokens import create_token
 from web.graphs.actions import create_graph, create_layout
 from web.groups.actions import add_member, create_group
 from web.notifications.delivery import deliver
@@ -11,8 +12,8 @@ pytestmark = pytest.mark.django_db
 
 STATE_CHANGES = [
     "/accounts/profile/preferences/",
-    "/accounts/profile/token/",
-    "/accounts/profile/token/revoke/",
+    "/accounts/profile/tokens/",
+    "/accounts/profile/tokens/{token}/revoke/",
     "/groups/new/",
     "/groups/{group}/members/add/",
     "/groups/{group}/members/remove/",
@@ -53,13 +54,14 @@ def things(make_user):
     graph = create_graph(alice, name="Kinase map", group_id=group.pk)
     layout = create_layout(alice, graph.pk, name="Circle", shared=True)
     [delivered] = deliver(graph_event(alice, "Kinase map", kind="group", group=group, to=[bob]))
-    return bob, dict(group=group.pk, graph=graph.pk, layout=layout.pk, notification=delivered.notification_id)
+    token, _ = create_token(bob, "lab server")
+    return bob, dict(group=group.pk, graph=graph.pk, layout=layout.pk, notification=delivered.notification_id,
+                     token=token.pk)
 
 
 # What a GET of these shows is the question before the change (tests/web/test_confirmations.py).
 CONFIRMED = {
-    "/accounts/profile/token/",
-    "/accounts/profile/token/revoke/",
+    "/accounts/profile/tokens/{token}/revoke/",
     "/groups/{group}/members/remove/",
     "/groups/{group}/delete/",
     "/groups/{group}/leave/",
