@@ -16,7 +16,7 @@ from django.utils import timezone
 from dev.ports import any_free_port
 from tests.support.events import graph_event
 from tests.support.operator import operator_headers
-from tests.support.smtp import RecordingMailServer
+from tests.support.smtp import digest_mail_server
 from web.accounts.actions import update_preferences
 from web.digest.links import read_open_token
 from web.digest.models import MailRefusal
@@ -31,12 +31,7 @@ SITE = "https://beacon.example.org"
 
 @pytest.fixture
 def smtp(settings):
-    with RecordingMailServer() as server:
-        settings.EMAIL_BACKEND = "web.digest.dkim_signing.SigningEmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
-        settings.EMAIL_TIMEOUT = 2
-        settings.DIGEST_SETTLE_MINUTES = 0
-        settings.SITE_URL = SITE
+    with digest_mail_server(settings, site_url=SITE) as server:
         yield server
 
 

@@ -16,7 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.support.events import graph_event
-from tests.support.smtp import RecordingMailServer
+from tests.support.smtp import digest_mail_server
 from web.digest.models import MailRefusal
 from web.digest.sending import send_now
 from web.notifications.delivery import deliver
@@ -28,13 +28,8 @@ SITE = "https://beacon.example.org"
 
 @pytest.fixture
 def smtp(settings):
-    with RecordingMailServer() as server:
-        settings.EMAIL_BACKEND = "web.digest.dkim_signing.SigningEmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
-        settings.EMAIL_TIMEOUT = 2
-        settings.DIGEST_SETTLE_MINUTES = 0
+    with digest_mail_server(settings, site_url=SITE) as server:
         settings.DIGEST_RETRY_MINUTES, settings.DIGEST_RETRY_MAX_MINUTES = 5, 240
-        settings.SITE_URL = SITE
         yield server
 
 

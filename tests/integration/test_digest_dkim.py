@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.exceptions import ImproperlyConfigured
 
 from tests.support.events import graph_event
-from tests.support.smtp import RecordingMailServer
+from tests.support.smtp import digest_mail_server
 from web.digest.dkim_signing import check_settings
 from web.digest.sending import send_now
 from web.notifications.delivery import deliver
@@ -25,11 +25,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def smtp(settings):
-    with RecordingMailServer() as server:
-        settings.EMAIL_BACKEND = "web.digest.dkim_signing.SigningEmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
-        settings.EMAIL_TIMEOUT = 2
-        settings.DIGEST_SETTLE_MINUTES = 0
+    with digest_mail_server(settings) as server:
         settings.DEFAULT_FROM_EMAIL = "beacon@mail.example.org"
         yield server
 

@@ -14,7 +14,7 @@ from django.test import Client
 
 from tests.support.digest import Clock
 from tests.support.events import graph_event
-from tests.support.smtp import RecordingMailServer
+from tests.support.smtp import digest_mail_server
 from web.accounts.actions import update_preferences
 from web.accounts.models import NotificationPreferences
 from web.digest.sending import send_now
@@ -27,11 +27,7 @@ SUNDAY, MONDAY = 6, 0
 
 @pytest.fixture
 def smtp(settings):
-    with RecordingMailServer() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
-        settings.EMAIL_TIMEOUT = 2
-        settings.DIGEST_SETTLE_MINUTES = 0
+    with digest_mail_server(settings, backend="django.core.mail.backends.smtp.EmailBackend") as server:
         yield server
 
 

@@ -7,6 +7,7 @@ hold a mail until the test says. It keeps each mail's bytes as received too.
 
 import asyncio
 import threading
+from contextlib import contextmanager
 from email.message import EmailMessage
 
 from dev.mail import KeepingHandler, MailServer
@@ -65,3 +66,18 @@ class RecordingMailServer(MailServer):
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if address in m["To"]]
+
+
+@contextmanager
+def digest_mail_server(settings, *, backend: str = "web.digest.dkim_signing.SigningEmailBackend",
+                       site_url: str | None = None):
+    """The digest's tests' mail server, with Beacon's processes' settings pointed at it: no settle time (a
+    notification is mailable at once), a short timeout, and ``backend`` to send through."""
+    with RecordingMailServer() as server:
+        settings.EMAIL_BACKEND = backend
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        settings.EMAIL_TIMEOUT = 2
+        settings.DIGEST_SETTLE_MINUTES = 0
+        if site_url is not None:
+            settings.SITE_URL = site_url
+        yield server
