@@ -95,8 +95,9 @@ def _row_context(request) -> dict:
         "snooze_choices": [choice for choice in CHOICES if choice.value != "at"],
         # The zone the snooze form sends: the user's saved one; blank, the page's script gives the browser's.
         "saved_zone": saved,
-        # The zone a snoozed row's moment is shown in.
-        "shown_zone": zone_of(request.user).key,
+        # The zone a snoozed row's moment is shown in: the page's own, which web/accounts/time_zone.py
+        # activated from the same preferences (asking for them again would read the row twice).
+        "shown_zone": timezone.get_current_timezone().key,
     }
 
 
