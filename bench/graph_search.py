@@ -18,7 +18,6 @@ figures that do not count never land in BENCHMARKS.md.
 """
 
 import argparse
-import http.client
 import json
 import os
 import secrets
@@ -34,7 +33,7 @@ import psycopg2
 from bench import sections
 from bench.facts import code_state, machine_facts
 from bench.log import log
-from bench.notification_list import PG_ADMIN, WebServer
+from bench.notification_list import PG_ADMIN, WebServer, timed_gets
 from bench.proc import bench_command, stop_on_signals
 from bench.quiet import MachineWatch, NotQuiet
 from bench.quiet import describe as quiet_line
@@ -164,23 +163,7 @@ class SearchBench:
 
 def measure(port: int, path: str, headers: dict, *, warmup: int, requests: int, budget: float) -> dict:
     """Sequential GETs on one keep-alive connection; milliseconds from sending the request to the last byte."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    times, body, started = [], b"", time.monotonic()
-    try:
-        for i in range(warmup + requests):
-            if i >= warmup and times and time.monotonic() - started > budget:
-                break
-            t0 = time.perf_counter()
-            conn.request("GET", path, headers=headers)
-            resp = conn.getresponse()
-            body = resp.read()
-            elapsed = 1000 * (time.perf_counter() - t0)
-            if resp.status != 200:
-                raise RuntimeError(f"GET {path} answered {resp.status}: {body[:300]!r}")
-            if i >= warmup:
-                times.append(elapsed)
-    finally:
-        conn.close()
+    times, body = timed_gets(port, path, headers, warmup=warmup, requests=requests, budget=budget)
     times.sort()
     return {"count": len(times), "median_ms": statistics.median(times), "p95_ms": percentile(times, 0.95),
             "p99_ms": percentile(times, 0.99), "min_ms": times[0], "max_ms": times[-1], "answer": check_page(body)}

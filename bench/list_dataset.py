@@ -30,8 +30,8 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection, transaction
 
+from bench.api_keys import new_key, store_keys, token_table
 from bench.schema import Schema, schema_of
-from web.api.tokens import create_token
 
 SPEC = {
     "notifications": 1_000_000,
@@ -215,7 +215,7 @@ def seed(cur, schema: Schema) -> None:
     started = time.monotonic()
     cur.execute("DROP TABLE IF EXISTS bench_dataset")
     cur.execute(f"TRUNCATE {', '.join(schema.tables)}, notifications_userstream, notifications_streamevent, "
-                "api_apitoken, django_session, auth_user CASCADE")
+                f"{token_table()}, django_session, auth_user CASCADE")
     cur.execute("SELECT setseed(0.42)")
     password = make_password(READER_PASSWORD)
     cur.execute(
@@ -258,7 +258,8 @@ def seed(cur, schema: Schema) -> None:
 def logins() -> dict:
     """A token and a session for the reader (made if missing: the HTML page takes the session)."""
     reader = get_user_model().objects.get(username=READER)
-    _, key = create_token(reader, "bench", replace=True)
+    key = new_key()
+    store_keys({reader.pk: key}, replace=True)
     store = SessionStore()
     store.update({"_auth_user_id": str(reader.pk), "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
                   "_auth_user_hash": reader.get_session_auth_hash()})

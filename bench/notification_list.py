@@ -117,17 +117,20 @@ class WebServer(ServerProcess):
         raise TimeoutError(f"gunicorn did not answer within {timeout:.0f}s; see {self.log_path}")
 
 
-def measure(port: int, path: str, headers: dict, *, warmup: int, requests: int, budget: float, check) -> dict:
-    """Sequential GETs on one keep-alive connection; milliseconds from request to the answer's last byte."""
+def timed_gets(port: int, path: str, headers: dict, *, warmup: int, requests: int, budget: float,
+               min_requests: int = 1, warmup_budget: float | None = None) -> tuple[list[float], bytes]:
+    """Sequential GETs on one keep-alive connection: the measured ones' milliseconds, from sending the request
+    to the answer's last byte, and the last answer's body. Past ``budget`` seconds it stops once
+    ``min_requests`` are measured; warm-up requests past ``warmup_budget`` seconds are skipped."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    times = []
+    times: list[float] = []
     body = b""
     started = time.monotonic()
     try:
         for i in range(warmup + requests):
-            if i >= warmup and len(times) >= MIN_REQUESTS and time.monotonic() - started > budget:
+            if i >= warmup and len(times) >= min_requests and time.monotonic() - started > budget:
                 break
-            if i < warmup and time.monotonic() - started > budget / 4:
+            if i < warmup and warmup_budget is not None and time.monotonic() - started > warmup_budget:
                 continue
             t0 = time.perf_counter()
             conn.request("GET", path, headers=headers)
@@ -140,6 +143,13 @@ def measure(port: int, path: str, headers: dict, *, warmup: int, requests: int, 
                 times.append(elapsed)
     finally:
         conn.close()
+    return times, body
+
+
+def measure(port: int, path: str, headers: dict, *, warmup: int, requests: int, budget: float, check) -> dict:
+    """Sequential GETs on one keep-alive connection; milliseconds from request to the answer's last byte."""
+    times, body = timed_gets(port, path, headers, warmup=warmup, requests=requests, budget=budget,
+                             min_requests=MIN_REQUESTS, warmup_budget=budget / 4)
     times.sort()
     return {"count": len(times), "median_ms": statistics.median(times), "p90_ms": percentile(times, 0.90),
             "p99_ms": percentile(times, 0.99), "min_ms": times[0], "max_ms": times[-1],

@@ -23,8 +23,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
-from web.api.models import ApiToken
-from web.api.tokens import hash_key
+from bench.api_keys import new_key, store_keys
 from web.notifications.models import UserStream
 
 BATCH = 5000
@@ -44,9 +43,8 @@ def main():
             ids = range(first_id + start, first_id + min(n, start + BATCH))
             User.objects.bulk_create([User(pk=i, username=f"bench{i}", password=password) for i in ids])
             UserStream.objects.bulk_create([UserStream(user_id=i, last_seq=0, unread=0) for i in ids])
-            keys = {i: binascii.hexlify(os.urandom(20)).decode() for i in ids}
-            ApiToken.objects.bulk_create([ApiToken(key_hash=hash_key(key), name="bench", user_id=i)
-                                          for i, key in keys.items()])
+            keys = {i: new_key() for i in ids}
+            store_keys(keys)
             sessions = [
                 Session(session_key=binascii.hexlify(os.urandom(16)).decode(), expire_date=expire,
                         session_data=store.encode({"_auth_user_id": str(i), "_auth_user_backend": backend,
